@@ -1,0 +1,198 @@
+"""Command line: the GUI, --demo, --self-test, and the headless send / export / listen commands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from voipdesk import __version__
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_TEMPFAIL = 0, 1, 2, 75
+QUICK_RETRIES = (0.5, 1.5)  # seconds between the CLI's own quick attempts
+
+
+def build_parser() -> argparse.ArgumentParser:
+    data_dir = argparse.ArgumentParser(add_help=False)
+    data_dir.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help="where the database, settings and logs live (env VOIPDESK_DATA_DIR; "
+        "default: your user data folder)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="voipdesk",
+        description="Text from your computer through your VoIP Number account.",
+        parents=[data_dir],
+    )
+    parser.add_argument("--version", action="version", version=f"voipdesk {__version__}")
+    parser.add_argument("--demo", action="store_true", help="try voipdesk on a built-in sandbox")
+    parser.add_argument(
+        "--self-test", action="store_true", help="start offscreen, check receive and send, quit"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log to stderr too")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    send = sub.add_parser("send", parents=[data_dir], help="send one SMS")
+    send.add_argument("--to", required=True, metavar="NUMBER", help="recipient")
+    send.add_argument("--from", dest="sender", metavar="NUMBER", help="one of your numbers")
+    send.add_argument("text", nargs="+", help="the message (use - to read it from stdin)")
+
+    export = sub.add_parser("export", parents=[data_dir], help="write every stored message")
+    export.add_argument("--format", choices=("json", "csv"), default="json")
+    export.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
+
+    listen = sub.add_parser("listen", parents=[data_dir], help="receive messages headless")
+    listen.add_argument(
+        "--port", type=int, default=None, help="listener port (default: a free one)"
+    )
+    listen.add_argument("--tunnel", choices=("ngrok", "none"), default=None)
+    return parser
+
+
+def _fail(text: str, code: int = EXIT_USAGE) -> int:
+    print(f"voipdesk: {text}", file=sys.stderr)
+    return code
+
+
+def cmd_send(args: argparse.Namespace, data_dir: Path) -> int:
+    from voipdesk.core.phone import InvalidNumber, normalize
+    from voipdesk.provider.errors import ProviderError
+    from voipdesk.settings import Settings
+
+    settings = Settings.load(data_dir)
+    country = settings.effective_country
+    text = sys.stdin.read() if args.text == ["-"] else " ".join(args.text)
+    text = text.rstrip("\n")
+    if not text.strip():
+        return _fail("the message is empty; nothing was sent.")
+    try:
+        to = normalize(args.to, country)
+    except InvalidNumber as exc:
+        return _fail(f"--to: {exc} Nothing was sent.")
+    sender_text = args.sender or settings.default_number
+    if not sender_text:
+        return _fail(
+            "no From number: pass --from with one of your VoIP Number numbers, "
+            "or add your numbers in Settings."
+        )
+    try:
+        sender = normalize(sender_text, country)
+    except InvalidNumber as exc:
+        return _fail(f"--from: {exc} Nothing was sent.")
+    account_id, token = settings.effective_account_id, settings.secret("api_token")
+    for code, missing in (
+        ("USER_ACCOUNT_MISSING", not account_id),
+        ("API_TOKEN_MISSING", not token),
+    ):
+        if missing:
+            error = ProviderError(code, "")
+            return _fail(
+                f"{code}: {error.sentence} (Or set VOIPDESK_ACCOUNT_ID / "
+                "VOIPDESK_API_TOKEN.) Nothing was sent."
+            )
+    return asyncio.run(_send(settings, data_dir, sender, to, text, account_id, token or ""))
+
+
+async def _send(
+    settings, data_dir: Path, sender: str, to: str, text: str, account_id: str, token: str
+) -> int:
+    import httpx
+
+    from voipdesk.core.models import Status
+    from voipdesk.logs import register_secret
+    from voipdesk.outbox import Outbox
+    from voipdesk.provider.client import VoipNumberClient
+    from voipdesk.store import Store, database_path
+
+    register_secret(token)
+    store = Store(database_path(data_dir))
+    try:
+        async with httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0)) as http:
+            client = VoipNumberClient(
+                http, url=settings.effective_api_url, account_id=account_id, api_token=token
+            )
+            outbox = Outbox(store, client, hold_on_credentials=False)
+            await outbox.recover()
+            message = await outbox.send(sender, to, text)
+            for pause in QUICK_RETRIES:
+                if message.status is not Status.PENDING:
+                    break
+                await asyncio.sleep(pause)
+                message = await outbox.resend(message.id) or message
+    finally:
+        store.close()
+    if message.status in (Status.QUEUED, Status.DELIVERED):
+        print(message.provider_id)
+        return EXIT_OK
+    if message.status is Status.FAILED:
+        print(f"{message.error_code}: {message.error_text}", file=sys.stderr)
+        return EXIT_USAGE
+    if message.status is Status.PENDING:
+        print(
+            f"voipdesk: {message.error_text} The message is kept in the outbox (message "
+            f"{message.id}); voipdesk sends it when it next runs with a connection.",
+            file=sys.stderr,
+        )
+    else:  # UNKNOWN
+        print(f"voipdesk: {message.error_text} (message {message.id})", file=sys.stderr)
+    return EXIT_TEMPFAIL
+
+
+def cmd_export(args: argparse.Namespace, data_dir: Path) -> int:
+    from voipdesk import export
+    from voipdesk.store import Store, database_path
+
+    store = Store(database_path(data_dir))
+    try:
+        if args.out:
+            count = export.write_file(store.all_messages(), Path(args.out), args.format)
+            print(f"Exported {count} messages to {args.out}", file=sys.stderr)
+        else:
+            count = export.write(store.all_messages(), sys.stdout, args.format)
+            print(f"Exported {count} messages", file=sys.stderr)
+    except OSError as exc:
+        return _fail(f"could not write {args.out}: {exc.strerror or exc}", EXIT_ERROR)
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from voipdesk.logs import setup_logging
+    from voipdesk.settings import resolve_data_dir
+    from voipdesk.store import SchemaTooNewError
+
+    try:
+        data_dir = resolve_data_dir(getattr(args, "data_dir", None))
+    except OSError as exc:
+        return _fail(f"cannot use the data folder: {exc}", EXIT_ERROR)
+    if not args.self_test:
+        setup_logging(data_dir, verbose=args.verbose)
+    try:
+        if args.command == "send":
+            return cmd_send(args, data_dir)
+        if args.command == "export":
+            return cmd_export(args, data_dir)
+        if args.command == "listen":
+            from voipdesk.receiver.headless import main as listen
+
+            return listen(data_dir, args.port, args.tunnel)
+        if args.self_test:
+            from voipdesk.selftest import run as self_test
+
+            return self_test(verbose=args.verbose)
+        from voipdesk.app import run as run_gui
+
+        return run_gui(data_dir, demo=args.demo)
+    except SchemaTooNewError as exc:
+        return _fail(str(exc), EXIT_ERROR)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Domain objects with no Qt and no I/O: messages, phone numbers, SMS segments."""

@@ -1,0 +1,64 @@
+"""SMS length: GSM-7 vs UCS-2, characters and segments, and GSM-friendly replacements."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import gsm0338  # noqa: F401 - registers the "gsm03.38" codec
+from unidecode import unidecode
+
+_CODEC = "gsm03.38"
+
+
+@dataclass(frozen=True, slots=True)
+class SmsLength:
+    """How a text travels as SMS."""
+
+    encoding: str  # "GSM-7" | "UCS-2"
+    characters: int  # as the user counts them (code points)
+    units: int  # septets (GSM-7) or UTF-16 code units (UCS-2)
+    segments: int
+    per_segment: int  # capacity of each segment in units
+    remaining: int  # units left in the last segment
+
+
+def is_gsm(text: str) -> bool:
+    try:
+        text.encode(_CODEC)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def measure(text: str) -> SmsLength:
+    """Characters and segments of `text` (160/153 septets, or 70/67 UTF-16 units)."""
+    if is_gsm(text):
+        encoding, units, single, multi = "GSM-7", len(text.encode(_CODEC)), 160, 153
+    else:
+        encoding, units, single, multi = "UCS-2", len(text.encode("utf-16-le")) // 2, 70, 67
+    if units <= single:
+        segments, per = (1 if units else 0), single
+    else:
+        segments, per = math.ceil(units / multi), multi
+    remaining = segments * per - units if segments else single
+    return SmsLength(encoding, len(text), units, segments, per, remaining)
+
+
+def gsm_replacement(text: str) -> str | None:
+    """`text` with characters that force UCS-2 replaced by GSM look-alikes (“ → ", — → -),
+    or None when some character has no GSM equivalent (an emoji, a script) or none is needed."""
+    if is_gsm(text):
+        return None
+    out: list[str] = []
+    for ch in text:
+        if is_gsm(ch):
+            out.append(ch)
+            continue
+        alt = unidecode(ch)
+        if ch in "—–":  # unidecode gives "--" for an em dash; a single hyphen reads better
+            alt = "-"
+        if not alt or not is_gsm(alt):
+            return None
+        out.append(alt)
+    return "".join(out)

@@ -1,0 +1,66 @@
+"""Logging: a rotating file in the data dir, with every known secret redacted."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import re
+import sys
+from pathlib import Path
+
+_SECRETS: set[str] = set()
+# Also catch tokens that travel in URLs or JSON we did not register (e.g. "apiToken": "...").
+_PATTERNS = [
+    re.compile(r'("?(?:apiToken|api_token|authtoken|auth_token)"?\s*[:=]\s*"?)([^"\s,&]+)', re.I),
+    re.compile(r"(/webhook/)([A-Za-z0-9_\-]{8,})"),
+]
+
+
+def register_secret(value: str | None) -> None:
+    """Make sure `value` never appears in a log record."""
+    if value and len(value) >= 4:
+        _SECRETS.add(value)
+
+
+def redact(text: str) -> str:
+    for value in _SECRETS:
+        if value in text:
+            text = text.replace(value, "***")
+    for pattern in _PATTERNS:
+        text = pattern.sub(lambda m: m.group(1) + "***", text)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites each record's message with secrets replaced by ***."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def setup_logging(data_dir: Path | None, *, verbose: bool = False) -> None:
+    """Log to data_dir/logs/voipdesk.log (rotating) and, when verbose, to stderr."""
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    redacting = RedactingFilter()
+    if data_dir is not None:
+        logs = Path(data_dir) / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(
+            logs / "voipdesk.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+        )
+        handler.setFormatter(fmt)
+        handler.addFilter(redacting)
+        root.addHandler(handler)
+    if verbose and sys.stderr is not None:
+        stream = logging.StreamHandler(sys.stderr)
+        stream.setFormatter(fmt)
+        stream.addFilter(redacting)
+        root.addHandler(stream)
+    for noisy in ("httpx", "httpcore", "aiohttp.access", "asyncio"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -1,0 +1,175 @@
+"""The outbox: store before sending, send, record the answer, retry what could not get through."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Callable
+
+from voipdesk.core.models import Message, Status
+from voipdesk.provider.client import AmbiguousSendError, VoipNumberClient
+from voipdesk.provider.errors import Category, ProviderError, TransientError
+from voipdesk.store import Store
+
+log = logging.getLogger("voipdesk.outbox")
+
+UNREACHABLE_TEXT = "VoIP Number could not be reached ({reason}). voipdesk will try again."
+AMBIGUOUS_TEXT = (
+    "No answer came from VoIP Number ({reason}), so this message may or may not have been sent. "
+    "Send it again, or discard it."
+)
+
+
+class Outbox:
+    """Queued sends with crash-safe state in the store. Store writes run off the calling thread
+    (the GUI thread never waits for an fsync). `on_change` gets every changed Message."""
+
+    def __init__(
+        self,
+        store: Store,
+        client: VoipNumberClient,
+        *,
+        clock: Callable[[], float] = time.time,
+        backoff: tuple[float, float] = (5.0, 900.0),
+        on_change: Callable[[Message], None] | None = None,
+        hold_on_credentials: bool = True,
+    ) -> None:
+        self.store = store
+        self.client = client
+        self.clock = clock
+        self.backoff = backoff
+        self.on_change = on_change
+        self.hold_on_credentials = hold_on_credentials
+        self.paused: ProviderError | None = None  # a credentials error stops sending
+        self._wake = asyncio.Event()
+
+    # -- helpers ---------------------------------------------------------------------------
+    async def _db(self, fn: Callable, *args: object, **kwargs: object):
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    def _emit(self, message: Message) -> Message:
+        if self.on_change:
+            self.on_change(message)
+        return message
+
+    def delay_for(self, attempts: int) -> float:
+        """Exponential backoff with jitter, capped."""
+        base, cap = self.backoff
+        return min(cap, base * 2 ** max(0, attempts - 1)) * random.uniform(0.8, 1.0)
+
+    # -- user actions ------------------------------------------------------------------------
+    async def send(self, own: str, peer: str, body: str) -> Message:
+        """Store a new message (SENDING), then send it; returns it in its new state."""
+        message = self._emit(await self._db(self.store.add_outgoing, own, peer, body))
+        if self.paused is not None:
+            return await self._hold(message, self.paused)
+        return await self.attempt(message)
+
+    async def resend(self, message_id: int) -> Message | None:
+        """The user asked to send a failed, pending or unknown message again, now."""
+        claimed = await self._db(
+            self.store.claim, message_id, (Status.FAILED, Status.PENDING, Status.UNKNOWN)
+        )
+        if claimed is None:
+            return None
+        return await self.attempt(self._emit(claimed))
+
+    async def discard(self, message_id: int) -> None:
+        await self._db(self.store.delete_message, message_id)
+
+    def resume(self) -> None:
+        """Credentials were fixed: send what is waiting."""
+        self.paused = None
+        self._wake.set()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    # -- sending -----------------------------------------------------------------------------
+    async def attempt(self, message: Message) -> Message:
+        """Send a message this process has claimed (status SENDING) and record the outcome."""
+        try:
+            result = await self.client.send(message.own_number, message.peer_number, message.body)
+        except ProviderError as exc:
+            if exc.category is Category.CREDENTIALS and self.hold_on_credentials:
+                self.paused = exc
+                return await self._hold(message, exc)
+            return await self._update(
+                message, status=Status.FAILED, error_code=exc.code, error_text=exc.sentence
+            )
+        except AmbiguousSendError as exc:
+            return await self._update(
+                message,
+                status=Status.UNKNOWN,
+                error_code="NO_ANSWER",
+                error_text=AMBIGUOUS_TEXT.format(reason=exc.reason),
+            )
+        except TransientError as exc:
+            return await self._update(
+                message,
+                status=Status.PENDING,
+                error_code="UNREACHABLE",
+                error_text=UNREACHABLE_TEXT.format(reason=exc.reason),
+                next_attempt_at=self.clock() + self.delay_for(message.attempts),
+            )
+        return await self._update(
+            message,
+            status=Status.DELIVERED if result.status == "delivered" else Status.QUEUED,
+            provider_id=result.provider_id,
+            provider_ts=result.timestamp_s,
+            raw=result.raw,
+            error_code=None,
+            error_text=None,
+        )
+
+    async def _hold(self, message: Message, exc: ProviderError) -> Message:
+        """Keep a message in the outbox until the user fixes Settings."""
+        return await self._update(
+            message,
+            status=Status.PENDING,
+            error_code=exc.code,
+            error_text=exc.sentence,
+            next_attempt_at=None,
+        )
+
+    async def _update(self, message: Message, **fields: object) -> Message:
+        return self._emit(await self._db(self.store.update_outgoing, message.id, **fields))
+
+    async def retry_due(self) -> list[Message]:
+        """Send every PENDING message whose time has come (unless paused)."""
+        done: list[Message] = []
+        if self.paused is not None:
+            return done
+        for message in await self._db(self.store.due_pending, self.clock()):
+            claimed = await self._db(self.store.claim, message.id, (Status.PENDING,))
+            if claimed is None:  # another voipdesk process took it
+                continue
+            done.append(await self.attempt(self._emit(claimed)))
+            if self.paused is not None:
+                break
+        return done
+
+    async def recover(self) -> list[Message]:
+        """At start-up: messages left SENDING by a crash become UNKNOWN, never resent silently."""
+        return [self._emit(m) for m in await self._db(self.store.recover_interrupted)]
+
+    async def run(self) -> None:
+        """Retry pending messages forever, sleeping until the next is due or wake() is called."""
+        while True:
+            try:
+                await self.retry_due()
+                next_at = await self._db(self.store.next_retry_at)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox retry round failed")
+                next_at = None
+            timeout = 60.0 if next_at is None else max(0.05, min(60.0, next_at - self.clock()))
+            if self.paused is not None:
+                timeout = None  # type: ignore[assignment]
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)

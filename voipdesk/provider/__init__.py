@@ -1,0 +1,1 @@
+"""The VoIP Number API: wire format, client and errors."""

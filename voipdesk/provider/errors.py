@@ -1,0 +1,78 @@
+"""Errors from the VoIP Number API, each with a sentence that tells the user what to do."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Category(StrEnum):
+    """What a provider error means for the app."""
+
+    CREDENTIALS = "credentials"  # stop sending, keep the outbox, ask the user to fix Settings
+    SENDER = "sender"  # this own number cannot send
+    MESSAGE = "message"  # this message failed; edit and resend
+    OTHER = "other"  # unknown code: shown with the provider's own text
+
+
+_CODES: dict[str, tuple[Category, str]] = {
+    "USER_ACCOUNT_MISSING": (
+        Category.CREDENTIALS,
+        "No Account ID is set. Open Settings and enter the Account ID from the Settings page "
+        "of your VoIP Number dashboard.",
+    ),
+    "API_TOKEN_MISSING": (
+        Category.CREDENTIALS,
+        "No API token is set. Open Settings and enter the API token from the Settings page "
+        "of your VoIP Number dashboard.",
+    ),
+    "USER_NOT_FOUND": (
+        Category.CREDENTIALS,
+        "VoIP Number does not know this Account ID. Check it in Settings against the Settings "
+        "page of your VoIP Number dashboard.",
+    ),
+    "API_TOKEN_INVALID": (
+        Category.CREDENTIALS,
+        "VoIP Number rejected the API token. If you generated a new one, copy it from the "
+        "dashboard's Settings page into voipdesk's Settings.",
+    ),
+    "NUMBER_NOT_FOUND": (
+        Category.SENDER,
+        "The number {sender} does not exist on VoIP Number. Check your numbers in Settings "
+        "or pick another From number.",
+    ),
+    "NUMBER_OWNERSHIP": (
+        Category.SENDER,
+        "The number {sender} does not belong to your VoIP Number account. Pick one of your own "
+        "numbers as From, or fix the list in Settings.",
+    ),
+    "MESSAGE_INVALID": (
+        Category.MESSAGE,
+        "VoIP Number refused this message as invalid. Edit it and send it again.",
+    ),
+}
+
+KNOWN_CODES: tuple[str, ...] = tuple(_CODES)
+
+
+class ProviderError(Exception):
+    """The provider answered and refused the request. Never retried automatically."""
+
+    def __init__(self, code: str, provider_text: str, *, sender: str | None = None) -> None:
+        self.code = code
+        self.provider_text = provider_text
+        category, template = _CODES.get(code, (Category.OTHER, ""))
+        self.category = category
+        if template:
+            self.sentence = template.format(sender=sender or "this number")
+        else:
+            text = provider_text or "no reason given"
+            self.sentence = f"VoIP Number refused the message: {text} ({code})."
+        super().__init__(f"{code}: {self.sentence}")
+
+
+class TransientError(Exception):
+    """The provider could not be reached or answered something unusable. Retried later."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)

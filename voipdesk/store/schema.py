@@ -1,0 +1,110 @@
+"""The SQLite schema and its forward migrations (PRAGMA user_version is the schema version)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+# Each entry moves the schema from version i to i+1. Never edit a released entry: append.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE conversations (
+        id INTEGER PRIMARY KEY,
+        own_number TEXT NOT NULL,
+        peer_number TEXT NOT NULL,
+        last_message_id INTEGER,
+        last_ts REAL NOT NULL DEFAULT 0,
+        unread_count INTEGER NOT NULL DEFAULT 0,
+        draft TEXT NOT NULL DEFAULT '',
+        UNIQUE (own_number, peer_number)
+    );
+    CREATE INDEX conversations_recent ON conversations (last_ts DESC, id DESC);
+
+    CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        conversation_id INTEGER NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+        body TEXT NOT NULL,
+        type TEXT NOT NULL DEFAULT 'sms',
+        status TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        provider_id TEXT,
+        provider_ts INTEGER,
+        error_code TEXT,
+        error_text TEXT,
+        raw TEXT,
+        attachments TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at REAL,
+        owner_pid INTEGER
+    );
+    -- A thread's newest page, and older pages by keyset: (conversation_id, id) range scans.
+    CREATE INDEX messages_thread ON messages (conversation_id, id);
+    -- Inbound messages are unique by the provider's mdr_id.
+    CREATE UNIQUE INDEX messages_inbound_mdr ON messages (provider_id) WHERE direction = 'in';
+    CREATE INDEX messages_outbound_ref ON messages (provider_id)
+        WHERE direction = 'out' AND provider_id IS NOT NULL;
+    CREATE INDEX messages_outbox ON messages (status)
+        WHERE status IN ('sending', 'pending', 'unknown');
+
+    CREATE VIRTUAL TABLE messages_fts USING fts5 (
+        body, content = 'messages', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body);
+    END;
+    CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.id, old.body);
+    END;
+    CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.id, old.body);
+        INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body);
+    END;
+
+    CREATE TABLE contacts (
+        number TEXT PRIMARY KEY,
+        name TEXT NOT NULL
+    );
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SchemaTooNewError(RuntimeError):
+    """The database was written by a newer voipdesk."""
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the database to SCHEMA_VERSION; return the version it had before."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise SchemaTooNewError(
+                f"This message database was written by a newer voipdesk (schema {version}, "
+                f"this version knows {SCHEMA_VERSION}). Update voipdesk to open it."
+            )
+        for step in range(version, SCHEMA_VERSION):
+            for statement in _split(MIGRATIONS[step]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {step + 1}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return version
+
+
+def _split(script: str) -> list[str]:
+    """Split a migration into statements (executescript would commit our transaction)."""
+    statements, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        if line.strip().startswith("--"):
+            continue
+        buf += line
+        if sqlite3.complete_statement(buf):
+            statements.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        statements.append(buf.strip())
+    return statements
