@@ -1,0 +1,161 @@
+"""Injected faults, as a client sees them over real HTTP."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import httpx
+import pytest
+
+from voipdesk.sandbox import FAULT_KINDS, Sandbox
+
+from .conftest import wait_until
+from .test_send import GOOD
+
+
+def send(client: httpx.Client, url: str, timeout: float = 5.0) -> httpx.Response:
+    return client.post(url, json=GOOD, timeout=timeout)
+
+
+def test_delay_longer_than_the_client_timeout_times_out(sandbox, client):
+    sandbox.inject("delay", seconds=1.0)
+
+    started = time.monotonic()
+    with pytest.raises(httpx.ReadTimeout):
+        send(client, sandbox.send_url, timeout=0.3)
+    assert time.monotonic() - started < 0.9
+    assert sandbox.sandbox.requests[0]["fault"] == "delay"
+
+
+def test_short_delay_then_a_normal_answer(sandbox, client):
+    sandbox.inject("delay", seconds=0.3)
+
+    started = time.monotonic()
+    response = send(client, sandbox.send_url)
+
+    assert time.monotonic() - started >= 0.3
+    assert response.json()["result"]["result"]["status"] == "queued"
+    assert len(sandbox.sandbox.sent) == 1
+
+
+@pytest.mark.parametrize(("kind", "status"), [("http500", 500), ("http503", 503), ("http429", 429)])
+def test_http_error_status(sandbox, client, kind, status):
+    sandbox.inject(kind)
+
+    response = send(client, sandbox.send_url)
+
+    assert response.status_code == status
+    assert sandbox.sandbox.sent == []
+    [record] = sandbox.sandbox.requests
+    assert (record["status"], record["fault"], record["json"]) == (status, kind, GOOD)
+    if status == 429:
+        assert response.headers["Retry-After"] == "1"
+
+
+def test_garbage_is_a_200_that_is_not_json(sandbox, client):
+    sandbox.inject("garbage")
+
+    response = send(client, sandbox.send_url)
+
+    assert response.status_code == 200
+    with pytest.raises(ValueError):
+        response.json()
+    assert sandbox.sandbox.sent == []
+
+
+def test_wrongshape_is_json_with_neither_envelope(sandbox, client):
+    sandbox.inject("wrongshape")
+
+    response = send(client, sandbox.send_url)
+
+    assert response.status_code == 200
+    doc = response.json()
+    assert isinstance(doc, dict)
+    assert doc.get("status") not in ("OK", "Error")
+    assert "id" not in str(doc)
+    assert sandbox.sandbox.sent == []
+
+
+def test_drop_closes_without_an_answer(sandbox, client):
+    sandbox.inject("drop")
+
+    with pytest.raises(httpx.RemoteProtocolError):
+        send(client, sandbox.send_url)
+
+    assert sandbox.sandbox.sent == []
+    assert sandbox.sandbox.requests[0]["status"] is None
+    assert sandbox.sandbox.requests[0]["fault"] == "drop"
+    assert send(client, sandbox.send_url).status_code == 200  # the next request is normal
+
+
+def test_accept_then_drop_records_the_send_but_the_client_sees_an_error(sandbox, client):
+    sandbox.inject("accept_then_drop")
+
+    with pytest.raises(httpx.RemoteProtocolError):
+        send(client, sandbox.send_url)
+
+    [sent] = sandbox.sandbox.sent
+    assert (sent.sender, sent.to, sent.body) == ("+447700900001", "+447700900555", "Thank you")
+    assert sandbox.sandbox.requests[0]["status"] is None
+
+
+def test_accept_then_drop_of_an_invalid_request_records_nothing(sandbox, client):
+    sandbox.inject("accept_then_drop")
+
+    with pytest.raises(httpx.RemoteProtocolError):
+        client.post(sandbox.send_url, json={**GOOD, "apiToken": "wrong"})
+
+    assert sandbox.sandbox.sent == []
+
+
+def test_faults_apply_to_the_next_count_requests_in_order(sandbox, client):
+    sandbox.inject("http503", 2)
+    sandbox.inject("http429")
+
+    statuses = [send(client, sandbox.send_url).status_code for _ in range(4)]
+
+    assert statuses == [503, 503, 429, 200]
+    assert [r["fault"] for r in sandbox.sandbox.requests] == ["http503", "http503", "http429", None]
+    assert len(sandbox.sandbox.sent) == 1
+
+
+def test_unknown_fault_kind_is_refused():
+    sandbox = Sandbox()
+    with pytest.raises(ValueError, match="unknown fault kind"):
+        sandbox.inject("http418")
+    assert set(FAULT_KINDS) == {
+        "delay",
+        "http500",
+        "http503",
+        "http429",
+        "garbage",
+        "wrongshape",
+        "drop",
+        "accept_then_drop",
+    }
+
+
+def test_stop_does_not_wait_for_a_pending_delay(sandbox):
+    sandbox.inject("delay", seconds=30)
+    errors: list[Exception] = []
+
+    def blocked_client() -> None:
+        with httpx.Client(timeout=10) as c:
+            try:
+                send(c, sandbox.send_url, timeout=10)
+            except httpx.HTTPError as exc:
+                errors.append(exc)
+
+    worker = threading.Thread(target=blocked_client)
+    worker.start()
+    assert wait_until(lambda: len(sandbox.sandbox.requests) == 1)
+    started = time.monotonic()
+    sandbox.stop()
+    worker.join(5)
+
+    assert time.monotonic() - started < 3
+    assert not worker.is_alive()
+    assert len(errors) == 1  # dropped, never answered
+    assert sandbox.sandbox.sent == []
+    assert sandbox.sandbox.requests[0]["status"] is None
