@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -151,10 +152,17 @@ def cmd_export(args: argparse.Namespace, data_dir: Path) -> int:
             count = export.write_file(store.all_messages(), Path(args.out), args.format)
             print(f"Exported {count} messages to {args.out}", file=sys.stderr)
         else:
+            # JSON and CSV are UTF-8 whatever the console's code page (a cp1252 pipe on Windows
+            # would crash on the first emoji), and no newline translation: a body's own "\n"
+            # must not become "\r\n" inside a CSV field.
+            if hasattr(sys.stdout, "reconfigure"):
+                sys.stdout.reconfigure(encoding="utf-8", newline="")
             count = export.write(store.all_messages(), sys.stdout, args.format)
             print(f"Exported {count} messages", file=sys.stderr)
     except OSError as exc:
-        return _fail(f"could not write {args.out}: {exc.strerror or exc}", EXIT_ERROR)
+        return _fail(
+            f"could not write {args.out or 'the export'}: {exc.strerror or exc}", EXIT_ERROR
+        )
     finally:
         store.close()
     return EXIT_OK
@@ -190,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_gui(data_dir, demo=args.demo)
     except SchemaTooNewError as exc:
         return _fail(str(exc), EXIT_ERROR)
+    except sqlite3.DatabaseError as exc:  # not a database, damaged, locked for too long
+        return _fail(f"cannot use the message database in {data_dir}: {exc}", EXIT_ERROR)
     except KeyboardInterrupt:
         return 130
 

@@ -74,9 +74,13 @@ def write_file(messages: Iterable[Message], path: Path, fmt: str = "json") -> in
     """Write to `path` atomically (a crash never leaves half a file under that name)."""
     path = Path(path)
     tmp = path.with_name(path.name + ".part")
-    with open(tmp, "w", encoding="utf-8", newline="") as fh:
-        count = write(messages, fh, fmt)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            count = write(messages, fh, fmt)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # no stray FILE.part next to where the user wanted FILE
+        raise
     return count

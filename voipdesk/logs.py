@@ -11,7 +11,11 @@ from pathlib import Path
 _SECRETS: set[str] = set()
 # Also catch tokens that travel in URLs or JSON we did not register (e.g. "apiToken": "...").
 _PATTERNS = [
-    re.compile(r'("?(?:apiToken|api_token|authtoken|auth_token)"?\s*[:=]\s*"?)([^"\s,&]+)', re.I),
+    # JSON ("apiToken": "x"), a Python repr ('apiToken': 'x') and query strings (apiToken=x).
+    re.compile(
+        r"""(["']?(?:apiToken|api_token|authtoken|auth_token)["']?\s*[:=]\s*["']?)([^"'\s,&}]+)""",
+        re.I,
+    ),
     re.compile(r"(/webhook/)([A-Za-z0-9_\-]{8,})"),
 ]
 
@@ -23,7 +27,8 @@ def register_secret(value: str | None) -> None:
 
 
 def redact(text: str) -> str:
-    for value in _SECRETS:
+    # Longest first: a secret that contains a shorter one must not be left half visible.
+    for value in sorted(_SECRETS, key=len, reverse=True):
         if value in text:
             text = text.replace(value, "***")
     for pattern in _PATTERNS:
@@ -34,11 +39,20 @@ def redact(text: str) -> str:
 class RedactingFilter(logging.Filter):
     """Rewrites each record's message with secrets replaced by ***."""
 
+    _formatter = logging.Formatter()
+
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
+        # A traceback carries exception messages too; formatters reuse exc_text once it is set.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self._formatter.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
 
 

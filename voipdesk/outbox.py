@@ -17,6 +17,10 @@ from voipdesk.store import Store
 log = logging.getLogger("voipdesk.outbox")
 
 UNREACHABLE_TEXT = "VoIP Number could not be reached ({reason}). voipdesk will try again."
+FAULT_TEXT = (
+    "Sending failed inside voipdesk ({reason}), so this message may or may not have been sent. "
+    "Check the API endpoint in Settings, then send it again or discard it."
+)
 AMBIGUOUS_TEXT = (
     "No answer came from VoIP Number ({reason}), so this message may or may not have been sent. "
     "Send it again, or discard it."
@@ -115,6 +119,17 @@ class Outbox:
                 error_text=UNREACHABLE_TEXT.format(reason=exc.reason),
                 next_attempt_at=self.clock() + self.delay_for(message.attempts),
             )
+        except Exception as exc:
+            # Anything else (e.g. httpx's ExceptionGroup for a port above 65535 in the endpoint)
+            # must not leave the message SENDING under a live process, where nothing ever
+            # touches it again. Whether the request left is unknown: never resend it silently.
+            log.exception("sending message %s failed unexpectedly", message.id)
+            return await self._update(
+                message,
+                status=Status.UNKNOWN,
+                error_code="SEND_ERROR",
+                error_text=FAULT_TEXT.format(reason=type(exc).__name__),
+            )
         return await self._update(
             message,
             status=Status.DELIVERED if result.status == "delivered" else Status.QUEUED,
@@ -159,6 +174,9 @@ class Outbox:
     async def run(self) -> None:
         """Retry pending messages forever, sleeping until the next is due or wake() is called."""
         while True:
+            # Cleared before the round, not after it: a wake() or resume() that arrives while
+            # the round runs then starts the next round at once instead of being lost.
+            self._wake.clear()
             try:
                 await self.retry_due()
                 next_at = await self._db(self.store.next_retry_at)
@@ -170,6 +188,5 @@ class Outbox:
             timeout = 60.0 if next_at is None else max(0.05, min(60.0, next_at - self.clock()))
             if self.paused is not None:
                 timeout = None  # type: ignore[assignment]
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import math
+import unicodedata
 from dataclasses import dataclass
 
 import gsm0338  # noqa: F401 - registers the "gsm03.38" codec
@@ -34,15 +34,23 @@ def is_gsm(text: str) -> bool:
 def measure(text: str) -> SmsLength:
     """Characters and segments of `text` (160/153 septets, or 70/67 UTF-16 units)."""
     if is_gsm(text):
-        encoding, units, single, multi = "GSM-7", len(text.encode(_CODEC)), 160, 153
+        encoding, single, multi = "GSM-7", 160, 153
+        sizes = [len(ch.encode(_CODEC)) for ch in text]  # 2 for € [ ] { } ~ ^ \\ |
     else:
-        encoding, units, single, multi = "UCS-2", len(text.encode("utf-16-le")) // 2, 70, 67
+        encoding, single, multi = "UCS-2", 70, 67
+        sizes = [2 if ord(ch) > 0xFFFF else 1 for ch in text]  # surrogate pairs
+    units = sum(sizes)
     if units <= single:
-        segments, per = (1 if units else 0), single
-    else:
-        segments, per = math.ceil(units / multi), multi
-    remaining = segments * per - units if segments else single
-    return SmsLength(encoding, len(text), units, segments, per, remaining)
+        segments = 1 if units else 0
+        return SmsLength(encoding, len(text), units, segments, single, single - units)
+    # Multipart: an escape pair or a surrogate pair is never split across two segments, so a
+    # segment may end one unit short and the count can exceed ceil(units / multi).
+    segments, used = 1, 0
+    for size in sizes:
+        if used + size > multi:
+            segments, used = segments + 1, 0
+        used += size
+    return SmsLength(encoding, len(text), units, segments, multi, multi - used)
 
 
 def gsm_replacement(text: str) -> str | None:
@@ -55,6 +63,8 @@ def gsm_replacement(text: str) -> str | None:
         if is_gsm(ch):
             out.append(ch)
             continue
+        if unicodedata.category(ch).startswith("L") and "LATIN" not in unicodedata.name(ch, ""):
+            return None  # transliterating another script changes the words, not their look
         alt = unidecode(ch)
         if ch in "—–":  # unidecode gives "--" for an em dash; a single hyphen reads better
             alt = "-"

@@ -53,7 +53,7 @@ def parse_send_answer(status_code: int, content: bytes, *, sender: str | None = 
         raise TransientError(f"the provider answered HTTP {status_code}")
     try:
         doc = json.loads(content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # absurdly nested JSON recurses
         raise TransientError(f"the provider's answer (HTTP {status_code}) was not JSON") from None
     node: Any = doc
     for _ in range(_MAX_DEPTH):
@@ -61,9 +61,18 @@ def parse_send_answer(status_code: int, content: bytes, *, sender: str | None = 
             break
         if str(node.get("status", "")).lower() == "error":
             inner = node.get("result")
+            if (
+                isinstance(inner, dict)
+                and not (inner.get("error_code") or node.get("error_code"))
+                and isinstance(inner.get("result"), dict)
+            ):
+                node = inner  # an Error envelope around another envelope: the code is deeper
+                continue
+            # A bare string result is the provider's only explanation: keep it.
+            said = inner if isinstance(inner, str) else ""
             inner = inner if isinstance(inner, dict) else {}
             code = str(inner.get("error_code") or node.get("error_code") or "UNKNOWN_ERROR")
-            text = str(inner.get("error") or node.get("error") or "")
+            text = str(inner.get("error") or node.get("error") or said)
             raise ProviderError(code, text, sender=sender)
         if "id" in node and isinstance(node["id"], str | int) and str(node["id"]):
             ts = node.get("timestamp_s")
@@ -79,6 +88,13 @@ def parse_send_answer(status_code: int, content: bytes, *, sender: str | None = 
 
 class WebhookError(ValueError):
     """A webhook body we cannot accept; the text is a short reason for the 400 answer."""
+
+
+def _clean(text: str) -> str:
+    """`text` with lone UTF-16 surrogates replaced by U+FFFD. A gateway that splits a long SMS
+    inside an emoji sends half of it ("\\ud83d"); SQLite cannot store that, and refusing the
+    message would lose it. (Numbers and ids with one are garbage: the listener rejects them.)"""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def _number(doc: dict, key: str) -> str:
@@ -117,7 +133,7 @@ def parse_webhook(content: bytes) -> InboundMessage | StatusUpdate:
     try:
         text = content.decode("utf-8")
         doc = json.loads(text)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # absurdly nested JSON recurses
         raise WebhookError("body is not JSON") from None
     if not isinstance(doc, dict):
         raise WebhookError("body is not a JSON object")
@@ -149,7 +165,7 @@ def parse_webhook(content: bytes) -> InboundMessage | StatusUpdate:
     return InboundMessage(
         from_number=sender,
         to_number=to,
-        body=body,
+        body=_clean(body),
         type=kind,
         mdr_id=mdr_id.strip(),
         provider_ts=provider_ts,

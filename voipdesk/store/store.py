@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -37,6 +38,9 @@ _CONVERSATION_SELECT = (
     " LEFT JOIN messages m ON m.id = c.last_message_id"
     " LEFT JOIN contacts k ON k.number = c.peer_number"
 )
+# Repeating the partial index's condition lets SQLite use messages_outbox for one status (it
+# cannot infer that `status = 'pending'` implies the IN list): a lookup instead of a full scan.
+_IN_OUTBOX = "status IN ('sending', 'pending', 'unknown')"
 # Report statuses from the provider that move an outgoing message on; others are ignored.
 _REPORTABLE = {Status.DELIVERED, Status.FAILED}
 
@@ -86,6 +90,8 @@ def _conversation(row: tuple) -> Conversation:
 def _pid_alive(pid: int | None) -> bool:
     if not pid or pid == os.getpid():
         return False
+    if sys.platform == "win32":
+        return _pid_alive_windows(pid)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -95,6 +101,28 @@ def _pid_alive(pid: int | None) -> bool:
     except OSError:
         return False
     return True
+
+
+def _pid_alive_windows(pid: int) -> bool:
+    # Not os.kill(pid, 0): on Windows that is TerminateProcess, it would kill the other process.
+    import ctypes
+    from ctypes import wintypes
+
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+    kernel32.OpenProcess.restype = wintypes.HANDLE
+    kernel32.OpenProcess.argtypes = (wintypes.DWORD, wintypes.BOOL, wintypes.DWORD)
+    kernel32.GetExitCodeProcess.argtypes = (wintypes.HANDLE, ctypes.POINTER(wintypes.DWORD))
+    kernel32.CloseHandle.argtypes = (wintypes.HANDLE,)
+    handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+    if not handle:
+        return ctypes.get_last_error() == 5  # ERROR_ACCESS_DENIED: it exists, not ours
+    try:
+        code = wintypes.DWORD()
+        if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+            return True
+        return code.value == 259  # STILL_ACTIVE
+    finally:
+        kernel32.CloseHandle(handle)
 
 
 class Store:
@@ -410,15 +438,16 @@ class Store:
     def due_pending(self, now: float) -> list[Message]:
         """PENDING messages whose retry time has come, oldest first."""
         rows = self._read(
-            f"SELECT {_MESSAGE_COLUMNS} FROM {_MESSAGE_FROM} WHERE m.status = 'pending'"
-            " AND COALESCE(m.next_attempt_at, 0) <= ? ORDER BY m.id",
+            f"SELECT {_MESSAGE_COLUMNS} FROM {_MESSAGE_FROM} WHERE m.{_IN_OUTBOX}"
+            " AND m.status = 'pending' AND COALESCE(m.next_attempt_at, 0) <= ? ORDER BY m.id",
             (now,),
         )
         return [_message(r) for r in rows]
 
     def next_retry_at(self) -> float | None:
         rows = self._read(
-            "SELECT min(COALESCE(next_attempt_at, 0)) FROM messages WHERE status = 'pending'"
+            "SELECT min(COALESCE(next_attempt_at, 0)) FROM messages"
+            f" WHERE {_IN_OUTBOX} AND status = 'pending'"
         )
         return rows[0][0]
 
@@ -432,24 +461,29 @@ class Store:
 
     def recover_interrupted(self) -> list[Message]:
         """Mark SENDING messages whose sending process is gone as UNKNOWN (the request may or
-        may not have reached the provider); return them."""
-        rows = self._read("SELECT id, owner_pid FROM messages WHERE status = 'sending'")
-        orphans = [mid for mid, pid in rows if not _pid_alive(pid)]
-        if not orphans:
-            return []
+        may not have reached the provider); return them. Call it at start-up only: rows owned by
+        this very pid count as orphans (a crashed run that had the same pid)."""
         text = (
             "voipdesk stopped while sending this message, so it may or may not have been sent. "
             "Send it again, or discard it."
         )
 
-        def tx(conn: sqlite3.Connection) -> None:
+        # Read and update in one write transaction, and only rows still owned by the dead pid:
+        # otherwise a message another process recovered and the user resent in between (now
+        # SENDING by a live process) would be marked UNKNOWN under that live send.
+        def tx(conn: sqlite3.Connection) -> list[int]:
+            rows = conn.execute(
+                f"SELECT id, owner_pid FROM messages WHERE {_IN_OUTBOX} AND status = 'sending'"
+            ).fetchall()
+            orphans = [(mid, pid) for mid, pid in rows if not _pid_alive(pid)]
             conn.executemany(
                 "UPDATE messages SET status = 'unknown', error_code = 'INTERRUPTED',"
-                " error_text = ? WHERE id = ? AND status = 'sending'",
-                [(text, mid) for mid in orphans],
+                " error_text = ? WHERE id = ? AND status = 'sending' AND owner_pid IS ?",
+                [(text, mid, pid) for mid, pid in orphans],
             )
+            return [mid for mid, _ in orphans]
 
-        self._write(tx)
+        orphans: list[int] = self._write(tx)  # type: ignore[assignment]
         return [m for m in (self.message(mid) for mid in orphans) if m is not None]
 
     def delete_message(self, message_id: int) -> None:

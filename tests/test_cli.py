@@ -1,0 +1,487 @@
+"""The headless commands as a new user runs them: real subprocesses against the sandbox."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from voipdesk import __version__
+from voipdesk.core.models import InboundMessage, Status
+from voipdesk.provider.errors import ProviderError
+from voipdesk.sandbox import DEMO_ACCOUNT, Account, Sandbox, SandboxThread
+from voipdesk.store import Store, database_path
+
+OWN = "+447700900001"
+OTHER = Account("other-account", "other-token", {"+447700900009"})
+EXPORT_FIELDS = {
+    "direction",
+    "own_number",
+    "peer_number",
+    "body",
+    "type",
+    "status",
+    "provider_id",
+    "timestamp",
+}
+TRICKY = "He said, \"hi\"\nsecond line, <b>x</b><script>alert(1)</script> 'q' ;\r\n€ 😀"
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[SandboxThread]:
+    with SandboxThread(Sandbox((DEMO_ACCOUNT, OTHER))) as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def _clean_sandbox(sandbox):
+    """Each test sees only its own requests (cleared on the sandbox's thread)."""
+    sandbox.call(sandbox.sandbox.sent.clear)
+    sandbox.call(sandbox.sandbox.requests.clear)
+
+
+def voipdesk(
+    data_dir: Path,
+    *args: str,
+    url: str | None = None,
+    account: str | None = DEMO_ACCOUNT.account_id,
+    token: str | None = DEMO_ACCOUNT.api_token,
+    stdin: str | None = None,
+    extra_env: dict[str, str] | None = None,
+    use_env_dir: bool = True,
+) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VOIPDESK_")}
+    if use_env_dir:
+        env["VOIPDESK_DATA_DIR"] = str(data_dir)
+    if url is not None:
+        env["VOIPDESK_API_URL"] = url
+    if account is not None:
+        env["VOIPDESK_ACCOUNT_ID"] = account
+    if token is not None:
+        env["VOIPDESK_API_TOKEN"] = token
+    env.update(extra_env or {})
+    # Bytes, decoded here: text mode would turn a CSV field's "\r\n" into "\n" on the way in.
+    result = subprocess.run(
+        [sys.executable, "-m", "voipdesk", *args],
+        env=env,
+        input=stdin.encode() if stdin is not None else None,
+        capture_output=True,
+        timeout=60,
+    )
+    return subprocess.CompletedProcess(
+        result.args,
+        result.returncode,
+        result.stdout.decode("utf-8"),
+        result.stderr.decode("utf-8", "replace"),
+    )
+
+
+def send(data_dir: Path, url: str, *args: str, **kw) -> subprocess.CompletedProcess:
+    return voipdesk(data_dir, "send", *args, url=url, **kw)
+
+
+def stored(data_dir: Path) -> list:
+    path = database_path(data_dir)
+    if not path.exists():
+        return []
+    with Store(path) as s:
+        return list(s.all_messages())
+
+
+def closed_port_url() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}/v1/sms/send"
+
+
+# -- send -----------------------------------------------------------------------------------------
+def test_send_prints_the_provider_id(sandbox, tmp_path):
+    result = send(tmp_path, sandbox.send_url, "--from", OWN, "--to", "+447700900100", "Hi", "there")
+    assert result.returncode == 0, result.stderr
+    [sent] = sandbox.sandbox.sent
+    assert result.stdout == sent.id + "\n"
+    assert (sent.sender, sent.to, sent.body) == (OWN, "+447700900100", "Hi there")
+    [msg] = stored(tmp_path)
+    assert (msg.status, msg.provider_id) == (Status.QUEUED, sent.id)
+
+
+def test_national_numbers_are_normalised(sandbox, tmp_path):
+    result = send(tmp_path, sandbox.send_url, "--from", "07700 900001", "--to", "07700 900100", "x")
+    assert result.returncode == 0, result.stderr
+    [sent] = sandbox.sandbox.sent
+    assert (sent.sender, sent.to) == (OWN, "+447700900100")
+
+
+def test_national_numbers_of_another_default_country(sandbox, tmp_path):
+    result = send(
+        tmp_path,
+        sandbox.send_url,
+        "--from",
+        OWN,
+        "--to",
+        "(202) 555-0123",
+        "hello US",
+        extra_env={"VOIPDESK_COUNTRY": "US"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert sandbox.sandbox.sent[0].to == "+12025550123"
+
+
+def test_text_from_stdin(sandbox, tmp_path):
+    result = send(
+        tmp_path,
+        sandbox.send_url,
+        "--from",
+        OWN,
+        "--to",
+        "07700900100",
+        "-",
+        stdin="line one\nline two\n",
+    )
+    assert result.returncode == 0, result.stderr
+    assert sandbox.sandbox.sent[0].body == "line one\nline two"
+
+
+def test_the_data_dir_option(sandbox, tmp_path):
+    result = send(
+        tmp_path,
+        sandbox.send_url,
+        "--data-dir",
+        str(tmp_path / "profile"),
+        "--from",
+        OWN,
+        "--to",
+        "07700900100",
+        "x",
+        use_env_dir=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(stored(tmp_path / "profile")) == 1
+
+
+def test_the_default_sender_comes_from_settings(sandbox, tmp_path):
+    (tmp_path / "settings.json").write_text(json.dumps({"numbers": ["+447700900002"]}))
+    result = send(tmp_path, sandbox.send_url, "--to", "07700900100", "x")
+    assert result.returncode == 0, result.stderr
+    assert sandbox.sandbox.sent[0].sender == "+447700900002"
+
+
+@pytest.mark.parametrize(
+    ("code", "args", "env"),
+    [
+        ("USER_NOT_FOUND", ("--from", OWN), {"account": "nobody"}),
+        ("API_TOKEN_INVALID", ("--from", OWN), {"token": "regenerated-since"}),
+        ("NUMBER_NOT_FOUND", ("--from", "+447700900999"), {}),
+        ("NUMBER_OWNERSHIP", ("--from", "+447700900009"), {}),
+    ],
+)
+def test_provider_errors_exit_2_with_code_and_sentence(sandbox, tmp_path, code, args, env):
+    result = send(tmp_path, sandbox.send_url, *args, "--to", "07700900100", "hello", **env)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    sentence = ProviderError(code, "", sender=args[1]).sentence
+    assert f"{code}: {sentence}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(sandbox.sandbox.requests) == 1  # asked once, not retried
+    [msg] = stored(tmp_path)
+    assert (msg.status, msg.error_code) == (Status.FAILED, code)
+
+
+class FixedAnswer:
+    """A plain HTTP server that answers every POST with one JSON document."""
+
+    def __init__(self, doc: dict) -> None:
+        body = json.dumps(doc).encode()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1/sms/send"
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+
+@pytest.mark.parametrize(
+    ("code", "text", "expect"),
+    [
+        ("MESSAGE_INVALID", "Coding syntax error", "Edit it and send it again."),
+        ("PLAN_EXPIRED", "Your plan has expired", "Your plan has expired"),
+    ],
+)
+def test_errors_the_sandbox_cannot_cause_from_the_cli(tmp_path, code, text, expect):
+    server = FixedAnswer({"status": "Error", "result": {"error_code": code, "error": text}})
+    try:
+        result = send(tmp_path, server.url, "--from", OWN, "--to", "07700900100", "hello")
+    finally:
+        server.close()
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"{code}: ") and expect in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("account", "token", "code"),
+    [
+        (None, DEMO_ACCOUNT.api_token, "USER_ACCOUNT_MISSING"),
+        ("", DEMO_ACCOUNT.api_token, "USER_ACCOUNT_MISSING"),
+        (DEMO_ACCOUNT.account_id, None, "API_TOKEN_MISSING"),
+    ],
+)
+def test_a_missing_credential_exits_2_before_sending(sandbox, tmp_path, account, token, code):
+    result = send(
+        tmp_path,
+        sandbox.send_url,
+        "--from",
+        OWN,
+        "--to",
+        "07700900100",
+        "x",
+        account=account,
+        token=token,
+        extra_env={"HOME": str(tmp_path)},
+    )
+    assert result.returncode == 2
+    assert code in result.stderr
+    assert ProviderError(code, "").sentence in result.stderr
+    assert "VOIPDESK_" in result.stderr  # says how to supply it headless
+    assert sandbox.sandbox.requests == []
+    assert stored(tmp_path) == []
+
+
+@pytest.mark.parametrize("to", ["hello", "123", "+44", "0770"])
+def test_an_invalid_number_exits_2_and_stores_nothing(sandbox, tmp_path, to):
+    result = send(tmp_path, sandbox.send_url, "--from", OWN, "--to", to, "x")
+    assert result.returncode == 2
+    assert "--to:" in result.stderr and to in result.stderr
+    assert "Nothing was sent." in result.stderr
+    assert "Traceback" not in result.stderr
+    assert sandbox.sandbox.requests == []
+    assert stored(tmp_path) == []
+
+
+def test_an_invalid_from_number_exits_2(sandbox, tmp_path):
+    result = send(tmp_path, sandbox.send_url, "--from", "nope", "--to", "07700900100", "x")
+    assert result.returncode == 2 and "--from:" in result.stderr
+    assert stored(tmp_path) == []
+
+
+def test_no_from_number_anywhere_exits_2(sandbox, tmp_path):
+    result = send(tmp_path, sandbox.send_url, "--to", "07700900100", "x")
+    assert result.returncode == 2 and "--from" in result.stderr
+    assert stored(tmp_path) == []
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n"])
+def test_empty_text_exits_2(sandbox, tmp_path, text):
+    result = send(tmp_path, sandbox.send_url, "--from", OWN, "--to", "07700900100", text)
+    assert result.returncode == 2
+    assert "empty" in result.stderr
+    assert sandbox.sandbox.requests == []
+    assert stored(tmp_path) == []
+
+
+def test_unreachable_exits_75_and_keeps_the_message_pending(tmp_path):
+    result = send(tmp_path, closed_port_url(), "--from", OWN, "--to", "07700900100", "later")
+    assert result.returncode == 75
+    assert result.stdout == ""
+    assert "could not be reached" in result.stderr and "outbox" in result.stderr
+    exported = voipdesk(tmp_path, "export")
+    [row] = json.loads(exported.stdout)
+    assert (row["status"], row["body"], row["provider_id"]) == ("pending", "later", None)
+    [msg] = stored(tmp_path)
+    assert msg.attempts == 3  # the CLI's quick retries, then it gives up for now
+
+
+def test_a_server_error_then_success_within_the_quick_retries(sandbox, tmp_path):
+    sandbox.inject("http503")
+    result = send(tmp_path, sandbox.send_url, "--from", OWN, "--to", "07700900100", "retry me")
+    assert result.returncode == 0, result.stderr
+    assert len(sandbox.sandbox.sent) == 1
+    assert len(sandbox.sandbox.requests) == 2
+
+
+def test_no_answer_exits_75_and_is_not_retried(sandbox, tmp_path):
+    sandbox.inject("accept_then_drop")
+    result = send(tmp_path, sandbox.send_url, "--from", OWN, "--to", "07700900100", "once")
+    assert result.returncode == 75
+    assert "may or may not have been sent" in result.stderr
+    assert len(sandbox.sandbox.requests) == 1  # never resent by the quick retries
+    [msg] = stored(tmp_path)
+    assert msg.status is Status.UNKNOWN
+
+
+def test_version(tmp_path):
+    result = voipdesk(tmp_path, "--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"voipdesk {__version__}"
+
+
+# -- export ---------------------------------------------------------------------------------------
+@pytest.fixture
+def history(sandbox, tmp_path) -> Path:
+    """A data dir with an outgoing message (sent by the CLI) and two inbound ones."""
+    result = send(tmp_path, sandbox.send_url, "--from", OWN, "--to", "07700900100", TRICKY)
+    assert result.returncode == 0, result.stderr
+    with Store(database_path(tmp_path)) as s:
+        s.add_inbound(
+            InboundMessage(
+                "+447700900100", OWN, "reply, with a comma", "sms", "mdr-1", 1716204585, "{}"
+            )
+        )
+        s.add_inbound(
+            InboundMessage(
+                "+447700900200",
+                OWN,
+                '=HYPERLINK("x")',
+                "mms",
+                "mdr-2",
+                1716204999,
+                "{}",
+                ("https://cdn.example/a.jpg",),
+            )
+        )
+    return tmp_path
+
+
+def test_export_json(history, sandbox):
+    result = voipdesk(history, "export", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert isinstance(rows, list) and len(rows) == 3
+    for row in rows:
+        assert set(row) >= EXPORT_FIELDS
+        assert isinstance(row["timestamp"], int)
+    out, in1, in2 = rows
+    assert (out["direction"], out["own_number"], out["peer_number"]) == (
+        "out",
+        OWN,
+        "+447700900100",
+    )
+    assert (out["body"], out["type"], out["status"]) == (TRICKY, "sms", "queued")
+    assert out["provider_id"] == sandbox.sandbox.sent[0].id
+    assert (in1["direction"], in1["status"], in1["provider_id"], in1["timestamp"]) == (
+        "in",
+        "received",
+        "mdr-1",
+        1716204585,
+    )
+    assert (in2["type"], in2["attachments"]) == ("mms", ["https://cdn.example/a.jpg"])
+    assert "Exported 3 messages" in result.stderr
+
+
+def test_export_csv_round_trips_tricky_bodies(history):
+    result = voipdesk(history, "export", "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.reader(io.StringIO(result.stdout, newline="")))
+    header, *data = rows
+    assert set(header) >= EXPORT_FIELDS
+    assert len(data) == 3 and all(len(r) == len(header) for r in data)
+    records = [dict(zip(header, r, strict=True)) for r in data]
+    assert records[0]["body"] == TRICKY  # commas, quotes, newlines and markup, literally
+    assert records[1]["body"] == "reply, with a comma"
+    assert records[2]["body"] == '=HYPERLINK("x")'
+    assert [r["direction"] for r in records] == ["out", "in", "in"]
+    assert records[1]["timestamp"] == "1716204585"
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_export_to_a_file_keeps_stdout_clean(history, fmt):
+    out = history / f"all.{fmt}"
+    result = voipdesk(history, "export", "--format", fmt, "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert "Exported 3 messages" in result.stderr and str(out) in result.stderr
+    text = out.read_text("utf-8")
+    if fmt == "json":
+        assert json.loads(text)[0]["body"] == TRICKY
+    else:
+        with open(out, newline="", encoding="utf-8") as fh:
+            assert next(csv.DictReader(fh))["body"] == TRICKY
+    assert not list(history.glob("*.part"))
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_export_is_utf8_whatever_the_console_encoding(history, fmt):
+    # A console or pipe in another encoding (cp1252 on Windows) must not break the export.
+    result = voipdesk(history, "export", "--format", fmt, extra_env={"PYTHONIOENCODING": "latin-1"})
+    assert result.returncode == 0, result.stderr
+    if fmt == "json":
+        body = json.loads(result.stdout)[0]["body"]
+    else:
+        body = next(csv.DictReader(io.StringIO(result.stdout, newline="")))["body"]
+    assert body == TRICKY
+
+
+def test_export_of_an_empty_store_is_an_empty_array(tmp_path):
+    result = voipdesk(tmp_path, "export")
+    assert result.returncode == 0
+    assert json.loads(result.stdout) == []
+    assert "Exported 0 messages" in result.stderr
+
+
+def test_export_to_an_unwritable_place_is_a_sentence(tmp_path):
+    result = voipdesk(tmp_path, "export", "--out", str(tmp_path / "no" / "such" / "dir.json"))
+    assert result.returncode == 1
+    assert result.stderr.startswith("voipdesk: could not write")
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["export", "send"])
+def test_a_damaged_database_is_a_sentence_not_a_traceback(sandbox, tmp_path, command):
+    database_path(tmp_path).write_bytes(b"this is not an SQLite file at all" * 100)
+    args = ["--from", OWN, "--to", "07700900100", "x"] if command == "send" else []
+    result = voipdesk(tmp_path, command, *args, url=sandbox.send_url)
+    assert result.returncode == 1
+    assert result.stderr.startswith("voipdesk: cannot use the message database")
+    assert "Traceback" not in result.stderr
+    assert sandbox.sandbox.requests == []  # nothing is sent unless it can be stored first
+
+
+def test_the_token_is_in_no_log_and_no_output(sandbox, tmp_path):
+    token = DEMO_ACCOUNT.api_token
+    ok = voipdesk(
+        tmp_path, "-v", "send", "--from", OWN, "--to", "07700900100", "x", url=sandbox.send_url
+    )
+    bad = voipdesk(
+        tmp_path,
+        "-v",
+        "send",
+        "--from",
+        OWN,
+        "--to",
+        "07700900100",
+        "x",
+        url=sandbox.send_url,
+        token="tok-WRONG-but-secret",
+    )
+    assert (ok.returncode, bad.returncode) == (0, 2)
+    logs = (tmp_path / "logs" / "voipdesk.log").read_text("utf-8")
+    assert "send" in logs.lower()  # the log did record the traffic
+    for text in (ok.stdout, ok.stderr, bad.stdout, bad.stderr, logs):
+        assert token not in text and "tok-WRONG-but-secret" not in text
+    settings = (tmp_path / "settings.json").read_text("utf-8")
+    assert token not in settings and "tok-WRONG" not in settings

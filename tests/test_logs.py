@@ -1,0 +1,104 @@
+"""Logs: a rotating file in the data dir, with secrets redacted from every record."""
+
+from __future__ import annotations
+
+import json
+import logging
+import logging.handlers
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from voipdesk.logs import RedactingFilter, redact, register_secret, setup_logging
+
+
+@pytest.fixture
+def logfile(tmp_path) -> Iterator[Path]:
+    """setup_logging on tmp_path; the handlers it added are removed and closed afterwards."""
+    root = logging.getLogger()
+    before, level = list(root.handlers), root.level
+    setup_logging(tmp_path, verbose=True)
+    try:
+        yield tmp_path / "logs" / "voipdesk.log"
+    finally:
+        for handler in root.handlers[:]:
+            if handler not in before:
+                root.removeHandler(handler)
+                handler.close()
+        root.setLevel(level)
+
+
+def text_of(path: Path) -> str:
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    return path.read_text("utf-8")
+
+
+def test_the_log_file_rotates_in_the_data_dir(logfile):
+    handlers = [
+        h
+        for h in logging.getLogger().handlers
+        if isinstance(h, logging.handlers.RotatingFileHandler)
+    ]
+    [handler] = [h for h in handlers if Path(h.baseFilename) == logfile]
+    assert handler.maxBytes > 0 and handler.backupCount >= 1
+    assert any(isinstance(f, RedactingFilter) for f in handler.filters)
+
+
+def test_registered_secrets_never_reach_the_file(logfile, capsys):
+    register_secret("tok-REGISTERED-123456")
+    log = logging.getLogger("voipdesk.test")
+    log.info("using token %s for %s", "tok-REGISTERED-123456", "acct")
+    log.warning("in a message: tok-REGISTERED-123456")
+    text = text_of(logfile)
+    assert "tok-REGISTERED-123456" not in text
+    assert "using token *** for acct" in text and "in a message: ***" in text
+    assert "tok-REGISTERED-123456" not in capsys.readouterr().err  # --verbose stderr too
+
+
+@pytest.mark.parametrize(
+    ("message", "leak"),
+    [
+        ('request {"accountId": "a", "apiToken": "UNREG-json-1"}', "UNREG-json-1"),
+        (json.dumps({"apiToken": "UNREG-json-2"}, indent=2), "UNREG-json-2"),
+        (str({"accountId": "a", "apiToken": "UNREG-repr-3"}), "UNREG-repr-3"),
+        ("POST /send?apiToken=UNREG-query-4&x=1", "UNREG-query-4"),
+        ("ngrok_authtoken: UNREG-ngrok-5", "UNREG-ngrok-5"),
+        ("public url https://a.ngrok.app/webhook/UNREGwebhook6secret/", "UNREGwebhook6secret"),
+    ],
+)
+def test_token_looking_values_are_redacted_without_registration(logfile, message, leak):
+    logging.getLogger("voipdesk.test").info(message)
+    text = text_of(logfile)
+    assert leak not in text
+    assert "***" in text
+
+
+def test_secrets_in_tracebacks_are_redacted(logfile):
+    register_secret("tok-IN-TRACEBACK-987")
+    try:
+        raise RuntimeError("failed with tok-IN-TRACEBACK-987 and {'apiToken': 'UNREG-tb'}")
+    except RuntimeError:
+        logging.getLogger("voipdesk.test").exception("send failed")
+    text = text_of(logfile)
+    assert "Traceback" in text and "RuntimeError" in text
+    assert "tok-IN-TRACEBACK-987" not in text and "UNREG-tb" not in text
+
+
+def test_a_secret_containing_another_is_redacted_whole():
+    register_secret("ABCD")
+    register_secret("ABCDEFGH-longer")
+    assert redact("x ABCDEFGH-longer y") == "x *** y"
+
+
+def test_short_or_empty_values_are_not_registered():
+    register_secret("")
+    register_secret(None)
+    register_secret("ab")
+    assert redact("ab cd") == "ab cd"
+
+
+def test_ordinary_records_are_left_alone(logfile):
+    logging.getLogger("voipdesk.test").info("sent %s -> %s: %s", "+447700900001", "+44770", "ok")
+    assert "sent +447700900001 -> +44770: ok" in text_of(logfile)
