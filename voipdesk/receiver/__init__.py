@@ -1,0 +1,1 @@
+"""Receiving: the webhook listener (off the GUI thread) and the public tunnel."""

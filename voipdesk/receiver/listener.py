@@ -1,0 +1,455 @@
+"""The webhook listener: an aiohttp server on 127.0.0.1 in its own thread, committing before 200."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import errno
+import hmac
+import ipaddress
+import logging
+import socket
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from voipdesk.core.models import InboundMessage, Message, StatusUpdate
+from voipdesk.provider.wire import WebhookError, parse_webhook
+
+log = logging.getLogger("voipdesk.receiver")
+
+WEBHOOK_PREFIX = "/webhook/"
+READY_TEXT = "voipdesk webhook ready\n"
+_ALLOWED = "GET, HEAD, POST"
+_BODY_TIMEOUT = 30.0  # seconds to receive a whole body; a stalled sender gets 408
+_STORE_TIMEOUT = 30.0  # seconds a request waits for its commit before answering 503
+_MAX_BATCH = 500  # webhooks per transaction
+
+Item = InboundMessage | StatusUpdate
+Outcome = tuple[Message | None, bool] | BaseException
+
+
+class ListenerError(Exception):
+    """The listener could not start; the text is a sentence for the user."""
+
+
+class Listener:
+    """Accepts the provider's webhook POSTs and stores each message durably before answering 200.
+
+    Runs its own asyncio loop in a daemon thread, so a busy GUI thread never delays acceptance.
+    Requests that arrive together are committed in one transaction (group commit).
+    `on_messages` is called on a listener thread with the messages each commit changed; it must
+    return quickly (emit a Qt signal, put on a queue).
+    """
+
+    def __init__(
+        self,
+        db_path: Path,
+        secret: str,
+        *,
+        port: int | None = None,
+        host: str = "127.0.0.1",
+        max_body: int = 1 << 20,
+        on_messages: Callable[[list[Message]], None] | None = None,
+    ) -> None:
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:
+            raise ValueError(f"the listener only binds a loopback address, not {host!r}")
+        self._db_path = Path(db_path)
+        self._secret = secret.encode("utf-8")
+        self._requested_port = port or 0
+        self.host = host
+        self.max_body = max_body
+        self.on_messages = on_messages
+        self.port: int = self._requested_port  # the bound port once started
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._idle = asyncio.Event()  # set when no request is being handled
+        self._closing = False
+        self._inflight = 0
+        self._queue: asyncio.Queue[tuple[Item, asyncio.Future[Outcome]] | None] | None = None
+        self._worker: concurrent.futures.ThreadPoolExecutor | None = None
+        self._store: Any = None
+        self._lifecycle = threading.Lock()
+
+    # -- public surface -------------------------------------------------------------------
+    @property
+    def local_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def webhook_path(self) -> str:
+        return WEBHOOK_PREFIX + self._secret.decode("utf-8")
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def set_secret(self, secret: str) -> None:
+        """Use a new path secret from the next request on (the old one gets 404)."""
+        self._secret = secret.encode("utf-8")  # one reference swap: atomic for the loop thread
+
+    def start(self) -> None:
+        """Bind, start the listener thread, return once requests are accepted."""
+        with self._lifecycle:
+            if self.running:
+                return
+            sock = _bind(self.host, self._requested_port)
+            self.port = sock.getsockname()[1]
+            ready = threading.Event()
+            failure: list[BaseException] = []
+            self._thread = threading.Thread(
+                target=self._run, args=(sock, ready, failure), name="voipdesk-listener", daemon=True
+            )
+            self._thread.start()
+            ready.wait()
+            if failure:
+                self._thread.join()
+                self._thread = None
+                exc = failure[0]
+                if isinstance(exc, ListenerError):
+                    raise exc
+                raise ListenerError(
+                    f"The message database {self._db_path} could not be opened ({exc}). "
+                    "Check that the folder exists and is writable."
+                ) from exc
+            log.info("webhook listener accepting on %s", self.local_url)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop accepting, let in-flight requests finish (each stored before its 200), close."""
+        with self._lifecycle:
+            thread, loop, stop = self._thread, self._loop, self._stop
+            if thread is None:
+                return
+            self._stop_timeout = timeout
+            if loop is not None and stop is not None and not loop.is_closed():
+                with contextlib.suppress(RuntimeError):  # the loop ended on its own meanwhile
+                    loop.call_soon_threadsafe(stop.set)
+            thread.join(timeout + 5.0)
+            if thread.is_alive():
+                log.warning("webhook listener did not stop within %.1f s", timeout + 5.0)
+            self._thread = None
+
+    # -- the listener thread --------------------------------------------------------------
+    _stop_timeout = 5.0
+
+    def _run(self, sock: socket.socket, ready: threading.Event, failure: list) -> None:
+        try:
+            # asyncio.run also cancels stray tasks (a connection accepted during shut-down),
+            # so no socket outlives the loop.
+            asyncio.run(self._serve(sock, ready, failure))
+        except BaseException as exc:  # the thread must always release start()
+            log.exception("webhook listener stopped unexpectedly")
+            if not ready.is_set():
+                failure.append(exc)
+        finally:
+            ready.set()
+            sock.close()
+
+    async def _serve(self, sock: socket.socket, ready: threading.Event, failure: list) -> None:
+        self._loop = loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._closing = False
+        self._inflight = 0
+        self._queue = asyncio.Queue()
+        self._worker = concurrent.futures.ThreadPoolExecutor(1, "voipdesk-store")
+        try:
+            self._store = await loop.run_in_executor(self._worker, self._open_store)
+        except BaseException as exc:
+            failure.append(exc)
+            self._worker.shutdown(wait=True)
+            return
+        writer = asyncio.create_task(self._writer(), name="voipdesk-webhook-writer")
+        server = web.Server(
+            self._handle,
+            access_log=None,  # the path carries the secret: never log it
+            keepalive_timeout=75.0,
+            lingering_time=5.0,
+            auto_decompress=False,  # the provider does not compress; no decompression bombs
+            logger=_QuietLogger(log),
+        )
+        tcp = await loop.create_server(server, sock=sock, backlog=1024)
+        ready.set()
+        try:
+            await self._stop.wait()
+        finally:
+            await _stop_accepting(loop, sock)
+            tcp.close()
+            self._closing = True
+            # aiohttp's own graceful shutdown drops the rest of a body that is still arriving,
+            # so first wait for the requests we are handling; only then close the connections.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._idle.wait(), self._stop_timeout)
+            server.pre_shutdown()
+            with contextlib.suppress(Exception):
+                await server.shutdown(1.0)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(tcp.wait_closed(), 1.0)
+            for conn in server.connections:  # accepted while we were closing
+                conn.force_close()
+            await asyncio.sleep(0)
+            await self._queue.put(None)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(writer, self._stop_timeout)
+            await loop.run_in_executor(self._worker, self._close_store)
+            self._worker.shutdown(wait=True)
+
+    def _open_store(self) -> Any:
+        from voipdesk.store import Store  # imported here so the receiver loads without SQLite
+
+        return Store(self._db_path)
+
+    def _close_store(self) -> None:
+        store, self._store = self._store, None
+        if store is not None:
+            store.close()
+
+    # -- requests -------------------------------------------------------------------------
+    async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        if self._closing:  # a new request on a kept-alive connection while stopping
+            resp = _text(503, "Shutting down, please retry")
+            resp.force_close()
+            return resp
+        self._inflight += 1
+        self._idle.clear()
+        try:
+            resp = await self._route(request)
+        finally:
+            self._inflight -= 1
+            if not self._inflight:
+                self._idle.set()
+        if self._closing:
+            resp.force_close()
+        return resp
+
+    async def _route(self, request: web.BaseRequest) -> web.StreamResponse:
+        try:
+            if not self._is_webhook_path(request.path):
+                return _text(404, "Not Found")
+            if request.method in ("GET", "HEAD"):
+                return _text(200, READY_TEXT)
+            if request.method != "POST":
+                resp = _text(405, "Method Not Allowed")
+                resp.headers["Allow"] = _ALLOWED
+                return resp
+            return await self._post(request)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # never a 500: log it, let the provider retry
+            log.exception("webhook request failed")
+            return _text(503, "Temporarily unavailable, please retry")
+
+    def _is_webhook_path(self, path: str) -> bool:
+        if not path.startswith(WEBHOOK_PREFIX):
+            return False
+        given = path[len(WEBHOOK_PREFIX) :].rstrip("/").encode("utf-8", "surrogateescape")
+        return hmac.compare_digest(given, self._secret)
+
+    async def _post(self, request: web.BaseRequest) -> web.StreamResponse:
+        try:
+            declared = request.content_length
+        except ValueError:
+            return _text(400, "The Content-Length header is not a number")
+        if declared is not None and declared > self.max_body:
+            return _too_large(self.max_body)
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async with asyncio.timeout(_BODY_TIMEOUT):
+                while chunk := await request.content.readany():
+                    size += len(chunk)
+                    if size > self.max_body:
+                        return _too_large(self.max_body)
+                    chunks.append(chunk)
+        except TimeoutError:
+            return _text(408, "The request body did not arrive in time")
+        except Exception as exc:  # client gone, body shorter than declared, bad chunking
+            log.debug("webhook body unreadable: %s", type(exc).__name__)
+            return _text(400, "The request body could not be read")
+        try:
+            item = parse_webhook(b"".join(chunks))
+            _check_text(item)
+        except WebhookError as exc:
+            return _text(400, f"Bad webhook: {exc}")
+        except Exception as exc:  # e.g. RecursionError on absurdly nested JSON
+            log.debug("webhook body rejected: %s", type(exc).__name__)
+            return _text(400, "Bad webhook: body is not a readable JSON object")
+        outcome = await self._commit(item)
+        if isinstance(outcome, BaseException):
+            return _text(503, "Could not store the message, please retry")
+        return _text(200, "OK")
+
+    async def _commit(self, item: Item) -> Outcome:
+        assert self._queue is not None
+        fut: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait((item, fut))
+        try:
+            # Cancelling `fut` (timeout, shut-down) does not take the item out of its batch:
+            # it may still be stored, and a retry of it is then a harmless duplicate.
+            async with asyncio.timeout(_STORE_TIMEOUT):
+                return await fut
+        except TimeoutError as exc:
+            log.error("storing a webhook took longer than %.0f s", _STORE_TIMEOUT)
+            return exc
+
+    # -- group commit ---------------------------------------------------------------------
+    async def _writer(self) -> None:
+        assert self._queue is not None
+        loop = asyncio.get_running_loop()
+        done = False
+        while not done:
+            first = await self._queue.get()
+            if first is None:
+                break
+            batch = [first]
+            while len(batch) < _MAX_BATCH and not self._queue.empty():
+                entry = self._queue.get_nowait()
+                if entry is None:
+                    done = True
+                    break
+                batch.append(entry)
+            try:
+                outcomes = await loop.run_in_executor(
+                    self._worker, self._store_batch, [item for item, _ in batch]
+                )
+            except asyncio.CancelledError:  # stop() gave up waiting: answer, then end
+                for _, fut in batch:
+                    if not fut.done():
+                        fut.set_result(TimeoutError("the listener stopped"))
+                raise
+            except Exception as exc:  # the worker itself failed: every request gets 503
+                outcomes = [exc] * len(batch)
+            for (_, fut), outcome in zip(batch, outcomes, strict=True):
+                if not fut.done():
+                    fut.set_result(outcome)
+            changed = [o[0] for o in outcomes if isinstance(o, tuple) and o[1] and o[0]]
+            if changed and self.on_messages is not None:
+                loop.run_in_executor(self._worker, self._notify, changed)
+
+    def _store_batch(self, items: Sequence[Item]) -> list[Outcome]:
+        """Runs on the store thread: one transaction; on failure, each item alone."""
+        try:
+            return list(self._store.record_webhooks(items))
+        except Exception as exc:
+            if len(items) == 1:
+                log.exception("storing a webhook failed")
+                return [exc]
+        # One bad item must not fail its neighbours: retry them one by one.
+        log.warning("storing a batch of %d webhooks failed; retrying one by one", len(items))
+        outcomes: list[Outcome] = []
+        for item in items:
+            try:
+                outcomes.extend(self._store.record_webhooks([item]))
+            except Exception as exc:
+                log.exception("storing a webhook failed")
+                outcomes.append(exc)
+        return outcomes
+
+    def _notify(self, changed: list[Message]) -> None:
+        callback = self.on_messages
+        if callback is None:
+            return
+        try:
+            callback(changed)
+        except Exception:
+            log.exception("on_messages callback failed")
+
+
+class _QuietLogger(logging.LoggerAdapter):
+    """aiohttp logs malformed HTTP from strangers as errors; anyone can send those to a public
+    URL, so they are debug noise here. (Our handler catches its own failures.)"""
+
+    def exception(self, msg: object, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("exc_info", True)
+        self.debug(msg, *args, **kwargs)
+
+    def error(self, msg: object, *args: Any, **kwargs: Any) -> None:
+        self.debug(msg, *args, **kwargs)
+
+
+async def _stop_accepting(loop: asyncio.AbstractEventLoop, sock: socket.socket) -> None:
+    """Stop accepting before closing the server.
+
+    Works around CPython gh-109564: Server.close() during the tick between accept() and the
+    task that wraps the new socket leaves that socket in a transport nobody closes.
+    """
+    with contextlib.suppress(NotImplementedError, ValueError, OSError):  # proactor: no readers
+        loop.remove_reader(sock.fileno())
+    for _ in range(3):  # let accept tasks already scheduled attach their transports
+        await asyncio.sleep(0)
+
+
+def _text(status: int, text: str) -> web.Response:
+    resp = web.Response(status=status, text=text, content_type="text/plain")
+    resp.headers["Server"] = "voipdesk"
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def _too_large(limit: int) -> web.Response:
+    resp = _text(413, f"The request body is larger than {limit} bytes")
+    resp.force_close()  # the rest of the body is discarded, then the connection closes
+    return resp
+
+
+def _check_text(item: Item) -> None:
+    """SQLite cannot store lone surrogates (JSON "\\ud800" escapes): reject them as bad input."""
+    for value in _fields_of(item):
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise WebhookError("a field contains an invalid character") from None
+
+
+def _fields_of(item: Item) -> list[Any]:
+    values: list[Any] = []
+    for name in item.__slots__:
+        value = getattr(item, name)
+        values.extend(value if isinstance(value, tuple) else (value,))
+    return values
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        if sys.platform == "win32":
+            # SO_REUSEADDR on Windows lets another program steal the port: use exclusive use.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)
+        else:
+            # Rebinding right after a restart must not fail on connections in TIME_WAIT.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(1024)
+        sock.setblocking(False)
+    except OSError as exc:
+        sock.close()
+        raise ListenerError(_bind_message(port, exc)) from exc
+    return sock
+
+
+def _bind_message(port: int, exc: OSError) -> str:
+    if exc.errno in (errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", -1)):
+        return (
+            f"Port {port} is already in use by another program. Pick another listener port "
+            "in Settings, or leave it empty to use a free one."
+        )
+    if exc.errno in (errno.EACCES, errno.EPERM, getattr(errno, "WSAEACCES", -1)):
+        return (
+            f"voipdesk is not allowed to listen on port {port}. Pick a port from 1024 to 65535 "
+            "in Settings, or leave it empty to use a free one."
+        )
+    return f"The webhook listener could not start on port {port}: {exc.strerror or exc}."
