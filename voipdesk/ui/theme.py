@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPalette, QPixmap
 
 ACCENT = QColor("#2f7cf6")  # outgoing bubbles, selection, unread badge
 BUBBLE_RADIUS = 14
@@ -93,3 +95,91 @@ def day_label(ts: float, now: float | None = None) -> str:
     if when.year == today.year:
         return f"{when.strftime('%A')}, {when.day} {when.strftime('%B')}"
     return f"{when.day} {when.strftime('%B %Y')}"
+
+
+# -- shared by the conversation list, search results and the thread ----------------------------
+BUBBLE_PADDING_H = 12
+BUBBLE_PADDING_V = 8
+THREAD_SIDE_MARGIN = 12
+RUN_BREAK_SECONDS = 15 * 60  # a pause this long starts a new run of bubbles (and shows the time)
+SEARCH_DEBOUNCE_MS = 150
+
+
+def selection_fill(palette: QPalette | None = None) -> QColor:
+    """The background of a selected row: the accent, softened so text stays readable."""
+    color = QColor(ACCENT)
+    color.setAlphaF(0.32 if is_dark(palette) else 0.16)
+    return color
+
+
+def hover_fill(palette: QPalette | None = None) -> QColor:
+    """The background of a row under the mouse."""
+    palette = palette or QGuiApplication.palette()
+    color = QColor(palette.color(QPalette.ColorRole.WindowText))
+    color.setAlphaF(0.06)
+    return color
+
+
+def small_font(font: QFont) -> QFont:
+    """The font for times, statuses and other secondary text."""
+    small = QFont(font)
+    size = font.pointSizeF()
+    if size > 0:
+        small.setPointSizeF(max(size * 0.85, 7.0))
+    else:
+        small.setPixelSize(max(round(font.pixelSize() * 0.85), 9))
+    return small
+
+
+def paint_avatar(painter: QPainter, rect: QRect, number: str, name: str | None) -> None:
+    """A round avatar: the number's colour with initials in white."""
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(avatar_color(number))
+    painter.drawEllipse(rect)
+    font = QFont(painter.font())
+    font.setBold(True)
+    font.setPixelSize(max(round(rect.height() * 0.38), 8))
+    painter.setFont(font)
+    painter.setPen(accent_text())
+    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, initials(name, number))
+    painter.restore()
+
+
+def avatar_pixmap(
+    number: str, name: str | None, size: int = AVATAR_SIZE, dpr: float = 1.0
+) -> QPixmap:
+    """paint_avatar on a transparent pixmap, for labels."""
+    pixmap = QPixmap(round(size * dpr), round(size * dpr))
+    pixmap.setDevicePixelRatio(dpr)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    paint_avatar(painter, QRect(0, 0, size, size), number, name)
+    painter.end()
+    return pixmap
+
+
+# -- text colours for dialogs and panels (added with the compose box and dialogs) -----------------
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+
+def success_text(palette: QPalette | None = None) -> QColor:
+    """“It worked” green that stays readable on light and dark windows."""
+    return QColor("#56d364") if is_dark(palette) else QColor("#1a7f37")
+
+
+def set_text_color(widget: QWidget, color: QColor) -> None:
+    """Colour a widget's text through its palette (no style sheet, so the system style stays)."""
+    palette = widget.palette()
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.ButtonText):
+        palette.setColor(role, color)
+    widget.setPalette(palette)
+
+
+def tinted(color: QColor, alpha: float) -> QColor:
+    """`color` with transparency, for banner and notice backgrounds over the window colour."""
+    tint = QColor(color)
+    tint.setAlphaF(alpha)
+    return tint

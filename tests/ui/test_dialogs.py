@@ -1,0 +1,482 @@
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
+from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QVBoxLayout, QWidget
+
+from voipdesk.core.phone import InvalidNumber, normalize
+from voipdesk.paths import resource
+from voipdesk.settings import Settings
+from voipdesk.ui import theme
+from voipdesk.ui.compose import ComposeBox
+from voipdesk.ui.connection import ConnectionPanel, ReceivingStatus
+from voipdesk.ui.new_message import NewMessageDialog
+from voipdesk.ui.settings_dialog import SECTIONS, SettingsDialog
+from voipdesk.ui.welcome import WelcomePage
+
+pytestmark = pytest.mark.qt_log_ignore(
+    r"^This plugin does not support (propagateSizeHints|raise|grabbing)"
+)
+
+TOKEN = "tok-SECRET-9f8e7d6c5b4a"
+NGROK = "2abcNGROKsecret_9876543210"
+OWN1, OWN2 = "+447700900123", "+447700900456"
+_ENV = (
+    "VOIPDESK_API_TOKEN",
+    "VOIPDESK_NGROK_AUTHTOKEN",
+    "VOIPDESK_ACCOUNT_ID",
+    "VOIPDESK_COUNTRY",
+    "VOIPDESK_API_URL",
+    "VOIPDESK_WEBHOOK_PORT",
+    "VOIPDESK_TUNNEL",
+)
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch) -> Settings:
+    for name in _ENV:
+        monkeypatch.delenv(name, raising=False)
+    return Settings.load(tmp_path)
+
+
+@pytest.fixture
+def open_dialog(qtbot):
+    def make(settings: Settings) -> SettingsDialog:
+        dialog = SettingsDialog(settings)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        return dialog
+
+    return make
+
+
+def saved(settings: Settings) -> tuple[dict, bytes]:
+    raw = (settings.data_dir / "settings.json").read_bytes()
+    return json.loads(raw), raw
+
+
+def click(qtbot, widget) -> None:
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def colour(widget) -> str:
+    return widget.palette().color(QPalette.ColorRole.WindowText).name()
+
+
+# -- settings dialog -----------------------------------------------------------------------------
+def test_bad_number_shows_its_sentence_and_the_dialog_stays_open(qtbot, settings, open_dialog):
+    dialog = open_dialog(settings)
+    before = saved(settings)[1]
+    with pytest.raises(InvalidNumber) as expected:
+        normalize("12ab", "GB")
+    dialog.number_edit.setText("12ab")
+    click(qtbot, dialog.add_button)
+    error = dialog._errors["numbers"]
+    assert error.isVisibleTo(dialog)
+    assert error.text() == str(expected.value)
+    assert colour(error) == theme.error_text(dialog.palette()).name()
+    assert dialog.numbers() == []
+    # OK with the bad number still typed: the sentence stays and nothing is saved.
+    click(qtbot, dialog.ok_button)
+    assert dialog.isVisible()
+    assert dialog.result() != QDialog.DialogCode.Accepted
+    assert error.text() == str(expected.value)
+    assert saved(settings)[1] == before
+    assert settings.numbers == []
+
+
+def test_valid_input_is_saved_without_any_secret(qtbot, settings, open_dialog):
+    dialog = open_dialog(settings)
+    qtbot.keyClicks(dialog.account_edit, "acc-123")
+    qtbot.keyClicks(dialog.token_field.edit, TOKEN)
+    qtbot.keyClicks(dialog.number_edit, "07700 900123")
+    qtbot.keyClick(dialog.number_edit, Qt.Key.Key_Return)  # adds; does not press OK
+    assert dialog.isVisible()
+    assert dialog.numbers() == [OWN1]
+    dialog.tabs.setCurrentIndex(SECTIONS.index("Receiving"))
+    qtbot.keyClicks(dialog.ngrok_field.edit, NGROK)
+    qtbot.keyClicks(dialog.domain_edit, "https://calm-otter.ngrok-free.app/")
+    click(qtbot, dialog.ok_button)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    values, raw = saved(settings)
+    assert values["account_id"] == "acc-123"
+    assert values["numbers"] == [OWN1]
+    assert values["ngrok_domain"] == "calm-otter.ngrok-free.app"
+    assert TOKEN.encode() not in raw
+    assert NGROK.encode() not in raw
+    assert settings.secret("api_token") == TOKEN
+    assert settings.secret("ngrok_authtoken") == NGROK
+    assert dialog.changed_fields() == {
+        "account_id",
+        "numbers",
+        "ngrok_domain",
+        "api_token",
+        "ngrok_authtoken",
+    }
+
+
+def test_secret_fields_are_masked_until_show(qtbot, settings, open_dialog):
+    settings.set_secret("api_token", TOKEN)
+    dialog = open_dialog(settings)
+    for field in (dialog.token_field, dialog.ngrok_field):
+        assert field.edit.echoMode() == QLineEdit.EchoMode.Password
+    edit = dialog.token_field.edit
+    assert edit.text() == ""  # the stored value is not in the widget at all
+    assert edit.placeholderText() == f"••• stored in {settings.secrets_store.where}"
+    click(qtbot, dialog.token_field.show_button)
+    assert edit.echoMode() == QLineEdit.EchoMode.Normal
+    assert edit.text() == TOKEN
+    assert dialog.token_field.show_button.text() == "Hide"
+    click(qtbot, dialog.token_field.show_button)
+    assert edit.echoMode() == QLineEdit.EchoMode.Password
+    # Shown but unchanged: not a change, and the secret is not written again.
+    click(qtbot, dialog.ok_button)
+    assert "api_token" not in dialog.changed_fields()
+
+
+def test_clearing_a_shown_secret_removes_it(qtbot, settings, open_dialog):
+    settings.set_secret("api_token", TOKEN)
+    dialog = open_dialog(settings)
+    click(qtbot, dialog.token_field.show_button)
+    dialog.token_field.edit.clear()
+    click(qtbot, dialog.ok_button)
+    assert dialog.changed_fields() == {"api_token"}
+    assert settings.secret("api_token") is None
+
+
+def test_keyring_notice_matches_the_real_store(settings, open_dialog):
+    dialog = open_dialog(settings)
+    store = settings.secrets_store
+    shows = not store.persistent or bool(store.problem)
+    assert dialog.notice.isVisibleTo(dialog) is shows
+    if not store.persistent:
+        assert dialog.notice_label.text() == store.problem
+        assert "memory" in dialog.notice_label.text()
+
+
+def test_changed_fields_lists_only_what_changed(qtbot, settings, open_dialog):
+    dialog = open_dialog(settings)
+    click(qtbot, dialog.ok_button)
+    assert dialog.changed_fields() == set()
+
+    dialog = open_dialog(settings)
+    dialog.port_edit.setText("53121")
+    dialog.notifications_check.setChecked(False)
+    click(qtbot, dialog.ok_button)
+    assert dialog.changed_fields() == {"webhook_port", "notifications"}
+    assert saved(settings)[0]["webhook_port"] == 53121
+
+
+def test_port_and_domain_errors_show_beside_their_fields(qtbot, settings, open_dialog):
+    dialog = open_dialog(settings)
+    dialog.tabs.setCurrentIndex(SECTIONS.index("Account"))
+    dialog.port_edit.setText("80")
+    dialog.domain_edit.setText("my name.ngrok.app")
+    click(qtbot, dialog.ok_button)
+    assert dialog.isVisible()
+    assert dialog.tabs.currentIndex() == SECTIONS.index("Receiving")  # where the problems are
+    assert "1024" in dialog._errors["webhook_port"].text()
+    assert "domain only" in dialog._errors["ngrok_domain"].text()
+    dialog.port_edit.setText("eighty")
+    click(qtbot, dialog.ok_button)
+    assert dialog._errors["webhook_port"].text().startswith("The port must be a number")
+    assert settings.webhook_port is None
+
+
+def test_numbers_make_default_and_remove(qtbot, settings, open_dialog):
+    settings.numbers = [OWN1, OWN2]
+    dialog = open_dialog(settings)
+    assert "Default" in dialog.numbers_list.item(0).text()
+    assert "Default" not in dialog.numbers_list.item(1).text()
+    dialog.numbers_list.setCurrentRow(1)
+    click(qtbot, dialog.make_default_button)
+    assert dialog.numbers() == [OWN2, OWN1]
+    assert "Default" in dialog.numbers_list.item(0).text()
+    dialog.numbers_list.setCurrentRow(1)
+    click(qtbot, dialog.remove_button)
+    assert dialog.numbers() == [OWN2]
+    click(qtbot, dialog.ok_button)
+    assert saved(settings)[0]["numbers"] == [OWN2]
+    assert dialog.changed_fields() == {"numbers"}
+
+
+def test_regenerate_webhook_secret_after_confirmation(qtbot, settings, open_dialog):
+    old = settings.webhook_secret
+    dialog = open_dialog(settings)
+    dialog.tabs.setCurrentIndex(SECTIONS.index("Receiving"))
+    box = dialog.regenerate_box
+    click(qtbot, dialog.regenerate_button)
+    qtbot.waitUntil(box.isVisible, timeout=1000)
+    assert "app.voipnumber.net/numbers" in box.informativeText()
+    click(qtbot, dialog.regenerate_no)
+    qtbot.waitUntil(lambda: not box.isVisible(), timeout=1000)
+    assert not dialog.regenerate_done.isVisibleTo(dialog)
+    click(qtbot, dialog.regenerate_button)
+    qtbot.waitUntil(box.isVisible, timeout=1000)
+    click(qtbot, dialog.regenerate_yes)
+    assert dialog.regenerate_done.isVisibleTo(dialog)
+    assert settings.webhook_secret == old  # only on OK
+    click(qtbot, dialog.ok_button)
+    assert dialog.changed_fields() == {"webhook_secret"}
+    assert settings.webhook_secret != old
+    assert saved(settings)[0]["webhook_secret"] == settings.webhook_secret
+
+
+def test_cancel_changes_nothing(qtbot, settings, open_dialog):
+    dialog = open_dialog(settings)
+    dialog.account_edit.setText("someone-else")
+    qtbot.keyClicks(dialog.token_field.edit, TOKEN)
+    click(qtbot, dialog.buttons.button(dialog.buttons.StandardButton.Cancel))
+    assert settings.account_id == ""
+    assert settings.secret("api_token") is None
+    assert dialog.changed_fields() == set()
+
+
+def test_a_failed_save_keeps_the_dialog_open_and_changes_nothing(
+    qtbot, settings, open_dialog, tmp_path
+):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the data folder should be")
+    settings.data_dir = blocker
+    dialog = open_dialog(settings)
+    dialog.account_edit.setText("acc-123")
+    qtbot.keyClicks(dialog.token_field.edit, TOKEN)
+    click(qtbot, dialog.ok_button)
+    assert dialog.isVisible()
+    assert dialog.save_error.isVisibleTo(dialog)
+    assert dialog.save_error.text().startswith("Your settings could not be saved")
+    assert settings.account_id == ""
+    assert settings.secret("api_token") is None
+
+
+# -- welcome page --------------------------------------------------------------------------------
+def test_welcome_offers_setup_and_demo(qtbot):
+    page = WelcomePage()
+    qtbot.addWidget(page)
+    assert page.setup_button.text() == "Set up my account"
+    assert page.demo_button.text() == "Try the demo"
+    assert "app.voipnumber.net/settings" in page.need.text()
+    assert page.intro.text().startswith("Text from your computer with your VoIP Number account.")
+    with qtbot.waitSignal(page.setupRequested, timeout=1000):
+        click(qtbot, page.setup_button)
+    with qtbot.waitSignal(page.demoRequested, timeout=1000):
+        click(qtbot, page.demo_button)
+
+
+# -- new message ---------------------------------------------------------------------------------
+@pytest.fixture
+def new_message(qtbot):
+    def make(numbers=(OWN1,), contacts=None) -> NewMessageDialog:
+        dialog = NewMessageDialog("GB", contacts or {}, list(numbers))
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        return dialog
+
+    return make
+
+
+def test_new_message_normalises_a_national_number(qtbot, new_message):
+    dialog = new_message()
+    qtbot.keyClicks(dialog.to_edit, "07700 900777")
+    assert dialog.to_hint.text() == "To 07700 900777"
+    qtbot.keyClick(dialog.to_edit, Qt.Key.Key_Return)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert dialog.recipient() == "+447700900777"
+    assert dialog.sender() == OWN1
+    assert dialog.text() == ""
+    assert not dialog.from_combo.isVisibleTo(dialog)
+
+
+def test_new_message_resolves_a_contact_name(qtbot, new_message):
+    dialog = new_message((OWN1, OWN2), {"+447700900555": "Sam Demo", "+12025550143": "Ann Lee"})
+    completer = dialog.to_edit.completer()
+    completer.setCompletionPrefix("demo")  # contains-match, any case
+    assert completer.currentCompletion() == "Sam Demo (07700 900555)"
+    qtbot.keyClicks(dialog.to_edit, "sam demo")
+    assert dialog.to_hint.text() == "To Sam Demo, 07700 900555"
+    dialog.from_combo.setCurrentIndex(1)
+    dialog.text_edit.setPlainText("Hi Sam")
+    assert dialog.ok_button.text() == "Send"
+    click(qtbot, dialog.ok_button)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert dialog.recipient() == "+447700900555"
+    assert dialog.sender() == OWN2
+    assert dialog.text() == "Hi Sam"
+
+
+def test_new_message_picked_completion_resolves(qtbot, new_message):
+    dialog = new_message(contacts={"+12025550143": "Ann Lee"})
+    dialog.to_edit.setText("Ann Lee (+1 202-555-0143)")
+    click(qtbot, dialog.ok_button)
+    assert dialog.recipient() == "+12025550143"
+
+
+def test_new_message_invalid_number_keeps_the_dialog_open(qtbot, new_message):
+    dialog = new_message()
+    with pytest.raises(InvalidNumber) as expected:
+        normalize("12ab", "GB")
+    dialog.to_edit.setText("12ab")
+    click(qtbot, dialog.ok_button)
+    assert dialog.isVisible()
+    assert dialog.result() != QDialog.DialogCode.Accepted
+    assert dialog.to_error.isVisibleTo(dialog)
+    assert dialog.to_error.text() == str(expected.value)
+    assert dialog.recipient() == ""
+    dialog.to_edit.setText("Bobby")
+    click(qtbot, dialog.ok_button)
+    assert dialog.to_error.text().startswith("No contact is called “Bobby”")
+
+
+# -- screenshots ---------------------------------------------------------------------------------
+def dark_palette() -> QPalette:
+    palette = QPalette()
+    roles = {
+        QPalette.ColorRole.Window: "#202124",
+        QPalette.ColorRole.WindowText: "#e8eaed",
+        QPalette.ColorRole.Base: "#17181a",
+        QPalette.ColorRole.AlternateBase: "#26272a",
+        QPalette.ColorRole.Text: "#e8eaed",
+        QPalette.ColorRole.Button: "#2d2e31",
+        QPalette.ColorRole.ButtonText: "#e8eaed",
+        QPalette.ColorRole.Highlight: "#2f7cf6",
+        QPalette.ColorRole.HighlightedText: "#ffffff",
+        QPalette.ColorRole.ToolTipBase: "#2d2e31",
+        QPalette.ColorRole.ToolTipText: "#e8eaed",
+        QPalette.ColorRole.PlaceholderText: "#9aa0a6",
+        QPalette.ColorRole.Link: "#8ab4f8",
+        QPalette.ColorRole.Light: "#3c3d41",
+        QPalette.ColorRole.Midlight: "#333438",
+        QPalette.ColorRole.Mid: "#4a4b4f",
+        QPalette.ColorRole.Dark: "#111213",
+        QPalette.ColorRole.Shadow: "#000000",
+    }
+    for role, value in roles.items():
+        palette.setColor(role, QColor(value))
+    for role in (
+        QPalette.ColorRole.WindowText,
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.ButtonText,
+    ):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6f7378"))
+    return palette
+
+
+@pytest.fixture(params=["light", "dark"])
+def variant(request, qapp):
+    original, icon = QGuiApplication.palette(), QGuiApplication.windowIcon()
+    QApplication.setWindowIcon(QIcon(str(resource("voipdesk.svg"))))  # as the app does
+    if request.param == "dark":
+        QApplication.setPalette(dark_palette())
+    yield request.param
+    QApplication.setPalette(original)
+    QApplication.setWindowIcon(icon)
+
+
+def shot(widget: QWidget, folder: Path, name: str) -> Path:
+    QApplication.processEvents()  # let layouts settle after show/hide
+    image = widget.grab().toImage()
+    assert not image.isNull() and image.width() > 100 and image.height() > 50
+    path = folder / f"{name}.png"
+    assert image.save(str(path))
+    return path
+
+
+def test_screenshots(qtbot, variant, tmp_path, settings):
+    """Grabs every widget of this module set; VOIPDESK_UI_SHOTS=DIR keeps them for a look."""
+    folder = Path(os.environ.get("VOIPDESK_UI_SHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    dark = variant == "dark"
+    assert theme.is_dark() is dark
+
+    frame = QWidget()  # the compose box sits at the bottom of the thread pane
+    qtbot.addWidget(frame)
+    compose = ComposeBox(country="GB")
+    QVBoxLayout(frame).addWidget(compose)
+    frame.layout().setContentsMargins(0, 0, 0, 0)
+    compose.set_numbers([OWN1, OWN2], OWN1)
+    compose.set_draft("“Running late” — be there in 10 minutes. " + "Sorry! " * 18)
+    frame.resize(620, 10)
+    frame.show()
+    qtbot.waitExposed(frame)
+    shot(frame, folder, f"compose-{variant}")
+    compose.set_draft("")
+    compose.set_enabled_reason("Sending is paused: VoIP Number refused your API token.")
+    frame.resize(620, 10)
+    shot(frame, folder, f"compose-paused-{variant}")
+
+    settings.numbers = [OWN1, OWN2]
+    settings.set_secret("api_token", TOKEN)
+    dialog = SettingsDialog(settings)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    for index, section in enumerate(SECTIONS):
+        dialog.tabs.setCurrentIndex(index)
+        shot(dialog, folder, f"settings-{section.lower()}-{variant}")
+    dialog.tabs.setCurrentIndex(0)
+    dialog.number_edit.setText("12ab")
+    click(qtbot, dialog.add_button)
+    shot(dialog, folder, f"settings-error-{variant}")
+    dialog.tabs.setCurrentIndex(1)
+    click(qtbot, dialog.regenerate_button)
+    qtbot.waitUntil(dialog.regenerate_box.isVisible, timeout=1000)
+    shot(dialog.regenerate_box, folder, f"settings-regenerate-ask-{variant}")
+    click(qtbot, dialog.regenerate_yes)
+    shot(dialog, folder, f"settings-regenerate-{variant}")
+
+    welcome = WelcomePage()
+    qtbot.addWidget(welcome)
+    welcome.resize(760, 520)
+    welcome.show()
+    qtbot.waitExposed(welcome)
+    shot(welcome, folder, f"welcome-{variant}")
+
+    panel = ConnectionPanel()
+    qtbot.addWidget(panel)
+    panel.resize(620, 360)
+    panel.show()
+    qtbot.waitExposed(panel)
+    status = ReceivingStatus(
+        True,
+        53121,
+        None,
+        "online",
+        "Online through ngrok.",
+        "https://calm-otter.ngrok-free.app/webhook/Zq3xv1ZpQm9YkQ2l8d0sT0wH1Xn4c7Vb",
+    )
+    panel.set_status(status)
+    panel.set_test_result(True, "A test message reached voipdesk through the public URL.")
+    shot(panel, folder, f"connection-{variant}")
+    panel.set_status(dataclasses.replace(status, url_changed=True))
+    panel.set_test_result(False, "The tunnel refused the connection.")
+    shot(panel, folder, f"connection-url-changed-{variant}")
+    panel.set_status(
+        ReceivingStatus(
+            True,
+            53121,
+            None,
+            "error",
+            "There is no ngrok authtoken yet.",
+            None,
+            authtoken_missing=True,
+        )
+    )
+    panel.set_testing(False)
+    shot(panel, folder, f"connection-setup-{variant}")
+
+    message = NewMessageDialog("GB", {"+447700900555": "Sam Demo"}, [OWN1, OWN2])
+    qtbot.addWidget(message)
+    message.show()
+    qtbot.waitExposed(message)
+    message.to_edit.setText("12ab")
+    click(qtbot, message.ok_button)
+    shot(message, folder, f"new-message-{variant}")

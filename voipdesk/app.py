@@ -1,0 +1,258 @@
+"""Builds the services and the window on one qasync loop, wires them, and shuts down in stages."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+
+from voipdesk.core.models import Message
+from voipdesk.paths import resource
+from voipdesk.settings import Settings
+from voipdesk.ui.main_window import MainWindow, incoming_title
+from voipdesk.ui.services import Services
+from voipdesk.ui.tray import Tray
+
+log = logging.getLogger("voipdesk.app")
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    """The QApplication with our name, icon and stylesheet (reused when one exists)."""
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName("voipdesk")
+    app.setApplicationDisplayName("voipdesk")
+    app.setOrganizationName("voipdesk")
+    QGuiApplication.setDesktopFileName("voipdesk")
+    app.setWindowIcon(app_icon())
+    style = resource("style.qss")
+    if style.exists():
+        app.setStyleSheet(style.read_text("utf-8"))
+    return app  # type: ignore[return-value]
+
+
+def app_icon() -> QIcon:
+    return QIcon(str(resource("voipdesk.svg")))
+
+
+class Controller(QObject):
+    """Owns one running voipdesk: services, window, tray. Start and stop run once each."""
+
+    def __init__(
+        self, app: QApplication, data_dir: Path, *, demo: bool = False, confirm_quit: bool = True
+    ) -> None:
+        super().__init__()
+        self.app = app
+        self.data_dir = Path(data_dir)
+        self.demo = demo
+        self.confirm_quit = confirm_quit
+        self.sandbox = None
+        self.services: Services | None = None
+        self.window: MainWindow | None = None
+        self.tray: Tray | None = None
+        self._quit = asyncio.Event()
+        self._switch_to_demo = False
+        self._tray_hint_shown = False
+        self._shutting_down = False
+
+    # -- start --------------------------------------------------------------------------------
+    async def start(self) -> None:
+        icon = app_icon()
+        if self.demo:
+            from voipdesk import demo
+
+            self.sandbox = await asyncio.to_thread(demo.start_sandbox)
+            settings = demo.demo_settings(self.data_dir)
+            settings.api_url = self.sandbox.send_url
+            await asyncio.to_thread(demo.seed, settings.data_dir)
+            services = Services(
+                settings, credentials=(demo.DEMO_ACCOUNT.account_id, demo.DEMO_ACCOUNT.api_token)
+            )
+        else:
+            settings = Settings.load(self.data_dir)
+            services = Services(settings)
+        self.services = services
+        window = MainWindow(services, icon, demo=self.demo)
+        self.window = window
+        window.quitRequested.connect(self.request_quit)
+        window.settingsRequested.connect(self.open_settings)
+        window.setupRequested.connect(self.open_settings)
+        window.demoRequested.connect(self.switch_to_demo)
+        window.unreadChanged = self._update_unread  # type: ignore[method-assign]
+        window.hiddenToTray = self._hidden_to_tray  # type: ignore[method-assign]
+        services.incoming.connect(self._notify)
+        services.messagesChanged.connect(lambda _m: self._update_unread())
+
+        self.tray = Tray(icon, self)
+        self.tray.openRequested.connect(self.show_window)
+        self.tray.quitRequested.connect(self.request_quit)
+        self.tray.notificationClicked.connect(self.open_from_notification)
+        window.close_to_tray = settings.close_to_tray and self.tray.available
+
+        await services.start()
+        if self.sandbox is not None:
+            url = services.local_webhook_url()
+            for number in settings.numbers:
+                self.sandbox.call(self.sandbox.sandbox.set_webhook, number, url)
+        nothing_configured = not settings.effective_account_id and not settings.numbers
+        window.show_welcome(nothing_configured and not self.demo)
+        if not self.demo and settings.effective_account_id and not settings.secret("api_token"):
+            store = settings.secrets_store
+            services.sendingPaused.emit(
+                "Your API token is not stored"
+                + (" (there is no system keyring)" if store and not store.persistent else "")
+                + ". Enter it in Settings to send messages."
+            )
+        window.show()
+        self._update_unread()
+        conversations = services.store.conversations(limit=1)
+        if conversations and not nothing_configured:
+            window.open_conversation(conversations[0].id)
+
+    # -- run ----------------------------------------------------------------------------------
+    async def main(self) -> int:
+        """Run until the user quits; returns the exit code."""
+        while True:
+            await self.start()
+            await self._quit.wait()
+            await self.shutdown()
+            if not self._switch_to_demo:
+                return 0
+            self._switch_to_demo, self.demo = False, True
+            self._quit = asyncio.Event()
+            self._shutting_down = False
+
+    def request_quit(self) -> None:
+        """Quit, after saying what quitting means for receiving."""
+        if self.confirm_quit and self.window is not None:
+            box = QMessageBox(self.window)
+            box.setIcon(QMessageBox.Icon.Question)
+            box.setWindowTitle("Quit voipdesk?")
+            box.setText("Quit voipdesk?")
+            box.setInformativeText(
+                "While voipdesk is closed it cannot receive: messages sent to your numbers "
+                "won't appear here until you start it again (they stay on VoIP Number's "
+                "Messaging page)."
+            )
+            quit_button = box.addButton("Quit", QMessageBox.ButtonRole.AcceptRole)
+            box.addButton(QMessageBox.StandardButton.Cancel)
+            box.exec()
+            if box.clickedButton() is not quit_button:
+                return
+        self._quit.set()
+
+    def switch_to_demo(self) -> None:
+        self._switch_to_demo = True
+        self._quit.set()
+
+    async def shutdown(self) -> None:
+        """Staged: hide the window, stop tunnel, listener (in-flight finish), tasks, store."""
+        if self._shutting_down:
+            return
+        self._shutting_down = True
+        if self.window is not None:
+            if self.window.conversation_id is not None and self.services is not None:
+                self.services._writer.set_draft(
+                    self.window.conversation_id, self.window.compose.draft()
+                )
+            self.window.close_to_tray = False
+            self.window.hide()
+        if self.tray is not None:
+            self.tray.icon.hide()
+        if self.services is not None:
+            await self.services.stop()
+        if self.sandbox is not None:
+            await asyncio.to_thread(self.sandbox.stop)
+            self.sandbox = None
+        if self.window is not None:
+            self.window.deleteLater()
+        if self.tray is not None:
+            self.tray.deleteLater()
+        self.window = self.services = self.tray = None
+
+    # -- window and tray ----------------------------------------------------------------------
+    def show_window(self) -> None:
+        if self.window is None:
+            return
+        self.window.show()
+        self.window.setWindowState(self.window.windowState() & ~Qt.WindowState.WindowMinimized)
+        self.window.raise_()
+        self.window.activateWindow()
+
+    def open_from_notification(self, conversation_id: int) -> None:
+        self.show_window()
+        if self.window is not None:
+            self.window.show_welcome(False)
+            self.window.open_conversation(conversation_id)
+
+    def _hidden_to_tray(self) -> None:
+        if not self._tray_hint_shown and self.tray is not None:
+            self._tray_hint_shown = True
+            self.tray.notify(
+                "voipdesk is still running",
+                "It keeps receiving your messages here. Quit from this icon's menu.",
+                None,
+            )
+
+    def _update_unread(self) -> None:
+        if self.tray is not None and self.services is not None:
+            self.tray.set_unread(self.services.store.unread_total())
+
+    def _notify(self, messages: list[Message]) -> None:
+        if self.services is None or self.window is None or self.tray is None:
+            return
+        if not self.services.settings.notifications:
+            return
+        for message in messages:
+            if self.window.is_reading(message.conversation_id):
+                continue
+            body = message.body or ("Picture message" if message.type == "mms" else "")
+            self.tray.notify(incoming_title(message, self.services), body, message.conversation_id)
+
+    def open_settings(self) -> None:
+        from voipdesk.ui.settings_dialog import SettingsDialog
+
+        if self.window is None or self.services is None:
+            return
+        settings = self.services.settings
+        dialog = SettingsDialog(settings, parent=self.window)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        changed = set(dialog.changed_fields())
+        self.services.settings_changed(changed)
+        self.window.update_numbers()
+        self.window.close_to_tray = settings.close_to_tray and bool(
+            self.tray and self.tray.available
+        )
+        if settings.effective_account_id or settings.numbers:
+            self.window.show_welcome(False)
+
+
+def run(data_dir: Path, *, demo: bool = False) -> int:
+    """Start the GUI; returns the process exit code."""
+    import qasync
+
+    if (
+        sys.platform.startswith("linux")
+        and not os.environ.get("DISPLAY")
+        and not os.environ.get("WAYLAND_DISPLAY")
+        and not os.environ.get("QT_QPA_PLATFORM")
+    ):
+        print(
+            "voipdesk: no display found (DISPLAY is not set). Start it from your desktop, "
+            "or use `voipdesk listen` / `voipdesk send` on a machine without one.",
+            file=sys.stderr,
+        )
+        return 1
+    app = make_application()
+    app.setQuitOnLastWindowClosed(False)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    controller = Controller(app, data_dir, demo=demo)
+    with loop:
+        return loop.run_until_complete(controller.main())

@@ -1,0 +1,210 @@
+"""The "New message" dialog: who to text (a number or a contact), from which number, and what."""
+
+from __future__ import annotations
+
+import itertools
+
+from PySide6.QtCore import QEvent, QStringListModel, Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from voipdesk.core.phone import InvalidNumber, display, normalize
+from voipdesk.ui import theme
+from voipdesk.ui.compose import length_text
+
+
+class NewMessageDialog(QDialog):
+    """Asks for a recipient; accepts national numbers for `country` and contact names."""
+
+    def __init__(
+        self,
+        country: str,
+        contacts: dict[str, str],
+        numbers: list[str],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New message")
+        self._country = country
+        self._numbers = list(numbers)
+        self._recipient = ""
+        # What the completer offers, and what each entry means.
+        self._by_label: dict[str, str] = {}
+        self._by_name: dict[str, str] = {}
+        self._names: dict[str, str] = {}
+        for number, name in sorted(contacts.items(), key=lambda item: item[1].casefold()):
+            name = (name or "").strip()
+            shown = display(number, country)
+            if name:
+                self._by_label[f"{name} ({shown})"] = number
+                self._by_name.setdefault(name.casefold(), number)
+                self._names[number] = name
+            else:
+                self._by_label[shown] = number
+
+        self.to_edit = QLineEdit()
+        self.to_edit.setAccessibleName("To")
+        self.to_edit.setPlaceholderText("Name or number, like 07700 900123")
+        self.to_edit.setClearButtonEnabled(True)
+        completer = QCompleter(QStringListModel(list(self._by_label), self), self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.to_edit.setCompleter(completer)
+        self.to_hint = self._label()
+        self.to_hint.setAccessibleName("Recipient")
+        self.to_error = self._label()
+        self.to_error.setAccessibleName("Problem with the recipient")
+        self.to_error.hide()
+
+        self.from_combo = QComboBox()
+        self.from_combo.setAccessibleName("Send from number")
+        for number in self._numbers:
+            self.from_combo.addItem(display(number, country), number)
+
+        self.text_edit = QPlainTextEdit()
+        self.text_edit.setAccessibleName("Message text")
+        self.text_edit.setPlaceholderText("Message (optional: leave empty to just open the chat)")
+        self.text_edit.setTabChangesFocus(True)
+        self.text_edit.setFixedHeight(self.text_edit.fontMetrics().lineSpacing() * 4 + 16)
+        self.counter = self._label()
+        self.counter.setAccessibleName("Message length")
+        self.counter.setAlignment(Qt.AlignmentFlag.AlignRight)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        to_box = QVBoxLayout()
+        to_box.setSpacing(2)
+        to_box.addWidget(self.to_edit)
+        to_box.addWidget(self.to_error)
+        to_box.addWidget(self.to_hint)
+        form.addRow("&To", to_box)
+        if len(self._numbers) > 1:
+            form.addRow("&From", self.from_combo)
+        else:
+            self.from_combo.hide()
+        text_box = QVBoxLayout()
+        text_box.setSpacing(2)
+        text_box.addWidget(self.text_edit)
+        text_box.addWidget(self.counter)
+        form.addRow("&Message", text_box)
+        for box, field in ((to_box, self.to_edit), (text_box, self.text_edit)):
+            label = form.labelForField(box)
+            if isinstance(label, QLabel):  # Alt+T / Alt+M jump to the field, not the layout
+                label.setBuddy(field)
+
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 16, 16, 12)
+        layout.setSpacing(12)
+        layout.addLayout(form)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(440)
+
+        chain = [self.to_edit, self.from_combo, self.text_edit, self.buttons]
+        if len(self._numbers) <= 1:
+            chain.remove(self.from_combo)
+        for first, second in itertools.pairwise(chain):
+            self.setTabOrder(first, second)
+
+        self.to_edit.textChanged.connect(self._to_changed)
+        self.text_edit.textChanged.connect(self._text_changed)
+        self._to_changed()
+        self._text_changed()
+        self._apply_colors()
+
+    # -- results --------------------------------------------------------------------------------
+    def recipient(self) -> str:
+        """The recipient in E.164 (after accept)."""
+        return self._recipient
+
+    def sender(self) -> str:  # shadows QObject.sender(); this dialog never needs that
+        """The own number to send from."""
+        data = self.from_combo.currentData()
+        return str(data) if data else ""
+
+    def text(self) -> str:
+        """The message (may be empty: then only the conversation opens)."""
+        return self.text_edit.toPlainText().strip()
+
+    # -- behaviour ------------------------------------------------------------------------------
+    def resolve(self, typed: str) -> tuple[str, str | None]:
+        """(E.164, contact name or None) for what was typed; raises InvalidNumber."""
+        typed = typed.strip()
+        if typed in self._by_label:
+            number = self._by_label[typed]
+        elif typed.casefold() in self._by_name:
+            number = self._by_name[typed.casefold()]
+        elif any(ch.isalpha() for ch in typed) and not any(ch.isdigit() for ch in typed):
+            raise InvalidNumber(
+                f"No contact is called “{typed}”, and it is not a phone number either."
+            )
+        else:
+            number = normalize(typed, self._country)
+        return number, self._names.get(number)
+
+    def accept(self) -> None:
+        try:
+            number, _name = self.resolve(self.to_edit.text())
+        except InvalidNumber as exc:
+            self.to_error.setText(str(exc))
+            self.to_error.show()
+            self.to_edit.setFocus()
+            self.to_edit.selectAll()
+            return
+        self._recipient = number
+        super().accept()
+
+    def _to_changed(self) -> None:
+        self.to_error.hide()
+        typed = self.to_edit.text().strip()
+        hint = ""
+        if typed:
+            try:
+                number, name = self.resolve(typed)
+            except InvalidNumber:
+                hint = ""
+            else:
+                shown = display(number, self._country)
+                hint = f"To {name}, {shown}" if name else f"To {shown}"
+        self.to_hint.setText(hint)
+        self.to_hint.setVisible(bool(hint))
+
+    def _text_changed(self) -> None:
+        text = self.text_edit.toPlainText()
+        self.counter.setText(length_text(text))
+        self.ok_button.setText("Send" if text.strip() else "Open conversation")
+
+    @staticmethod
+    def _label() -> QLabel:
+        label = QLabel()
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        label.setWordWrap(True)
+        return label
+
+    def _apply_colors(self) -> None:
+        palette = self.palette()
+        theme.set_text_color(self.to_error, theme.error_text(palette))
+        theme.set_text_color(self.to_hint, theme.muted_text(palette))
+        theme.set_text_color(self.counter, theme.muted_text(palette))
+
+    def changeEvent(self, event: QEvent) -> None:  # follow light/dark switches
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_colors()

@@ -1,0 +1,263 @@
+"""Message search results: a paged model over Store.search and the delegate that draws a hit."""
+
+from __future__ import annotations
+
+import re
+import time
+from enum import IntEnum
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QByteArray,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPointF,
+    QRect,
+    QSize,
+    Qt,
+)
+from PySide6.QtGui import (
+    QFont,
+    QFontMetrics,
+    QPainter,
+    QPalette,
+    QTextCharFormat,
+    QTextLayout,
+    QTextOption,
+)
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from voipdesk.core.models import Direction, Message
+from voipdesk.core.phone import display
+from voipdesk.store.store import Store
+from voipdesk.ui import theme
+
+_ROLE_BASE = int(Qt.ItemDataRole.UserRole) + 1
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
+_WORD = re.compile(r"\w+", re.UNICODE)
+_SNIPPET_LEAD = 24  # characters of context kept before the first match
+
+
+class SearchRole(IntEnum):
+    """Data roles of SearchResultsModel."""
+
+    Message = _ROLE_BASE
+    Id = _ROLE_BASE + 1
+    ConversationId = _ROLE_BASE + 2
+    DisplayName = _ROLE_BASE + 3
+    Snippet = _ROLE_BASE + 4
+    Timestamp = _ROLE_BASE + 5
+    PeerNumber = _ROLE_BASE + 6
+
+
+def match_pattern(query: str) -> re.Pattern[str] | None:
+    """A regex finding the query's words as word prefixes, as the store's search does."""
+    words = _WORD.findall(query or "")[:16]
+    if not words:
+        return None
+    alternatives = "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})\w*", re.IGNORECASE)
+
+
+def match_ranges(text: str, query: str) -> list[tuple[int, int]]:
+    """(start, length) of every match of the query's words in text."""
+    pattern = match_pattern(query)
+    if pattern is None:
+        return []
+    return [(m.start(), m.end() - m.start()) for m in pattern.finditer(text)]
+
+
+def snippet(body: str, query: str) -> str:
+    """The body on one line, starting a little before the first match."""
+    text = " ".join(body.split())
+    pattern = match_pattern(query)
+    found = pattern.search(text) if pattern else None
+    if found is None or found.start() <= _SNIPPET_LEAD:
+        return text
+    start = text.rfind(" ", 0, found.start() - _SNIPPET_LEAD)
+    start = start + 1 if start >= 0 else found.start() - _SNIPPET_LEAD
+    return "…" + text[start:]
+
+
+class SearchResultsModel(QAbstractListModel):
+    """Messages matching a query, newest first, loaded a page at a time."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        country: str = "GB",
+        page: int = 50,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._store = store
+        self.country = country
+        self._page = page
+        self._query = ""
+        self._rows: list[Message] = []
+        self._names: dict[str, str] = {}
+        self._at_end = True
+        self._fetching = False
+
+    @property
+    def query(self) -> str:
+        return self._query
+
+    def set_query(self, text: str) -> None:
+        """Search for text (every word, as a prefix); an empty text clears the results."""
+        # Remove + insert rather than a reset: views keep their state, and nothing can fetch a
+        # page of the old query while the rows go (the _fetching guard).
+        self._fetching = True
+        try:
+            if self._rows:
+                self.beginRemoveRows(QModelIndex(), 0, len(self._rows) - 1)
+                self._rows = []
+                self.endRemoveRows()
+            self._query = text.strip()
+            self._names = self._store.contacts() if self._query else {}
+            self._at_end = not self._query
+        finally:
+            self._fetching = False
+        self.fetchMore(QModelIndex())
+
+    def message(self, row: int) -> Message | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def contact_name(self, number: str) -> str | None:
+        return self._names.get(number)
+
+    def display_name(self, message: Message) -> str:
+        return self._names.get(message.peer_number) or display(message.peer_number, self.country)
+
+    # -- Qt model interface ---------------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def roleNames(self) -> dict[int, QByteArray]:
+        names = dict(super().roleNames())
+        names.update({int(role): QByteArray(role.name.encode()) for role in SearchRole})
+        return names
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> object:
+        if not index.isValid() or index.column() != 0 or not 0 <= index.row() < len(self._rows):
+            return None
+        message = self._rows[index.row()]
+        if role == _DISPLAY or role == SearchRole.Snippet:
+            return snippet(message.body, self._query)
+        if role == SearchRole.Message:
+            return message
+        if role == SearchRole.Id:
+            return message.id
+        if role == SearchRole.ConversationId:
+            return message.conversation_id
+        if role == SearchRole.DisplayName:
+            return self.display_name(message)
+        if role == SearchRole.Timestamp:
+            return message.timestamp
+        if role == SearchRole.PeerNumber:
+            return message.peer_number
+        if role == _ACCESSIBLE:
+            who = "You" if message.direction is Direction.OUT else self.display_name(message)
+            when = theme.relative_time(message.timestamp)
+            return f"{who}, {when}: {snippet(message.body, self._query)}"
+        return None
+
+    def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> bool:
+        return not parent.isValid() and not self._at_end and not self._fetching
+
+    def fetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> None:
+        if parent.isValid() or self._at_end or self._fetching:
+            return
+        self._fetching = True
+        try:
+            before = self._rows[-1].id if self._rows else None
+            page = self._store.search(self._query, limit=self._page, before_id=before)
+            self._at_end = len(page) < self._page
+            if page:
+                first = len(self._rows)
+                self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
+                self._rows.extend(page)
+                self.endInsertRows()
+        finally:
+            self._fetching = False
+
+
+class SearchResultDelegate(QStyledItemDelegate):
+    """Paints a hit: avatar, who, when, and the snippet with the matching words in bold."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        return QSize(200, theme.ROW_HEIGHT)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        message = index.data(SearchRole.Message)
+        if message is None:
+            return
+        model = index.model()
+        query = getattr(model, "query", "")
+        palette: QPalette = option.palette
+        rect: QRect = option.rect
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        if option.state & QStyle.StateFlag.State_Selected:
+            painter.fillRect(rect, theme.selection_fill(palette))
+        elif option.state & QStyle.StateFlag.State_MouseOver:
+            painter.fillRect(rect, theme.hover_fill(palette))
+        margin = 12
+        size = theme.AVATAR_SIZE
+        name = index.data(SearchRole.DisplayName) or ""
+        avatar = QRect(rect.left() + margin, rect.top() + (rect.height() - size) // 2, size, size)
+        contact = (
+            model.contact_name(message.peer_number) if hasattr(model, "contact_name") else None
+        )
+        theme.paint_avatar(painter, avatar, message.peer_number, contact)
+
+        left = avatar.right() + 1 + margin
+        right = rect.right() - margin
+        font = QFont(option.font)
+        small = theme.small_font(font)
+        fm, small_fm = QFontMetrics(font), QFontMetrics(small)
+        gap = 4
+        top = rect.top() + (rect.height() - 2 * fm.height() - gap) // 2
+        when = theme.relative_time(message.timestamp, time.time())
+        line1 = QRect(left, top, right - left, fm.height())
+        painter.setFont(small)
+        painter.setPen(theme.muted_text(palette))
+        painter.drawText(line1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, when)
+        painter.setFont(font)
+        painter.setPen(palette.color(QPalette.ColorRole.Text))
+        name_rect = line1.adjusted(0, 0, -(small_fm.horizontalAdvance(when) + 8), 0)
+        painter.drawText(
+            name_rect,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            fm.elidedText(name, Qt.TextElideMode.ElideRight, name_rect.width()),
+        )
+
+        prefix = "You: " if message.direction is Direction.OUT else ""
+        text = fm.elidedText(
+            prefix + snippet(message.body, query), Qt.TextElideMode.ElideRight, right - left
+        )
+        layout = QTextLayout(text, font)
+        option_ = QTextOption()
+        option_.setWrapMode(QTextOption.WrapMode.NoWrap)
+        layout.setTextOption(option_)
+        bold = QTextCharFormat()
+        bold.setFontWeight(QFont.Weight.Bold)
+        formats = []
+        for start, length in match_ranges(text, query):
+            if start < len(prefix):
+                continue
+            fmt = QTextLayout.FormatRange()
+            fmt.start, fmt.length, fmt.format = start, length, bold
+            formats.append(fmt)
+        layout.setFormats(formats)
+        layout.beginLayout()
+        line = layout.createLine()
+        line.setLineWidth(right - left)
+        layout.endLayout()
+        painter.setPen(theme.muted_text(palette))
+        painter.setClipRect(QRect(left, line1.bottom() + gap, right - left, fm.height() + 2))
+        layout.draw(painter, QPointF(left, line1.bottom() + 1 + gap))
+        painter.restore()

@@ -1,0 +1,352 @@
+"""The app's services behind one QObject: the store, outbox, listener and tunnel, with signals
+delivered on the GUI thread. Widgets read from `store` and call methods here; all writes and
+network calls happen off the GUI thread."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+from PySide6.QtCore import QObject, Signal
+
+from voipdesk.core.models import Direction, Message, Status
+from voipdesk.logs import register_secret
+from voipdesk.outbox import Outbox
+from voipdesk.provider.client import DEFAULT_TIMEOUT, VoipNumberClient
+from voipdesk.settings import Settings
+from voipdesk.store import Store, database_path
+from voipdesk.ui.connection import ReceivingStatus
+
+log = logging.getLogger("voipdesk.app")
+
+
+class Services(QObject):
+    """Owns the running parts of voipdesk and reports on them through signals."""
+
+    messagesChanged = Signal(list)  # list[Message]: stored or changed (local echo included)
+    incoming = Signal(list)  # list[Message]: newly received inbound messages
+    receivingChanged = Signal(object)  # ReceivingStatus
+    sendingPaused = Signal(str)  # the sentence; "" when sending resumes
+    notice = Signal(str)  # a plain-language line for the status bar
+    contactsChanged = Signal()
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        credentials: tuple[str, str] | None = None,
+        tunnel_factory: Callable[..., object] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.data_dir = settings.data_dir
+        self._credentials_override = credentials
+        self._tunnel_factory = tunnel_factory
+        path = database_path(self.data_dir)
+        self.store = Store(path)  # GUI-thread reads
+        self._writer = Store(path)  # writes, always from worker threads
+        self.http = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT)
+        self.client = VoipNumberClient(self.http, url=settings.effective_api_url)
+        self._apply_credentials()
+        self.outbox = Outbox(self._writer, self.client, on_change=self._from_loop_message)
+        self.listener = None
+        self.tunnel = None
+        self._tasks: set[asyncio.Task] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping = False
+        self._stopped = False
+        self.receiving = ReceivingStatus(
+            listener_running=False,
+            listener_port=None,
+            listener_error=None,
+            tunnel_state="off",
+            tunnel_message="Not started yet.",
+            public_url=None,
+        )
+
+    # -- credentials --------------------------------------------------------------------------
+    def credentials(self) -> tuple[str, str]:
+        if self._credentials_override:
+            return self._credentials_override
+        return self.settings.effective_account_id, self.settings.secret("api_token") or ""
+
+    def _apply_credentials(self) -> None:
+        account, token = self.credentials()
+        register_secret(token)
+        self.client.account_id, self.client.api_token = account, token
+        self.client.url = self.settings.effective_api_url
+
+    # -- start and stop -----------------------------------------------------------------------
+    def spawn(self, coro) -> asyncio.Task:
+        """Run a coroutine as a registered task (cancelled at shut-down); errors are reported."""
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            exc = task.exception()
+            log.error("background task failed", exc_info=exc)
+            self.notice.emit(f"Something went wrong: {exc}")
+
+    async def start(self) -> None:
+        """Recover the outbox, start the listener and the tunnel, start retrying."""
+        self._loop = asyncio.get_running_loop()
+        recovered = await self.outbox.recover()
+        if recovered:
+            self.notice.emit(
+                f"{len(recovered)} message(s) may not have been sent when voipdesk last stopped."
+            )
+        self.start_listener()
+        self.spawn(self.outbox.run())
+
+    def start_listener(self) -> None:
+        from voipdesk.receiver.listener import Listener, ListenerError
+
+        if self.listener is not None:
+            self.listener.stop()
+        self.listener = Listener(
+            database_path(self.data_dir),
+            self.settings.webhook_secret,
+            port=self.settings.effective_port,
+            on_messages=self._from_listener,
+        )
+        try:
+            self.listener.start()
+        except ListenerError as exc:
+            self.listener = None
+            self._set_receiving(listener_running=False, listener_port=None, listener_error=str(exc))
+            self.notice.emit(str(exc))
+            return
+        self._set_receiving(
+            listener_running=True, listener_port=self.listener.port, listener_error=None
+        )
+        self.restart_tunnel()
+
+    def local_webhook_url(self) -> str | None:
+        if self.listener is None:
+            return None
+        return self.listener.local_url + self.listener.webhook_path
+
+    def restart_tunnel(self) -> None:
+        """(Re)start the tunnel on a worker thread according to the settings."""
+        self._stop_tunnel()
+        if self.listener is None:
+            return
+        if self.settings.effective_tunnel == "none":
+            self._set_receiving(
+                authtoken_missing=False,
+                tunnel_state="disabled",
+                tunnel_message="The tunnel is off: only this computer can reach the listener.",
+                public_url=self.local_webhook_url(),
+            )
+            return
+        token = self.settings.secret("ngrok_authtoken")
+        register_secret(token)
+        self._set_receiving(authtoken_missing=not token)
+        factory = self._tunnel_factory
+        if factory is None:
+            from voipdesk.receiver.tunnel import Tunnel as factory
+        self.tunnel = factory(
+            data_dir=self.data_dir,
+            authtoken=token,
+            domain=self.settings.ngrok_domain.strip() or None,
+            on_status=self._from_tunnel,
+        )
+        port, tunnel = self.listener.port, self.tunnel
+        self._set_receiving(tunnel_state="starting", tunnel_message="Starting the tunnel…")
+        threading.Thread(
+            target=self._run_tunnel, args=(tunnel, port), name="voipdesk-tunnel", daemon=True
+        ).start()
+
+    def _run_tunnel(self, tunnel, port: int) -> None:
+        try:
+            status = tunnel.start(port)
+        except Exception as exc:
+            log.exception("tunnel start failed")
+            self._call_soon(
+                self._set_receiving, tunnel_state="error", tunnel_message=str(exc), public_url=None
+            )
+            return
+        self._from_tunnel(status)
+
+    def _stop_tunnel(self) -> None:
+        tunnel, self.tunnel = self.tunnel, None
+        if tunnel is not None:
+            threading.Thread(target=tunnel.stop, name="voipdesk-tunnel-stop", daemon=True).start()
+
+    async def stop(self) -> None:
+        """Staged shut-down: tunnel, then listener (in-flight requests finish), tasks, stores."""
+        if self._stopping:
+            return
+        self._stopping = True
+        tunnel, self.tunnel = self.tunnel, None
+        if tunnel is not None:
+            await asyncio.to_thread(tunnel.stop)
+        if self.listener is not None:
+            await asyncio.to_thread(self.listener.stop)
+            self.listener = None
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await self.http.aclose()
+        self.store.close()
+        self._writer.close()
+        self._stopped = True
+
+    # -- cross-thread plumbing -----------------------------------------------------------------
+    def _call_soon(self, fn: Callable, *args: object, **kwargs: object) -> None:
+        loop = self._loop
+        if loop is None or loop.is_closed() or self._stopped:
+            return
+        with contextlib.suppress(RuntimeError):  # the loop closed between the check and the call
+            loop.call_soon_threadsafe(lambda: fn(*args, **kwargs))
+
+    def _from_listener(self, messages: list[Message]) -> None:  # listener thread
+        self._call_soon(self._on_stored, list(messages))
+
+    def _from_tunnel(self, status) -> None:
+        self._call_soon(self._on_tunnel, status)
+
+    def _from_loop_message(self, message: Message) -> None:  # outbox, on the loop
+        self.messagesChanged.emit([message])
+        if message.error_code and self.outbox.paused is not None:
+            self.sendingPaused.emit(self.outbox.paused.sentence)
+
+    def _on_stored(self, messages: list[Message]) -> None:
+        if self._stopped:
+            return
+        self.messagesChanged.emit(messages)
+        new = [m for m in messages if m.direction is Direction.IN]
+        if new:
+            self.incoming.emit(new)
+
+    def _on_tunnel(self, status) -> None:
+        if self._stopped:
+            return
+        path = self.listener.webhook_path if self.listener else ""
+        url = status.public_url + path if status.public_url else None
+        changed = False
+        if url and status.state == "online":
+            previous = self.settings.last_public_url
+            changed = bool(previous) and previous != url
+            if previous != url:
+                self.settings.last_public_url = url
+                self.spawn(asyncio.to_thread(self.settings.save))
+            changed = changed or self.receiving.url_changed
+        self._set_receiving(
+            tunnel_state=str(status.state),
+            tunnel_message=status.message,
+            public_url=url if status.state == "online" else self.receiving.public_url,
+            url_changed=changed,
+        )
+
+    def _set_receiving(self, **changes: object) -> None:
+        values = {**self.receiving.__dict__, **changes}
+        self.receiving = ReceivingStatus(**values)
+        self.receivingChanged.emit(self.receiving)
+
+    def acknowledge_url_change(self) -> None:
+        self._set_receiving(url_changed=False)
+
+    # -- actions for widgets --------------------------------------------------------------------
+    def send(self, own: str, peer: str, body: str) -> asyncio.Task:
+        """Store and send a message; its states arrive through messagesChanged."""
+        return self.spawn(self._send(own, peer, body))
+
+    async def _send(self, own: str, peer: str, body: str) -> Message:
+        message = await self.outbox.send(own, peer, body)
+        if message.status is Status.FAILED:
+            self.notice.emit(message.error_text or "The message was not sent.")
+        return message
+
+    def resend(self, message_id: int) -> asyncio.Task:
+        return self.spawn(self.outbox.resend(message_id))
+
+    def discard(self, message_id: int) -> asyncio.Task:
+        message = self.store.message(message_id)
+
+        async def run() -> None:
+            await self.outbox.discard(message_id)
+            if message is not None:
+                self.messagesChanged.emit([message])
+
+        return self.spawn(run())
+
+    def mark_read(self, conversation_id: int) -> asyncio.Task:
+        return self.spawn(asyncio.to_thread(self._writer.mark_read, conversation_id))
+
+    def set_draft(self, conversation_id: int, text: str) -> asyncio.Task:
+        return self.spawn(asyncio.to_thread(self._writer.set_draft, conversation_id, text))
+
+    async def open_conversation(self, own: str, peer: str) -> int:
+        conversation = await asyncio.to_thread(self._writer.conversation_for, own, peer)
+        return conversation.id
+
+    def set_contact(self, number: str, name: str | None) -> asyncio.Task:
+        async def run() -> None:
+            await asyncio.to_thread(self._writer.set_contact, number, name)
+            self.contactsChanged.emit()
+
+        return self.spawn(run())
+
+    async def import_contacts(self, path: Path) -> tuple[int, list[str]]:
+        from voipdesk.core.contacts_import import read_contacts
+
+        names, problems = await asyncio.to_thread(
+            read_contacts, path, self.settings.effective_country
+        )
+        count = await asyncio.to_thread(self._writer.set_contacts, names)
+        self.contactsChanged.emit()
+        return count, problems
+
+    async def export(self, path: Path, fmt: str) -> int:
+        from voipdesk import export
+
+        def run() -> int:
+            reader = Store(database_path(self.data_dir))
+            try:
+                return export.write_file(reader.all_messages(), path, fmt)
+            finally:
+                reader.close()
+
+        return await asyncio.to_thread(run)
+
+    async def test_receiving(self) -> tuple[bool, str]:
+        """Check the webhook end to end: through the tunnel when there is one."""
+        if self.listener is None:
+            return False, self.receiving.listener_error or "The listener is not running."
+        path = self.listener.webhook_path
+        if self.tunnel is not None:
+            return await asyncio.to_thread(self.tunnel.check, path)
+        if self.settings.effective_tunnel == "ngrok":
+            return False, "There is no tunnel: add your ngrok authtoken in Settings."
+        try:
+            response = await self.http.get(self.local_webhook_url() or "", timeout=5)
+        except httpx.HTTPError as exc:
+            return False, f"The listener did not answer ({type(exc).__name__})."
+        if response.status_code == 200:
+            return True, "The listener answers on this computer (the tunnel is off)."
+        return False, f"The listener answered HTTP {response.status_code}."
+
+    def settings_changed(self, fields: set[str]) -> None:
+        """Apply what the settings dialog changed."""
+        self._apply_credentials()
+        if fields & {"account_id", "api_token", "numbers", "api_url"}:
+            if self.outbox.paused is not None:
+                self.sendingPaused.emit("")
+            self.outbox.resume()
+        if fields & {"webhook_port", "webhook_secret"}:
+            self.start_listener()
+        elif fields & {"ngrok_authtoken", "ngrok_domain", "tunnel_mode"}:
+            self.restart_tunnel()
