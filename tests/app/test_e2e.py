@@ -1,0 +1,223 @@
+"""End to end: the real window, the embedded sandbox over HTTP, and the real listener."""
+
+import sqlite3
+
+import httpx
+import pytest
+from PySide6.QtCore import Qt
+
+from voipdesk import demo
+from voipdesk.app import Controller, make_application
+from voipdesk.core.models import Status
+from voipdesk.store import database_path
+from voipdesk.ui.conversations import ConversationRole
+from voipdesk.ui.thread import MessageRole
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
+
+
+def rows(model, role):
+    return [model.data(model.index(r, 0), role) for r in range(model.rowCount())]
+
+
+def thread_message(window, body):
+    model = window.thread.model
+    for r in range(model.rowCount()):
+        message = model.data(model.index(r, 0), MessageRole.Message)
+        if message.body == body:
+            return message
+    return None
+
+
+def sent_bodies(controller):
+    sandbox = controller.sandbox
+    return [r.body for r in sandbox.call(lambda: list(sandbox.sandbox.sent))]
+
+
+def set_token(controller, token):
+    sandbox = controller.sandbox
+    sandbox.call(lambda: setattr(sandbox.sandbox.accounts["demo-account"], "api_token", token))
+
+
+def is_sent(window, body):
+    message = thread_message(window, body)
+    return message is not None and message.status in (Status.QUEUED, Status.DELIVERED)
+
+
+def open_sam(window):
+    conversation = next(
+        c for c in window.services.store.conversations() if c.peer_number == demo.SAM
+    )
+    window.open_conversation(conversation.id)
+    return conversation.id
+
+
+def test_demo_starts_with_seeded_threads_and_no_welcome(demo_app):
+    window = demo_app.window
+    assert window.pages.currentWidget() is window.splitter
+    names = rows(window.conversation_model, ConversationRole.DisplayName)
+    assert "Sam Demo" in names and "Alex Morgan" in names
+    assert window.services.listener is not None and window.services.listener.running
+
+
+def test_send_from_compose_reaches_sandbox_and_bubble_turns_sent(demo_app, qtbot):
+    window, sandbox = demo_app.window, demo_app.sandbox
+    open_sam(window)
+    window.compose.editor.setPlainText("Hello from the e2e test")
+    qtbot.keyClick(window.compose.editor, Qt.Key.Key_Return)
+    # Local echo: the bubble is there at once, before the provider answered.
+    qtbot.waitUntil(
+        lambda: thread_message(window, "Hello from the e2e test") is not None, timeout=2000
+    )
+    qtbot.waitUntil(
+        lambda: any(
+            r.body == "Hello from the e2e test"
+            for r in sandbox.call(lambda: list(sandbox.sandbox.sent))
+        ),
+        timeout=5000,
+    )
+    qtbot.waitUntil(
+        lambda: (
+            thread_message(window, "Hello from the e2e test").status
+            in (Status.QUEUED, Status.DELIVERED)
+        ),
+        timeout=5000,
+    )
+    assert window.compose.draft() == ""
+    # Sam answers through the sandbox -> webhook -> listener -> store -> window path.
+    qtbot.waitUntil(lambda: window.thread.model.rowCount() >= 3, timeout=8000)
+    last = window.thread.model.data(
+        window.thread.model.index(window.thread.model.rowCount() - 1, 0), MessageRole.Message
+    )
+    assert last.direction.value == "in" and last.peer_number == demo.SAM
+
+
+def test_inbound_webhook_shows_in_list_with_unread_badge(demo_app, qtbot):
+    window, sandbox = demo_app.window, demo_app.sandbox
+    open_sam(window)
+    record = sandbox.deliver("+447700900555", demo.OWN, "<b>new</b> number texting")
+    assert record.status == 200
+    model = window.conversation_model
+    qtbot.waitUntil(
+        lambda: rows(model, ConversationRole.LastBody)[:1] == ["<b>new</b> number texting"],
+        timeout=5000,
+    )
+    assert rows(model, ConversationRole.Unread)[0] == 1
+    assert demo_app.tray.unread >= 1
+    # Into the open thread: it appears at once and the conversation stays unread-free.
+    sam_before = window.thread.model.rowCount()
+    assert sandbox.deliver(demo.SAM, demo.OWN, "while you look").status == 200
+    qtbot.waitUntil(lambda: window.thread.model.rowCount() == sam_before + 1, timeout=5000)
+    assert thread_message(window, "while you look") is not None
+
+
+def test_sender_error_shows_its_sentence_under_the_bubble(demo_app, qtbot):
+    window, sandbox = demo_app.window, demo_app.sandbox
+    open_sam(window)
+    sandbox.call(lambda: sandbox.sandbox.accounts["demo-account"].numbers.discard(demo.OWN))
+    window.compose.editor.setPlainText("this one fails")
+    qtbot.keyClick(window.compose.editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: (
+            (m := thread_message(window, "this one fails")) is not None
+            and m.status is Status.FAILED
+        ),
+        timeout=5000,
+    )
+    message = thread_message(window, "this one fails")
+    assert message.error_code == "NUMBER_NOT_FOUND"
+    assert "does not exist on VoIP Number" in message.error_text
+    assert "07700 900001" in message.error_text or "+447700900001" in message.error_text
+
+
+def test_number_on_another_account_says_so(demo_app, qtbot):
+    window, sandbox = demo_app.window, demo_app.sandbox
+    open_sam(window)
+
+    def move_number() -> None:
+        from voipdesk.sandbox import Account
+
+        sandbox.sandbox.accounts["demo-account"].numbers.discard(demo.OWN)
+        sandbox.sandbox.accounts["someone-else"] = Account("someone-else", "t", {demo.OWN})
+
+    sandbox.call(move_number)
+    window.compose.editor.setPlainText("not my number")
+    qtbot.keyClick(window.compose.editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: (
+            (m := thread_message(window, "not my number")) is not None and m.status is Status.FAILED
+        ),
+        timeout=5000,
+    )
+    message = thread_message(window, "not my number")
+    assert message.error_code == "NUMBER_OWNERSHIP"
+    assert "does not belong to your VoIP Number account" in message.error_text
+
+
+def test_credentials_error_pauses_sending_and_points_to_settings(demo_app, qtbot):
+    window, sandbox = demo_app.window, demo_app.sandbox
+    open_sam(window)
+    set_token(demo_app, "rotated")
+    window.compose.editor.setPlainText("held back")
+    qtbot.keyClick(window.compose.editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=5000)
+    assert "API token" in window.banner.label.text()
+    assert window.banner.button.text() == "Open Settings"
+    message = thread_message(window, "held back")
+    assert message.status is Status.PENDING  # kept in the outbox, not failed
+    # The user fixes the token (here: the provider side goes back) and sending resumes.
+    sandbox.call(
+        lambda: setattr(sandbox.sandbox.accounts["demo-account"], "api_token", "demo-token")
+    )
+    window.services.settings_changed({"api_token"})
+    qtbot.waitUntil(
+        lambda: thread_message(window, "held back").status in (Status.QUEUED, Status.DELIVERED),
+        timeout=5000,
+    )
+    assert not window.banner.isVisible()
+    assert [r.body for r in sandbox.call(lambda: list(sandbox.sandbox.sent))].count(
+        "held back"
+    ) == 1
+
+
+def test_webhook_keeps_answering_the_real_app_path(demo_app):
+    services = demo_app.services
+    url = services.local_webhook_url()
+    assert httpx.get(url).status_code == 200
+    assert httpx.get(url.rsplit("/", 1)[0] + "/wrong-secret").status_code == 404
+    assert httpx.post(url, content=b"not json").status_code == 400
+
+
+def test_draft_survives_a_restart(aio, tmp_path, monkeypatch, qtbot):
+    monkeypatch.setenv("VOIPDESK_TUNNEL", "none")
+    app = make_application()
+    first = Controller(app, tmp_path, demo=True, confirm_quit=False)
+    aio(first.start())
+    open_sam(first.window)
+    first.window.compose.set_draft("half-written thought")
+    aio(first.shutdown())
+    second = Controller(app, tmp_path, demo=True, confirm_quit=False)
+    aio(second.start())
+    try:
+        open_sam(second.window)
+        assert second.window.compose.draft() == "half-written thought"
+    finally:
+        aio(second.shutdown())
+
+
+def test_first_start_shows_welcome_and_shutdown_releases_the_listener(aio, tmp_path, monkeypatch):
+    monkeypatch.setenv("VOIPDESK_TUNNEL", "none")
+    for name in ("VOIPDESK_ACCOUNT_ID", "VOIPDESK_API_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    controller = Controller(make_application(), tmp_path, confirm_quit=False)
+    aio(controller.start())
+    window = controller.window
+    assert window.pages.currentWidget() is window.welcome
+    port = controller.services.listener.port
+    aio(controller.shutdown())
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{port}/")
+    # The store was closed cleanly: the file opens and checks out.
+    conn = sqlite3.connect(database_path(tmp_path))
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
