@@ -1,0 +1,656 @@
+"""The ngrok tunnel through pyngrok, against a fake agent process, real sockets and upstream."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tarfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+
+from voipdesk.receiver import tunnel as tunnel_module
+from voipdesk.receiver.tunnel import Tunnel, TunnelState, TunnelStatus
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the fake agent is a sh script")
+
+FAKE = Path(__file__).with_name("fake_ngrok.py")
+TOKEN = "2fAkEtOkEn_0123456789abcdefGHIJKLmnopqrstuvWXyz"
+WEBHOOK = "/webhook/s3cret-path"
+BACKOFF = (0.05, 0.4)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+def write_agent(path: Path, **env: str) -> Path:
+    """A fake `ngrok` program at path: a sh wrapper, since pyngrok execs ngrok_path directly."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    exports = "".join(f"export {key}={value}\n" for key, value in env.items())
+    path.write_text(f'#!/bin/sh\n{exports}exec "{sys.executable}" "{FAKE}" "$@"\n')
+    path.chmod(0o755)
+    return path
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 5.0, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what or condition}"
+        time.sleep(0.02)
+
+
+def agents_running(config: Path) -> list[int]:
+    """Live processes started with this config (the fake agent's command line names it)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+            state = (entry / "stat").read_text().rsplit(")", 1)[-1].split()[0]
+        except OSError:
+            continue
+        if str(config).encode() in cmdline and b"start" in cmdline and state != "Z":
+            pids.append(int(entry.name))
+    return pids
+
+
+def agent_pid(tunnel: Tunnel) -> int:
+    return int((tunnel.config_path.parent / "agent.pid").read_text())
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Statuses:
+    """Collects on_status calls (from the tunnel's threads)."""
+
+    def __init__(self) -> None:
+        self.seen: list[TunnelStatus] = []
+        self._cond = threading.Condition()
+
+    def __call__(self, status: TunnelStatus) -> None:
+        with self._cond:
+            self.seen.append(status)
+            self._cond.notify_all()
+
+    def wait_for(self, state: TunnelState, problem: str | None = None, after: int = 0) -> int:
+        """Wait for a status at index >= after; returns its index."""
+
+        def found() -> int | None:
+            for i, status in enumerate(self.seen[after:], after):
+                if status.state is state and (problem is None or status.problem == problem):
+                    return i
+            return None
+
+        with self._cond:
+            assert self._cond.wait_for(lambda: found() is not None, 8.0), (
+                f"no {state}/{problem} after #{after} in {self.states}"
+            )
+            return found()  # type: ignore[return-value]
+
+    @property
+    def states(self) -> list[str]:
+        return [str(s.state) for s in self.seen]
+
+
+class Upstream:
+    """A real HTTP server on 127.0.0.1 standing in for the webhook listener."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+        paths = self.paths
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                paths.append(self.path)
+                ok = self.path == WEBHOOK
+                body = b"voipdesk webhook ready\n" if ok else b"Not Found"
+                self.send_response(200 if ok else 404)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+        self._thread.start()
+        self.running = True
+
+    def close(self) -> None:
+        if self.running:
+            self.running = False
+            self.server.shutdown()
+            self.server.server_close()
+            self._thread.join(5)
+
+
+class FileServer:
+    """Serves one file (an agent archive) over HTTP and counts requests."""
+
+    def __init__(self, data: bytes, status: int = 200) -> None:
+        self.hits = 0
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                outer.hits += 1
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/ngrok-v3-stable.tgz"
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+        self._thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(5)
+
+
+def agent_archive(tmp_path: Path, **env: str) -> bytes:
+    """An ngrok-style .tgz holding the fake agent as `ngrok`."""
+    program = write_agent(tmp_path / "archive-src" / "ngrok", **env)
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        archive.add(program, arcname="ngrok")
+    return buffer.getvalue()
+
+
+# -- fixtures --------------------------------------------------------------------------------
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def agent(data_dir: Path) -> Path:
+    """The fake agent at the default place, data_dir/bin/ngrok."""
+    return write_agent(data_dir / "bin" / "ngrok")
+
+
+@pytest.fixture
+def mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
+    """Changes the fake agent's behaviour from its next start on."""
+    path = tmp_path / "fake-mode"
+    path.write_text("")
+    monkeypatch.setenv("FAKE_NGROK_MODE_FILE", str(path))
+    return path.write_text
+
+
+@pytest.fixture
+def upstream() -> Iterator[Upstream]:
+    server = Upstream()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def make_tunnel(data_dir: Path) -> Iterator[Callable[..., tuple[Tunnel, Statuses]]]:
+    made: list[Tunnel] = []
+
+    def make(**kwargs: object) -> tuple[Tunnel, Statuses]:
+        statuses = Statuses()
+        kwargs.setdefault("data_dir", data_dir)
+        kwargs.setdefault("authtoken", TOKEN)
+        kwargs.setdefault("restart_backoff", BACKOFF)
+        tunnel = Tunnel(on_status=statuses, **kwargs)  # type: ignore[arg-type]
+        made.append(tunnel)
+        return tunnel, statuses
+
+    yield make
+    for tunnel in made:
+        tunnel.stop()
+    for tunnel in made:
+        assert agents_running(tunnel.config_path) == [], "an ngrok agent outlived stop()"
+
+
+# -- online, checks, stop ----------------------------------------------------------------------
+def test_online_forwards_to_the_upstream_and_stop_leaves_nothing(
+    agent: Path, upstream: Upstream, make_tunnel: Callable
+) -> None:
+    tunnel, statuses = make_tunnel()
+    status = tunnel.start(upstream.port)
+
+    assert status.state is TunnelState.ONLINE and status.problem is None
+    assert status.public_url and status.public_url.startswith("http://127.0.0.1:")
+    assert statuses.states == ["starting", "online"]
+    url = tunnel.public_webhook_url(WEBHOOK)
+    assert url == status.public_url + WEBHOOK
+    assert httpx.get(url).text == "voipdesk webhook ready\n"
+    assert upstream.paths == [WEBHOOK]
+    assert tunnel.check(WEBHOOK) == (
+        True,
+        "The public webhook address works: messages can reach voipdesk.",
+    )
+
+    pid = agent_pid(tunnel)
+    assert agents_running(tunnel.config_path) == [pid]
+    tunnel.stop()
+    tunnel.stop()
+    assert agents_running(tunnel.config_path) == []
+    assert not (tunnel.config_path.parent / "agent.pid").exists()
+    assert tunnel.status.state is TunnelState.OFF
+    assert tunnel.public_webhook_url(WEBHOOK) is None
+    assert statuses.states == ["starting", "online"], "stop() stays quiet"
+
+
+def test_check_says_what_failed(agent: Path, upstream: Upstream, make_tunnel: Callable) -> None:
+    tunnel, _ = make_tunnel()
+    ok, message = tunnel.check(WEBHOOK)
+    assert not ok and "not online" in message
+
+    tunnel.start(upstream.port)
+    ok, message = tunnel.check("/webhook/wrong")
+    assert not ok and "unexpected answer (HTTP 404)" in message
+
+    upstream.close()
+    ok, message = tunnel.check(WEBHOOK)
+    assert not ok and "listener" in message and "down" in message
+
+    public_url = tunnel.status.public_url
+    tunnel.stop()
+    ok, message = tunnel.check(WEBHOOK)
+    assert not ok and "not online" in message
+    assert public_url  # the agent is gone: its forwarder refuses
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(public_url)
+
+
+def test_check_without_authtoken(make_tunnel: Callable) -> None:
+    tunnel, _ = make_tunnel(authtoken=None)
+    ok, message = tunnel.check(WEBHOOK)
+    assert not ok and "authtoken" in message
+
+
+# -- the watchdog ------------------------------------------------------------------------------
+def test_killed_agent_restarts_with_the_same_static_url(
+    agent: Path, upstream: Upstream, make_tunnel: Callable, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_NGROK_DOMAIN_PORT", str(free_port()))
+    tunnel, statuses = make_tunnel(domain="https://Mine.example/")
+    first = tunnel.start(upstream.port)
+    assert first.state is TunnelState.ONLINE
+    old_pid = agent_pid(tunnel)
+
+    os.kill(old_pid, signal.SIGKILL)
+    restarting = statuses.wait_for(TunnelState.STARTING, after=2)
+    online = statuses.wait_for(TunnelState.ONLINE, after=restarting)
+
+    assert statuses.seen[online].public_url == first.public_url
+    assert agent_pid(tunnel) != old_pid
+    assert agents_running(tunnel.config_path) == [agent_pid(tunnel)]
+    assert tunnel.check(WEBHOOK)[0]
+
+
+def test_an_agent_that_keeps_dying_is_reported_then_recovers(
+    agent: Path, upstream: Upstream, make_tunnel: Callable, mode: Callable[[str], None]
+) -> None:
+    tunnel, statuses = make_tunnel()
+    tunnel.start(upstream.port)
+    mode("crash")
+    os.kill(agent_pid(tunnel), signal.SIGKILL)
+
+    failed = statuses.wait_for(TunnelState.ERROR, "agent_died")
+    assert "keeps stopping" in statuses.seen[failed].message
+    mode("")
+    statuses.wait_for(TunnelState.ONLINE, after=failed)
+    assert tunnel.check(WEBHOOK)[0]
+
+
+def test_die_after_restarts_repeatedly(
+    agent: Path, upstream: Upstream, make_tunnel: Callable, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_NGROK_DIE_AFTER", "0.3")
+    tunnel, statuses = make_tunnel()
+    tunnel.start(upstream.port)
+    second = statuses.wait_for(TunnelState.ONLINE, after=2)
+    statuses.wait_for(TunnelState.ONLINE, after=second + 1)
+    assert statuses.states[:4] == ["starting", "online", "starting", "online"]
+
+
+def test_no_internet_fails_fast_and_recovers_by_itself(
+    agent: Path, upstream: Upstream, make_tunnel: Callable, mode: Callable[[str], None]
+) -> None:
+    mode("offline")
+    tunnel, statuses = make_tunnel()
+    began = time.monotonic()
+    status = tunnel.start(upstream.port)
+
+    assert time.monotonic() - began < 5, "should not wait for pyngrok's start-up timeout"
+    assert status.state is TunnelState.ERROR and status.problem == "no_internet"
+    assert "internet connection" in status.message
+    mode("")
+    statuses.wait_for(TunnelState.ONLINE)
+    assert tunnel.check(WEBHOOK)[0]
+
+
+def test_a_session_drop_while_online_is_shown(
+    agent: Path, upstream: Upstream, make_tunnel: Callable, mode: Callable[[str], None]
+) -> None:
+    mode("blip")
+    tunnel, statuses = make_tunnel()
+    tunnel.start(upstream.port)
+    dropped = statuses.wait_for(TunnelState.ERROR, "no_internet")
+    statuses.wait_for(TunnelState.ONLINE, after=dropped)
+    assert statuses.states == ["starting", "online", "error", "online"]
+
+
+# -- errors the user has to fix -----------------------------------------------------------------
+@pytest.mark.parametrize("token", ["bad-token-1234", "revoked-token-1234"])
+def test_bad_authtoken(agent: Path, upstream: Upstream, make_tunnel: Callable, token: str) -> None:
+    tunnel, statuses = make_tunnel(authtoken=token)
+    status = tunnel.start(upstream.port)
+    assert status.state is TunnelState.ERROR and status.problem == "bad_authtoken"
+    assert "authtoken" in status.message and token not in status.message
+    time.sleep(0.3)
+    assert statuses.states == ["starting", "error"], "no retry: the user must fix it"
+    assert agents_running(tunnel.config_path) == []
+
+
+@pytest.mark.parametrize(
+    ("token", "env", "problem", "words"),
+    [
+        ("limit-token-1234", {}, "session_limit", "Another ngrok program"),
+        (TOKEN, {"FAKE_NGROK_VERSION": "2.3.40"}, "agent_too_old", "too old"),
+    ],
+)
+def test_session_limit_and_too_old_agent(
+    data_dir: Path,
+    upstream: Upstream,
+    make_tunnel: Callable,
+    token: str,
+    env: dict,
+    problem: str,
+    words: str,
+) -> None:
+    program = write_agent(data_dir.parent / "elsewhere" / "ngrok", **env)  # not ours to replace
+    tunnel, _ = make_tunnel(authtoken=token, ngrok_path=program)
+    status = tunnel.start(upstream.port)
+    assert (status.state, status.problem) == (TunnelState.ERROR, problem)
+    assert words in status.message
+
+
+def test_too_old_managed_agent_is_replaced(
+    data_dir: Path, tmp_path: Path, upstream: Upstream, make_tunnel: Callable
+) -> None:
+    write_agent(data_dir / "bin" / "ngrok", FAKE_NGROK_VERSION="2.3.40")
+    server = FileServer(agent_archive(tmp_path))
+    try:
+        tunnel, _ = make_tunnel(agent_url=server.url)
+        status = tunnel.start(upstream.port)
+    finally:
+        server.close()
+    assert status.state is TunnelState.ONLINE
+    assert server.hits == 1
+    assert "FAKE_NGROK_VERSION" not in (data_dir / "bin" / "ngrok").read_text()
+
+
+def test_domain_not_yours(agent: Path, upstream: Upstream, make_tunnel: Callable) -> None:
+    tunnel, _ = make_tunnel(domain="notmine.example")
+    status = tunnel.start(upstream.port)
+    assert (status.state, status.problem) == (TunnelState.ERROR, "domain_not_yours")
+    assert "“notmine.example”" in status.message
+    assert agents_running(tunnel.config_path) == [], "the agent must not linger"
+
+
+def test_no_authtoken_starts_nothing(data_dir: Path, tmp_path: Path, make_tunnel: Callable) -> None:
+    server = FileServer(agent_archive(tmp_path))
+    try:
+        for token in (None, "   "):
+            tunnel, statuses = make_tunnel(authtoken=token, agent_url=server.url)
+            status = tunnel.start(8080)
+            assert (status.state, status.problem) == (TunnelState.ERROR, "no_authtoken")
+            assert "dashboard.ngrok.com" in status.message
+            assert statuses.states == ["error"]
+    finally:
+        server.close()
+    assert server.hits == 0
+    assert not data_dir.exists()
+
+
+# -- the agent program ---------------------------------------------------------------------------
+def test_first_start_downloads_the_agent_with_progress(
+    data_dir: Path,
+    tmp_path: Path,
+    upstream: Upstream,
+    make_tunnel: Callable,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sys, "stdout", None)  # a windowed build
+    archive = agent_archive(tmp_path)
+    server = FileServer(archive)
+    progress: list[tuple[int, int]] = []
+    try:
+        tunnel, statuses = make_tunnel(
+            agent_url=server.url, on_download_progress=lambda d, t: progress.append((d, t))
+        )
+        status = tunnel.start(upstream.port)
+    finally:
+        server.close()
+    assert status.state is TunnelState.ONLINE
+    assert progress[-1] == (len(archive), len(archive))
+    assert os.access(data_dir / "bin" / "ngrok", os.X_OK)
+    assert [s.message for s in statuses.seen][:2] == [
+        "Starting the tunnel…",
+        "Downloading ngrok (once)…",
+    ]
+    assert sorted(p.name for p in (data_dir / "bin").iterdir()) == ["ngrok"]
+
+
+@pytest.mark.parametrize("failure", ["refused", "404", "not an archive"])
+def test_download_failure_is_explained(
+    data_dir: Path,
+    upstream: Upstream,
+    make_tunnel: Callable,
+    monkeypatch: pytest.MonkeyPatch,
+    failure: str,
+) -> None:
+    monkeypatch.setattr(sys, "stdout", None)
+    server = FileServer(b"<html>nope</html>", status=404 if failure == "404" else 200)
+    url = f"http://127.0.0.1:{free_port()}/ngrok.tgz" if failure == "refused" else server.url
+    try:
+        tunnel, _ = make_tunnel(agent_url=url)
+        status = tunnel.start(upstream.port)
+    finally:
+        server.close()
+    assert (status.state, status.problem) == (TunnelState.ERROR, "download_failed")
+    assert status.message == (
+        "voipdesk could not download the ngrok agent: check your internet connection, "
+        f"or place the ngrok program at {data_dir / 'bin' / 'ngrok'}."
+    )
+    assert not (data_dir / "bin" / "ngrok").exists()
+    tunnel.stop()
+
+
+def test_an_agent_that_cannot_run(
+    data_dir: Path, upstream: Upstream, make_tunnel: Callable
+) -> None:
+    program = data_dir / "ngrok-not-executable"
+    program.parent.mkdir(parents=True)
+    program.write_text("not a program")
+    tunnel, _ = make_tunnel(ngrok_path=program)
+    status = tunnel.start(upstream.port)
+    assert (status.state, status.problem) == (TunnelState.ERROR, "agent_missing")
+    assert str(program) in status.message
+
+
+def test_a_damaged_config_file_heals(
+    agent: Path, upstream: Upstream, make_tunnel: Callable
+) -> None:
+    tunnel, statuses = make_tunnel()
+    tunnel.config_path.parent.mkdir(parents=True)
+    tunnel.config_path.write_text("version: [3\n")  # e.g. cut short by a full disk
+    status = tunnel.start(upstream.port)
+    assert (status.state, status.problem) == (TunnelState.ERROR, "unknown")
+    statuses.wait_for(TunnelState.ONLINE)  # the watchdog's next try writes a fresh one
+    assert tunnel.check(WEBHOOK)[0]
+
+
+# -- the authtoken stays secret ----------------------------------------------------------------
+def test_authtoken_is_never_logged_printed_or_written(
+    agent: Path,
+    data_dir: Path,
+    tmp_path: Path,
+    upstream: Upstream,
+    make_tunnel: Callable,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    argv_log = tmp_path / "argv.jsonl"
+    monkeypatch.setenv("FAKE_NGROK_ARGV_LOG", str(argv_log))
+    caplog.set_level(logging.DEBUG)
+    tunnel, statuses = make_tunnel()
+    tunnel.start(upstream.port)
+    assert tunnel.check(WEBHOOK)[0]
+    os.kill(agent_pid(tunnel), signal.SIGKILL)
+    statuses.wait_for(TunnelState.ONLINE, after=2)
+    tunnel.stop()
+
+    out, err = capfd.readouterr()
+    assert TOKEN not in caplog.text and TOKEN not in out + err
+    assert "pyngrok.process.ngrok" in {r.name for r in caplog.records}, "agent lines were logged"
+    # It travels as the agent's --authtoken argument, with our own config file.
+    argv = json.loads(argv_log.read_text().splitlines()[0])
+    assert argv == ["start", "--none", "--log", "stdout", "--config", str(tunnel.config_path),
+                    "--authtoken", TOKEN]  # fmt: skip
+    for path in data_dir.rglob("*"):
+        if path.is_file():
+            assert TOKEN.encode() not in path.read_bytes(), path
+
+
+def test_a_rejected_authtoken_echoed_by_the_agent_is_redacted(
+    agent: Path,
+    upstream: Upstream,
+    make_tunnel: Callable,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    token = "bad-Zm9vYmFyYmF6cXV4-token"
+    caplog.set_level(logging.DEBUG)
+    tunnel, _ = make_tunnel(authtoken=token)
+    assert tunnel.start(upstream.port).problem == "bad_authtoken"
+
+    out, err = capsys.readouterr()
+    assert token not in caplog.text and token not in out + err
+    echoed = [r for r in caplog.records if "Your authtoken" in r.getMessage()]
+    assert echoed and all("***" in r.getMessage() for r in echoed)
+
+
+# -- other agents ------------------------------------------------------------------------------
+def test_a_stale_agent_from_a_crash_is_stopped_but_strangers_are_not(
+    agent: Path, data_dir: Path, upstream: Upstream, make_tunnel: Callable
+) -> None:
+    config = data_dir / "ngrok" / "ngrok.yml"
+    config.parent.mkdir(parents=True)
+    config.write_text("version: '3'\n")
+    command = [str(agent), "start", "--none", "--log", "stdout", "--config", str(config),
+               "--authtoken", TOKEN]  # fmt: skip
+    pid_file = data_dir / "ngrok" / "agent.pid"
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as stale:
+        assert stale.stdout is not None
+        while "tunnel session started" not in stale.stdout.readline():
+            pass
+        pid_file.write_text(f"{stale.pid}\n")
+        tunnel, _ = make_tunnel()
+        assert tunnel.start(upstream.port).state is TunnelState.ONLINE
+        assert stale.wait(timeout=5) is not None
+    assert agents_running(config) == [agent_pid(tunnel)]
+    tunnel.stop()
+
+    with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"]) as stranger:
+        pid_file.write_text(f"{stranger.pid}\n")
+        assert tunnel.start(upstream.port).state is TunnelState.ONLINE
+        assert stranger.poll() is None, "not an agent of ours: left alone"
+        stranger.kill()
+
+
+def test_a_new_tunnel_takes_over_from_the_old_one(
+    agent: Path, upstream: Upstream, make_tunnel: Callable
+) -> None:
+    old, old_statuses = make_tunnel()
+    assert old.start(upstream.port).state is TunnelState.ONLINE
+    old_pid = agent_pid(old)
+    new, _ = make_tunnel(authtoken=TOKEN + "-new")
+    assert new.start(upstream.port).state is TunnelState.ONLINE
+    new_pid = agent_pid(new)
+    assert new_pid != old_pid and agents_running(new.config_path) == [new_pid]
+
+    old.stop()  # as the app does, on another thread, after the new one started
+    time.sleep(0.3)
+    assert agents_running(new.config_path) == [new_pid]
+    assert new.check(WEBHOOK)[0]
+    assert old_statuses.states == ["starting", "online"], "the old one stays quiet"
+
+
+def test_an_agent_without_the_endpoints_api_is_too_old(
+    data_dir: Path,
+    upstream: Upstream,
+    make_tunnel: Callable,
+    mode: Callable[[str], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # pyngrok waits for /api/endpoints, which older agents lack, and it never notices the
+    # silence; our timer ends the agent and the failure reads as "too old".
+    monkeypatch.setattr(tunnel_module, "_STARTUP_TIMEOUT", 1)
+    monkeypatch.setattr(tunnel_module, "_STARTUP_GRACE", 0.5)
+    mode("noapi")
+    program = write_agent(data_dir.parent / "elsewhere" / "ngrok")
+    tunnel, _ = make_tunnel(ngrok_path=program)
+    began = time.monotonic()
+    status = tunnel.start(upstream.port)
+    assert time.monotonic() - began < 4
+    assert (status.state, status.problem) == (TunnelState.ERROR, "agent_too_old")
+
+
+@pytest.mark.parametrize("delay", [None, 0.0, 0.003, 0.01, 0.03, 0.06])
+def test_stop_interrupts_a_start_waiting_on_a_silent_agent(
+    agent: Path,
+    upstream: Upstream,
+    make_tunnel: Callable,
+    mode: Callable[[str], None],
+    delay: float | None,
+) -> None:
+    """pyngrok would wait on a silent agent for good; stop() must end it at any moment."""
+    mode("silent")
+    tunnel, _ = make_tunnel()
+    result: list[TunnelStatus] = []
+    starter = threading.Thread(target=lambda: result.append(tunnel.start(upstream.port)))
+    starter.start()
+    if delay is None:
+        wait_until(lambda: agents_running(tunnel.config_path), what="the agent to run")
+    else:
+        time.sleep(delay)
+    began = time.monotonic()
+    tunnel.stop()
+    starter.join(5)
+    assert not starter.is_alive() and time.monotonic() - began < 3
+    assert result == [TunnelStatus(TunnelState.OFF, None, "The tunnel is off.")]
+    assert tunnel.status.state is TunnelState.OFF
+    wait_until(lambda: not agents_running(tunnel.config_path), 2, "the agent to end")

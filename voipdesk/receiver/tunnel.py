@@ -1,0 +1,448 @@
+"""The public tunnel: an ngrok agent run through pyngrok, watched, restarted and explained."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import httpx
+import yaml
+from pyngrok import conf, installer, ngrok, process
+from pyngrok.conf import PyngrokConfig
+from pyngrok.exception import (
+    PyngrokError,
+    PyngrokNgrokError,
+    PyngrokNgrokHTTPError,
+    PyngrokNgrokInstallError,
+    PyngrokNgrokURLError,
+)
+from pyngrok.log import NgrokLog
+from pyngrok.process import NgrokProcess
+
+from voipdesk.logs import RedactingFilter, redact, register_secret
+from voipdesk.receiver.ngrok_agent import (
+    AGENT_BIN,
+    DOWNLOAD_ERRORS,
+    RETRYABLE,
+    classify,
+    download_agent,
+    runs_agent,
+    sentence,
+    terminate,
+)
+
+log = logging.getLogger("voipdesk.receiver.tunnel")
+
+_ENDPOINT_NAME = "voipdesk"
+_STARTUP_TIMEOUT = 15  # pyngrok's wait for the agent; it only checks it between agent log lines
+_STARTUP_GRACE = 5.0  # then our own timer ends an agent that went silent
+_POLL = 0.2  # seconds between checks that the agent still runs
+# A logger's filters only see records created on that very logger, so each pyngrok logger gets
+# one; the agent's own lines (which can echo a rejected authtoken) arrive on pyngrok.process.ngrok.
+_REDACTED_LOGGERS = ("pyngrok", "pyngrok.ngrok", "pyngrok.process", "pyngrok.process.ngrok",
+                     "pyngrok.installer", "pyngrok.conf", log.name)  # fmt: skip
+
+# pyngrok keeps one agent per ngrok path; the Tunnel that last started on a path owns it, and
+# every pyngrok call that starts or kills an agent happens under _agents_lock.
+_owners: dict[str, Tunnel] = {}
+_owners_lock = threading.Lock()
+_agents_lock = threading.RLock()
+
+
+class TunnelState(StrEnum):
+    """The tunnel's lifecycle as the UI shows it."""
+
+    OFF = "off"
+    STARTING = "starting"
+    ONLINE = "online"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class TunnelStatus:
+    """Where the tunnel stands, with one sentence for the user and a machine-readable problem."""
+
+    state: TunnelState
+    public_url: str | None  # https://xxxx.ngrok-free.app (no path)
+    message: str
+    problem: str | None = None
+
+
+_OFF = TunnelStatus(TunnelState.OFF, None, "The tunnel is off.")
+
+
+class Tunnel:
+    """Exposes a local port through an ngrok agent, restarting the agent when it dies.
+
+    `start` blocks (call it from a worker thread). `on_status` and `on_download_progress` are
+    called from worker threads and must return quickly. The authtoken reaches the agent as its
+    `--authtoken` argument (pyngrok's auth_token route), never through a file we write.
+    """
+
+    def __init__(
+        self,
+        *,
+        data_dir: Path,
+        authtoken: str | None,
+        domain: str | None = None,
+        ngrok_path: Path | None = None,
+        on_status: Callable[[TunnelStatus], None] | None = None,
+        on_download_progress: Callable[[int, int], None] | None = None,
+        restart_backoff: tuple[float, float] = (1.0, 60.0),
+        agent_url: str | None = None,
+    ) -> None:
+        data_dir = Path(data_dir)
+        self._authtoken = (authtoken or "").strip() or None
+        self._domain = re.sub(r"^[a-z]+://|/.*$", "", (domain or "").strip().lower()) or None
+        self._managed = ngrok_path is None  # ours to download and replace
+        self.ngrok_path = Path(ngrok_path) if ngrok_path else data_dir / "bin" / AGENT_BIN
+        self.config_path = data_dir / "ngrok" / "ngrok.yml"  # never the user's global config
+        self._pid_path = data_dir / "ngrok" / "agent.pid"
+        self._key = str(self.ngrok_path)
+        self._on_status = on_status
+        self._on_download_progress = on_download_progress
+        self._backoff = restart_backoff
+        self._agent_url = agent_url  # default: pyngrok's download address for this platform
+        self.status = _OFF
+        self._status_lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._watchdog: threading.Thread | None = None
+        self._agent: NgrokProcess | None = None
+        self._port = 0
+        self._public_url: str | None = None
+        self._launching = False
+        self._died = False
+        self._replaced_old_agent = False
+        register_secret(self._authtoken)
+        for name in _REDACTED_LOGGERS:
+            logger = logging.getLogger(name)
+            if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+                logger.addFilter(RedactingFilter())
+
+    # -- public surface ------------------------------------------------------------------------
+    def start(self, local_port: int) -> TunnelStatus:
+        """Bring the tunnel up in front of 127.0.0.1:local_port; blocks; never raises for
+        tunnel failures: they come back (and are announced) as an ERROR status."""
+        if not 0 < local_port < 65536:
+            raise ValueError(f"not a port: {local_port!r}")
+        self.stop()
+        self._stopping = threading.Event()  # a fresh one, so an old watchdog stays stopped
+        self._port, self._died, self._replaced_old_agent = local_port, False, False
+        if not self._authtoken:
+            return self._announce(self._error("no_authtoken"))
+        with _owners_lock:
+            previous = _owners.get(self._key)
+            if previous is not None and previous is not self:
+                previous._stopping.set()
+                previous._kill_agent(wait=True)  # pyngrok would hand us the dying agent
+            _owners[self._key] = self
+        self._announce(TunnelStatus(TunnelState.STARTING, None, "Starting the tunnel…"))
+        status = self._attempt()
+        if self._stopping.is_set():
+            return _OFF
+        if status.state is TunnelState.ONLINE or status.problem in RETRYABLE:
+            self._watchdog = threading.Thread(
+                target=self._watch, args=(self._stopping,), name="voipdesk-tunnel", daemon=True
+            )
+            self._watchdog.start()
+        return status
+
+    def stop(self) -> None:
+        """Kill the agent and stop the watchdog; idempotent, quiet (on_status is not called)."""
+        self._stopping.set()
+        with _owners_lock:
+            mine = _owners.get(self._key) is self
+            if mine:
+                self._kill_agent()  # also ends a start that is waiting on a silent agent
+                del _owners[self._key]
+        watchdog = self._watchdog
+        if watchdog is not None and watchdog is not threading.current_thread():
+            watchdog.join(timeout=10)
+        # A start in progress unwinds once its agent dies; that agent may not have been
+        # registered with pyngrok yet when we first looked, so keep at it.
+        while not _agents_lock.acquire(timeout=0.05):
+            if mine:
+                self._kill_agent()
+        try:
+            agent, self._agent = self._agent, None
+            if mine and agent is not None:
+                self._reap(agent)
+            self._watchdog = None
+        finally:
+            _agents_lock.release()
+        with self._status_lock:
+            self.status = _OFF
+
+    def public_webhook_url(self, path: str) -> str | None:
+        """The public address of `path` (e.g. the webhook path), while the tunnel is online."""
+        url = self.status.public_url if self.status.state is TunnelState.ONLINE else None
+        if not url:
+            return None
+        return url.rstrip("/") + ("/" + path.lstrip("/") if path else "")
+
+    def check(self, path: str, *, timeout: float = 10.0) -> tuple[bool, str]:
+        """GET the public address of `path` through the tunnel; (True, …) when it answers 200,
+        else (False, a sentence saying what failed). Blocking network call."""
+        status = self.status
+        if not self._authtoken:
+            return False, self._error("no_authtoken").message
+        url = self.public_webhook_url(path)
+        if url is None:
+            if status.state is TunnelState.ERROR:
+                return False, status.message
+            return False, "The tunnel is not online yet: wait a moment and test again."
+        headers = {"ngrok-skip-browser-warning": "1", "User-Agent": "voipdesk-tunnel-check"}
+        try:
+            with httpx.Client(timeout=timeout, headers=headers) as client:
+                response = client.get(url)
+        except httpx.TimeoutException:
+            return False, "The public address did not answer in time: the tunnel may be down."
+        except httpx.HTTPError as exc:
+            log.info("tunnel check could not connect: %s", exc)
+            return (
+                False,
+                "The tunnel refused the connection: voipdesk restarts it, test again soon.",
+            )
+        if response.status_code == 200:
+            return True, "The public webhook address works: messages can reach voipdesk."
+        found = re.search(r"ERR_NGROK_\d+", response.text[:20000])
+        code = response.headers.get("ngrok-error-code") or (found.group(0) if found else "")
+        log.info("tunnel check got HTTP %d %s", response.status_code, code)
+        if code == "ERR_NGROK_8012":
+            return False, "The tunnel works, but voipdesk's webhook listener behind it is down: "\
+                "restart voipdesk."  # fmt: skip
+        if code == "ERR_NGROK_3200":
+            return False, "ngrok says the tunnel is offline: check your internet connection."
+        return False, f"The tunnel gave an unexpected answer (HTTP {response.status_code}): "\
+            "restart receiving and test again."  # fmt: skip
+
+    # -- one attempt ---------------------------------------------------------------------------
+    def _attempt(self) -> TunnelStatus:
+        missing = self._ensure_agent()
+        if missing is not None:
+            return self._announce(missing)
+        status = self._launch()
+        if status.problem == "agent_too_old" and self._managed and not self._replaced_old_agent:
+            log.info("ngrok says its program is too old; downloading a current one")
+            self._replaced_old_agent = True
+            with contextlib.suppress(OSError):
+                self.ngrok_path.unlink()
+            return self._attempt()
+        return status
+
+    def _launch(self) -> TunnelStatus:
+        stopping = self._stopping
+        with _agents_lock:
+            with _owners_lock:
+                if stopping.is_set() or _owners.get(self._key) is not self:
+                    return _OFF
+            self._stop_stale_agent()
+            cfg = PyngrokConfig(
+                ngrok_path=self._key,
+                config_path=str(self.config_path),
+                auth_token=self._authtoken,  # passed as --authtoken; pyngrok logs no value
+                log_event_callback=self._on_agent_log,
+                startup_timeout=_STARTUP_TIMEOUT,
+                # Ctrl+C in a terminal must not kill it behind our back (POSIX only).
+                start_new_session=os.name == "posix",
+            )
+            options: dict[str, str] = {}
+            if self._domain and getattr(cfg, "config_version", "2") == "3":
+                options["url"] = f"https://{self._domain}"  # pyngrok 9 creates v3 endpoints
+            elif self._domain:
+                options["domain"] = self._domain
+            # pyngrok checks its start-up timeout only between agent lines; a silent agent
+            # would block it for good, so a timer ends the agent instead.
+            guard = threading.Timer(
+                _STARTUP_TIMEOUT + _STARTUP_GRACE, self._interrupt_start, ["timeout"]
+            )
+            guard.daemon = True
+            self._launching, began = True, time.monotonic()
+            guard.start()
+            try:
+                upstream = f"http://127.0.0.1:{self._port}"
+                endpoint = ngrok.connect(upstream, "http", _ENDPOINT_NAME, cfg, **options)
+                agent = process.get_process(cfg)
+            except Exception as exc:  # start() must not raise; _failure logs what it was
+                process.kill_process(self._key)  # it may have started before the endpoint failed
+                if isinstance(exc, yaml.YAMLError):  # our config file got damaged: start afresh
+                    self.config_path.unlink(missing_ok=True)
+                if stopping.is_set():
+                    return _OFF
+                timed_out = time.monotonic() - began >= _STARTUP_TIMEOUT
+                return self._announce(self._failure(exc, timed_out))
+            finally:
+                guard.cancel()
+                self._launching = False
+            if stopping.is_set():
+                self._reap(agent)
+                return _OFF
+            self._agent, self._died = agent, False
+            self._public_url = (endpoint.public_url or "").rstrip("/") or None
+            with contextlib.suppress(OSError):
+                self._pid_path.parent.mkdir(parents=True, exist_ok=True)
+                self._pid_path.write_text(f"{agent.proc.pid}\n", encoding="ascii")
+            log.info("tunnel online at %s (agent pid %d)", self._public_url, agent.proc.pid)
+            return self._announce(self._online())
+
+    def _failure(self, exc: BaseException, timed_out: bool) -> TunnelStatus:
+        if isinstance(exc, PyngrokNgrokInstallError):  # pyngrok tried a download of its own
+            problem = "download_failed"
+        elif isinstance(exc, OSError):  # the program could not be executed at all
+            problem = "agent_missing"
+        elif isinstance(exc, PyngrokNgrokURLError):  # the agent's local API went away
+            problem = "unknown"
+        elif isinstance(exc, PyngrokNgrokError):
+            errors = [entry.err for entry in reversed(exc.ngrok_logs) if entry.err != "nil"]
+            problem = classify(exc.ngrok_error, getattr(exc, "body", None), str(exc), *errors)
+            # Connected, but without the local API pyngrok 9 uses (/api/endpoints).
+            session = any("client session established" in (e.msg or "") for e in exc.ngrok_logs)
+            if problem == "unknown" and (
+                (isinstance(exc, PyngrokNgrokHTTPError) and exc.status_code == 404)
+                or (timed_out and session and exc.ngrok_error is None)
+            ):
+                problem = "agent_too_old"
+        else:  # not pyngrok's: a bug or a damaged config file
+            log.error("unexpected tunnel failure", exc_info=exc)
+            problem = "unknown"
+        if problem == "unknown" and self._died:
+            problem = "agent_died"
+        log.warning("the tunnel could not start (%s): %s", problem, redact(str(exc)))
+        return self._error(problem)
+
+    # -- the agent program ---------------------------------------------------------------------
+    def _ensure_agent(self) -> TunnelStatus | None:
+        """Download the agent on first use; None when it is in place."""
+        if self.ngrok_path.exists():
+            return None
+        try:
+            url = self._agent_url or installer.get_ngrok_cdn_url(conf.get_default().ngrok_version)
+        except PyngrokError:
+            return self._error("agent_missing")  # no ngrok build for this platform
+        if self.status.state is not TunnelState.ERROR:  # no flicker on retries
+            self._announce(TunnelStatus(TunnelState.STARTING, None, "Downloading ngrok (once)…"))
+        try:
+            download_agent(url, self.ngrok_path, self._progress, self._stopping)
+        except DOWNLOAD_ERRORS as exc:
+            log.warning("could not download the ngrok agent from %s: %s", url, exc)
+            return self._error("download_failed")
+        log.info("downloaded the ngrok agent to %s", self.ngrok_path)
+        return None
+
+    def _progress(self, done: int, total: int) -> None:
+        if self._on_download_progress is not None:
+            try:
+                self._on_download_progress(done, total)
+            except Exception:
+                log.exception("the download progress callback failed")
+
+    def _stop_stale_agent(self) -> None:
+        """Kill an agent that a crashed run left behind with our config: it holds the session."""
+        try:
+            pid = int(self._pid_path.read_text(encoding="ascii").strip())
+        except (OSError, ValueError):
+            return
+        if pid > 0 and pid != os.getpid() and runs_agent(pid, self.config_path):
+            log.info("stopping the ngrok agent (pid %d) left by an earlier run", pid)
+            terminate(pid)
+        self._pid_path.unlink(missing_ok=True)
+
+    def _kill_agent(self, *, wait: bool = False) -> None:
+        """Kill our agent now, even while pyngrok waits for it to start (holding its lock)."""
+        # pyngrok registers the process before its start-up loop; this is the only handle then.
+        starting = getattr(process, "_current_processes", {}).get(self._key)
+        for agent in (self._agent, starting):
+            if agent is not None:
+                with contextlib.suppress(OSError, subprocess.SubprocessError):
+                    agent.proc.kill()
+                    if wait:
+                        agent.proc.wait(timeout=5)
+
+    def _interrupt_start(self, reason: str) -> None:
+        # While we launch we hold _agents_lock, so the registered agent can only be ours.
+        if self._launching:
+            log.info("stopping the starting ngrok agent: %s", reason)
+            self._kill_agent()
+
+    def _reap(self, agent: NgrokProcess) -> None:
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            agent.proc.kill()
+            agent.proc.wait(timeout=5)
+        process.is_process_running(self._key)  # makes pyngrok forget the agent if it was ours
+        with contextlib.suppress(OSError, ValueError):
+            if int(self._pid_path.read_text(encoding="ascii")) == agent.proc.pid:
+                self._pid_path.unlink()
+
+    # -- watching ------------------------------------------------------------------------------
+    def _watch(self, stopping: threading.Event) -> None:
+        """Restart a dead agent and retry failed starts, with exponential backoff."""
+        delay = self._backoff[0]
+        while not stopping.is_set():
+            agent = self._agent
+            if agent is not None:
+                if stopping.wait(_POLL):
+                    return
+                if (code := agent.proc.poll()) is None:
+                    continue
+                log.warning("the ngrok agent stopped (exit code %s); restarting it", code)
+                self._agent, self._died, delay = None, True, self._backoff[0]
+                self._announce(TunnelStatus(TunnelState.STARTING, None, "Restarting the tunnel…"))
+            if stopping.wait(delay):
+                return
+            status = self._attempt()
+            if status.state is TunnelState.ONLINE:
+                delay = self._backoff[0]
+            elif status.problem not in RETRYABLE:
+                return  # the user has to change something; the status says what
+            else:
+                delay = min(delay * 2, self._backoff[1])
+
+    def _on_agent_log(self, entry: NgrokLog) -> None:
+        """Called by pyngrok for each agent line, on its threads (which must not die)."""
+        try:
+            message = entry.msg or ""
+            fatal = entry.lvl == "CRITICAL" or (entry.lvl == "ERROR" and "session" in message)
+            back = "client session established" in message and self._agent is not None
+            if fatal and entry.err:
+                problem = classify(entry.err)
+                if problem != "unknown" and self._launching:  # fail fast, not after 15 s
+                    self._interrupt_start(f"ngrok reported a problem ({problem})")
+                elif problem == "no_internet" and self.status.state is TunnelState.ONLINE:
+                    self._announce(self._error("no_internet"))  # the agent reconnects itself
+            elif back and self.status.problem == "no_internet":  # after a drop while online
+                self._announce(self._online())
+        except Exception:
+            log.exception("could not handle an ngrok log line")
+
+    # -- statuses ------------------------------------------------------------------------------
+    def _error(self, problem: str) -> TunnelStatus:
+        text = sentence(problem, ngrok_path=self.ngrok_path, domain=self._domain)
+        return TunnelStatus(TunnelState.ERROR, None, text, problem)
+
+    def _online(self) -> TunnelStatus:
+        return TunnelStatus(
+            TunnelState.ONLINE,
+            self._public_url,
+            "The tunnel is online: paste the webhook address on the provider's Numbers page.",
+        )
+
+    def _announce(self, status: TunnelStatus) -> TunnelStatus:
+        with self._status_lock:
+            if self._stopping.is_set():
+                return status
+            changed, self.status = status != self.status, status
+        if changed and self._on_status is not None:
+            try:
+                self._on_status(status)
+            except Exception:
+                log.exception("the tunnel status callback failed")
+        return status
