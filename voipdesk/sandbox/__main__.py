@@ -61,6 +61,9 @@ def _read_stdin(loop: asyncio.AbstractEventLoop, sandbox: Sandbox) -> None:
                 record = future.result()
             except (RuntimeError, asyncio.CancelledError):  # the loop is shutting down
                 return
+            if record.url is None:  # TO is not one of the account's numbers (or has no webhook)
+                print(f"not delivered {parts[0]} -> {parts[1]}: {record.error}", flush=True)
+                continue
             outcome = f"HTTP {record.status}" if record.status is not None else record.error
             print(f"delivered {parts[0]} -> {parts[1]} to {record.url}: {outcome}", flush=True)
 

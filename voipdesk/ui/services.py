@@ -160,6 +160,7 @@ class Services(QObject):
             authtoken=token,
             domain=self.settings.ngrok_domain.strip() or None,
             on_status=self._from_tunnel,
+            on_download_progress=self._from_download,
         )
         port, tunnel = self.listener.port, self.tunnel
         self._set_receiving(tunnel_state="starting", tunnel_message="Starting the tunnel…")
@@ -217,6 +218,10 @@ class Services(QObject):
 
     def _from_tunnel(self, status) -> None:
         self._call_soon(self._on_tunnel, status)
+
+    def _from_download(self, done: int, total: int) -> None:  # tunnel thread, first run only
+        got = f"{done / 1e6:.1f} MB" + (f" of {total / 1e6:.1f} MB" if total > 0 else "")
+        self._call_soon(self._set_receiving, tunnel_message=f"Downloading ngrok (once): {got}…")
 
     def _from_loop_message(self, message: Message) -> None:  # outbox, on the loop
         self.messagesChanged.emit([message])

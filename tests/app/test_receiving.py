@@ -1,0 +1,73 @@
+"""Receiving as the window sees it: the real listener and the real Tunnel on a fake ngrok agent."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from receiver.test_tunnel import TOKEN, FileServer, agent_archive, agents_running, write_agent
+
+from voipdesk.receiver.tunnel import Tunnel
+from voipdesk.settings import Settings
+from voipdesk.ui.connection import ConnectionPanel
+from voipdesk.ui.services import Services
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the fake agent is a sh script")
+
+
+@pytest.fixture
+def services(aio, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qtbot):
+    monkeypatch.setenv("VOIPDESK_TUNNEL", "ngrok")
+    monkeypatch.setenv("VOIPDESK_NGROK_AUTHTOKEN", TOKEN)
+    made: list[Services] = []
+
+    def make(**kwargs) -> tuple[Services, ConnectionPanel, list]:
+        settings = Settings.load(tmp_path / "data")
+        services = Services(settings, **kwargs)
+        panel = ConnectionPanel()
+        qtbot.addWidget(panel)
+        seen: list = []
+        services.receivingChanged.connect(seen.append)
+        services.receivingChanged.connect(panel.set_status)
+        made.append(services)
+        aio(services.start())
+        return services, panel, seen
+
+    yield make
+    for services in made:
+        tunnel = services.tunnel
+        aio(services.stop())
+        if tunnel is not None:
+            assert agents_running(tunnel.config_path) == [], "an ngrok agent outlived stop()"
+
+
+def test_the_panel_shows_the_public_url_and_a_post_to_it_is_stored(services, tmp_path, qtbot):
+    write_agent(tmp_path / "data" / "bin" / "ngrok")
+    svc, panel, seen = services()
+    qtbot.waitUntil(lambda: svc.receiving.tunnel_state == "online", timeout=15000)
+    url = svc.receiving.public_url
+    # the fake agent's "edge" is its own port: the URL is not the listener's local one
+    assert url and url.endswith(svc.listener.webhook_path) and url != svc.local_webhook_url()
+    assert panel.url_edit.text() == url
+    answer = httpx.post(url, json={"from": "+447700900100", "to": "+447700900001",
+                                   "mdr_id": "via-tunnel-1", "body": "through ngrok",
+                                   "type": "sms", "status": "received"})  # fmt: skip
+    assert answer.status_code == 200
+    qtbot.waitUntil(lambda: [m.body for m in svc.store.all_messages()] == ["through ngrok"])
+    assert TOKEN not in repr(seen)
+
+
+def test_first_start_shows_the_agent_download_progress(services, tmp_path, qtbot):
+    archive = agent_archive(tmp_path)
+    server = FileServer(archive)
+    try:
+        svc, _, seen = services(tunnel_factory=functools.partial(Tunnel, agent_url=server.url))
+        qtbot.waitUntil(lambda: svc.receiving.tunnel_state == "online", timeout=15000)
+    finally:
+        server.close()
+    messages = [status.tunnel_message for status in seen]
+    mb = f"{len(archive) / 1e6:.1f} MB"
+    assert f"Downloading ngrok (once): {mb} of {mb}…" in messages
