@@ -309,6 +309,7 @@ def test_unreachable_exits_75_and_keeps_the_message_pending(tmp_path):
     assert result.returncode == 75
     assert result.stdout == ""
     assert "could not be reached" in result.stderr and "outbox" in result.stderr
+    assert "do not send it again" in result.stderr  # the app sends it: a second one would double
     exported = voipdesk(tmp_path, "export")
     [row] = json.loads(exported.stdout)
     assert (row["status"], row["body"], row["provider_id"]) == ("pending", "later", None)
@@ -324,14 +325,84 @@ def test_a_server_error_then_success_within_the_quick_retries(sandbox, tmp_path)
     assert len(sandbox.sandbox.requests) == 2
 
 
-def test_no_answer_exits_75_and_is_not_retried(sandbox, tmp_path):
-    sandbox.inject("accept_then_drop")
+@pytest.mark.parametrize("kind", ["accept_then_drop", "drop"])
+def test_no_answer_exits_3_not_75_and_is_not_retried(sandbox, tmp_path, kind):
+    # 75 (EX_TEMPFAIL) invites a script to try again later; this message may already be out.
+    sandbox.inject(kind)
     result = send(tmp_path, sandbox.send_url, "--from", OWN, "--to", "07700900100", "once")
-    assert result.returncode == 75
-    assert "may or may not have been sent" in result.stderr
-    assert len(sandbox.sandbox.requests) == 1  # never resent by the quick retries
+    assert result.returncode == 3
+    assert result.stdout == ""
     [msg] = stored(tmp_path)
     assert msg.status is Status.UNKNOWN
+    assert result.stderr.startswith("voipdesk: No answer came from VoIP Number (")
+    assert f"message {msg.id} may or may not have been sent" in result.stderr
+    assert "not retried automatically" in result.stderr
+    assert "app.voipnumber.net/messaging" in result.stderr and "recipient" in result.stderr
+    assert "`voipdesk send` again only if it did not arrive" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(sandbox.sandbox.requests) == 1  # never resent by the quick retries
+
+
+def test_a_4xx_that_is_not_json_exits_2_at_once(sandbox, tmp_path):
+    sandbox.inject("http404")  # for one request: a retry would get through
+    result = send(tmp_path, sandbox.send_url, "--from", OWN, "--to", "07700900100", "x")
+    assert result.returncode == 2
+    assert result.stderr.startswith("HTTP_404: The provider rejected the request (HTTP 404)")
+    assert len(sandbox.sandbox.requests) == 1  # not retried: it would only get 404 again
+    [msg] = stored(tmp_path)
+    assert (msg.status, msg.error_code) == (Status.FAILED, "HTTP_404")
+
+
+def test_send_help_lists_the_exit_statuses(tmp_path):
+    result = voipdesk(tmp_path, "send", "--help")
+    assert result.returncode == 0
+    for code in ("0 ", "2 ", "75 ", "3 ", "1 "):
+        assert f"\n  {code}" in result.stdout
+
+
+# -- settings.json written by hand ---------------------------------------------------------------
+def test_a_settings_value_of_the_wrong_type_is_a_warning_not_a_crash(sandbox, tmp_path):
+    path = tmp_path / "settings.json"
+    path.write_text(
+        json.dumps({"numbers": ["+447700900002"], "webhook_port": "abc", "notifications": "no"})
+    )
+    result = send(tmp_path, sandbox.send_url, "--to", "07700900100", "x")
+    assert result.returncode == 0, result.stderr
+    assert sandbox.sandbox.sent[0].sender == "+447700900002"  # the good value is used
+    warnings = [line for line in result.stderr.splitlines() if "warning" in line]
+    assert len(warnings) == 2
+    for key in ("webhook_port", "notifications"):
+        [line] = [w for w in warnings if f"“{key}”" in w]
+        assert line.startswith("voipdesk: warning: Ignored") and str(path) in line
+    assert "Traceback" not in result.stderr
+    # What the user typed is not lost: the file was kept aside before the secret was saved.
+    [aside] = tmp_path.glob("settings.json.bad-*")
+    assert json.loads(aside.read_text())["webhook_port"] == "abc"
+
+
+def test_a_corrupt_settings_json_is_moved_aside_and_said(sandbox, tmp_path):
+    (tmp_path / "settings.json").write_text('{"numbers": ["+447700900002"],,}')
+    result = send(tmp_path, sandbox.send_url, "--from", OWN, "--to", "07700900100", "x")
+    assert result.returncode == 0, result.stderr
+    [aside] = tmp_path.glob("settings.json.bad-*")
+    assert aside.read_text() == '{"numbers": ["+447700900002"],,}'
+    assert "voipdesk: warning:" in result.stderr and aside.name in result.stderr
+    assert "not valid JSON" in result.stderr
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_everything_in_a_new_data_dir_is_user_only(sandbox, tmp_path):
+    data_dir = tmp_path / "profile"
+    old = os.umask(0o022)  # the child inherits a umask that would make files 0644
+    try:
+        result = send(data_dir, sandbox.send_url, "--from", OWN, "--to", "07700900100", "x")
+    finally:
+        os.umask(old)
+    assert result.returncode == 0, result.stderr
+    modes = {str(p.relative_to(data_dir)): p.stat().st_mode & 0o777 for p in data_dir.rglob("*")}
+    assert {"settings.json", "voipdesk.sqlite3", "logs", "logs/voipdesk.log"} <= set(modes)
+    assert modes == {name: 0o700 if (data_dir / name).is_dir() else 0o600 for name in modes}, modes
+    assert data_dir.stat().st_mode & 0o777 == 0o700
 
 
 def test_version(tmp_path):
@@ -403,9 +474,63 @@ def test_export_csv_round_trips_tricky_bodies(history):
     records = [dict(zip(header, r, strict=True)) for r in data]
     assert records[0]["body"] == TRICKY  # commas, quotes, newlines and markup, literally
     assert records[1]["body"] == "reply, with a comma"
-    assert records[2]["body"] == '=HYPERLINK("x")'
+    assert records[2]["body"] == '\'=HYPERLINK("x")'  # safe for a spreadsheet by default
     assert [r["direction"] for r in records] == ["out", "in", "in"]
     assert records[1]["timestamp"] == "1716204585"
+    assert records[1]["peer_number"] == "+447700900100"  # numbers are not formulas
+
+
+FORMULAS = ["=1+1", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tx", "\r=x", "=", "+"]
+HARMLESS = ["a=1", " =1", "'=1", "hello", "", "€ 😀", "lone\rcarriage return"]
+
+
+@pytest.fixture
+def formulas(tmp_path) -> Path:
+    """Inbound bodies, a sender and an mdr_id that a spreadsheet would run as formulas."""
+    with Store(database_path(tmp_path)) as s:
+        for i, body in enumerate(FORMULAS + HARMLESS):
+            s.add_inbound(InboundMessage("+447700900100", OWN, body, "sms", f"mdr-{i}", 1, "{}"))
+        s.add_inbound(InboundMessage("=cmd|x", OWN, "from", "sms", "-1+HYPERLINK()", 2, "{}"))
+    return tmp_path
+
+
+def csv_records(text: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+def test_csv_is_safe_for_spreadsheets_by_default(formulas):
+    result = voipdesk(formulas, "export", "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    records = csv_records(result.stdout)
+    bodies = [r["body"] for r in records[: len(FORMULAS) + len(HARMLESS)]]
+    assert bodies == ["'" + f for f in FORMULAS] + HARMLESS
+    last = records[-1]
+    assert (last["peer_number"], last["provider_id"]) == ("'=cmd|x", "'-1+HYPERLINK()")
+    assert {r["own_number"] for r in records} == {OWN}
+
+
+def test_csv_raw_is_literal(formulas):
+    out = formulas / "raw.csv"
+    result = voipdesk(formulas, "export", "--format", "csv", "--raw", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    with open(out, newline="", encoding="utf-8") as fh:
+        records = list(csv.DictReader(fh))
+    assert [r["body"] for r in records[:-1]] == FORMULAS + HARMLESS
+    assert (records[-1]["peer_number"], records[-1]["provider_id"]) == ("=cmd|x", "-1+HYPERLINK()")
+
+
+@pytest.mark.parametrize("raw", [[], ["--raw"]])
+def test_json_is_always_literal(formulas, raw):
+    result = voipdesk(formulas, "export", "--format", "json", *raw)
+    rows = json.loads(result.stdout)
+    assert [r["body"] for r in rows[:-1]] == FORMULAS + HARMLESS
+    assert rows[-1]["peer_number"] == "=cmd|x"
+
+
+def test_export_help_says_what_csv_does(tmp_path):
+    result = voipdesk(tmp_path, "export", "--help")
+    text = " ".join(result.stdout.split())
+    assert "safe to open in a spreadsheet" in text and "--raw" in text
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv"])

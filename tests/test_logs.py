@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import logging.handlers
+import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -102,3 +104,35 @@ def test_short_or_empty_values_are_not_registered():
 def test_ordinary_records_are_left_alone(logfile):
     logging.getLogger("voipdesk.test").info("sent %s -> %s: %s", "+447700900001", "+44770", "ok")
     assert "sent +447700900001 -> +44770: ok" in text_of(logfile)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_the_log_folder_and_files_are_user_only(tmp_path):
+    # The log names who texted whom: like the database, it is the user's alone.
+    old_umask = os.umask(0o022)
+    root = logging.getLogger()
+    before = list(root.handlers)
+    try:
+        (tmp_path / "logs").mkdir()
+        (tmp_path / "logs" / "voipdesk.log").write_text("from an older version\n")
+        os.chmod(tmp_path / "logs" / "voipdesk.log", 0o644)
+        setup_logging(tmp_path / "fresh")
+        setup_logging(tmp_path)
+        logging.getLogger("voipdesk.test").warning("x" * 100)
+        [*added] = [h for h in root.handlers if h not in before]
+        for handler in added:
+            assert isinstance(handler, logging.handlers.RotatingFileHandler)
+            handler.maxBytes = 50  # rotate on the next record
+        logging.getLogger("voipdesk.test").warning("y" * 100)
+    finally:
+        os.umask(old_umask)
+        for handler in root.handlers[:]:
+            if handler not in before:
+                root.removeHandler(handler)
+                handler.close()
+    assert stat.S_IMODE(os.stat(tmp_path / "fresh" / "logs").st_mode) == 0o700
+    files = sorted((tmp_path / "logs").iterdir()) + sorted((tmp_path / "fresh" / "logs").iterdir())
+    assert {f.name for f in files} >= {"voipdesk.log", "voipdesk.log.1"}
+    assert {str(f): stat.S_IMODE(os.stat(f).st_mode) for f in files} == {
+        str(f): 0o600 for f in files
+    }

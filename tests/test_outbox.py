@@ -110,7 +110,7 @@ def test_a_provider_error_fails_the_message_with_its_sentence(sandbox, store, cl
 
     msg, retried = run_outbox(store, sandbox.send_url, go, clock=clock)
     assert (msg.status, msg.error_code) == (Status.FAILED, "NUMBER_NOT_FOUND")
-    assert "+447700900999" in msg.error_text and "Settings" in msg.error_text
+    assert "+44 7700 900999" in msg.error_text and "Settings" in msg.error_text
     assert retried == []
     assert len(sandbox.sandbox.requests) == 1  # never retried automatically
 
@@ -181,6 +181,39 @@ def test_transient_errors_back_off_and_retry_when_due(sandbox, store, clock):
     run_outbox(store, sandbox.send_url, go, clock=clock)
     assert sent_bodies(sandbox) == ["patience"]
     assert len(sandbox.sandbox.requests) == 3
+
+
+def test_a_4xx_that_is_not_json_fails_the_message_and_is_never_retried(sandbox, store, clock):
+    sandbox.inject("http404", 5)
+
+    async def go(outbox: Outbox) -> None:
+        msg = await outbox.send(OWN, PEER, "wrong endpoint")
+        assert (msg.status, msg.error_code) == (Status.FAILED, "HTTP_404")
+        assert msg.error_text.startswith("The provider rejected the request (HTTP 404)")
+        assert outbox.paused is None  # one refused request does not stop the outbox
+        clock.now += 100_000
+        assert await outbox.retry_due() == []
+        assert await outbox._db(store.next_retry_at) is None  # nothing left to retry
+        assert store.outbox() == []
+
+    run_outbox(store, sandbox.send_url, go, clock=clock)
+    assert len(sandbox.sandbox.requests) == 1
+    assert sandbox.sandbox.sent == []
+
+
+@pytest.mark.parametrize("kind", ["http408", "http429", "http503"])
+def test_408_429_and_5xx_without_json_stay_transient(sandbox, store, clock, kind):
+    sandbox.inject(kind)
+
+    async def go(outbox: Outbox) -> None:
+        msg = await outbox.send(OWN, PEER, "later")
+        assert (msg.status, msg.error_code) == (Status.PENDING, "UNREACHABLE")
+        clock.now = msg.next_attempt_at
+        [msg] = await outbox.retry_due()
+        assert msg.status is Status.QUEUED
+
+    run_outbox(store, sandbox.send_url, go, clock=clock)
+    assert sent_bodies(sandbox) == ["later"]
 
 
 def test_backoff_is_capped(store):
@@ -281,6 +314,36 @@ def test_the_message_is_committed_before_the_request_reaches_the_provider(sandbo
     with Store(path) as store:
         msg = run_outbox(store, sandbox.send_url, go)
     assert msg.status is Status.QUEUED
+
+
+@pytest.mark.parametrize("fault", ["report_first", None])
+def test_a_delivery_report_is_kept_whether_it_comes_before_or_after_the_answer(
+    sandbox, tmp_path, fault
+):
+    # The real listener on its own store connection, as in the app; the sandbox POSTs the
+    # report to it over HTTP. report_first: the report is stored (200) before the send answer.
+    from voipdesk.receiver.listener import Listener
+
+    path = database_path(tmp_path)
+    listener = Listener(path, "s3cret-path-for-this-test")
+    listener.start()
+    try:
+        sandbox.call(sandbox.sandbox.set_webhook, OWN, listener.local_url + listener.webhook_path)
+        if fault:
+            sandbox.inject(fault)
+        with Store(path) as store:
+            msg = run_outbox(store, sandbox.send_url, lambda o: o.send(OWN, PEER, "fast"))
+            [sent] = sandbox.sandbox.sent
+            if fault is None:  # the usual order: answer first, report later
+                assert msg.status is Status.QUEUED
+                sandbox.call(sandbox.sandbox.report_status, sent.id, "delivered")
+                msg = store.message(msg.id)
+            assert (msg.status, msg.provider_id) == (Status.DELIVERED, sent.id)
+            assert store._read("SELECT count(*) FROM pending_status") == [(0,)]
+        [report] = sandbox.sandbox.deliveries
+        assert (report.payload["status"], report.status) == ("delivered", 200)
+    finally:
+        listener.stop()
 
 
 # -- the retry loop -----------------------------------------------------------------------------

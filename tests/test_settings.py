@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import logging
+import os
 import re
+import stat
 from collections.abc import Iterator
 
 import keyring
@@ -79,17 +82,128 @@ def test_unknown_keys_in_the_file_are_ignored(tmp_path):
     assert Settings.load(tmp_path).account_id == "a"
 
 
-@pytest.mark.parametrize("content", ["{not json", "[1, 2]", "", "\xff\xfe garbage", "null"])
-def test_a_corrupt_file_is_kept_aside_and_defaults_used(tmp_path, caplog, content):
+def kept_aside(data_dir) -> list:
+    return sorted(data_dir.glob("settings.json.bad-*"))
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"{not json", b"[1, 2]", b"", b"\xff\xfe garbage", b"null", b'{"account_id": "a",}'],
+)
+def test_a_corrupt_file_is_moved_aside_with_a_message_and_defaults_used(tmp_path, caplog, content):
     path = tmp_path / "settings.json"
-    path.write_bytes(content.encode("utf-8", "surrogateescape"))
+    path.write_bytes(content)
     with caplog.at_level(logging.WARNING, logger="voipdesk.settings"):
         s = Settings.load(tmp_path)
     assert s.account_id == "" and s.numbers == []
-    backup = tmp_path / "settings.json.broken"
-    assert backup.read_bytes() == content.encode("utf-8", "surrogateescape")
+    [backup] = kept_aside(tmp_path)
+    assert re.fullmatch(r"settings\.json\.bad-\d{8}-\d{6}", backup.name)
+    assert backup.read_bytes() == content  # what the user typed, byte for byte
     assert isinstance(read(tmp_path), dict)  # a fresh, valid file in its place
-    assert "unreadable" in caplog.text
+    [problem] = s.problems
+    assert str(path) in problem and backup.name in problem and "default settings" in problem
+    assert problem in caplog.text
+
+
+def test_a_second_corrupt_file_never_overwrites_the_first_one_kept(tmp_path):
+    path = tmp_path / "settings.json"
+    path.write_text("{first")
+    Settings.load(tmp_path)
+    path.write_text("{second")
+    Settings.load(tmp_path)  # within the same second: the name gets a suffix
+    assert sorted(p.read_text() for p in kept_aside(tmp_path)) == ["{first", "{second"]
+
+
+BAD_VALUES = [
+    ("webhook_port", "abc", "port number"),
+    ("webhook_port", "8790", "port number"),
+    ("webhook_port", 70000, "port number"),
+    ("webhook_port", True, "port number"),
+    ("webhook_port", 87.5, "port number"),
+    ("numbers", "+447700900001", "list of numbers"),
+    ("numbers", ["+447700900001", 447700900002], "list of numbers"),
+    ("numbers", {"a": 1}, "list of numbers"),
+    ("default_country", "GBR", "two-letter"),
+    ("default_country", 44, "two-letter"),
+    ("default_country", "XX", "country code"),
+    ("notifications", "false", "true or false"),
+    ("close_to_tray", "yes", "true or false"),
+    ("close_to_tray", 0, "true or false"),
+    ("demo", "true", "true or false"),
+    ("account_id", 12345, "not text"),
+    ("ngrok_domain", ["x"], "not text"),
+    ("tunnel_mode", "carrier-pigeon", '"ngrok" or "none"'),
+    ("api_url", "ftp://x", "https://"),
+    ("api_url", 1, "not text"),
+    ("last_public_url", False, "not text"),
+]
+
+
+@pytest.mark.parametrize(("key", "value", "words"), BAD_VALUES)
+def test_a_value_of_the_wrong_type_is_ignored_with_a_warning(tmp_path, caplog, key, value, words):
+    path = tmp_path / "settings.json"
+    good = {"account_id": "acct-1", "numbers": ["+447700900001"], "webhook_port": 8790}
+    doc = {**good, "webhook_secret": "w" * 32, key: value}
+    path.write_text(json.dumps(doc))
+    with caplog.at_level(logging.WARNING, logger="voipdesk.settings"):
+        s = Settings.load(tmp_path)  # no exception, whatever was typed
+    default = Settings()
+    expected = {**good, key: getattr(default, key)}
+    for name, want in expected.items():
+        assert getattr(s, name) == want, name
+    [problem] = s.problems
+    assert f"“{key}”" in problem and str(path) in problem and words in problem
+    assert json.dumps(value) in problem  # the value as it is in the file
+    assert problem in caplog.text
+    assert s.validate().keys() <= {"default_country"}  # nothing broken reaches the app
+    # Nothing is written over the file until something is saved; then it is kept aside first.
+    assert json.loads(path.read_text()) == doc and kept_aside(tmp_path) == []
+    s.save()
+    [backup] = kept_aside(tmp_path)
+    assert json.loads(backup.read_text()) == doc
+    assert key not in read(tmp_path) or read(tmp_path)[key] != value
+    s.save()
+    assert len(kept_aside(tmp_path)) == 1  # once
+
+
+def test_null_means_not_set(tmp_path):
+    (tmp_path / "settings.json").write_text(
+        json.dumps({"account_id": None, "numbers": None, "webhook_port": None, "demo": None})
+    )
+    s = Settings.load(tmp_path)
+    assert (s.account_id, s.numbers, s.webhook_port, s.demo) == ("", [], None, False)
+    assert s.problems == []
+
+
+def test_values_are_tidied_not_refused(tmp_path):
+    (tmp_path / "settings.json").write_text(
+        json.dumps({"default_country": " us ", "tunnel_mode": "NONE", "webhook_port": 0})
+    )
+    s = Settings.load(tmp_path)
+    assert (s.default_country, s.tunnel_mode, s.webhook_port) == ("US", "none", 0)
+    assert s.problems == []
+
+
+def test_a_bad_webhook_secret_is_replaced_and_the_user_told_the_url_changes(tmp_path):
+    (tmp_path / "settings.json").write_text(json.dumps({"webhook_secret": "short/../x"}))
+    s = Settings.load(tmp_path)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{32}", s.webhook_secret)
+    [problem] = s.problems
+    assert "webhook_secret" in problem and "address changes" in problem
+    assert json.loads(kept_aside(tmp_path)[0].read_text()) == {"webhook_secret": "short/../x"}
+
+
+def test_keys_of_a_newer_version_are_kept_on_save(tmp_path):
+    (tmp_path / "settings.json").write_text(
+        json.dumps({"account_id": "a", "from_the_future": {"x": [1, 2]}})
+    )
+    s = Settings.load(tmp_path)
+    assert s.problems == []
+    s.account_id = "b"
+    s.save()
+    assert read(tmp_path)["from_the_future"] == {"x": [1, 2]}
+    assert read(tmp_path)["account_id"] == "b"
+    assert kept_aside(tmp_path) == []
 
 
 def test_the_webhook_secret_is_created_once_and_unguessable(tmp_path):
@@ -163,6 +277,8 @@ def test_a_secret_put_into_the_file_by_hand_is_dropped(tmp_path):
     )
     s = Settings.load(tmp_path)
     assert s.secret("api_token") is None  # not read from the file
+    [problem] = s.problems
+    assert "“api_token”" in problem and "keyring" in problem and "hand-typed" not in problem
     s.save()
     assert "hand-typed" not in (tmp_path / "settings.json").read_text("utf-8")
 
@@ -215,3 +331,80 @@ def test_the_data_dir_option_beats_the_environment(tmp_path, monkeypatch):
     assert resolve_data_dir(tmp_path / "arg") == (tmp_path / "arg").resolve()
     assert resolve_data_dir(None) == (tmp_path / "env").resolve()
     assert (tmp_path / "env").is_dir() and (tmp_path / "arg").is_dir()
+
+
+def test_a_hand_typed_secret_is_not_copied_anywhere_on_save(tmp_path):
+    (tmp_path / "settings.json").write_text(json.dumps({"apiToken": "hand-typed-2"}))
+    s = Settings.load(tmp_path)
+    assert "apiToken" in s.problems[0]
+    s.save()
+    assert kept_aside(tmp_path) == []
+    assert not any("hand-typed-2" in p.read_text() for p in tmp_path.iterdir() if p.is_file())
+
+
+# -- user-only files ---------------------------------------------------------------------------
+posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+
+
+@pytest.fixture
+def loose_umask() -> Iterator[None]:
+    """A umask that would make new files world-readable (0644) unless created user-only."""
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def mode(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+@posix_only
+def test_settings_json_and_a_new_data_dir_are_user_only(tmp_path, loose_umask):
+    # settings.json holds the webhook secret: the capability in the public webhook URL.
+    data_dir = resolve_data_dir(tmp_path / "new" / "profile")
+    s = Settings.load(data_dir)
+    assert mode(data_dir) == 0o700
+    assert mode(data_dir / "settings.json") == 0o600
+    s.account_id = "changed"
+    s.save()
+    assert mode(data_dir / "settings.json") == 0o600
+
+
+@posix_only
+def test_a_readable_settings_json_of_an_older_version_is_made_user_only(tmp_path, loose_umask):
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"webhook_secret": "w" * 32}))
+    os.chmod(path, 0o644)
+    Settings.load(tmp_path)
+    assert mode(path) == 0o600
+
+
+@posix_only
+def test_a_file_kept_aside_is_user_only(tmp_path, loose_umask):
+    (tmp_path / "settings.json").write_text(json.dumps({"webhook_port": "abc"}))
+    Settings.load(tmp_path)  # saves a new secret: the original is kept aside first
+    [aside] = kept_aside(tmp_path)
+    assert mode(aside) == 0o600
+
+
+@posix_only
+def test_a_folder_the_user_chose_keeps_its_mode(tmp_path, loose_umask):
+    chosen = tmp_path / "Documents"
+    chosen.mkdir(mode=0o755)
+    os.chmod(chosen, 0o755)
+    resolve_data_dir(chosen)
+    assert mode(chosen) == 0o755
+
+
+def test_a_copy_of_the_settings_saved_first_keeps_the_file_aside_once(tmp_path):
+    # The settings dialog saves a dataclasses.replace() copy; the app may later save its own.
+    (tmp_path / "settings.json").write_text(
+        json.dumps({"webhook_secret": "w" * 32, "webhook_port": "abc"})
+    )
+    s = Settings.load(tmp_path)
+    copy = dataclasses.replace(s, account_id="from-the-dialog")
+    copy.save()
+    s.last_public_url = "https://x.example/webhook/y"
+    s.save()
+    [aside] = kept_aside(tmp_path)
+    assert json.loads(aside.read_text())["webhook_port"] == "abc"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -11,6 +12,9 @@ from pathlib import Path
 from voipdesk import __version__
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_TEMPFAIL = 0, 1, 2, 75
+# `voipdesk send` whose request may have reached the provider without an answer: NOT 75, which
+# scripts (and mail systems) read as "try again later": a retry could send the message twice.
+EXIT_UNKNOWN = 3
 QUICK_RETRIES = (0.5, 1.5)  # seconds between the CLI's own quick attempts
 
 
@@ -36,14 +40,43 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log to stderr too")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    send = sub.add_parser("send", parents=[data_dir], help="send one SMS")
+    send = sub.add_parser(
+        "send",
+        parents=[data_dir],
+        help="send one SMS",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Send one SMS through the outbox (stored before it is sent).",
+        epilog="exit status:\n"
+        "  0   sent: the provider's id is printed\n"
+        "  2   not sent: refused by the provider (its code and a sentence), or bad input\n"
+        "  75  not sent yet: VoIP Number could not be reached; the message stays in the\n"
+        "      outbox and the voipdesk app sends it later (do not send it again)\n"
+        "  3   may or may not have been sent (no answer after the request left): never\n"
+        "      retried automatically; check before sending it again\n"
+        "  1   another error (the database or the data folder)",
+    )
     send.add_argument("--to", required=True, metavar="NUMBER", help="recipient")
     send.add_argument("--from", dest="sender", metavar="NUMBER", help="one of your numbers")
     send.add_argument("text", nargs="+", help="the message (use - to read it from stdin)")
 
-    export = sub.add_parser("export", parents=[data_dir], help="write every stored message")
+    export = sub.add_parser(
+        "export",
+        parents=[data_dir],
+        help="write every stored message",
+        description="Write every stored message as JSON or CSV. JSON is always literal. CSV is "
+        "safe to open in a spreadsheet: a cell that starts with = + - @, a tab or a carriage "
+        "return (which a spreadsheet would run as a formula) starts with a ' instead, shown "
+        "as plain text; phone numbers like +447700900001 are left as they are. --raw writes "
+        "CSV cells exactly as stored.",
+    )
     export.add_argument("--format", choices=("json", "csv"), default="json")
     export.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
+    export.add_argument(
+        "--raw",
+        action="store_true",
+        help="CSV: write formula-like cells as stored, without the protective ' (JSON is "
+        "always literal)",
+    )
 
     listen = sub.add_parser("listen", parents=[data_dir], help="receive messages headless")
     listen.add_argument(
@@ -58,12 +91,19 @@ def _fail(text: str, code: int = EXIT_USAGE) -> int:
     return code
 
 
+def _warn(problems: list[str]) -> None:
+    """What settings.json could not provide: said on stderr, the command goes on."""
+    for problem in problems:
+        print(f"voipdesk: warning: {problem}", file=sys.stderr)
+
+
 def cmd_send(args: argparse.Namespace, data_dir: Path) -> int:
     from voipdesk.core.phone import InvalidNumber, normalize
     from voipdesk.provider.errors import ProviderError
     from voipdesk.settings import Settings
 
     settings = Settings.load(data_dir)
+    _warn(settings.problems)
     country = settings.effective_country
     text = sys.stdin.read() if args.text == ["-"] else " ".join(args.text)
     text = text.rstrip("\n")
@@ -134,12 +174,22 @@ async def _send(
     if message.status is Status.PENDING:
         print(
             f"voipdesk: {message.error_text} The message is kept in the outbox (message "
-            f"{message.id}); voipdesk sends it when it next runs with a connection.",
+            f"{message.id}): the voipdesk app sends it when it next runs with a connection, "
+            "so do not send it again.",
             file=sys.stderr,
         )
-    else:  # UNKNOWN
-        print(f"voipdesk: {message.error_text} (message {message.id})", file=sys.stderr)
-    return EXIT_TEMPFAIL
+        return EXIT_TEMPFAIL  # never left the outbox: the app's retry loop sends it
+    # UNKNOWN: it may have reached the provider. Never retried automatically, and not 75.
+    text = message.error_text or "No answer came from VoIP Number"
+    why = text.partition(", so this message may or may not")[0].rstrip(". ")
+    print(
+        f"voipdesk: {why}, so message {message.id} may or may not have been sent. It is not "
+        "retried automatically, so it is never sent twice: check the Messaging page of your "
+        "VoIP Number dashboard (app.voipnumber.net/messaging) or ask the recipient, and run "
+        "`voipdesk send` again only if it did not arrive.",
+        file=sys.stderr,
+    )
+    return EXIT_UNKNOWN
 
 
 def cmd_export(args: argparse.Namespace, data_dir: Path) -> int:
@@ -149,7 +199,9 @@ def cmd_export(args: argparse.Namespace, data_dir: Path) -> int:
     store = Store(database_path(data_dir))
     try:
         if args.out:
-            count = export.write_file(store.all_messages(), Path(args.out), args.format)
+            count = export.write_file(
+                store.all_messages(), Path(args.out), args.format, safe=not args.raw
+            )
             print(f"Exported {count} messages to {args.out}", file=sys.stderr)
         else:
             # JSON and CSV are UTF-8 whatever the console's code page (a cp1252 pipe on Windows
@@ -157,7 +209,7 @@ def cmd_export(args: argparse.Namespace, data_dir: Path) -> int:
             # must not become "\r\n" inside a CSV field.
             if hasattr(sys.stdout, "reconfigure"):
                 sys.stdout.reconfigure(encoding="utf-8", newline="")
-            count = export.write(store.all_messages(), sys.stdout, args.format)
+            count = export.write(store.all_messages(), sys.stdout, args.format, safe=not args.raw)
             print(f"Exported {count} messages", file=sys.stderr)
     except OSError as exc:
         return _fail(
@@ -168,7 +220,32 @@ def cmd_export(args: argparse.Namespace, data_dir: Path) -> int:
     return EXIT_OK
 
 
+def _ensure_stdio() -> None:
+    """A windowed program (the Windows bundle's voipdesk.exe, pythonw) starts with sys.stdout and
+    sys.stderr set to None; libraries that write to them unguarded (pyngrok's installer progress)
+    would crash, so they get the null device instead."""
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
+
+
+def _restore_library_path() -> None:
+    """The Linux bundle's launcher points LD_LIBRARY_PATH at the bundle's own libraries (glib,
+    X11, fontconfig, OpenSSL... as old as the build machine's). voipdesk is linked by the time this
+    runs; the programs it starts, like the browser xdg-open opens for a link, must get the user's
+    own libraries back, or they can fail with "undefined symbol" errors."""
+    if not getattr(sys, "frozen", False) or not sys.platform.startswith("linux"):
+        return
+    original = os.environ.pop("LD_LIBRARY_PATH_ORIG", None)  # saved by PyInstaller's launcher
+    if original is None:
+        os.environ.pop("LD_LIBRARY_PATH", None)
+    else:
+        os.environ["LD_LIBRARY_PATH"] = original
+
+
 def main(argv: list[str] | None = None) -> int:
+    _ensure_stdio()
+    _restore_library_path()
     args = build_parser().parse_args(argv)
     from voipdesk.logs import setup_logging
     from voipdesk.settings import resolve_data_dir

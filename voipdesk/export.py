@@ -1,10 +1,19 @@
-"""Writing every stored message as JSON or CSV (the CLI and File → Export share this)."""
+"""Writing every stored message as JSON or CSV (the CLI and File → Export share this).
+
+JSON is always literal. CSV is made safe for spreadsheets by default: message text is text, but
+a spreadsheet runs a cell that starts with = + - @ (or a tab or carriage return) as a formula,
+and a body, a number or an id that came in through the webhook is anyone's text. Such a cell
+gets a leading ' (OWASP's advice: spreadsheets show it as plain text and hide the quote). Phone
+numbers in E.164 (+ and digits only) are left alone: they are no formula, and scripts read them.
+`safe=False` (voipdesk export --raw) writes every cell exactly as stored.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
@@ -29,6 +38,17 @@ FIELDS = (
 )
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_E164 = re.compile(r"\+[0-9]{1,20}")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """`value`, with a leading ' when a spreadsheet would run it as a formula."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _E164.fullmatch(value):
+        return "'" + value
+    return value
+
+
 def row(message: Message) -> dict:
     """One message as export fields; timestamps are unix seconds."""
     return {
@@ -49,15 +69,23 @@ def row(message: Message) -> dict:
     }
 
 
-def write(messages: Iterable[Message], out: IO[str], fmt: str = "json") -> int:
-    """Write messages to a text stream; returns how many."""
+def write(
+    messages: Iterable[Message], out: IO[str], fmt: str = "json", *, safe: bool = True
+) -> int:
+    """Write messages to a text stream; returns how many. `safe` (CSV only): formula-like
+    cells get a leading ' (see the module's docstring); JSON is always literal."""
     count = 0
     if fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
+        # CRLF line ends (RFC 4180): Python's writer quotes a field only for the characters of
+        # its line terminator, so with "\n" alone a body holding a lone "\r" went out unquoted
+        # and split its row in two for every reader.
+        writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\r\n")
         writer.writeheader()
         for message in messages:
             values = row(message)
             values["attachments"] = " ".join(values["attachments"])
+            if safe:
+                values = {k: spreadsheet_safe(v) for k, v in values.items()}
             writer.writerow(values)
             count += 1
         return count
@@ -70,13 +98,15 @@ def write(messages: Iterable[Message], out: IO[str], fmt: str = "json") -> int:
     return count
 
 
-def write_file(messages: Iterable[Message], path: Path, fmt: str = "json") -> int:
+def write_file(
+    messages: Iterable[Message], path: Path, fmt: str = "json", *, safe: bool = True
+) -> int:
     """Write to `path` atomically (a crash never leaves half a file under that name)."""
     path = Path(path)
     tmp = path.with_name(path.name + ".part")
     try:
         with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            count = write(messages, fh, fmt)
+            count = write(messages, fh, fmt, safe=safe)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 import re
 import sys
 from pathlib import Path
+
+from voipdesk.private import open_private, private_dir
 
 _SECRETS: set[str] = set()
 # Also catch tokens that travel in URLs or JSON we did not register (e.g. "apiToken": "...").
@@ -36,6 +39,14 @@ def redact(text: str) -> str:
     return text
 
 
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log whose files are user-only (0600 on POSIX): they name who texted whom."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        fd = open_private(self.baseFilename, os.O_WRONLY | os.O_APPEND)
+        return open(fd, self.mode, encoding=self.encoding, errors=self.errors)
+
+
 class RedactingFilter(logging.Filter):
     """Rewrites each record's message with secrets replaced by ***."""
 
@@ -63,9 +74,8 @@ def setup_logging(data_dir: Path | None, *, verbose: bool = False) -> None:
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     redacting = RedactingFilter()
     if data_dir is not None:
-        logs = Path(data_dir) / "logs"
-        logs.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
+        logs = private_dir(Path(data_dir) / "logs")
+        handler = PrivateRotatingFileHandler(
             logs / "voipdesk.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"
         )
         handler.setFormatter(fmt)

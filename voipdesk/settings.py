@@ -7,14 +7,19 @@ import hashlib
 import json
 import logging
 import os
+import re
 import secrets
-from dataclasses import asdict, dataclass, field, fields
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 import phonenumbers
 import platformdirs
 
 from voipdesk.core.phone import InvalidNumber, normalize
+from voipdesk.private import private_dir, tighten, write_private
 from voipdesk.provider.wire import DEFAULT_SEND_URL
 
 log = logging.getLogger("voipdesk.settings")
@@ -30,8 +35,165 @@ def resolve_data_dir(arg: str | Path | None = None) -> Path:
     path = (
         Path(chosen).expanduser() if chosen else Path(platformdirs.user_data_dir("voipdesk", False))
     )
-    path.mkdir(parents=True, exist_ok=True)
+    private_dir(path)  # user-only when created here; a folder the user chose keeps its mode
     return path.resolve()
+
+
+class _Ignored(ValueError):
+    """A value in settings.json that cannot be used; the text says why, after the value."""
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _Ignored("is not text")
+    return value
+
+
+def _flag(value: object) -> bool | None:
+    if value is None:
+        return None
+    if not isinstance(value, bool):
+        raise _Ignored("is not true or false (without quotes)")
+    return value
+
+
+def _numbers(value: object) -> list[str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(n, str) for n in value):
+        raise _Ignored('is not a list of numbers in quotes, like ["+447700900001"]')
+    return list(value)
+
+
+def _country(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{2}", value.strip()):
+        raise _Ignored("is not a two-letter country code like GB or US")
+    if value.strip().upper() not in phonenumbers.SUPPORTED_REGIONS:
+        raise _Ignored("is not a country code voipdesk knows (two letters, like GB or US)")
+    return value.strip().upper()
+
+
+def _port(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535:
+        raise _Ignored("is not a port number from 1024 to 65535 (without quotes)")
+    return value
+
+
+def _tunnel(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or value.strip().lower() not in ("ngrok", "none"):
+        raise _Ignored('is not "ngrok" or "none"')
+    return value.strip().lower()
+
+
+def _api_url(value: object) -> str | None:
+    text = _text(value)
+    if text and not text.strip().lower().startswith(("http://", "https://")):
+        raise _Ignored("is not an address starting with https:// (or http://)")
+    return text
+
+
+def _webhook_secret(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_-]{16,}", value):
+        raise _Ignored("is not a secret of at least 16 letters, digits, - or _")
+    return value
+
+
+# Each setting's check: the value to use, None for "not set", or _Ignored.
+_CHECKS: dict[str, Callable[[object], Any]] = {
+    "account_id": _text,
+    "numbers": _numbers,
+    "default_country": _country,
+    "ngrok_domain": _text,
+    "webhook_port": _port,
+    "webhook_secret": _webhook_secret,
+    "tunnel_mode": _tunnel,
+    "api_url": _api_url,
+    "notifications": _flag,
+    "close_to_tray": _flag,
+    "last_public_url": _text,
+    "demo": _flag,
+}
+# What is used instead of an ignored value, in words.
+_FALLBACK = {
+    "account_id": "no Account ID",
+    "numbers": "no numbers",
+    "default_country": "GB",
+    "ngrok_domain": "no static domain",
+    "webhook_port": "any free port",
+    "webhook_secret": "a new secret, so your webhook address changes: paste the new one on "
+    "the provider's Numbers page",
+    "tunnel_mode": "ngrok",
+    "api_url": "VoIP Number's own endpoint",
+    "notifications": "true",
+    "close_to_tray": "true",
+    "last_public_url": "none",
+    "demo": "false",
+}
+_RUNTIME_FIELDS = frozenset(
+    {"data_dir", "secrets_store", "problems", "extra_values", "unsaved_original"}
+)
+
+
+def _looks_secret(key: str) -> bool:
+    lowered = key.lower()
+    return key in SECRET_NAMES or any(w in lowered for w in ("token", "password", "secret"))
+
+
+def _ignored(path: Path, key: str, value: object, why: str) -> str:
+    shown = json.dumps(value, ensure_ascii=False)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return (
+        f"Ignored “{key}” in {path}: {shown} {why}. Using {_FALLBACK[key]} instead; "
+        "fix it in Settings."
+    )
+
+
+def _aside_path(path: Path) -> Path:
+    """settings.json.bad-<local time>, never an existing file."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    candidate = path.with_name(f"{path.name}.bad-{stamp}")
+    n = 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.name}.bad-{stamp}-{n}")
+    return candidate
+
+
+def _move_aside(path: Path, exc: BaseException) -> str:
+    """Move an unreadable settings file out of the way (never overwrite it); say so."""
+    if isinstance(exc, UnicodeDecodeError):
+        why = "it is not UTF-8 text"
+    elif isinstance(exc, json.JSONDecodeError):
+        why = f"it is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+    elif isinstance(exc, OSError):
+        why = exc.strerror or str(exc)
+    else:
+        why = str(exc)
+    aside = _aside_path(path)
+    try:
+        path.replace(aside)
+    except OSError as move_error:
+        reason = move_error.strerror or str(move_error)
+        return (
+            f"{path} could not be read ({why}) nor moved aside ({reason}), so voipdesk uses "
+            "default settings for now."
+        )
+    return (
+        f"{path} could not be read ({why}), so voipdesk started with default settings. "
+        f"Your file was kept as {aside.name} in the same folder: copy what you need back "
+        "into Settings."
+    )
 
 
 class SecretStore:
@@ -118,40 +280,99 @@ class Settings:
 
     data_dir: Path = field(default=Path("."), repr=False, compare=False)
     secrets_store: SecretStore | None = field(default=None, repr=False, compare=False)
+    # What load() could not use, one sentence each (naming the key and the file): the CLI
+    # prints them to stderr, the app can show them. Never saved.
+    problems: list[str] = field(default_factory=list, repr=False, compare=False)
+    # Keys of settings.json this version does not know (a newer voipdesk's): written back as is.
+    extra_values: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # The file as the user left it, when load() ignored a value in it: kept aside as
+    # settings.json.bad-<time> before the first save() writes over it.
+    unsaved_original: bytes | None = field(default=None, repr=False, compare=False)
 
     # -- loading and saving -------------------------------------------------------------
     @classmethod
     def load(cls, data_dir: Path) -> Settings:
-        """Read settings.json (defaults when missing or unreadable); create the webhook secret."""
+        """Read settings.json; create the webhook secret. Never fails on the file's content: a
+        value of the wrong type is ignored (its default used) with a warning naming the key
+        and the file, and a file that is not a JSON object is moved aside, not overwritten."""
         data_dir = Path(data_dir)
         path = data_dir / "settings.json"
+        problems: list[str] = []
         values: dict = {}
+        original: bytes | None = None
         if path.exists():
+            tighten(path)
             try:
-                values = json.loads(path.read_text("utf-8"))
+                original = path.read_bytes()
+                values = json.loads(original.decode("utf-8"))
                 if not isinstance(values, dict):
-                    raise ValueError("not an object")
-            except (OSError, ValueError) as exc:
-                backup = path.with_suffix(".json.broken")
-                log.warning("settings file unreadable (%s); kept as %s", exc, backup.name)
-                path.replace(backup)
-                values = {}
-        known = {f.name for f in fields(cls)} - {"data_dir", "secrets_store"}
-        settings = cls(**{k: v for k, v in values.items() if k in known})
+                    raise ValueError("it is not a JSON object")
+            except (OSError, ValueError, RecursionError) as exc:
+                values, original = {}, None
+                problems.append(_move_aside(path, exc))
+        known: dict[str, Any] = {}
+        extra: dict[str, Any] = {}
+        ignored_a_value = False
+        for key, value in values.items():
+            if key in _CHECKS:
+                try:
+                    known[key] = _CHECKS[key](value)
+                except _Ignored as bad:
+                    problems.append(_ignored(path, key, value, str(bad)))
+                    ignored_a_value = True
+            elif _looks_secret(key):
+                # Not kept aside either: a copy would only make the plain-text secret last.
+                problems.append(
+                    f"Ignored “{key}” in {path}: secrets are never read from this file, and it "
+                    "is removed from it on the next save. Enter it in Settings instead: "
+                    "voipdesk keeps secrets in your system keyring, never in plain files."
+                )
+            else:
+                extra[key] = value
+        settings = cls(**{k: v for k, v in known.items() if v is not None or k == "webhook_port"})
         settings.data_dir = data_dir
         settings.secrets_store = SecretStore(data_dir)
+        settings.problems = problems
+        settings.extra_values = extra
+        settings.unsaved_original = original if ignored_a_value else None
+        for problem in problems:
+            log.warning("%s", problem)
         if not settings.webhook_secret:
             settings.webhook_secret = secrets.token_urlsafe(24)
-            settings.save()
+            try:
+                settings.save()
+            except OSError as exc:
+                problems.append(
+                    f"Your settings could not be saved in {path} ({exc.strerror or exc}), so "
+                    "the webhook address made now lasts only until voipdesk quits."
+                )
+                log.warning("%s", problems[-1])
         return settings
 
     def save(self) -> None:
-        """Write settings.json atomically (never containing a secret)."""
-        values = {k: v for k, v in asdict(self).items() if k not in ("data_dir", "secrets_store")}
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        """Write settings.json atomically and user-only (never containing a secret). A file
+        that load() could only partly use is first kept aside, so no value typed is lost."""
+        values: dict[str, Any] = {
+            f.name: getattr(self, f.name) for f in fields(self) if f.name not in _RUNTIME_FIELDS
+        }
+        for key, value in self.extra_values.items():
+            values.setdefault(key, value)
+        private_dir(self.data_dir)
+        path = self.data_dir / "settings.json"
+        if self.unsaved_original is not None:
+            try:
+                current = path.read_bytes()
+            except OSError:
+                current = self.unsaved_original
+            # Still the user's file (not already saved over through a copy of this object)?
+            if current == self.unsaved_original:
+                aside = _aside_path(path)
+                write_private(aside, self.unsaved_original)
+                log.warning("kept the previous %s as %s before saving over it", path.name, aside)
+            self.unsaved_original = None
         tmp = self.data_dir / "settings.json.tmp"
-        tmp.write_text(json.dumps(values, indent=2), "utf-8")
-        os.replace(tmp, self.data_dir / "settings.json")
+        write_private(tmp, json.dumps(values, indent=2).encode("utf-8"))
+        os.replace(tmp, path)
 
     def regenerate_webhook_secret(self) -> str:
         self.webhook_secret = secrets.token_urlsafe(24)

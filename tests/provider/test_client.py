@@ -48,8 +48,8 @@ def test_the_request_follows_the_contract(sandbox):
         ("API_TOKEN_MISSING", {"api_token": ""}, Category.CREDENTIALS, "API token"),
         ("USER_NOT_FOUND", {"account_id": "nobody"}, Category.CREDENTIALS, "Account ID"),
         ("API_TOKEN_INVALID", {"api_token": "stale-token"}, Category.CREDENTIALS, "API token"),
-        ("NUMBER_NOT_FOUND", {"sender": "+447700900999"}, Category.SENDER, "+447700900999"),
-        ("NUMBER_OWNERSHIP", {"sender": "+447700900009"}, Category.SENDER, "+447700900009"),
+        ("NUMBER_NOT_FOUND", {"sender": "+447700900999"}, Category.SENDER, "+44 7700 900999"),
+        ("NUMBER_OWNERSHIP", {"sender": "+447700900009"}, Category.SENDER, "+44 7700 900009"),
         ("MESSAGE_INVALID", {"body": ""}, Category.MESSAGE, "Edit it"),
     ],
 )
@@ -72,7 +72,7 @@ def test_a_number_of_another_account_is_named_in_the_sentence(sandbox):
     assert "+447700900009" in OTHER.numbers
     with pytest.raises(ProviderError) as err:
         send(sandbox.send_url, sender="+447700900009")
-    assert err.value.sentence.startswith("The number +447700900009 does not belong")
+    assert err.value.sentence.startswith("The number +44 7700 900009 does not belong")
 
 
 def test_an_unknown_error_code_keeps_the_providers_text(scripted):
@@ -118,7 +118,7 @@ def test_an_error_inside_an_ok_envelope_is_a_provider_error(scripted):
     with pytest.raises(ProviderError) as err:
         send(scripted.url, sender="+447700900002")
     assert err.value.code == "NUMBER_OWNERSHIP"
-    assert "+447700900002" in err.value.sentence
+    assert "+44 7700 900002" in err.value.sentence
 
 
 # -- faults -------------------------------------------------------------------------------------
@@ -129,7 +129,9 @@ def test_connection_refused_is_transient_not_ambiguous():
     assert "127.0.0.1" in err.value.reason
 
 
-@pytest.mark.parametrize("kind", ["http500", "http503", "http429", "garbage", "wrongshape"])
+@pytest.mark.parametrize(
+    "kind", ["http500", "http503", "http429", "http408", "garbage", "wrongshape"]
+)
 def test_unusable_answers_are_transient_not_ambiguous(sandbox, kind):
     sandbox.inject(kind)
     with pytest.raises(TransientError) as err:
@@ -168,6 +170,43 @@ def test_after_a_fault_the_next_send_works(sandbox):
     with pytest.raises(TransientError):
         send(sandbox.send_url)
     assert send(sandbox.send_url).status == "queued"
+
+
+@pytest.mark.parametrize(
+    ("kind", "words"),
+    [
+        ("http400", "without saying why"),
+        ("http403", "Account ID, API token and the API endpoint"),
+        ("http404", "API endpoint was not found"),
+    ],
+)
+def test_a_4xx_that_is_not_json_is_a_permanent_refusal(sandbox, kind, words):
+    # A wrong endpoint or a proxy refusing the request answers the same every time: retrying it
+    # with backoff would keep the message "sending" forever.
+    status = int(kind.removeprefix("http"))
+    sandbox.inject(kind)
+    with pytest.raises(ProviderError) as err:
+        send(sandbox.send_url)
+    assert err.value.code == f"HTTP_{status}"
+    assert err.value.category is Category.OTHER
+    assert err.value.sentence.startswith(f"The provider rejected the request (HTTP {status})")
+    assert words in err.value.sentence and "not sent" in err.value.sentence
+    assert err.value.sentence.endswith(".")
+    assert sandbox.sandbox.sent == []
+
+
+def test_a_4xx_with_json_of_an_unknown_shape_is_a_permanent_refusal(scripted):
+    scripted.answer({"message": "Not Found"}, 404)
+    with pytest.raises(ProviderError) as err:
+        send(scripted.url)
+    assert err.value.code == "HTTP_404"
+
+
+def test_a_4xx_with_the_providers_error_is_that_error(scripted):
+    scripted.answer({"status": "Error", "result": {"error_code": "USER_NOT_FOUND"}}, 401)
+    with pytest.raises(ProviderError) as err:
+        send(scripted.url)
+    assert err.value.code == "USER_NOT_FOUND"
 
 
 # -- secrets ----------------------------------------------------------------------------------

@@ -32,7 +32,8 @@ def test_each_code_has_a_sentence(code):
 
 @pytest.mark.parametrize("code", ["NUMBER_NOT_FOUND", "NUMBER_OWNERSHIP"])
 def test_sender_sentences_name_the_number(code):
-    assert "+447700900001" in ProviderError(code, "", sender="+447700900001").sentence
+    assert "+44 7700 900001" in ProviderError(code, "", sender="+447700900001").sentence
+    assert "+1 202-555-0143" in ProviderError(code, "", sender="+12025550143").sentence
     assert "this number" in ProviderError(code, "").sentence
 
 

@@ -80,7 +80,7 @@ def test_an_error_envelope_around_another_envelope():
     with pytest.raises(ProviderError) as err:
         answer(doc, sender="+447700900001")
     assert err.value.code == "NUMBER_NOT_FOUND"
-    assert "+447700900001" in err.value.sentence
+    assert "+44 7700 900001" in err.value.sentence
 
 
 def test_an_error_whose_result_is_only_a_text_keeps_it():
@@ -96,8 +96,8 @@ def test_an_error_without_a_code_is_still_a_provider_error():
     assert "Something broke" in err.value.sentence
 
 
-@pytest.mark.parametrize("status", [500, 502, 503, 429])
-def test_5xx_and_429_are_transient_even_with_a_json_body(status):
+@pytest.mark.parametrize("status", [500, 502, 503, 429, 408])
+def test_5xx_429_and_408_are_transient_even_with_a_json_body(status):
     with pytest.raises(TransientError) as err:
         answer(ok(2), status)
     assert str(status) in err.value.reason
@@ -124,6 +124,26 @@ def test_5xx_and_429_are_transient_even_with_a_json_body(status):
 def test_unusable_answers_are_transient(content):
     with pytest.raises(TransientError):
         parse_send_answer(200, content)
+
+
+@pytest.mark.parametrize("status", [200, 201, 301])
+@pytest.mark.parametrize("content", [b"<html>maintenance</html>", b'{"success": true}'])
+def test_an_unusable_answer_at_2xx_or_3xx_is_transient(status, content):
+    with pytest.raises(TransientError):
+        parse_send_answer(status, content)
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 405, 413, 451, 499])
+@pytest.mark.parametrize(
+    "content", [b"", b"<html>Not Found</html>", b"\xff\xfe", b"null", b'{"message": "nope"}']
+)
+def test_an_unusable_answer_at_4xx_is_a_permanent_refusal(status, content):
+    with pytest.raises(ProviderError) as err:
+        parse_send_answer(status, content)
+    assert not isinstance(err.value, TransientError)
+    assert err.value.code == f"HTTP_{status}"
+    assert err.value.sentence.startswith(f"The provider rejected the request (HTTP {status})")
+    assert "not sent" in err.value.sentence
 
 
 @pytest.mark.parametrize("depth", [40, 100_000])

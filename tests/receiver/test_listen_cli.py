@@ -289,3 +289,21 @@ def test_the_port_comes_from_the_environment_unless_given(tmp_path: Path) -> Non
         assert listen.finish() == 0
     finally:
         listen.kill()
+
+
+def test_a_bad_settings_json_is_a_warning_and_the_listener_still_starts(tmp_path: Path) -> None:
+    (tmp_path / "settings.json").write_text('{"webhook_port": "abc", "tunnel_mode": 7}')
+    listen = ListenProcess(tmp_path, "--port", "0")
+    try:
+        url = listen.webhook_url()
+        with httpx.Client(timeout=10) as client:
+            assert client.post(url, json=message(1, "still received")).status_code == 200
+        listen.proc.send_signal(signal.SIGTERM)
+        assert listen.finish() == 0, listen.stderr
+    finally:
+        listen.kill()
+    warnings = [line for line in listen.stderr.splitlines() if line.startswith("voipdesk: warn")]
+    assert len(warnings) == 2, listen.stderr
+    assert all(str(tmp_path / "settings.json") in w for w in warnings)
+    assert "“webhook_port”" in warnings[0] + warnings[1] and "“tunnel_mode”" in "".join(warnings)
+    assert "Traceback" not in listen.stderr

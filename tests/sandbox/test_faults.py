@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -39,7 +41,18 @@ def test_short_delay_then_a_normal_answer(sandbox, client):
     assert len(sandbox.sandbox.sent) == 1
 
 
-@pytest.mark.parametrize(("kind", "status"), [("http500", 500), ("http503", 503), ("http429", 429)])
+@pytest.mark.parametrize(
+    ("kind", "status"),
+    [
+        ("http500", 500),
+        ("http503", 503),
+        ("http429", 429),
+        ("http408", 408),
+        ("http400", 400),
+        ("http403", 403),
+        ("http404", 404),
+    ],
+)
 def test_http_error_status(sandbox, client, kind, status):
     sandbox.inject(kind)
 
@@ -51,6 +64,8 @@ def test_http_error_status(sandbox, client, kind, status):
     assert (record["status"], record["fault"], record["json"]) == (status, kind, GOOD)
     if status == 429:
         assert response.headers["Retry-After"] == "1"
+    with pytest.raises(ValueError):
+        response.json()  # a proxy's plain-text page, not the provider's JSON
 
 
 def test_garbage_is_a_200_that_is_not_json(sandbox, client):
@@ -131,9 +146,45 @@ def test_unknown_fault_kind_is_refused():
         "http429",
         "garbage",
         "wrongshape",
+        "http408",
+        "http400",
+        "http403",
+        "http404",
         "drop",
         "accept_then_drop",
+        "report_first",
     }
+
+
+def test_report_first_posts_the_delivery_report_before_answering(sandbox, client):
+    reports: list[dict] = []
+
+    class Webhook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            reports.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Webhook)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+        sandbox.call(sandbox.sandbox.set_webhook, GOOD["from"], url)
+        sandbox.inject("report_first")
+
+        response = send(client, sandbox.send_url)
+        assert reports  # already there when the send answer arrives
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    [sent] = sandbox.sandbox.sent
+    assert response.json()["result"]["result"]["id"] == sent.id
+    assert [(r["status"], r["id"]) for r in reports] == [("delivered", sent.id)]
 
 
 def test_stop_does_not_wait_for_a_pending_delay(sandbox):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from voipdesk.core.phone import display
+
 
 class Category(StrEnum):
     """What a provider error means for the app."""
@@ -57,17 +59,57 @@ KNOWN_CODES: tuple[str, ...] = tuple(_CODES)
 class ProviderError(Exception):
     """The provider answered and refused the request. Never retried automatically."""
 
-    def __init__(self, code: str, provider_text: str, *, sender: str | None = None) -> None:
+    def __init__(
+        self,
+        code: str,
+        provider_text: str,
+        *,
+        sender: str | None = None,
+        sentence: str | None = None,
+    ) -> None:
         self.code = code
         self.provider_text = provider_text
         category, template = _CODES.get(code, (Category.OTHER, ""))
         self.category = category
-        if template:
-            self.sentence = template.format(sender=sender or "this number")
+        if sentence:
+            self.sentence = sentence
+        elif template:
+            # international format: "+1 202-555-0143" reads better than the stored E.164
+            self.sentence = template.format(sender=display(sender, "") if sender else "this number")
         else:
             text = provider_text or "no reason given"
             self.sentence = f"VoIP Number refused the message: {text} ({code})."
         super().__init__(f"{code}: {self.sentence}")
+
+
+def rejected_request(status_code: int, content: bytes = b"") -> ProviderError:
+    """A 4xx answer (other than 408 and 429) without the provider's JSON: whatever answered
+    refused the request itself, and sending the same request again gets the same answer.
+    The code is HTTP_<status>; the sentence says what to check."""
+    if status_code in (404, 405):
+        advice = (
+            "the API endpoint was not found, so this message was not sent. Check the API "
+            "endpoint in Settings (leave it empty for VoIP Number's own), then send it again."
+        )
+    elif status_code in (401, 403, 407):
+        advice = (
+            "access was refused without a reason, so this message was not sent. Check your "
+            "Account ID, API token and the API endpoint in Settings, then send it again."
+        )
+    elif status_code == 413:
+        advice = "the message is too large, so it was not sent. Shorten it and send it again."
+    else:
+        advice = (
+            "without saying why, so this message was not sent. Check the API endpoint in "
+            "Settings, then send it again."
+        )
+    joiner = " " if advice.startswith("without") else ": "
+    text = " ".join(content[:200].decode("utf-8", "replace").split())
+    return ProviderError(
+        f"HTTP_{status_code}",
+        text,
+        sentence=f"The provider rejected the request (HTTP {status_code}){joiner}{advice}",
+    )
 
 
 class TransientError(Exception):

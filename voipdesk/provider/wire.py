@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from voipdesk.core.models import InboundMessage, StatusUpdate
-from voipdesk.provider.errors import ProviderError, TransientError
+from voipdesk.provider.errors import ProviderError, TransientError, rejected_request
 
 DEFAULT_SEND_URL = "https://api.voipnumber.net/v1/sms/send"
 WEBHOOK_HEADERS = {
@@ -48,12 +48,19 @@ def send_payload(account_id: str, api_token: str, sender: str, to: str, body: st
 
 
 def parse_send_answer(status_code: int, content: bytes, *, sender: str | None = None) -> SendResult:
-    """Interpret a send answer; raise ProviderError or TransientError when it is not a success."""
-    if status_code == 429 or status_code >= 500:
+    """Interpret a send answer; raise ProviderError or TransientError when it is not a success.
+
+    HTTP 5xx, 429 and 408 are transient whatever the body. Any other status is read as JSON; an
+    answer that is not the provider's JSON is transient at 2xx/3xx (a captive portal, a
+    maintenance page) but a permanent refusal at 4xx (a wrong endpoint, a proxy refusing it):
+    retrying the same request would only get the same 4xx, forever."""
+    if status_code in (408, 429) or status_code >= 500:
         raise TransientError(f"the provider answered HTTP {status_code}")
     try:
         doc = json.loads(content)
     except (ValueError, UnicodeDecodeError, RecursionError):  # absurdly nested JSON recurses
+        if 400 <= status_code < 500:
+            raise rejected_request(status_code, content) from None
         raise TransientError(f"the provider's answer (HTTP {status_code}) was not JSON") from None
     node: Any = doc
     for _ in range(_MAX_DEPTH):
@@ -83,6 +90,8 @@ def parse_send_answer(status_code: int, content: bytes, *, sender: str | None = 
                 raw=content.decode("utf-8", "replace"),
             )
         node = node.get("result")
+    if 400 <= status_code < 500:
+        raise rejected_request(status_code, content)
     raise TransientError(f"the provider's answer (HTTP {status_code}) had an unknown shape")
 
 

@@ -52,6 +52,8 @@ def main(data_dir: Path, port: int | None = None, tunnel: str | None = None) -> 
             stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
     data_dir = Path(data_dir)
     settings = Settings.load(data_dir)
+    for problem in settings.problems:  # what settings.json could not provide: said, not fatal
+        print(f"voipdesk: warning: {problem}", file=err, flush=True)
     if port is None:
         port = settings.effective_port  # settings.json, overridden by VOIPDESK_WEBHOOK_PORT
     mode = (tunnel or settings.effective_tunnel).strip().lower()

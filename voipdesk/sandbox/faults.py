@@ -12,10 +12,17 @@ KINDS: tuple[str, ...] = (
     "http500",
     "http503",
     "http429",
+    "http408",
+    "http400",  # a proxy's plain-text 4xx page: the request was refused, and it is not JSON
+    "http403",
+    "http404",
     "garbage",  # 200 with a body that is not JSON
     "wrongshape",  # 200 with JSON that is neither the OK nor the Error envelope
     "drop",  # close the connection without any answer; nothing is recorded as sent
     "accept_then_drop",  # record the message as sent, then close without an answer
+    # Record the message as sent, POST a `delivered` report for it to the sender's webhook and
+    # wait for that answer, then answer the send: the report arrives before the send answer.
+    "report_first",
 )
 
 
@@ -53,7 +60,7 @@ class FaultQueue:
 
 
 def http_error(kind: str) -> web.Response:
-    """The answer of an http5xx/429 fault: a plain text error page, as a proxy would give."""
+    """The answer of an httpNNN fault: a plain text error page, as a proxy would give."""
     status = int(kind.removeprefix("http"))
     headers = {"Retry-After": "1"} if status in (429, 503) else None
     return web.Response(status=status, text=f"{status} error from the sandbox", headers=headers)

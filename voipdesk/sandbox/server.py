@@ -202,7 +202,7 @@ class Sandbox:
                 await asyncio.wait_for(self._stopping.wait(), fault.seconds)
             if self._stopping.is_set():  # shutting down: the client has long given up
                 return faults.drop(request)
-        elif kind in ("http500", "http503", "http429"):
+        elif kind is not None and kind.startswith("http"):
             return faults.http_error(kind)
         elif kind == "garbage":
             return faults.garbage()
@@ -210,9 +210,12 @@ class Sandbox:
             return faults.wrong_shape()
         elif kind == "drop":
             return faults.drop(request)
+        accepted = len(self.sent)
         response = self._accept_or_refuse(doc)
         if kind == "accept_then_drop":
             return faults.drop(request)
+        if kind == "report_first" and len(self.sent) > accepted:
+            await self.report_status(self.sent[-1].id, "delivered")
         return response
 
     def _accept_or_refuse(self, doc: Any) -> web.Response:

@@ -65,6 +65,17 @@ MIGRATIONS: tuple[str, ...] = (
         name TEXT NOT NULL
     );
     """,
+    # 1 -> 2: a delivery report that arrives before the send answer stored the provider's id
+    # is kept here, keyed by that id, and applied when the id gets stored (Store.update_outgoing).
+    """
+    CREATE TABLE pending_status (
+        provider_id TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        raw TEXT,
+        received_at REAL NOT NULL
+    );
+    CREATE INDEX pending_status_age ON pending_status (received_at);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
