@@ -1,8 +1,5 @@
 """voipdesk: a desktop SMS/MMS client for VoIP Number accounts."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("voipdesk")
-except PackageNotFoundError:  # running from a source tree or a frozen bundle without metadata
-    __version__ = "0.1.0"
+# Kept equal to pyproject.toml's version by tests/test_version.py. Not read from the installed
+# metadata: importing importlib.metadata and scanning sys.path cost every start about 20 ms.
+__version__ = "0.1.0"

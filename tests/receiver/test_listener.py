@@ -370,6 +370,36 @@ def test_a_failing_store_answers_503_and_spares_the_rest(
     assert sorted(m.provider_id for m in stored(db)) == sorted(f"ok{i}" for i in range(20))
 
 
+def test_a_commit_slower_than_the_timeout_is_a_503_and_the_next_request_is_fine(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import voipdesk.receiver.listener as module
+
+    monkeypatch.setattr(module, "_STORE_TIMEOUT", 0.3)
+    real = Listener._store_batch
+    slow = threading.Event()
+
+    def store_batch(self, items):
+        if slow.is_set():
+            time.sleep(0.8)  # a disk that hangs for a moment
+        return real(self, items)
+
+    monkeypatch.setattr(Listener, "_store_batch", store_batch)
+    listener = Listener(db, "s3cret-path-0123456789")
+    listener.start()
+    try:
+        target = listener.local_url + listener.webhook_path
+        slow.set()
+        assert httpx.post(target, json=payload("late"), timeout=5).status_code == 503
+        slow.clear()
+        time.sleep(0.6)  # the slow commit ends
+        assert httpx.post(target, json=payload("on time"), timeout=5).status_code == 200
+    finally:
+        listener.stop()
+    # The late one was stored all the same: the provider's retry of it is a duplicate.
+    assert sorted(m.provider_id for m in stored(db)) == ["late", "on time"]
+
+
 # -- binding, secret, lifecycle -------------------------------------------------------------
 def _other_local_addresses() -> list[str]:
     found = {"127.0.0.2"}

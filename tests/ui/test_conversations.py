@@ -217,6 +217,22 @@ def test_search_model_pages_and_passes_modeltester(qtmodeltester, seed, clock):
     qtmodeltester.check(model)
 
 
+def test_search_reads_contact_names_once_and_again_after_they_change(qtbot, seed, monkeypatch):
+    seed.inbound(ALICE, "pizza tonight?")
+    seed.store.set_contact(ALICE, "Alice")
+    widget = make_list(qtbot, seed.store)
+    reads = []
+    real = seed.store.contacts
+    monkeypatch.setattr(seed.store, "contacts", lambda: reads.append(1) or real())
+    for text in ("pizza", "pizz", "tonight"):
+        widget.search_model.set_query(text)
+    assert len(reads) == 1
+    assert widget.search_model.index(0, 0).data(SearchRole.DisplayName) == "Alice"
+    seed.store.set_contact(ALICE, "Alice Martin")
+    widget.set_contacts_changed()
+    assert widget.search_model.index(0, 0).data(SearchRole.DisplayName) == "Alice Martin"
+
+
 def test_snippet_starts_near_the_match():
     body = "word " * 20 + "the Tickets are here"
     text = snippet(body, "tick")

@@ -371,6 +371,103 @@ def test_show_message_loads_scrolls_to_and_highlights(qtbot, seed, clock):
     assert view.delegate.highlight_id == target.id
 
 
+# -- a long thread: the window of loaded pages ----------------------------------------------------
+def test_paging_up_a_long_thread_keeps_a_bounded_window_and_pages_back_down(qtmodeltester, seed):
+    cid = thread_of(seed, ALICE, 1000, start=0)
+    every = [m.id for m in seed.store.messages(cid, limit=2000)]
+    model = ThreadModel(seed.store, cid, page=50, window_pages=4)
+    qtmodeltester.check(model)
+    while model.canFetchMore(QModelIndex()):
+        model.fetchMore(QModelIndex())
+        assert model.rowCount() <= 200
+        first = every.index(ids(model)[0])
+        assert ids(model) == every[first : first + model.rowCount()]  # contiguous, in order
+        assert all(model.row_for(mid) == row for row, mid in enumerate(ids(model)))
+    assert ids(model) == every[:200] and model.has_newer()
+    assert model.row_for(every[-1]) == -1
+    model.apply([seed.inbound(ALICE, "arrives while reading old messages")])
+    assert ids(model) == every[:200]  # it shows when the user scrolls down to it
+    while model.has_newer():
+        model.fetch_newer()
+        assert model.rowCount() <= 200
+    every = [m.id for m in seed.store.messages(cid, limit=2000)]
+    assert ids(model) == every[-200:]
+    assert model.message(model.rowCount() - 1).body == "arrives while reading old messages"
+
+
+def test_rows_at_the_edges_of_the_window_keep_their_flags_right(seed, clock):
+    cid = thread_of(seed, ALICE, 300, start=clock.now, step=10)  # one run, one day
+    model = ThreadModel(seed.store, cid, page=50, window_pages=2)
+    for _ in range(3):
+        model.fetchMore(QModelIndex())
+    assert model.has_newer()
+    last = model.message(model.rowCount() - 1).id
+    assert model.index(model.row_for(last), 0).data(MessageRole.ShowMeta)  # the end, for now
+    model.fetch_newer()  # adds below, drops at the top
+    assert model.index(model.row_for(last), 0).data(MessageRole.ShowMeta) is False
+    first = model.index(0, 0)
+    assert first.data(MessageRole.ShowDaySeparator) and first.data(MessageRole.RunStart)
+    assert not model.index(1, 0).data(MessageRole.ShowDaySeparator)
+
+
+def test_ensure_loaded_far_back_moves_the_window_to_the_message(seed, clock):
+    cid = thread_of(seed, ALICE, 2000, start=clock.now)
+    target = seed.store.messages(cid, limit=2000)[700]
+    model = ThreadModel(seed.store, cid, page=50, window_pages=4)
+    assert model.ensure_loaded(target.id)
+    assert model.rowCount() <= 200 and model.has_newer() and model.has_older()
+    assert model.message(model.row_for(target.id)) == target
+
+
+def test_sending_while_reading_old_messages_goes_back_to_the_newest(qtbot, seed, clock):
+    cid = thread_of(seed, ALICE, 1500, start=clock.now)
+    view = show_thread(qtbot, seed.store, cid, page=60)
+    for _ in range(12):
+        view.model.fetchMore(QModelIndex())
+    assert view.model.has_newer()
+    sent = seed.outgoing(ALICE, "sent from far up", status=Status.SENDING)
+    view.apply([sent])
+    settle(qtbot, view)
+    assert not view.model.has_newer()
+    assert view.model.message(view.model.rowCount() - 1).id == sent.id
+    bar = view.list_view.verticalScrollBar()
+    assert bar.value() == bar.maximum()
+
+
+def test_scrolling_down_after_scrolling_up_loads_the_newer_pages(qtbot, seed, clock):
+    cid = thread_of(seed, ALICE, 1500, start=clock.now)
+    view = show_thread(qtbot, seed.store, cid, page=60)
+    settle(qtbot, view)
+    bar = view.list_view.verticalScrollBar()
+    while not view.model.has_newer():  # up until the newest rows were dropped
+        bar.setValue(bar.minimum())
+        qtbot.wait(5)
+    while view.model.has_newer():
+        last = view.model.message(view.model.rowCount() - 1).id
+        bar.setValue(bar.maximum())
+        qtbot.waitUntil(
+            lambda last=last: (
+                view.model.message(view.model.rowCount() - 1).id != last
+                or not view.model.has_newer()
+            )
+        )
+    qtbot.waitUntil(lambda: view.model.message(view.model.rowCount() - 1).body == "message 1499")
+
+
+def test_the_delegate_keeps_laid_out_text_for_recent_rows_only(qtbot, seed, clock):
+    from voipdesk.ui.thread import _LAYOUT_CACHE
+
+    cid = thread_of(seed, ALICE, 1500, start=clock.now)
+    view = show_thread(qtbot, seed.store, cid, page=60)
+    bar = view.list_view.verticalScrollBar()
+    for _ in range(40):
+        bar.setValue(max(bar.minimum(), bar.value() - bar.pageStep()))
+        view.list_view.viewport().repaint()
+        qtbot.wait(1)
+    assert len(view.delegate._layouts) <= _LAYOUT_CACHE
+    assert view.model.rowCount() <= 600
+
+
 # -- screenshots -------------------------------------------------------------------------------
 def _dark_palette() -> QPalette:
     palette = QPalette()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import contextlib
 import errno
 import hmac
 import ipaddress
 import logging
+import re
 import socket
 import sys
 import threading
@@ -29,6 +31,10 @@ _ALLOWED = "GET, HEAD, POST"
 _BODY_TIMEOUT = 30.0  # seconds to receive a whole body; a stalled sender gets 408
 _STORE_TIMEOUT = 30.0  # seconds a request waits for its commit before answering 503
 _MAX_BATCH = 500  # webhooks per transaction
+_BUSY_BATCH = 8  # a batch this big means a burst is on ...
+_GATHER_DELAY = 0.0005  # ... and the next commit waits this long (s) for more to join it
+# JSON escapes of UTF-16 surrogates: the only way a webhook can carry a lone surrogate.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
 
 Item = InboundMessage | StatusUpdate
 Outcome = tuple[Message | None, bool] | BaseException
@@ -77,6 +83,11 @@ class Listener:
         self._closing = False
         self._inflight = 0
         self._queue: asyncio.Queue[tuple[Item, asyncio.Future[Outcome]] | None] | None = None
+        # (deadline, future) of each request waiting for its commit, oldest first.
+        self._deadlines: collections.deque[tuple[float, asyncio.Future[Outcome]]] = (
+            collections.deque()
+        )
+        self._expiry: asyncio.TimerHandle | None = None
         self._worker: concurrent.futures.ThreadPoolExecutor | None = None
         self._store: Any = None
         self._lifecycle = threading.Lock()
@@ -164,6 +175,8 @@ class Listener:
         self._closing = False
         self._inflight = 0
         self._queue = asyncio.Queue()
+        self._deadlines = collections.deque()
+        self._expiry = None
         self._worker = concurrent.futures.ThreadPoolExecutor(1, "voipdesk-store")
         try:
             self._store = await loop.run_in_executor(self._worker, self._open_store)
@@ -258,17 +271,46 @@ class Listener:
         return hmac.compare_digest(given, self._secret)
 
     async def _post(self, request: web.BaseRequest) -> web.StreamResponse:
+        received = await self._receive(request)
+        if isinstance(received, web.StreamResponse):
+            return received
+        outcome = await self._commit(received)
+        if isinstance(outcome, BaseException):
+            return _text(503, "Could not store the message, please retry")
+        return _text(200, "OK")
+
+    async def _receive(self, request: web.BaseRequest) -> Item | web.StreamResponse:
+        """The parsed webhook, or the error response for a body we do not take."""
+        body = await self._read_body(request)
+        if isinstance(body, web.StreamResponse):
+            return body
+        try:
+            item = parse_webhook(body)
+            if _SURROGATE_ESCAPE.search(body):  # only escapes can make lone surrogates
+                _check_text(item)
+        except WebhookError as exc:
+            return _text(400, f"Bad webhook: {exc}")
+        except Exception as exc:  # e.g. RecursionError on absurdly nested JSON
+            log.debug("webhook body rejected: %s", type(exc).__name__)
+            return _text(400, "Bad webhook: body is not a readable JSON object")
+        return item
+
+    async def _read_body(self, request: web.BaseRequest) -> bytes | web.StreamResponse:
         try:
             declared = request.content_length
         except ValueError:
             return _text(400, "The Content-Length header is not a number")
         if declared is not None and declared > self.max_body:
             return _too_large(self.max_body)
-        chunks: list[bytes] = []
-        size = 0
+        content = request.content
         try:
+            if content.is_eof():  # the usual webhook: the whole body came with the headers
+                body = content.read_nowait()
+                return body if len(body) <= self.max_body else _too_large(self.max_body)
+            chunks: list[bytes] = []
+            size = 0
             async with asyncio.timeout(_BODY_TIMEOUT):
-                while chunk := await request.content.readany():
+                while chunk := await content.readany():
                     size += len(chunk)
                     if size > self.max_body:
                         return _too_large(self.max_body)
@@ -278,41 +320,46 @@ class Listener:
         except Exception as exc:  # client gone, body shorter than declared, bad chunking
             log.debug("webhook body unreadable: %s", type(exc).__name__)
             return _text(400, "The request body could not be read")
-        try:
-            item = parse_webhook(b"".join(chunks))
-            _check_text(item)
-        except WebhookError as exc:
-            return _text(400, f"Bad webhook: {exc}")
-        except Exception as exc:  # e.g. RecursionError on absurdly nested JSON
-            log.debug("webhook body rejected: %s", type(exc).__name__)
-            return _text(400, "Bad webhook: body is not a readable JSON object")
-        outcome = await self._commit(item)
-        if isinstance(outcome, BaseException):
-            return _text(503, "Could not store the message, please retry")
-        return _text(200, "OK")
+        return b"".join(chunks)
 
     async def _commit(self, item: Item) -> Outcome:
         assert self._queue is not None
-        fut: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[Outcome] = loop.create_future()
         self._queue.put_nowait((item, fut))
-        try:
-            # Cancelling `fut` (timeout, shut-down) does not take the item out of its batch:
-            # it may still be stored, and a retry of it is then a harmless duplicate.
-            async with asyncio.timeout(_STORE_TIMEOUT):
-                return await fut
-        except TimeoutError as exc:
-            log.error("storing a webhook took longer than %.0f s", _STORE_TIMEOUT)
-            return exc
+        # One timer for all waiting requests (_expire), not one each: a burst is cheaper.
+        self._deadlines.append((loop.time() + _STORE_TIMEOUT, fut))
+        if self._expiry is None:
+            self._expiry = loop.call_at(self._deadlines[0][0], self._expire)
+        return await fut
+
+    def _expire(self) -> None:
+        """Answer the requests whose commit took longer than _STORE_TIMEOUT (with 503). Their
+        items stay in their batch: they may still be stored, and a retry is then a duplicate."""
+        assert self._loop is not None
+        now = self._loop.time()
+        deadlines = self._deadlines
+        while deadlines and (deadlines[0][1].done() or deadlines[0][0] <= now):
+            _deadline, fut = deadlines.popleft()
+            if not fut.done():
+                log.error("storing a webhook took longer than %.0f s", _STORE_TIMEOUT)
+                fut.set_result(TimeoutError("the commit took too long"))
+        self._expiry = self._loop.call_at(deadlines[0][0], self._expire) if deadlines else None
 
     # -- group commit ---------------------------------------------------------------------
     async def _writer(self) -> None:
         assert self._queue is not None
         loop = asyncio.get_running_loop()
         done = False
+        previous = 0  # size of the previous batch
         while not done:
             first = await self._queue.get()
             if first is None:
                 break
+            if previous >= _BUSY_BATCH:
+                # A burst: wait a moment so that more requests share this commit (and its
+                # fsync). One message at a time, as usual, is committed at once.
+                await asyncio.sleep(_GATHER_DELAY)
             batch = [first]
             while len(batch) < _MAX_BATCH and not self._queue.empty():
                 entry = self._queue.get_nowait()
@@ -320,6 +367,7 @@ class Listener:
                     done = True
                     break
                 batch.append(entry)
+            previous = len(batch)
             try:
                 outcomes = await loop.run_in_executor(
                     self._worker, self._store_batch, [item for item, _ in batch]
@@ -334,6 +382,8 @@ class Listener:
             for (_, fut), outcome in zip(batch, outcomes, strict=True):
                 if not fut.done():
                     fut.set_result(outcome)
+            while self._deadlines and self._deadlines[0][1].done():  # answered: no timer needed
+                self._deadlines.popleft()
             changed = [o[0] for o in outcomes if isinstance(o, tuple) and o[1] and o[0]]
             if changed and self.on_messages is not None:
                 loop.run_in_executor(self._worker, self._notify, changed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -20,6 +21,7 @@ from voipdesk.core.models import (
     Status,
     StatusUpdate,
 )
+from voipdesk.private import private_dir, private_file, tighten
 from voipdesk.store.schema import migrate
 from voipdesk.store.search import fts_query
 
@@ -43,6 +45,9 @@ _CONVERSATION_SELECT = (
 _IN_OUTBOX = "status IN ('sending', 'pending', 'unknown')"
 # Report statuses from the provider that move an outgoing message on; others are ignored.
 _REPORTABLE = {Status.DELIVERED, Status.FAILED}
+# How long a report for an id we have not stored (yet) is kept: the send answer that stores the
+# id comes within the client's timeout, so a day is generous; older ones were never ours.
+_EARLY_REPORT_TTL = 24 * 3600.0
 
 
 def database_path(data_dir: Path) -> Path:
@@ -125,13 +130,60 @@ def _pid_alive_windows(pid: int) -> bool:
         kernel32.CloseHandle(handle)
 
 
+_CHUNK = 500  # values per IN (...) list, well under SQLite's oldest limit of 999 variables
+
+
+def _in_lists(values: Sequence) -> Iterator[tuple[Sequence, str]]:
+    """`values` in chunks, each with its "?, ?, ..." for an IN (...) list."""
+    for start in range(0, len(values), _CHUNK):
+        chunk = values[start : start + _CHUNK]
+        yield chunk, ", ".join("?" * len(chunk))
+
+
+class _InboundBatch:
+    """What one record_webhooks transaction knows: the mdr_ids already stored (one query for
+    the batch), the conversations it used, and what each conversation received."""
+
+    def __init__(self, conn: sqlite3.Connection, mdr_ids: list[str]) -> None:
+        self._conn = conn
+        self.known: dict[str, Message | int] = {}
+        self.conversations: dict[tuple[str, str], int] = {}
+        self._received: dict[int, tuple[int, int]] = {}  # cid -> (newest id, count)
+        for chunk, marks in _in_lists(mdr_ids):
+            self.known.update(
+                conn.execute(
+                    "SELECT provider_id, id FROM messages"
+                    f" WHERE direction = 'in' AND provider_id IN ({marks})",
+                    chunk,
+                ).fetchall()
+            )
+
+    def received(self, cid: int, mid: int) -> None:
+        _newest, count = self._received.get(cid, (0, 0))
+        self._received[cid] = (mid, count + 1)
+
+    def touch_conversations(self, now: float) -> None:
+        """One update per conversation: its newest message, time and unread count."""
+        self._conn.executemany(
+            "UPDATE conversations SET last_message_id = ?, last_ts = ?,"
+            " unread_count = unread_count + ? WHERE id = ?",
+            [(mid, now, count, cid) for cid, (mid, count) in self._received.items()],
+        )
+
+
 class Store:
     """SQLite-backed storage. One connection, guarded by a lock; give each thread its own Store
     for throughput. Every write is one transaction that is on disk when the method returns."""
 
     def __init__(self, path: str | Path, *, clock: Callable[[], float] = time.time) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
+        # User-only before SQLite creates it (its -wal and -shm then get the same mode). When
+        # that fails (a read-only folder), sqlite3.connect below says so as a DatabaseError.
+        with contextlib.suppress(OSError):
+            private_file(self.path)
+        for suffix in ("-wal", "-shm", "-journal"):
+            tighten(f"{self.path}{suffix}")
         self._clock = clock
         self._lock = threading.RLock()
         self._conn = sqlite3.connect(
@@ -246,12 +298,15 @@ class Store:
         )
         return [_message(r) for r in reversed(rows)]
 
-    def messages_after(self, conversation_id: int, after_id: int) -> list[Message]:
-        """Messages of a thread newer than after_id, oldest first."""
+    def messages_after(
+        self, conversation_id: int, after_id: int, *, limit: int = -1
+    ) -> list[Message]:
+        """Messages of a thread newer than after_id, oldest first (the oldest `limit` of them,
+        when a limit is given)."""
         rows = self._read(
             f"SELECT {_MESSAGE_COLUMNS} FROM {_MESSAGE_FROM}"
-            " WHERE m.conversation_id = ? AND m.id > ? ORDER BY m.id",
-            (conversation_id, after_id),
+            " WHERE m.conversation_id = ? AND m.id > ? ORDER BY m.id LIMIT ?",
+            (conversation_id, after_id, limit),
         )
         return [_message(r) for r in rows]
 
@@ -345,63 +400,143 @@ class Store:
     ) -> list[tuple[Message | None, bool]]:
         """Apply what webhooks brought in ONE transaction; results align with `items`:
         (stored or affected message, whether anything changed)."""
-        now = self._clock()
+        now = float(self._clock())
 
-        def tx(conn: sqlite3.Connection) -> list[tuple[int | None, bool]]:
-            out: list[tuple[int | None, bool]] = []
+        def tx(conn: sqlite3.Connection) -> list[tuple[Message | int | None, bool]]:
+            batch = _InboundBatch(conn, [i.mdr_id for i in items if isinstance(i, InboundMessage)])
+            out: list[tuple[Message | int | None, bool]] = []
             for item in items:
                 if isinstance(item, InboundMessage):
-                    out.append(self._ingest(conn, item, now))
+                    out.append(self._ingest(conn, item, now, batch))
                 else:
                     out.append(self._report(conn, item))
+            batch.touch_conversations(now)
             return out
 
-        ids = self._write(tx)
-        return [(self.message(mid) if mid else None, changed) for mid, changed in ids]  # type: ignore[union-attr]
+        results: list[tuple[Message | int | None, bool]] = self._write(tx)  # type: ignore[assignment]
+        # New messages come back as stored, without a read per item (it halved the webhook
+        # burst rate); the rest (duplicates, reported messages) are read back in one query.
+        wanted = [r for r, _ in results if isinstance(r, int)]
+        read = {m.id: m for m in self._messages_by_id(wanted)} if wanted else {}
+        return [(read.get(r) if isinstance(r, int) else r, changed) for r, changed in results]
+
+    def _messages_by_id(self, ids: Sequence[int]) -> list[Message]:
+        found: list[Message] = []
+        for chunk, marks in _in_lists(ids):
+            rows = self._read(
+                f"SELECT {_MESSAGE_COLUMNS} FROM {_MESSAGE_FROM} WHERE m.id IN ({marks})", chunk
+            )
+            found += [_message(r) for r in rows]
+        return found
 
     def _ingest(
-        self, conn: sqlite3.Connection, item: InboundMessage, now: float
-    ) -> tuple[int, bool]:
-        row = conn.execute(
-            "SELECT id FROM messages WHERE direction = 'in' AND provider_id = ?", (item.mdr_id,)
-        ).fetchone()
-        if row:
-            return row[0], False
-        cid = self._conversation_id(conn, item.to_number, item.from_number)
-        mid = self._insert(
-            conn,
-            cid,
-            Direction.IN,
-            item.body,
-            item.type,
-            Status.RECEIVED,
-            now,
+        self, conn: sqlite3.Connection, item: InboundMessage, now: float, batch: _InboundBatch
+    ) -> tuple[Message | int, bool]:
+        known = batch.known.get(item.mdr_id)
+        if known is not None:  # stored before, or earlier in this batch
+            return known, False
+        key = (item.to_number, item.from_number)
+        cid = batch.conversations.get(key)
+        if cid is None:
+            cid = batch.conversations[key] = self._conversation_id(conn, *key)
+        attachments = json.dumps(list(item.attachments)) if item.attachments else None
+        mid = conn.execute(
+            "INSERT INTO messages (conversation_id, direction, body, type, status, created_at,"
+            " provider_id, provider_ts, raw, attachments) VALUES (?, 'in', ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                cid,
+                item.body,
+                item.type,
+                Status.RECEIVED.value,
+                now,
+                item.mdr_id,
+                item.provider_ts,
+                item.raw,
+                attachments,
+            ),
+        ).lastrowid
+        assert mid is not None
+        message = Message(
+            id=mid,
+            conversation_id=cid,
+            direction=Direction.IN,
+            own_number=item.to_number,
+            peer_number=item.from_number,
+            body=item.body,
+            type=item.type,
+            status=Status.RECEIVED,
+            created_at=now,
             provider_id=item.mdr_id,
             provider_ts=item.provider_ts,
             raw=item.raw,
-            attachments=json.dumps(list(item.attachments)) if item.attachments else None,
+            attachments=tuple(json.loads(attachments)) if attachments else (),
         )
-        return mid, True
+        batch.known[item.mdr_id] = message
+        batch.received(cid, mid)
+        return message, True
 
-    @staticmethod
-    def _report(conn: sqlite3.Connection, item: StatusUpdate) -> tuple[int | None, bool]:
+    def _report(self, conn: sqlite3.Connection, item: StatusUpdate) -> tuple[int | None, bool]:
+        status = Status(item.status) if item.status in Status._value2member_map_ else None
         row = conn.execute(
             "SELECT id, status FROM messages WHERE direction = 'out' AND provider_id = ?",
             (item.provider_id,),
         ).fetchone()
         if not row:
+            if status in _REPORTABLE:
+                self._keep_early_report(conn, item, status)  # type: ignore[arg-type]
             return None, False
-        status = Status(item.status) if item.status in Status._value2member_map_ else None
-        if status not in _REPORTABLE or row[1] == status.value:  # type: ignore[union-attr]
+        if status not in _REPORTABLE:
             return row[0], False
+        return row[0], self._apply_report(conn, row[0], row[1], status)  # type: ignore[arg-type]
+
+    @staticmethod
+    def _apply_report(conn: sqlite3.Connection, mid: int, current: str, status: Status) -> bool:
+        """Move outgoing message `mid` (now in status `current`) to a reported status."""
+        if current == status.value:
+            return False
         error = "VoIP Number could not deliver this message." if status is Status.FAILED else None
         conn.execute(
             "UPDATE messages SET status = ?, error_text = COALESCE(?, error_text),"
             " error_code = CASE WHEN ? IS NULL THEN error_code ELSE 'DELIVERY_FAILED' END"
             " WHERE id = ?",
-            (status.value, error, error, row[0]),  # type: ignore[union-attr]
+            (status.value, error, error, mid),
         )
-        return row[0], True
+        return True
+
+    def _keep_early_report(
+        self, conn: sqlite3.Connection, item: StatusUpdate, status: Status
+    ) -> None:
+        """A report naming no message we know yet: the send answer with this id may still be on
+        its way (the provider can report before it answers, or the sending process writes later).
+        Keep it until update_outgoing stores the id; the latest report for an id wins, as it does
+        for a known message. Reports for ids never stored here are dropped after a day."""
+        if conn.execute(
+            "SELECT 1 FROM messages WHERE direction = 'in' AND provider_id = ?",
+            (item.provider_id,),
+        ).fetchone():
+            return  # names an inbound message: nothing of ours to update
+        now = self._clock()
+        conn.execute("DELETE FROM pending_status WHERE received_at < ?", (now - _EARLY_REPORT_TTL,))
+        conn.execute(
+            "INSERT INTO pending_status (provider_id, status, raw, received_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (provider_id) DO UPDATE SET status = excluded.status,"
+            " raw = excluded.raw, received_at = excluded.received_at",
+            (item.provider_id, status.value, item.raw, now),
+        )
+
+    def _apply_early_report(self, conn: sqlite3.Connection, mid: int, provider_id: str) -> None:
+        """The provider's id of outgoing message `mid` was just stored: apply a report for it
+        that came first. Only to a message the provider accepted (queued or delivered)."""
+        row = conn.execute(
+            "SELECT p.status, m.status FROM pending_status p, messages m"
+            " WHERE p.provider_id = ? AND m.id = ? AND m.direction = 'out'"
+            " AND m.status IN ('queued', 'delivered')",
+            (provider_id, mid),
+        ).fetchone()
+        if row is None:
+            return
+        conn.execute("DELETE FROM pending_status WHERE provider_id = ?", (provider_id,))
+        self._apply_report(conn, mid, row[1], Status(row[0]))
 
     def update_outgoing(self, message_id: int, **fields: object) -> Message:
         """Set columns of an outgoing message (status given as Status) and return it."""
@@ -414,6 +549,8 @@ class Store:
                 f"UPDATE messages SET {sets} WHERE id = ? AND direction = 'out'",
                 (*fields.values(), message_id),
             )
+            if fields.get("provider_id"):
+                self._apply_early_report(conn, message_id, str(fields["provider_id"]))
 
         self._write(tx)
         msg = self.message(message_id)
@@ -487,21 +624,37 @@ class Store:
         return [m for m in (self.message(mid) for mid in orphans) if m is not None]
 
     def delete_message(self, message_id: int) -> None:
-        """Remove a message (the user discarded it); the conversation's last message follows."""
+        """Remove a message (the user discarded it); the conversation's last message (its
+        preview and time) follows, and its unread count drops when the message was unread."""
 
         def tx(conn: sqlite3.Connection) -> None:
             row = conn.execute(
-                "SELECT conversation_id FROM messages WHERE id = ?", (message_id,)
+                "SELECT m.conversation_id, m.direction, c.unread_count FROM messages m"
+                " JOIN conversations c ON c.id = m.conversation_id WHERE m.id = ?",
+                (message_id,),
             ).fetchone()
             if not row:
                 return
+            cid, direction, unread = row
+            was_unread = 0
+            if direction == Direction.IN.value and unread > 0:
+                # Each inbound message adds one to unread_count and mark_read zeroes it, so the
+                # unread ones are the thread's newest `unread` inbound messages (ids only grow).
+                # Counting this one and the inbound ones after it, up to unread + 1 of them:
+                newer = conn.execute(
+                    "SELECT count(*) FROM (SELECT 1 FROM messages WHERE conversation_id = ?"
+                    " AND id >= ? AND direction = 'in' LIMIT ?)",
+                    (cid, message_id, unread + 1),
+                ).fetchone()[0]
+                was_unread = 1 if newer <= unread else 0
             conn.execute("DELETE FROM messages WHERE id = ?", (message_id,))
             conn.execute(
                 "UPDATE conversations SET last_message_id = (SELECT max(id) FROM messages"
                 " WHERE conversation_id = ?1),"
                 " last_ts = COALESCE((SELECT created_at FROM messages WHERE id = (SELECT max(id)"
-                " FROM messages WHERE conversation_id = ?1)), last_ts) WHERE id = ?1",
-                (row[0],),
+                " FROM messages WHERE conversation_id = ?1)), last_ts),"
+                " unread_count = max(unread_count - ?2, 0) WHERE id = ?1",
+                (cid, was_unread),
             )
 
         self._write(tx)

@@ -494,8 +494,7 @@ class ConversationList(QWidget):
 
     def set_contacts_changed(self) -> None:
         self.model.set_contacts_changed()
-        if self.search_model.query:
-            self.search_model.set_query(self.search_model.query)
+        self.search_model.contacts_changed()
 
     def is_searching(self) -> bool:
         return self.pages.currentWidget() is self._results_page

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
 import threading
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from voipdesk.core.models import Direction, Message, Status
 from voipdesk.logs import register_secret
 from voipdesk.outbox import Outbox
 from voipdesk.provider.client import DEFAULT_TIMEOUT, VoipNumberClient
+from voipdesk.provider.http_thread import HttpThread
 from voipdesk.settings import Settings
 from voipdesk.store import Store, database_path
 from voipdesk.ui.connection import ReceivingStatus
@@ -51,7 +53,9 @@ class Services(QObject):
         path = database_path(self.data_dir)
         self.store = Store(path)  # GUI-thread reads
         self._writer = Store(path)  # writes, always from worker threads
-        self.http = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT)
+        # Requests run on a loop of their own: on the GUI's they would leave only after whatever
+        # the GUI does meanwhile (the local echo's relayout and repaint delayed every send).
+        self.http = HttpThread(timeout=DEFAULT_TIMEOUT)
         self.client = VoipNumberClient(self.http, url=settings.effective_api_url)
         self._apply_credentials()
         self.outbox = Outbox(self._writer, self.client, on_change=self._from_loop_message)
@@ -105,6 +109,8 @@ class Services(QObject):
             self.notice.emit(
                 f"{len(recovered)} message(s) may not have been sent when voipdesk last stopped."
             )
+        # aiohttp takes a tenth of a second to import: on a worker, not the GUI thread.
+        await asyncio.to_thread(importlib.import_module, "voipdesk.receiver.listener")
         self.start_listener()
         self.spawn(self.outbox.run())
 

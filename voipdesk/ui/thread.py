@@ -195,8 +195,10 @@ def _day(ts: float) -> tuple[int, int]:
 
 # -- the model ---------------------------------------------------------------------------------
 class ThreadModel(QAbstractListModel):
-    """One conversation's messages, oldest first. Holds the newest page and whatever older pages
-    the user scrolled to; never the whole thread."""
+    """One conversation's messages, oldest first: a window of at most `window_pages` pages of
+    the thread. It opens on the newest page; pages the user scrolls to are added at one end and
+    the far end is dropped, so a scroll through years of history costs neither memory nor
+    layout time (a QListView lays out every row it has)."""
 
     def __init__(
         self,
@@ -204,14 +206,17 @@ class ThreadModel(QAbstractListModel):
         conversation_id: int,
         *,
         page: int = 60,
+        window_pages: int = 10,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._store = store
         self._cid = conversation_id
         self._page = page
+        self._window = page * max(window_pages, 2)
         self._rows: list[Message] = store.messages(conversation_id, limit=page)
         self._has_older = len(self._rows) == page
+        self._has_newer = False  # newer messages exist below the window (it was moved up)
         self._fetching = False
         # row = _pos[id] + _shift, so prepending k rows is `_shift += k`, not a renumbering.
         self._shift = 0
@@ -240,6 +245,10 @@ class ThreadModel(QAbstractListModel):
 
     def has_older(self) -> bool:
         return self._has_older
+
+    def has_newer(self) -> bool:
+        """Whether the thread goes on below the last loaded row (the window is not at the end)."""
+        return self._has_newer
 
     # -- Qt model interface ---------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -289,7 +298,8 @@ class ThreadModel(QAbstractListModel):
         return not parent.isValid() and self._has_older and not self._fetching
 
     def fetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> None:
-        """Load the next older page and put it above what is loaded."""
+        """Load the next older page and put it above what is loaded (dropping the newest rows
+        when the window is full)."""
         if parent.isValid() or self._fetching or not self._has_older:
             return
         self._fetching = True
@@ -297,8 +307,30 @@ class ThreadModel(QAbstractListModel):
             before = self._rows[0].id if self._rows else None
             older = self._store.messages(self._cid, before_id=before, limit=self._page)
             self._prepend(older, has_older=len(older) == self._page)
+            self._trim(keep_newest=False)
         finally:
             self._fetching = False
+
+    def fetch_newer(self) -> None:
+        """Load the next newer page below what is loaded (dropping the oldest rows when the
+        window is full); the way back down after the window moved up."""
+        if self._fetching or not self._has_newer:
+            return
+        self._fetching = True
+        try:
+            after = self._rows[-1].id if self._rows else 0
+            newer = self._store.messages_after(self._cid, after, limit=self._page)
+            self._has_newer = len(newer) == self._page
+            self._append(newer)
+            self._trim(keep_newest=True)
+        finally:
+            self._fetching = False
+
+    def show_newest(self) -> None:
+        """Go back to the newest page (the user sent a message while reading old history)."""
+        if self._has_newer:
+            rows = self._store.messages(self._cid, limit=self._page)
+            self._reload(rows, has_older=len(rows) == self._page, has_newer=False)
 
     # -- derived flags ----------------------------------------------------------------------------
     def _day_of(self, message: Message) -> tuple[int, int]:
@@ -372,6 +404,39 @@ class ThreadModel(QAbstractListModel):
         index = self.index(row, 0)
         self.dataChanged.emit(index, index)
 
+    def _trim(self, *, keep_newest: bool) -> None:
+        """Drop rows at one end beyond the window."""
+        excess = len(self._rows) - self._window
+        if excess <= 0:
+            return
+        first = 0 if keep_newest else len(self._rows) - excess
+        self.beginRemoveRows(QModelIndex(), first, first + excess - 1)
+        gone = self._rows[first : first + excess]
+        del self._rows[first : first + excess]
+        for message in gone:
+            del self._pos[message.id]
+            self._days.pop(message.id, None)
+            self._renders.pop(message.id, None)
+        if keep_newest:
+            self._shift -= excess
+            self._has_older = True
+        else:
+            self._has_newer = True
+        self.endRemoveRows()
+        self._changed(0 if keep_newest else len(self._rows) - 1)  # the new edge row
+
+    def _reload(self, rows: list[Message], *, has_older: bool, has_newer: bool) -> None:
+        """Replace the window (a jump to elsewhere in the thread)."""
+        self.beginResetModel()
+        self._rows = rows
+        self._has_older = has_older
+        self._has_newer = has_newer
+        self._shift = 0
+        self._pos = {m.id: row for row, m in enumerate(rows)}
+        self._days.clear()
+        self._renders.clear()
+        self.endResetModel()
+
     def remove(self, message_id: int) -> None:
         """Take a message out (it was discarded)."""
         row = self.row_for(message_id)
@@ -412,40 +477,60 @@ class ThreadModel(QAbstractListModel):
                             self._changed(neighbour)
             elif message.id > newest:
                 grow = True
-        if grow:
-            newer = self._store.messages_after(self._cid, newest)
+        if grow and not self._has_newer:  # else it shows when the user scrolls down to it
+            newer = self._store.messages_after(self._cid, newest, limit=self._window)
             stored = {m.id for m in newer}
             # A message handed to us but not readable yet still shows (local echo).
             newer += [m for m in mine if m.id > newest and m.id not in stored]
             self._append(sorted(newer, key=lambda m: m.id))
+            self._trim(keep_newest=True)
 
     def ensure_loaded(self, message_id: int) -> bool:
-        """Load older pages until message_id is in the model; False if it is not in this thread."""
+        """Make message_id one of the rows: older pages are loaded down to it when they fit in
+        the window, else the window moves to it. False if it is not in this thread."""
         if message_id in self._pos:
             return True
         message = self._store.message(message_id)
-        if message is None or message.conversation_id != self._cid:
-            return False
-        if self._rows and message_id > self._rows[-1].id:
-            self._append(self._store.messages_after(self._cid, self._rows[-1].id))
-            return message_id in self._pos
-        if self._fetching or (self._rows and not self._has_older):
+        if message is None or message.conversation_id != self._cid or self._fetching:
             return False
         self._fetching = True
         try:
-            gathered: list[Message] = []
-            before = self._rows[0].id if self._rows else None
-            while True:  # a page at a time, inserted in one go
-                page = self._store.messages(self._cid, before_id=before, limit=self._page)
-                gathered[0:0] = page
-                has_older = len(page) == self._page
-                if not has_older or page[0].id <= message_id:
-                    break
-                before = page[0].id
-            self._prepend(gathered, has_older=has_older)
+            if self._rows and message_id > self._rows[-1].id and not self._has_newer:
+                last = self._rows[-1].id
+                self._append(self._store.messages_after(self._cid, last, limit=self._window))
+                self._trim(keep_newest=True)
+            elif self._rows and message_id < self._rows[0].id and self._has_older:
+                self._load_back_to(message_id)
+            if message_id not in self._pos:
+                self._centre_on(message_id)
         finally:
             self._fetching = False
         return message_id in self._pos
+
+    def _load_back_to(self, message_id: int) -> None:
+        """Prepend older pages down to message_id, in one go, if they fit in the window."""
+        gathered: list[Message] = []
+        before = self._rows[0].id
+        while len(gathered) + len(self._rows) < self._window:
+            page = self._store.messages(self._cid, before_id=before, limit=self._page)
+            gathered[0:0] = page
+            has_older = len(page) == self._page
+            if not has_older or page[0].id <= message_id:
+                self._prepend(gathered, has_older=has_older)
+                self._trim(keep_newest=False)
+                return
+            before = page[0].id
+
+    def _centre_on(self, message_id: int) -> None:
+        """Load the pages around message_id in place of the window."""
+        half = self._page // 2
+        older = self._store.messages(self._cid, before_id=message_id + 1, limit=half + 1)
+        newer = self._store.messages_after(self._cid, message_id, limit=self._page - half)
+        self._reload(
+            older + newer,
+            has_older=len(older) == half + 1,
+            has_newer=len(newer) == self._page - half,
+        )
 
 
 class _ViewProxy(QIdentityProxyModel):
@@ -535,6 +620,27 @@ def _position_in(text: _Text, point: QPointF) -> int | None:
     return None
 
 
+# Row heights kept (a few bytes each): more than a ThreadModel window, so laying out the
+# window again never re-measures a row. Laid-out text (kilobytes a row) is kept only for the
+# rows painted recently: a screen's worth many times over.
+_HEIGHT_CACHE = 4000
+_LAYOUT_CACHE = 200
+
+
+def _touch(cache: dict, key: tuple):
+    """cache[key] (None when missing), now the most recently used."""
+    value = cache.pop(key, None)
+    if value is not None:
+        cache[key] = value
+    return value
+
+
+def _remember(cache: dict, key: tuple, value: object, limit: int) -> None:
+    if len(cache) >= limit:
+        del cache[next(iter(cache))]  # the least recently used
+    cache[key] = value
+
+
 class BubbleDelegate(QStyledItemDelegate):
     """Paints messages as chat bubbles. Text is laid out as plain text with QTextLayout; sizes
     are cached per message and width."""
@@ -542,13 +648,16 @@ class BubbleDelegate(QStyledItemDelegate):
     def __init__(self, view: QListView) -> None:
         super().__init__(view)
         self._view = view
-        self._cache: dict[tuple, _Geometry] = {}
+        # Both least recently used first; keyed by RenderInfo.key.
+        self._layouts: dict[tuple, _Geometry] = {}
+        self._heights: dict[tuple, int] = {}
         self._cache_width = -1
         self.layout_width: int | None = None  # set by the view for the length of a layout pass
         self.highlight_id: int | None = None
 
     def clear_cache(self) -> None:
-        self._cache.clear()
+        self._layouts.clear()
+        self._heights.clear()
 
     def available_width(self) -> int:
         """The width bubbles wrap against. It leaves room for the scroll bar whether or not it
@@ -559,17 +668,31 @@ class BubbleDelegate(QStyledItemDelegate):
 
     def geometry(self, index: QModelIndex) -> _Geometry | None:
         info: RenderInfo | None = index.data(MessageRole.Render)
-        if info is None:
-            return None
+        return None if info is None else self._geometry(info)
+
+    def _geometry(self, info: RenderInfo) -> _Geometry:
         width = self.layout_width or self.available_width()
-        if width != self._cache_width or len(self._cache) > 4000:
-            self._cache.clear()
+        if width != self._cache_width:
+            self.clear_cache()
             self._cache_width = width
         key = info.key
-        geometry = self._cache.get(key)
+        geometry = _touch(self._layouts, key)
         if geometry is None:
-            geometry = self._cache[key] = self._measure(info, info.meta, width)
+            geometry = self._measure(info, info.meta, width)
+            _remember(self._layouts, key, geometry, _LAYOUT_CACHE)
+            _remember(self._heights, key, geometry.height, _HEIGHT_CACHE)
         return geometry
+
+    def height(self, index: QModelIndex) -> int:
+        """The row's height, without laying its text out again when it was measured before."""
+        info: RenderInfo | None = index.data(MessageRole.Render)
+        if info is None:
+            return 0
+        if (self.layout_width or self.available_width()) == self._cache_width:
+            height = _touch(self._heights, info.key)
+            if height is not None:
+                return height
+        return self._geometry(info).height
 
     def _measure(
         self, info: RenderInfo, meta: tuple[str, tuple[int, int] | None] | None, width: int
@@ -650,8 +773,7 @@ class BubbleDelegate(QStyledItemDelegate):
         )
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
-        geometry = self.geometry(index)
-        return QSize(1, geometry.height if geometry else 0)
+        return QSize(1, self.height(index))
 
     # -- where things are inside an item ---------------------------------------------------------
     @staticmethod
@@ -797,7 +919,16 @@ class _MessageList(QListView):
         self.setAccessibleName("Messages")
         self.setBackgroundRole(QPalette.ColorRole.Base)
         self.setAutoFillBackground(True)
+        self._load_soon = QTimer(self)
+        self._load_soon.setSingleShot(True)
+        self._load_soon.setInterval(0)
+        self._load_soon.timeout.connect(self._load_near_edges)
         self.verticalScrollBar().valueChanged.connect(self._scrolled)
+
+    def _load_near_edges(self) -> None:
+        margin = self.verticalScrollBar().pageStep()
+        self._owner.load_older(margin)
+        self._owner.load_newer(margin)
 
     def at_bottom(self) -> bool:
         bar = self.verticalScrollBar()
@@ -808,8 +939,9 @@ class _MessageList(QListView):
 
     def record_anchor(self) -> None:
         """Remember which message is at the top of the viewport, and where."""
-        if self.at_bottom():
-            self._anchor = (True, None, 0)
+        model = self._owner.model
+        if self.at_bottom() and (model is None or not model.has_newer()):
+            self._anchor = (True, None, 0)  # at the live end: stay there
             return
         index = self.indexAt(QPoint(self.viewport().width() // 2, 0))
         if not index.isValid():
@@ -859,8 +991,12 @@ class _MessageList(QListView):
         if self._in_layout:
             return
         self.record_anchor()
-        if value <= self.verticalScrollBar().minimum():
-            QTimer.singleShot(0, self._owner, self._owner.load_older)
+        # Within a screen of either end of what is loaded, load the next page there before
+        # the user reaches it (on the next turn of the event loop: not inside a scroll).
+        bar = self.verticalScrollBar()
+        near = bar.pageStep()
+        if value <= bar.minimum() + near or value >= bar.maximum() - near:
+            self._load_soon.start()
 
     # -- input -----------------------------------------------------------------------------------
     def _link_at(self, pos: QPoint) -> tuple[str, object] | None:
@@ -1111,6 +1247,7 @@ class ThreadView(QWidget):
             for m in messages
         ):
             self.list_view.stick_to_bottom()
+            model.show_newest()
         model.apply(messages)
 
     def remove_message(self, message_id: int) -> None:
@@ -1118,18 +1255,32 @@ class ThreadView(QWidget):
             self._model.remove(message_id)
 
     # -- scrolling -------------------------------------------------------------------------------
-    def load_older(self) -> None:
-        """At the top: load the previous page, keeping the message being read where it is."""
+    def load_older(self, margin: int = 0) -> None:
+        """At the top (within `margin` px of it): load the previous page, keeping the message
+        being read where it is."""
         model = self._model
         view = self.list_view
         bar = view.verticalScrollBar()
         for _ in range(20):  # also fills a viewport that one page does not fill
             if model is None or not model.canFetchMore(QModelIndex()):
                 return
-            if bar.maximum() > 0 and bar.value() > bar.minimum():
+            if bar.maximum() > 0 and bar.value() > bar.minimum() + margin:
                 return
             view.record_anchor()
             model.fetchMore(QModelIndex())
+            view.doItemsLayout()
+
+    def load_newer(self, margin: int = 0) -> None:
+        """At the bottom of a window that has moved up (within `margin` px of it): load the
+        next newer page, keeping the message being read where it is."""
+        model = self._model
+        view = self.list_view
+        bar = view.verticalScrollBar()
+        for _ in range(20):
+            if model is None or not model.has_newer() or bar.value() < bar.maximum() - margin:
+                return
+            view.record_anchor()
+            model.fetch_newer()
             view.doItemsLayout()
 
     def show_message(self, message_id: int) -> bool:
