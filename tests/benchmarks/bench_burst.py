@@ -1,6 +1,7 @@
 """Burst rate: webhooks acknowledged per second by the Listener vs a bare aiohttp server.
 
-Run: /work/venv/bin/python tests/benchmarks/bench_burst.py [--count 2000] [--concurrency 50]
+Run: /work/venv/bin/python -m tests.benchmarks.bench_burst [--count 2000] [--concurrency 50]
+(tests/benchmarks/run.py runs it with the other measures.)
 """
 
 from __future__ import annotations
@@ -99,39 +100,46 @@ def _client(url: str, count: int, concurrency: int) -> tuple[float, int]:
     return asyncio.run(burst(url, count, concurrency))
 
 
+def measure(
+    db_path: Path, count: int = 2000, concurrency: int = 50, rounds: int = 3
+) -> tuple[float, float]:
+    """(listener msg/s, bare server msg/s), each the best of `rounds` bursts, interleaved."""
+    # The client runs in its own process, like the provider: it must not share our GIL.
+    with concurrent.futures.ProcessPoolExecutor(1) as client:
+        listener = Listener(db_path, "bench-secret")
+        listener.start()
+        try:
+            with BareServer() as bare:
+                url = listener.local_url + listener.webhook_path
+
+                def run(target: str, n: int) -> tuple[float, int]:
+                    return client.submit(_client, target, n, concurrency).result()
+
+                run(url, 200)  # warm-up
+                run(bare.url, 200)
+                best_listener = best_bare = 0.0
+                for _ in range(rounds):
+                    rate, ok = run(url, count)
+                    assert ok == count, f"listener answered 200 to {ok}/{count}"
+                    best_listener = max(best_listener, rate)
+                    rate, ok = run(bare.url, count)
+                    assert ok == count
+                    best_bare = max(best_bare, rate)
+        finally:
+            listener.stop()
+    return best_listener, best_bare
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=3, help="best of N rounds each")
     args = parser.parse_args(argv)
-
-    # The client runs in its own process, like the provider: it must not share our GIL.
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        concurrent.futures.ProcessPoolExecutor(1) as client,
-    ):
-        listener = Listener(Path(tmp) / "bench.sqlite3", "bench-secret")
-        listener.start()
-        try:
-            with BareServer() as bare:
-                url = listener.local_url + listener.webhook_path
-
-                def run(target: str, count: int) -> tuple[float, int]:
-                    return client.submit(_client, target, count, args.concurrency).result()
-
-                run(url, 200)  # warm-up
-                run(bare.url, 200)
-                best_listener = best_bare = 0.0
-                for _ in range(args.rounds):
-                    rate, ok = run(url, args.count)
-                    assert ok == args.count, f"listener answered 200 to {ok}/{args.count}"
-                    best_listener = max(best_listener, rate)
-                    rate, ok = run(bare.url, args.count)
-                    assert ok == args.count
-                    best_bare = max(best_bare, rate)
-        finally:
-            listener.stop()
+    with tempfile.TemporaryDirectory() as tmp:
+        best_listener, best_bare = measure(
+            Path(tmp) / "bench.sqlite3", args.count, args.concurrency, args.rounds
+        )
     print(f"{args.count} webhooks, {args.concurrency} concurrent, best of {args.rounds}:")
     print(f"  listener (stored, fsync'd before 200): {best_listener:8.0f} msg/s")
     print(f"  bare aiohttp 200:                      {best_bare:8.0f} msg/s")

@@ -1,0 +1,257 @@
+"""Run every voipdesk benchmark and print one line per measure: figure, baseline, ratio, goal and
+PASS/FAIL, as rows of a markdown table. Each figure is measured in this run next to its baseline.
+
+    python -m tests.benchmarks.run [--data DIR] [--quick]
+
+--data is a data dir made by tests/benchmarks/generate.py (made here when missing; reused when
+its parameters match). The measures run on a temporary copy, so the cached dir never changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make `tests.benchmarks` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.benchmarks import bench_burst, generate
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Row:
+    """One measure: what it is, the figure and its baseline, and the goal it must meet."""
+
+    name: str
+    unit: str
+    goal_text: str
+    passes: Callable[[float, float], bool]
+    figure: float | None = None
+    baseline: float | None = None
+    baseline_text: str = ""
+    note: str = ""
+    error: str = ""
+
+    def line(self) -> str:
+        if self.figure is None or self.baseline is None:
+            cells = ["—", "—", "—", self.goal_text, f"FAIL ({self.error or 'not measured'})"]
+        else:
+            ok = self.passes(self.figure, self.baseline) and not self.error
+            ratio = self.figure / self.baseline if self.baseline else float("inf")
+            cells = [
+                _fmt(self.figure, self.unit) + (f" ({self.note})" if self.note else ""),
+                f"{_fmt(self.baseline, self.unit)} {self.baseline_text}".strip(),
+                f"{ratio:.2f}×",
+                self.goal_text,
+                "PASS" if ok else "FAIL" + (f" ({self.error})" if self.error else ""),
+            ]
+        return "| " + " | ".join([self.name, *cells]) + " |"
+
+
+def _fmt(value: float, unit: str) -> str:
+    if unit == "ms":
+        return f"{value * 1000:.1f} ms"
+    if unit == "msg/s":
+        return f"{value:,.0f} msg/s"
+    return f"{value:.0f} {unit}"
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", VOIPDESK_TUNNEL="none")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def _probe(args: list[str], pycache: Path, *, rss: bool = False) -> tuple[float, int | None]:
+    """(seconds from process start to the main window's first paint, resident kB if asked).
+    Bytecode is cached in `pycache`, as an installed app has it compiled (and a checkout run
+    with PYTHONDONTWRITEBYTECODE would compile every module of its own at each start)."""
+    env = _env()
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(pycache)
+    if rss:
+        env["BENCH_RSS"] = "1"
+    start = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-m", "tests.benchmarks.probe_start", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
+    fields = dict(line.split(" ", 1) for line in out.stdout.splitlines() if " " in line)
+    if "first-paint" not in fields:
+        raise RuntimeError(f"the probe reported no paint: {out.stderr.strip()[-500:]}")
+    kb = int(fields["rss-kb"]) if "rss-kb" in fields else None
+    return float(fields["first-paint"]) - start, kb
+
+
+def measure_startup(row: Row, data: Path, runs: int, pycache: Path) -> None:
+    _probe(["bare"], pycache)  # warm-up: compiles and caches the bytecode
+    _probe(["app", str(data)], pycache)
+    app, bare = [], []
+    for _ in range(runs):  # interleaved, so both see the same machine
+        bare.append(_probe(["bare"], pycache)[0])
+        app.append(_probe(["app", str(data)], pycache)[0])
+    row.figure, row.baseline = statistics.median(app), statistics.median(bare)
+
+
+def measure_session(rows: dict[str, Row], data: Path, quick: bool) -> None:
+    cmd = [sys.executable, "-m", "tests.benchmarks.session", str(data)]
+    out = subprocess.run(
+        [*cmd, *(["--quick"] if quick else [])],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        cwd=ROOT,
+        timeout=3600,
+    )
+    lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+    if out.returncode or not lines:
+        raise RuntimeError(f"the session failed: {out.stderr.strip()[-2000:]}")
+    results = json.loads(lines[-1])
+    for key, row in rows.items():
+        result = results[key]
+        row.figure, row.baseline = result["figure"], result.get("baseline")
+        if key == "inbound" and result["missing"]:
+            row.error = f"{result['missing']} never shown"
+        if key == "scroll":
+            row.note = f"{result['frames']} frames, p99 {result['p99'] * 1000:.1f} ms"
+            if not result["reached_oldest"]:
+                row.error = "did not reach the oldest message"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=generate.DEFAULT_OUT, help="data dir")
+    parser.add_argument("--quick", action="store_true", help="few repetitions (smoke test)")
+    generate.add_arguments(parser)
+    args = parser.parse_args(argv)
+    manifest = generate.generate(args.data, generate.params_from(args))
+    messages = manifest["params"]["messages"]
+    thread = max(t["messages"] for t in manifest["big_threads"])
+    runs = 2 if args.quick else 7
+
+    def under(limit: float) -> Callable[[float, float], bool]:
+        return lambda figure, _baseline: figure <= limit
+
+    def ratio(limit: float) -> Callable[[float, float], bool]:
+        return lambda figure, baseline: figure <= limit * baseline
+
+    startup = Row(
+        f"Start-up: process start to main window painted, {messages:,} messages (median of {runs})",
+        "ms",
+        "≤ 1.5× baseline",
+        ratio(1.5),
+        baseline_text="(bare PySide6 QMainWindow)",
+    )
+    session = {
+        "inbound": Row(
+            "Inbound: webhook POST to the message in the open thread's model, p99 at 50 msg/s",
+            "ms",
+            "≤ 16 ms",
+            under(0.016),
+            baseline_text="(POST round trip to a bare aiohttp server)",
+        ),
+        "open": Row(
+            f"Open a {thread:,}-message thread: click to first paint (median, nothing cached)",
+            "ms",
+            "≤ 20 ms",
+            under(0.020),
+            baseline_text="(60 rows into a plain QListView)",
+        ),
+        "scroll": Row(
+            f"Scroll a {thread:,}-message thread newest to oldest: worst frame",
+            "ms",
+            "≤ 50 ms",
+            under(0.050),
+            baseline_text="(plain QListView, uniform rows)",
+        ),
+        "search": Row(
+            f"Search {messages:,} messages, newest 50 matches, p95",
+            "ms",
+            "≤ 2× baseline",
+            ratio(2.0),
+            baseline_text="(the FTS5 query on the file)",
+        ),
+        "memory": Row(
+            "Resident memory: data dir open, long thread scrolled",
+            "MB",
+            "≤ 150 MB",
+            under(150),
+            baseline_text="(bare PySide6 QMainWindow)",
+        ),
+        "send": Row(
+            "Send: click Send to the request on the wire (median)",
+            "ms",
+            "≤ 10 ms",
+            under(0.010),
+            baseline_text="(the same POST from a bare httpx client)",
+        ),
+    }
+    burst = Row(
+        "Burst: 2,000 webhooks, 50 concurrent, each stored durably before its 200",
+        "msg/s",
+        "≥ 0.5× baseline",
+        lambda figure, baseline: figure >= 0.5 * baseline,
+        baseline_text="(bare aiohttp server answering 200)",
+    )
+    rows = [startup, session["inbound"], burst, session["open"], session["scroll"]]
+    rows += [session["search"], session["memory"], session["send"]]
+
+    with tempfile.TemporaryDirectory(prefix="voipdesk-bench-") as tmp:
+        work = Path(tmp) / "data"
+        shutil.copytree(args.data, work)  # the measures write; the cached dir stays as made
+        if hasattr(os, "sync"):
+            # Else the copy's dirty pages are written back during the first fsyncs measured
+            # (ext4 data=ordered): a 150+ ms commit that belongs to the copy, not to voipdesk.
+            os.sync()
+        steps: list[tuple[list[Row], Callable[[], None]]] = [
+            ([startup], lambda: measure_startup(startup, work, runs, Path(tmp) / "pycache")),
+            (list(session.values()), lambda: measure_session(session, work, args.quick)),
+            ([session["memory"]], lambda: _bare_memory(session["memory"], Path(tmp) / "pycache")),
+            ([burst], lambda: _burst(burst, work, args.quick)),
+        ]
+        for affected, step in steps:
+            try:
+                step()
+            except Exception as exc:  # one broken measure must not hide the others
+                for row in affected:
+                    row.error = row.error or f"{type(exc).__name__}: {exc}"[:300]
+    print("| Measure | Figure | Baseline | Ratio | Goal | Result |")
+    print("|---|---|---|---|---|---|")
+    for row in rows:
+        print(row.line(), flush=True)
+    return 0 if all("PASS" in row.line() for row in rows) else 1
+
+
+def _bare_memory(row: Row, pycache: Path) -> None:
+    if not sys.platform.startswith("linux"):
+        row.baseline, row.baseline_text = 0.0, "(not measured off Linux)"
+        return
+    _seconds, kb = _probe(["bare"], pycache, rss=True)
+    row.baseline = (kb or 0) / 1024
+
+
+def _burst(row: Row, data: Path, quick: bool) -> None:
+    # Into the big database, as in real use; the client is a process of its own.
+    row.figure, row.baseline = bench_burst.measure(
+        generate.database_path(data), 2000, 50, rounds=1 if quick else 3
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
