@@ -59,22 +59,26 @@ class Controller(QObject):
         self._switch_to_demo = False
         self._tray_hint_shown = False
         self._shutting_down = False
+        self._token_missing = False
+        self.settings_problems_box: QMessageBox | None = None
 
     # -- start --------------------------------------------------------------------------------
     async def start(self) -> None:
         icon = app_icon()
+        # Reading settings asks the keyring for its backend; like every other slow call, it runs
+        # off the GUI thread.
         if self.demo:
             from voipdesk import demo
 
             self.sandbox = await asyncio.to_thread(demo.start_sandbox)
-            settings = demo.demo_settings(self.data_dir)
+            settings = await asyncio.to_thread(demo.demo_settings, self.data_dir)
             settings.api_url = self.sandbox.send_url
             await asyncio.to_thread(demo.seed, settings.data_dir)
             services = Services(
                 settings, credentials=(demo.DEMO_ACCOUNT.account_id, demo.DEMO_ACCOUNT.api_token)
             )
         else:
-            settings = Settings.load(self.data_dir)
+            settings = await asyncio.to_thread(Settings.load, self.data_dir)
             services = Services(settings)
         self.services = services
         window = MainWindow(services, icon, demo=self.demo)
@@ -82,6 +86,7 @@ class Controller(QObject):
         window.quitRequested.connect(self.request_quit)
         window.settingsRequested.connect(self.open_settings)
         window.setupRequested.connect(self.open_settings)
+        window.receivingSetupRequested.connect(lambda: self.open_settings("Receiving"))
         window.demoRequested.connect(self.switch_to_demo)
         window.unreadChanged = self._update_unread  # type: ignore[method-assign]
         window.hiddenToTray = self._hidden_to_tray  # type: ignore[method-assign]
@@ -94,25 +99,78 @@ class Controller(QObject):
         self.tray.notificationClicked.connect(self.open_from_notification)
         window.close_to_tray = settings.close_to_tray and self.tray.available
 
-        await services.start()
-        if self.sandbox is not None:
-            url = services.local_webhook_url()
-            for number in settings.numbers:
-                self.sandbox.call(self.sandbox.sandbox.set_webhook, number, url)
         nothing_configured = not settings.effective_account_id and not settings.numbers
         window.show_welcome(nothing_configured and not self.demo)
-        if not self.demo and settings.effective_account_id and not settings.secret("api_token"):
+        conversations = services.store.conversations(limit=1)
+        if conversations and not nothing_configured:
+            window.open_conversation(conversations[0].id)
+        # The window first (it paints on the next turn of the loop), then what takes a while
+        # and is not in it: the listener (aiohttp), the tunnel, the outbox, the keyring.
+        window.show()
+        await services.start()
+        if self.sandbox is not None:
+            await self._point_sandbox_at_listener(settings.numbers)
+        await self._check_token()
+        self._show_settings_problems(settings)
+        self._update_unread()
+
+    def _show_settings_problems(self, settings: Settings) -> None:
+        """What could not be used from settings.json, said once at start (not blocking)."""
+        problems = list(getattr(settings, "problems", None) or [])
+        if not problems or self.window is None:
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Some settings could not be used",
+            "Some of your settings could not be used, so voipdesk started without them.",
+            QMessageBox.StandardButton.Ok,
+            self.window,
+        )
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setInformativeText("\n\n".join(problems))
+        box.setStyleSheet("QLabel#qt_msgbox_informativelabel { min-width: 420px; }")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(lambda _r: setattr(self, "settings_problems_box", None))
+        box.open()
+        self.settings_problems_box = box
+
+    async def _point_sandbox_at_listener(self, numbers: list[str]) -> None:
+        """The demo's numbers deliver to our listener. SandboxThread.call blocks until the
+        sandbox's own loop has run it, so it is called from a worker thread."""
+        sandbox, services = self.sandbox, self.services
+        if sandbox is None or services is None:
+            return
+        url = services.local_webhook_url()
+        if url is None:  # the listener did not start; the status bar says why
+            return
+
+        def point() -> None:
+            for number in numbers:
+                sandbox.call(sandbox.sandbox.set_webhook, number, url)
+
+        await asyncio.to_thread(point)
+
+    async def _check_token(self) -> None:
+        """Say (in the banner) that sending waits for an API token; clear it once there is one."""
+        services = self.services
+        if services is None or self.demo:
+            return
+        settings = services.settings
+        has_token = await asyncio.to_thread(settings.secret, "api_token")
+        if self.services is not services:  # shut down meanwhile
+            return
+        if settings.effective_account_id and not has_token:
             store = settings.secrets_store
+            self._token_missing = True
             services.sendingPaused.emit(
                 "Your API token is not stored"
                 + (" (there is no system keyring)" if store and not store.persistent else "")
                 + ". Enter it in Settings to send messages."
             )
-        window.show()
-        self._update_unread()
-        conversations = services.store.conversations(limit=1)
-        if conversations and not nothing_configured:
-            window.open_conversation(conversations[0].id)
+        elif self._token_missing:
+            self._token_missing = False
+            if services.outbox.paused is None:  # a provider's refusal keeps its own banner
+                services.sendingPaused.emit("")
 
     # -- run ----------------------------------------------------------------------------------
     async def main(self) -> int:
@@ -139,6 +197,8 @@ class Controller(QObject):
                 "won't appear here until you start it again (they stay on VoIP Number's "
                 "Messaging page)."
             )
+            # Wide enough that the explanation reads as a paragraph, not a narrow column.
+            box.setStyleSheet("QLabel#qt_msgbox_informativelabel { min-width: 380px; }")
             quit_button = box.addButton("Quit", QMessageBox.ButtonRole.AcceptRole)
             box.addButton(QMessageBox.StandardButton.Cancel)
             box.exec()
@@ -163,7 +223,7 @@ class Controller(QObject):
             self.window.close_to_tray = False
             self.window.hide()
         if self.tray is not None:
-            self.tray.icon.hide()
+            self.tray.close()
         if self.services is not None:
             await self.services.stop()
         if self.sandbox is not None:
@@ -214,18 +274,26 @@ class Controller(QObject):
             body = message.body or ("Picture message" if message.type == "mms" else "")
             self.tray.notify(incoming_title(message, self.services), body, message.conversation_id)
 
-    def open_settings(self) -> None:
+    def open_settings(self, section: str | None = None) -> None:
         from voipdesk.ui.settings_dialog import SettingsDialog
 
         if self.window is None or self.services is None:
             return
         settings = self.services.settings
-        dialog = SettingsDialog(settings, parent=self.window)
+        dialog = SettingsDialog(settings, parent=self.window, demo=self.demo)
+        if isinstance(section, str):  # (a signal may hand over a bool instead)
+            dialog.show_section(section)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         changed = set(dialog.changed_fields())
         self.services.settings_changed(changed)
+        if changed & {"api_token", "account_id"}:
+            self.services.spawn(self._check_token())
+        if self.sandbox is not None and changed & {"webhook_port", "webhook_secret", "numbers"}:
+            # The demo's sandbox plays the provider's Numbers page: give it the new URL.
+            self.services.spawn(self._point_sandbox_at_listener(list(settings.numbers)))
         self.window.update_numbers()
+        self.window.show_status("Settings saved." if changed else "No settings changed.", 6000)
         self.window.close_to_tray = settings.close_to_tray and bool(
             self.tray and self.tray.available
         )

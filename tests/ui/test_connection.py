@@ -148,3 +148,66 @@ def test_status_survives_the_apps_dict_round_trip():
     # services.py rebuilds the status with ReceivingStatus(**{**old.__dict__, **changes}).
     rebuilt = ReceivingStatus(**{**ONLINE.__dict__, "url_changed": True})
     assert rebuilt.url_changed and rebuilt.public_url == URL
+
+
+def test_tunnel_sentence_is_not_said_twice(panel):
+    panel.set_status(
+        dataclasses.replace(
+            ONLINE,
+            tunnel_state="disabled",
+            tunnel_message="The tunnel is off: only this computer can reach the listener.",
+        )
+    )
+    assert panel.tunnel_label.text() == (
+        "The tunnel is off: only this computer can reach the listener."
+    )
+    panel.set_status(
+        dataclasses.replace(
+            ONLINE, tunnel_state="starting", tunnel_message="Downloading ngrok (once)…"
+        )
+    )
+    assert panel.tunnel_label.text() == "Tunnel starting: Downloading ngrok (once)…"
+
+
+def test_a_local_url_is_not_offered_for_pasting(panel):
+    local = dataclasses.replace(
+        ONLINE,
+        tunnel_state="disabled",
+        tunnel_message="The tunnel is off: only this computer can reach the listener.",
+        public_url="http://127.0.0.1:53121/webhook/Zq3xv1ZpQm9YkQ2l8d0sT0wH1Xn4c7Vb",
+    )
+    panel.set_status(local)
+    assert panel.url_title.text() == "Webhook URL on this computer"
+    assert "works only on this computer" in panel.instruction.text()
+    assert "Paste this URL" not in panel.instruction.text()
+    panel.set_demo(True)
+    assert "sandbox delivers" in panel.instruction.text()
+    panel.set_demo(False)
+    panel.set_status(ONLINE)
+    assert panel.url_title.text() == "Your webhook URL"
+    assert panel.instruction.text().startswith("Paste this URL as the webhook")
+
+
+def test_colours_survive_moving_into_a_dialog_under_the_app_style_sheet(qtbot, qapp):
+    """The app's style sheet re-polishes labels when the panel moves into its dialog; a running
+    listener must not come back in the error colour it had before the first status."""
+    from PySide6.QtWidgets import QDialog, QVBoxLayout
+
+    from voipdesk.paths import resource
+
+    before = qapp.styleSheet()
+    qapp.setStyleSheet(resource("style.qss").read_text("utf-8"))
+    try:
+        panel = ConnectionPanel()  # starts as "not started": the listener line is red
+        qapp.processEvents()  # its labels get polished with that colour, as in the app
+        panel.set_status(ONLINE)
+        dialog = QDialog()
+        qtbot.addWidget(dialog)
+        QVBoxLayout(dialog).addWidget(panel)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        normal = panel.palette().color(QPalette.ColorRole.WindowText).name()
+        assert text_color(panel.listener_label) == normal
+        assert text_color(panel.listener_label) != theme.error_text(panel.palette()).name()
+    finally:
+        qapp.setStyleSheet(before)

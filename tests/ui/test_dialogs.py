@@ -4,12 +4,21 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import dataclasses
 import json
+import threading
+import time
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
-from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from voipdesk.core.phone import InvalidNumber, normalize
 from voipdesk.paths import resource
@@ -17,6 +26,7 @@ from voipdesk.settings import Settings
 from voipdesk.ui import theme
 from voipdesk.ui.compose import ComposeBox
 from voipdesk.ui.connection import ConnectionPanel, ReceivingStatus
+from voipdesk.ui.main_window import import_summary, skipped_summary
 from voipdesk.ui.new_message import NewMessageDialog
 from voipdesk.ui.settings_dialog import SECTIONS, SettingsDialog
 from voipdesk.ui.welcome import WelcomePage
@@ -53,6 +63,7 @@ def open_dialog(qtbot):
         qtbot.addWidget(dialog)
         dialog.show()
         qtbot.waitExposed(dialog)
+        qtbot.waitUntil(dialog.secrets_loaded, timeout=3000)  # read off the GUI thread
         return dialog
 
     return make
@@ -65,6 +76,12 @@ def saved(settings: Settings) -> tuple[dict, bytes]:
 
 def click(qtbot, widget) -> None:
     qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def press_ok(qtbot, dialog: SettingsDialog) -> None:
+    """Click OK and wait until the save on the worker thread has finished (or was refused)."""
+    click(qtbot, dialog.ok_button)
+    qtbot.waitUntil(lambda: not dialog.is_saving(), timeout=5000)
 
 
 def colour(widget) -> str:
@@ -85,7 +102,7 @@ def test_bad_number_shows_its_sentence_and_the_dialog_stays_open(qtbot, settings
     assert colour(error) == theme.error_text(dialog.palette()).name()
     assert dialog.numbers() == []
     # OK with the bad number still typed: the sentence stays and nothing is saved.
-    click(qtbot, dialog.ok_button)
+    press_ok(qtbot, dialog)
     assert dialog.isVisible()
     assert dialog.result() != QDialog.DialogCode.Accepted
     assert error.text() == str(expected.value)
@@ -104,7 +121,7 @@ def test_valid_input_is_saved_without_any_secret(qtbot, settings, open_dialog):
     dialog.tabs.setCurrentIndex(SECTIONS.index("Receiving"))
     qtbot.keyClicks(dialog.ngrok_field.edit, NGROK)
     qtbot.keyClicks(dialog.domain_edit, "https://calm-otter.ngrok-free.app/")
-    click(qtbot, dialog.ok_button)
+    press_ok(qtbot, dialog)
     assert dialog.result() == QDialog.DialogCode.Accepted
     values, raw = saved(settings)
     assert values["account_id"] == "acc-123"
@@ -138,7 +155,7 @@ def test_secret_fields_are_masked_until_show(qtbot, settings, open_dialog):
     click(qtbot, dialog.token_field.show_button)
     assert edit.echoMode() == QLineEdit.EchoMode.Password
     # Shown but unchanged: not a change, and the secret is not written again.
-    click(qtbot, dialog.ok_button)
+    press_ok(qtbot, dialog)
     assert "api_token" not in dialog.changed_fields()
 
 
@@ -147,7 +164,7 @@ def test_clearing_a_shown_secret_removes_it(qtbot, settings, open_dialog):
     dialog = open_dialog(settings)
     click(qtbot, dialog.token_field.show_button)
     dialog.token_field.edit.clear()
-    click(qtbot, dialog.ok_button)
+    press_ok(qtbot, dialog)
     assert dialog.changed_fields() == {"api_token"}
     assert settings.secret("api_token") is None
 
@@ -164,13 +181,13 @@ def test_keyring_notice_matches_the_real_store(settings, open_dialog):
 
 def test_changed_fields_lists_only_what_changed(qtbot, settings, open_dialog):
     dialog = open_dialog(settings)
-    click(qtbot, dialog.ok_button)
+    press_ok(qtbot, dialog)
     assert dialog.changed_fields() == set()
 
     dialog = open_dialog(settings)
     dialog.port_edit.setText("53121")
     dialog.notifications_check.setChecked(False)
-    click(qtbot, dialog.ok_button)
+    press_ok(qtbot, dialog)
     assert dialog.changed_fields() == {"webhook_port", "notifications"}
     assert saved(settings)[0]["webhook_port"] == 53121
 
@@ -180,13 +197,13 @@ def test_port_and_domain_errors_show_beside_their_fields(qtbot, settings, open_d
     dialog.tabs.setCurrentIndex(SECTIONS.index("Account"))
     dialog.port_edit.setText("80")
     dialog.domain_edit.setText("my name.ngrok.app")
-    click(qtbot, dialog.ok_button)
+    press_ok(qtbot, dialog)
     assert dialog.isVisible()
     assert dialog.tabs.currentIndex() == SECTIONS.index("Receiving")  # where the problems are
     assert "1024" in dialog._errors["webhook_port"].text()
     assert "domain only" in dialog._errors["ngrok_domain"].text()
     dialog.port_edit.setText("eighty")
-    click(qtbot, dialog.ok_button)
+    press_ok(qtbot, dialog)
     assert dialog._errors["webhook_port"].text().startswith("The port must be a number")
     assert settings.webhook_port is None
 
@@ -203,7 +220,7 @@ def test_numbers_make_default_and_remove(qtbot, settings, open_dialog):
     dialog.numbers_list.setCurrentRow(1)
     click(qtbot, dialog.remove_button)
     assert dialog.numbers() == [OWN2]
-    click(qtbot, dialog.ok_button)
+    press_ok(qtbot, dialog)
     assert saved(settings)[0]["numbers"] == [OWN2]
     assert dialog.changed_fields() == {"numbers"}
 
@@ -224,7 +241,7 @@ def test_regenerate_webhook_secret_after_confirmation(qtbot, settings, open_dial
     click(qtbot, dialog.regenerate_yes)
     assert dialog.regenerate_done.isVisibleTo(dialog)
     assert settings.webhook_secret == old  # only on OK
-    click(qtbot, dialog.ok_button)
+    press_ok(qtbot, dialog)
     assert dialog.changed_fields() == {"webhook_secret"}
     assert settings.webhook_secret != old
     assert saved(settings)[0]["webhook_secret"] == settings.webhook_secret
@@ -249,12 +266,207 @@ def test_a_failed_save_keeps_the_dialog_open_and_changes_nothing(
     dialog = open_dialog(settings)
     dialog.account_edit.setText("acc-123")
     qtbot.keyClicks(dialog.token_field.edit, TOKEN)
-    click(qtbot, dialog.ok_button)
+    press_ok(qtbot, dialog)
     assert dialog.isVisible()
     assert dialog.save_error.isVisibleTo(dialog)
     assert dialog.save_error.text().startswith("Your settings could not be saved")
     assert settings.account_id == ""
     assert settings.secret("api_token") is None
+
+
+def test_saving_runs_off_the_gui_thread_and_says_saving(qtbot, settings, open_dialog, monkeypatch):
+    """A keyring that takes its time (or waits to be unlocked) must not freeze the window."""
+    store = settings.secrets_store
+    release = threading.Event()
+    writes: list[tuple[str, bool]] = []
+    real_set = store.set
+
+    def slow_set(name, value):
+        writes.append((name, threading.current_thread() is threading.main_thread()))
+        release.wait(3)  # a synchronous save would block the click for 3 s, then fail below
+        real_set(name, value)
+
+    monkeypatch.setattr(store, "set", slow_set)
+    dialog = open_dialog(settings)
+    dialog.account_edit.setText("acc-123")
+    qtbot.keyClicks(dialog.token_field.edit, TOKEN)
+    ticks = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(20)
+    click(qtbot, dialog.ok_button)
+    qtbot.waitUntil(lambda: bool(writes), timeout=2000)
+    assert dialog.saving_label.isVisibleTo(dialog)
+    assert dialog.saving_label.text().startswith("Saving…")
+    assert not dialog.ok_button.isEnabled()
+    assert not dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel).isEnabled()
+    assert not dialog.account_edit.isEnabled()
+    before = len(ticks)
+    qtbot.wait(200)
+    assert len(ticks) > before  # the event loop runs while the keyring is busy
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # no half-saved cancel
+    assert dialog.isVisible()
+    assert dialog.result() != QDialog.DialogCode.Accepted
+    release.set()
+    qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=3000)
+    timer.stop()
+    assert writes == [("api_token", False)]
+    assert not dialog.saving_label.isVisibleTo(dialog)
+    assert settings.account_id == "acc-123"
+    assert settings.secret("api_token") == TOKEN
+    assert dialog.changed_fields() == {"account_id", "api_token"}
+
+
+def test_opening_does_not_wait_for_a_slow_keyring(qtbot, settings, monkeypatch):
+    """Reading the keyring (which may wait for the user to unlock it) happens off the GUI
+    thread: the dialog opens at once, says it is reading, and fills in what is stored."""
+    settings.set_secret("api_token", TOKEN)
+    store = settings.secrets_store
+    release = threading.Event()
+    reads: list[bool] = []  # True: read on the GUI thread
+    real_get = store.get
+
+    def slow_get(name):
+        reads.append(threading.current_thread() is threading.main_thread())
+        release.wait(3)
+        return real_get(name)
+
+    monkeypatch.setattr(store, "get", slow_get)
+    started = time.monotonic()
+    dialog = SettingsDialog(settings)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert time.monotonic() - started < 1.0
+    field = dialog.token_field
+    assert field.edit.placeholderText() == "Reading your keyring…"
+    assert not field.show_button.isEnabled()
+    assert not dialog.secrets_loaded()
+    release.set()
+    qtbot.waitUntil(dialog.secrets_loaded, timeout=5000)
+    assert reads and not any(reads)
+    assert field.edit.placeholderText() == f"••• stored in {store.where}"
+    assert field.show_button.isEnabled()
+    click(qtbot, field.show_button)
+    assert field.edit.text() == TOKEN
+
+
+class RefusingKeyring:
+    """A keyring backend that is there but will not store anything."""
+
+    def get_password(self, service, user):
+        return None
+
+    def set_password(self, service, user, value):
+        raise RuntimeError("locked")
+
+    def delete_password(self, service, user):
+        raise RuntimeError("locked")
+
+
+def test_a_keyring_that_refuses_is_explained_before_closing(
+    qtbot, settings, open_dialog, monkeypatch
+):
+    store = settings.secrets_store
+    monkeypatch.setattr(store, "_keyring", RefusingKeyring())
+    monkeypatch.setattr(store, "problem", None)
+    dialog = open_dialog(settings)
+    assert not dialog.notice.isVisibleTo(dialog)
+    assert dialog.saving_label.isHidden()
+    qtbot.keyClicks(dialog.token_field.edit, TOKEN)
+    click(qtbot, dialog.ok_button)
+    assert "keyring may ask you to unlock it" in dialog.saving_label.text()
+    qtbot.waitUntil(lambda: not dialog.is_saving(), timeout=5000)
+    # Saved (the running app gets the token for this session), but the user is told where.
+    assert dialog.isVisible()
+    assert dialog.notice.isVisibleTo(dialog)
+    assert "refused" in dialog.notice_label.text()
+    assert dialog.save_error.isVisibleTo(dialog)
+    assert dialog.save_error.text().startswith("Your settings were saved, but not in the system")
+    assert dialog.ok_button.text() == "Close"
+    assert not dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel).isVisibleTo(dialog)
+    assert settings.secret("api_token") == TOKEN  # kept in memory
+    click(qtbot, dialog.ok_button)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert dialog.changed_fields() == {"api_token"}
+
+
+def test_a_value_set_by_the_environment_says_so_beside_its_field(
+    settings, open_dialog, monkeypatch
+):
+    monkeypatch.setenv("VOIPDESK_TUNNEL", "none")
+    dialog = open_dialog(settings)
+    dialog.tabs.setCurrentIndex(SECTIONS.index("Advanced"))
+    note = dialog._env_notes["tunnel_mode"]
+    assert note.isVisibleTo(dialog)
+    assert "VOIPDESK_TUNNEL" in note.text() and "none" in note.text()
+    assert "account_id" not in dialog._env_notes  # only what the environment really sets
+
+
+def test_fields_line_up_across_tabs_and_describe_themselves(settings, open_dialog):
+    dialog = open_dialog(settings)
+    lefts = set()
+    for index in range(len(SECTIONS)):
+        dialog.tabs.setCurrentIndex(index)
+        QApplication.processEvents()
+        page = dialog.tabs.currentWidget().widget()
+        form = page.layout()
+        field = form.itemAt(1, form.ItemRole.FieldRole) or form.itemAt(0, form.ItemRole.FieldRole)
+        lefts.add(field.geometry().left())
+    assert len(lefts) == 1, f"fields start at {lefts} on different tabs"
+    assert dialog.notifications_check.accessibleName() == dialog.notifications_check.text()
+    assert "app.voipnumber.net/settings" in dialog.account_edit.accessibleDescription()
+    assert "dashboard.ngrok.com" in dialog.ngrok_field.edit.accessibleDescription()
+
+
+def test_tab_goes_from_the_tabs_straight_to_the_first_field(qtbot, settings, open_dialog):
+    dialog = open_dialog(settings)
+    dialog.tabs.tabBar().setFocus()
+    chain = []
+    widget = dialog.tabs.tabBar()
+    for _ in range(4):
+        widget = widget.nextInFocusChain()
+        while not (
+            widget.focusPolicy() & Qt.FocusPolicy.TabFocus
+            and widget.isVisible()
+            and widget.isEnabled()
+        ):
+            widget = widget.nextInFocusChain()
+        chain.append(widget.accessibleName())
+    assert chain[:3] == ["Account ID", "API token", "Show API token"]
+
+
+def test_show_section_opens_receiving_with_the_cursor_in_the_authtoken(settings, open_dialog):
+    dialog = open_dialog(settings)
+    dialog.activateWindow()
+    dialog.show_section("Receiving")
+    assert dialog.tabs.currentIndex() == SECTIONS.index("Receiving")
+    assert dialog.focusWidget() is dialog.ngrok_field.edit
+
+
+def test_demo_says_the_token_is_built_in(qtbot, settings):
+    dialog = SettingsDialog(settings, demo=True)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(dialog.secrets_loaded, timeout=3000)
+    assert dialog.notice.isVisibleTo(dialog)
+    assert dialog.notice_label.text().startswith("This is the demo account")
+    assert dialog.token_field.edit.placeholderText() == "••• built into the demo account"
+
+
+@pytest.mark.parametrize(
+    ("count", "problems", "first", "rest"),
+    [
+        (1, ["line 9: bad"], "Imported 1 contact name from c.vcf.", "1 entry was skipped:"),
+        (3, ["a", "b"], "Imported 3 contact names from c.vcf.", "2 entries were skipped:"),
+        (0, [], "No contact names with a usable number were found in c.vcf.", None),
+    ],
+)
+def test_import_summary_counts_in_words(count, problems, first, rest):
+    assert import_summary(count, "c.vcf") == first
+    if rest:
+        assert skipped_summary(problems).splitlines()[0] == rest
+    long = skipped_summary([f"line {i}" for i in range(14)])
+    assert long.splitlines()[-1] == "…and 4 more."
 
 
 # -- welcome page --------------------------------------------------------------------------------
@@ -419,6 +631,7 @@ def test_screenshots(qtbot, variant, tmp_path, settings):
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
+    qtbot.waitUntil(dialog.secrets_loaded, timeout=3000)
     for index, section in enumerate(SECTIONS):
         dialog.tabs.setCurrentIndex(index)
         shot(dialog, folder, f"settings-{section.lower()}-{variant}")

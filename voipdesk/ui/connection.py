@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette, QPixmap, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -20,18 +20,28 @@ from PySide6.QtWidgets import (
 from voipdesk.ui import theme
 
 NUMBERS_PAGE = "app.voipnumber.net/numbers"
+PASTE_TEXT = f"Paste this URL as the webhook of each of your numbers on {NUMBERS_PAGE}."
+LOCAL_TEXT = (
+    "This address works only on this computer, because the tunnel is turned off "
+    "(Settings → Advanced). VoIP Number cannot reach it unless you forward the port yourself."
+)
+DEMO_TEXT = (
+    "In the demo, the built-in sandbox delivers its messages to this address: "
+    "there is nothing to paste."
+)
 URL_CHANGED_TEXT = (
     f"Your webhook URL changed. Until you paste the new URL on {NUMBERS_PAGE}, "
     "messages sent to your numbers will not arrive."
 )
 _TUNNEL_WORDS = {
     "off": "Tunnel off",
-    "starting": "Tunnel starting…",
+    "starting": "Tunnel starting",
     "online": "Tunnel online",
     "error": "Tunnel problem",
     "disabled": "Tunnel turned off",
 }
-_AMBER = QColor("#d29922")
+STARTING_COLOR = "#d29922"  # amber: on its way
+_AMBER = QColor(STARTING_COLOR)
 
 
 @dataclass(frozen=True)
@@ -114,6 +124,7 @@ class ConnectionPanel(QWidget):
         self._status: ReceivingStatus | None = None
         self._test_state: bool | None = None  # True/False after a test; None: none or busy
         self._testing = False
+        self._demo = False
 
         # The loud banner for a changed URL.
         self.banner = QFrame()
@@ -166,9 +177,7 @@ class ConnectionPanel(QWidget):
         url_row.setSpacing(6)
         url_row.addWidget(self.url_edit, 1)
         url_row.addWidget(self.copy_button)
-        self.instruction = _plain_label(
-            f"Paste this URL as the webhook of each of your numbers on {NUMBERS_PAGE}."
-        )
+        self.instruction = _plain_label(PASTE_TEXT)
         self.instruction.setAccessibleName("What to do with the URL")
 
         # Test and setup.
@@ -225,6 +234,12 @@ class ConnectionPanel(QWidget):
     def status(self) -> ReceivingStatus | None:
         return self._status
 
+    def set_demo(self, demo: bool) -> None:
+        """In the demo the sandbox is the provider: the instructions say so."""
+        self._demo = demo
+        if self._status is not None:
+            self.set_status(self._status)
+
     def set_status(self, status: ReceivingStatus) -> None:
         """Show where receiving stands."""
         self._status = status
@@ -237,7 +252,16 @@ class ConnectionPanel(QWidget):
             )
         word = _TUNNEL_WORDS.get(status.tunnel_state, status.tunnel_state.capitalize())
         message = status.tunnel_message.strip()
-        self.tunnel_label.setText(f"{word}: {message}" if message else word)
+        if not message:
+            tunnel_text = word
+        elif "tunnel" in message.lower():  # “The tunnel is off: …” says it all by itself
+            tunnel_text = message
+        else:
+            tunnel_text = f"{word}: {message}"
+        self.tunnel_label.setText(tunnel_text)
+        local = status.tunnel_state == "disabled"
+        self.url_title.setText("Webhook URL on this computer" if local else "Your webhook URL")
+        self.instruction.setText(DEMO_TEXT if self._demo else LOCAL_TEXT if local else PASTE_TEXT)
         self.url_edit.setText(status.public_url or "")
         self.url_edit.setCursorPosition(0)
         self.copy_button.setEnabled(bool(status.public_url))
@@ -317,3 +341,10 @@ class ConnectionPanel(QWidget):
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
             self._apply_colors()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        # With an application style sheet, moving this panel into a dialog re-polishes its
+        # labels and can bring back the colour they had before their first polish (a red
+        # “listener stopped” line while the listener runs); colour them again when shown.
+        super().showEvent(event)
+        self._apply_colors()

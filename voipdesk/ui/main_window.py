@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QColor,
+    QIcon,
+    QKeySequence,
+    QPainter,
+    QPalette,
+    QPixmap,
+)
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -27,7 +37,13 @@ from voipdesk.core.models import Message
 from voipdesk.core.phone import display
 from voipdesk.ui import theme
 from voipdesk.ui.compose import ComposeBox
-from voipdesk.ui.connection import ConnectionPanel, ReceivingStatus
+from voipdesk.ui.connection import (
+    STARTING_COLOR,
+    URL_CHANGED_TEXT,
+    ConnectionPanel,
+    ReceivingStatus,
+    status_dot,
+)
 from voipdesk.ui.conversations import ConversationList, ConversationListModel
 from voipdesk.ui.services import Services
 from voipdesk.ui.thread import ThreadView
@@ -50,12 +66,13 @@ class Banner(QWidget):
         layout.addWidget(self.button)
         self.hide()
 
-    def show_text(self, text: str, button: str) -> None:
+    def apply_colors(self) -> None:
         palette = self.palette()
-        color = theme.error_text()
-        color.setAlphaF(0.16)
-        palette.setColor(self.backgroundRole(), color)
+        palette.setColor(self.backgroundRole(), theme.tinted(theme.error_text(palette), 0.16))
         self.setPalette(palette)
+
+    def show_text(self, text: str, button: str) -> None:
+        self.apply_colors()
         self.label.setText(text)
         self.button.setText(button)
         self.show()
@@ -68,6 +85,7 @@ class MainWindow(QMainWindow):
     setupRequested = Signal()
     demoRequested = Signal()
     settingsRequested = Signal()
+    receivingSetupRequested = Signal()  # Settings, open at the Receiving tab
 
     def __init__(self, services: Services, icon: QIcon, *, demo: bool = False) -> None:
         super().__init__()
@@ -76,7 +94,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icon)
         self.setWindowTitle("voipdesk — Demo" if demo else "voipdesk")
         self.resize(1040, 700)
-        self.setMinimumSize(640, 420)
+        self.setMinimumSize(640, 480)
         self._conversation_id: int | None = None
         self._peer: str | None = None
         self._own: str | None = None
@@ -92,15 +110,25 @@ class MainWindow(QMainWindow):
         self.conversations = ConversationList(self.conversation_model, services.store)
         self.thread = ThreadView(services.store, country=country)
         self.compose = ComposeBox(country=country)
-        self.banner = Banner()
+        self.banner = Banner()  # sending is paused
+        self.banner.setAccessibleName("Sending paused")
         self.banner.button.clicked.connect(self._banner_action)
         self._banner_kind = ""
+        self.url_banner = Banner()  # the webhook URL changed (both can be true at once)
+        self.url_banner.setAccessibleName("Webhook URL changed")
+        self.url_banner.button.clicked.connect(self.show_connection)
+        self._url_copied = False
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.setSpacing(0)
-        right_layout.addWidget(self.banner)
+        banners = QVBoxLayout()  # a hairline between the two when both show
+        banners.setSpacing(1)
+        banners.addWidget(self.url_banner)
+        banners.addWidget(self.banner)
+        right_layout.addLayout(banners)
+        self.demo_notice: QWidget | None = None
         if demo:
             hint = QLabel(
                 "You're trying voipdesk with a demo account. Text Sam Demo and a reply "
@@ -108,9 +136,19 @@ class MainWindow(QMainWindow):
             )
             hint.setTextFormat(Qt.TextFormat.PlainText)
             hint.setWordWrap(True)
-            hint.setContentsMargins(12, 6, 12, 6)
             hint.setAccessibleName("Demo notice")
-            right_layout.addWidget(hint)
+            notice = QFrame()
+            notice.setAutoFillBackground(True)
+            notice_layout = QHBoxLayout(notice)
+            notice_layout.setContentsMargins(12, 8, 12, 8)
+            notice_layout.addWidget(hint, 1)
+            got_it = QPushButton("Got it")
+            got_it.setAccessibleName("Hide the demo notice")
+            got_it.setAutoDefault(False)
+            got_it.clicked.connect(notice.hide)
+            notice_layout.addWidget(got_it, 0, Qt.AlignmentFlag.AlignVCenter)
+            self.demo_notice = notice
+            right_layout.addWidget(notice)
         right_layout.addWidget(self.thread, 1)
         right_layout.addWidget(self.compose)
         self.splitter = QSplitter()
@@ -123,18 +161,35 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.pages)
 
         self.connection_panel = ConnectionPanel()
+        self.connection_panel.set_demo(demo)
         self.connection_panel.testRequested.connect(self._test_receiving)
-        self.connection_panel.setupRequested.connect(self.settingsRequested)
+        self.connection_panel.setupRequested.connect(self._set_up_receiving)
+        self._connection_dialog = self._build_connection_dialog()
         self.receiving_button = QPushButton("Receiving: starting…")
         self.receiving_button.setFlat(True)
         self.receiving_button.setAccessibleName("Receiving status")
+        self.receiving_button.setToolTip("Show the connection: webhook URL and Test")
+        self.receiving_button.setCursor(Qt.CursorShape.PointingHandCursor)
         self.receiving_button.clicked.connect(self.show_connection)
         self.statusBar().addPermanentWidget(self.receiving_button)
+        self.statusBar().messageChanged.connect(
+            lambda text: None if text else self.statusBar().setToolTip("")
+        )
+        # Shared look for widgets this window hosts but does not build.
+        for widget, name in (
+            (self.conversations.search_box, "searchBox"),
+            (self.conversations.empty_button, "primary"),
+        ):
+            widget.setObjectName(name)
+            widget.style().unpolish(widget)  # style sheet rules by name apply from now on
+            widget.style().polish(widget)
 
         self._build_menus()
         self._wire()
         self.compose.setEnabled(False)
+        self.compose.hide()  # nothing to write into until a conversation is open
         self.update_numbers()
+        self._apply_colors()
 
     # -- building -----------------------------------------------------------------------------
     def _build_menus(self) -> None:
@@ -171,7 +226,7 @@ class MainWindow(QMainWindow):
         s.incoming.connect(self._incoming)
         s.receivingChanged.connect(self._receiving_changed)
         s.sendingPaused.connect(self._sending_paused)
-        s.notice.connect(lambda text: self.statusBar().showMessage(text, 12000))
+        s.notice.connect(lambda text: self.show_status(text, 12000))
         s.contactsChanged.connect(self._contacts_changed)
         self.conversations.conversationActivated.connect(self.open_conversation)
         self.conversations.searchResultActivated.connect(self._open_search_hit)
@@ -185,6 +240,8 @@ class MainWindow(QMainWindow):
     # -- pages --------------------------------------------------------------------------------
     def show_welcome(self, on: bool) -> None:
         self.pages.setCurrentWidget(self.welcome if on else self.splitter)
+        # Before there is an account, “Receiving on …” in the corner only puzzles.
+        self.statusBar().setVisible(not on)
 
     def update_numbers(self) -> None:
         settings = self.services.settings
@@ -212,6 +269,7 @@ class MainWindow(QMainWindow):
         self.compose.set_numbers(numbers, conversation.own_number)
         self.compose.set_draft(self.services.store.draft(conversation_id))
         self.compose.setEnabled(True)
+        self.compose.show()
         self.compose.focus_editor()
         self.conversations.select(conversation_id)
         if conversation.unread_count:
@@ -235,9 +293,14 @@ class MainWindow(QMainWindow):
     def _send(self, sender: str, text: str) -> None:
         if self._peer is None:
             return
-        self.services.send(sender, self._peer, text)
         if self._conversation_id is not None:
             self.services.set_draft(self._conversation_id, "")
+        if self._own is not None and sender != self._own:
+            # Another From number is another conversation: go there, so the bubble (and
+            # what happens to it) is in front of the user rather than in a thread out of sight.
+            self.services.spawn(self._start_conversation(sender, self._peer, text))
+            return
+        self.services.send(sender, self._peer, text)
 
     def _draft_changed(self, text: str) -> None:
         if self._conversation_id is not None:
@@ -246,7 +309,9 @@ class MainWindow(QMainWindow):
     def _messages_changed(self, messages: list[Message]) -> None:
         self.conversation_model.apply(messages)
         self.thread.apply(messages)
-        if self.pages.currentWidget() is self.welcome and self.services.settings.configured:
+        settings = self.services.settings
+        # (Not settings.configured: that reads the keyring, on the GUI thread, per message.)
+        if self.pages.currentWidget() is self.welcome and settings.effective_account_id:
             self.show_welcome(False)
 
     def is_reading(self, conversation_id: int) -> bool:
@@ -296,10 +361,12 @@ class MainWindow(QMainWindow):
 
     async def _start_conversation(self, own: str, peer: str, text: str) -> None:
         conversation_id = await self.services.open_conversation(own, peer)
-        if text.strip():
-            await self.services._send(own, peer, text)
+        # Open it first, then send: the bubble appears at once and its status follows, instead
+        # of the window waiting for the provider's answer.
         self.show_welcome(False)
         self.open_conversation(conversation_id)
+        if text.strip():
+            self.services.send(own, peer, text)
 
     def rename_contact(self, number: str) -> None:
         country = self.services.settings.effective_country
@@ -323,10 +390,17 @@ class MainWindow(QMainWindow):
         except (OSError, ValueError) as exc:
             QMessageBox.warning(self, "Import contacts", str(exc))
             return
-        text = f"Imported {count} contact names from {path.name}."
+        box = QMessageBox(
+            QMessageBox.Icon.Information if count else QMessageBox.Icon.Warning,
+            "Import contacts",
+            import_summary(count, path.name),
+            QMessageBox.StandardButton.Ok,
+            self,
+        )
+        box.setTextFormat(Qt.TextFormat.PlainText)
         if problems:
-            text += f"\n\n{len(problems)} entries were skipped:\n" + "\n".join(problems[:10])
-        QMessageBox.information(self, "Import contacts", text)
+            box.setInformativeText(skipped_summary(problems))
+        box.exec()
 
     def export_messages(self) -> None:
         path, chosen = QFileDialog.getSaveFileName(
@@ -345,37 +419,65 @@ class MainWindow(QMainWindow):
         except OSError as exc:
             QMessageBox.warning(self, "Export messages", f"Could not write {path}: {exc}")
             return
-        self.statusBar().showMessage(f"Exported {count} messages to {path}", 10000)
+        messages = "1 message" if count == 1 else f"{count} messages"
+        self.show_status(f"Exported {messages} to {path}", 10000)
 
     # -- receiving ----------------------------------------------------------------------------
     def _receiving_changed(self, status: ReceivingStatus) -> None:
-        self.receiving_button.setText(status.summary)
+        demo_ok = self.demo and status.ok
+        self.receiving_button.setText(
+            "Demo: receiving from the sandbox" if demo_ok else status.summary
+        )
+        self._receiving_status = status
+        self._paint_receiving_dot()
         self.connection_panel.set_status(status)
         if status.url_changed:
-            self._show_banner(
-                "url",
-                "Your webhook URL changed. Until you paste the new URL on "
-                "app.voipnumber.net/numbers, messages to your numbers will not arrive.",
-                "Show URL",
-            )
-        elif self._banner_kind == "url":
-            self.banner.hide()
-            self._banner_kind = ""
+            self.url_banner.show_text(URL_CHANGED_TEXT, "Show new URL")
+        else:
+            self.url_banner.hide()
+            self._url_copied = False
+
+    def _url_copy_clicked(self) -> None:
+        status = getattr(self, "_receiving_status", None)
+        if status is not None and status.url_changed:
+            self._url_copied = True
+
+    def _connection_closed(self) -> None:
+        # The loud warning stays until the user has copied the new URL and closed the panel.
+        if self._url_copied:
+            self._url_copied = False
+            self.services.acknowledge_url_change()
+
+    def _build_connection_dialog(self) -> QDialog:
+        # Built once, with the panel in it from the start (moving a coloured panel into a
+        # dialog later re-polishes it under the app's style sheet).
+        dialog = QDialog(self)
+        dialog.setWindowTitle("Connection")
+        layout = QVBoxLayout(dialog)
+        layout.setContentsMargins(8, 8, 12, 12)
+        layout.addWidget(self.connection_panel, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(dialog.reject)
+        layout.addWidget(buttons)
+        dialog.setMinimumWidth(560)
+        dialog.finished.connect(lambda _result: self._connection_closed())
+        self.connection_panel.copy_button.clicked.connect(self._url_copy_clicked)
+        self.connection_panel.copy_new_button.clicked.connect(self._url_copy_clicked)
+        return dialog
 
     def show_connection(self) -> None:
-        dialog = getattr(self, "_connection_dialog", None)
-        if dialog is None:
-            dialog = QDialog(self)
-            dialog.setWindowTitle("Connection")
-            layout = QVBoxLayout(dialog)
-            layout.addWidget(self.connection_panel)
-            buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-            buttons.rejected.connect(dialog.reject)
-            layout.addWidget(buttons)
-            dialog.resize(620, 380)
-            self._connection_dialog = dialog
+        dialog = self._connection_dialog
+        if not dialog.isVisible():
+            width = max(dialog.width(), 640)
+            height = dialog.layout().heightForWidth(width)  # wrapped lines included
+            dialog.resize(width, max(height, dialog.sizeHint().height()) + 8)
         dialog.show()
         dialog.raise_()
+        dialog.activateWindow()
+
+    def _set_up_receiving(self) -> None:
+        self._connection_dialog.hide()  # the dialog would sit on top of Settings
+        self.receivingSetupRequested.emit()
 
     def _test_receiving(self) -> None:
         async def run() -> None:
@@ -399,9 +501,55 @@ class MainWindow(QMainWindow):
     def _banner_action(self) -> None:
         if self._banner_kind == "paused":
             self.settingsRequested.emit()
-        elif self._banner_kind == "url":
-            self.services.acknowledge_url_change()
-            self.show_connection()
+
+    def show_status(self, text: str, timeout: int = 10000) -> None:
+        """A passing line in the status bar, shortened with “…” to the room it has (the whole
+        sentence in its tooltip) rather than cut off mid-word by the receiving status."""
+        bar = self.statusBar()
+        room = bar.width() - self.receiving_button.sizeHint().width() - 48
+        shown = bar.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, max(room, 120))
+        bar.showMessage(shown, timeout)
+        bar.setToolTip(text if shown != text else "")
+
+    # -- looks --------------------------------------------------------------------------------
+    def _paint_receiving_dot(self) -> None:
+        status = getattr(self, "_receiving_status", None)
+        if status is None:
+            return
+        palette = self.palette()
+        if status.ok:
+            color = theme.success_text(palette)
+            if status.tunnel_state == "disabled" and not self.demo:
+                color = theme.muted_text(palette)
+        elif status.listener_running and status.tunnel_state == "starting":
+            color = QColor(STARTING_COLOR)
+        else:
+            color = theme.error_text(palette)
+        dpr = self.devicePixelRatioF()
+        dot = status_dot(color, dpr=dpr)
+        # The dot with room after it, so it does not touch the words.
+        icon = QPixmap(round(16 * dpr), round(10 * dpr))
+        icon.setDevicePixelRatio(dpr)
+        icon.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(icon)
+        painter.drawPixmap(2, 0, dot)
+        painter.end()
+        self.receiving_button.setIconSize(QSize(16, 10))
+        self.receiving_button.setIcon(QIcon(icon))
+
+    def _apply_colors(self) -> None:
+        if self.demo_notice is not None:
+            notice = self.demo_notice.palette()
+            notice.setColor(QPalette.ColorRole.Window, theme.tinted(theme.ACCENT, 0.14))
+            self.demo_notice.setPalette(notice)
+        self.banner.apply_colors()
+        self.url_banner.apply_colors()
+        self._paint_receiving_dot()
+
+    def changeEvent(self, event: QEvent) -> None:  # follow light/dark switches
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_colors()
 
     # -- lifecycle ----------------------------------------------------------------------------
     def _about(self) -> None:
@@ -429,3 +577,21 @@ class MainWindow(QMainWindow):
 def incoming_title(message: Message, services: Services) -> str:
     name = services.store.contact_name(message.peer_number)
     return name or display(message.peer_number, services.settings.effective_country)
+
+
+def import_summary(count: int, file_name: str) -> str:
+    """The first line after a contacts import, in plain words (singular and plural right)."""
+    if count == 0:
+        return f"No contact names with a usable number were found in {file_name}."
+    names = "1 contact name" if count == 1 else f"{count} contact names"
+    return f"Imported {names} from {file_name}."
+
+
+def skipped_summary(problems: list[str], shown: int = 10) -> str:
+    """Which entries were left out and why (the first few, then how many more)."""
+    count = len(problems)
+    head = "1 entry was skipped:" if count == 1 else f"{count} entries were skipped:"
+    lines = [head, *problems[:shown]]
+    if count > shown:
+        lines.append(f"…and {count - shown} more.")
+    return "\n".join(lines)

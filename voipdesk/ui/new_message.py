@@ -88,20 +88,18 @@ class NewMessageDialog(QDialog):
         to_box.addWidget(self.to_edit)
         to_box.addWidget(self.to_error)
         to_box.addWidget(self.to_hint)
-        form.addRow("&To", to_box)
+        form.addRow(self._row_label("&To", self.to_edit), to_box)
         if len(self._numbers) > 1:
-            form.addRow("&From", self.from_combo)
+            form.addRow(self._row_label("&From", self.from_combo), self.from_combo)
         else:
             self.from_combo.hide()
         text_box = QVBoxLayout()
         text_box.setSpacing(2)
         text_box.addWidget(self.text_edit)
         text_box.addWidget(self.counter)
-        form.addRow("&Message", text_box)
-        for box, field in ((to_box, self.to_edit), (text_box, self.text_edit)):
-            label = form.labelForField(box)
-            if isinstance(label, QLabel):  # Alt+T / Alt+M jump to the field, not the layout
-                label.setBuddy(field)
+        # Alt+T / Alt+M jump to the field. The buddy is set before the label is laid out: set
+        # later, the label keeps a width measured with the “&” and its last letter is cut.
+        form.addRow(self._row_label("&Message", self.text_edit), text_box)
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -115,7 +113,7 @@ class NewMessageDialog(QDialog):
         layout.setSpacing(12)
         layout.addLayout(form)
         layout.addWidget(self.buttons)
-        self.setMinimumWidth(440)
+        self.setMinimumWidth(480)
 
         chain = [self.to_edit, self.from_combo, self.text_edit, self.buttons]
         if len(self._numbers) <= 1:
@@ -190,6 +188,15 @@ class NewMessageDialog(QDialog):
         text = self.text_edit.toPlainText()
         self.counter.setText(length_text(text))
         self.ok_button.setText("Send" if text.strip() else "Open conversation")
+
+    @staticmethod
+    def _row_label(text: str, buddy: QWidget) -> QLabel:
+        label = QLabel(text)
+        label.setBuddy(buddy)
+        # Drawn with the mnemonic underlined, “To” loses its kerning and needs a little more
+        # room than measured; without it the “o” is cut.
+        label.setMinimumWidth(label.sizeHint().width() + 3)
+        return label
 
     @staticmethod
     def _label() -> QLabel:

@@ -99,6 +99,7 @@ class SearchResultsModel(QAbstractListModel):
         self._query = ""
         self._rows: list[Message] = []
         self._names: dict[str, str] = {}
+        self._names_stale = True  # read on the next search, not on every one (thousands of rows)
         self._at_end = True
         self._fetching = False
 
@@ -117,11 +118,18 @@ class SearchResultsModel(QAbstractListModel):
                 self._rows = []
                 self.endRemoveRows()
             self._query = text.strip()
-            self._names = self._store.contacts() if self._query else {}
+            if self._query and self._names_stale:
+                self._names, self._names_stale = self._store.contacts(), False
             self._at_end = not self._query
         finally:
             self._fetching = False
         self.fetchMore(QModelIndex())
+
+    def contacts_changed(self) -> None:
+        """Contact names changed: show the new ones (searching again)."""
+        self._names_stale = True
+        if self._query:
+            self.set_query(self._query)
 
     def message(self, row: int) -> Message | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
@@ -236,9 +244,13 @@ class SearchResultDelegate(QStyledItemDelegate):
         )
 
         prefix = "You: " if message.direction is Direction.OUT else ""
-        text = fm.elidedText(
-            prefix + snippet(message.body, query), Qt.TextElideMode.ElideRight, right - left
-        )
+        whole = prefix + " ".join(message.body.split())
+        if fm.horizontalAdvance(whole) <= right - left:  # it fits: no need to skip its start
+            text = whole
+        else:
+            text = fm.elidedText(
+                prefix + snippet(message.body, query), Qt.TextElideMode.ElideRight, right - left
+            )
         layout = QTextLayout(text, font)
         option_ = QTextOption()
         option_.setWrapMode(QTextOption.WrapMode.NoWrap)

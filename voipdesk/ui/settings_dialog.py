@@ -3,11 +3,14 @@ value comes from; bad values get a sentence beside their field."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import os
+import threading
 
 import phonenumbers
-from PySide6.QtCore import QEvent, QLocale, QObject, Qt
-from PySide6.QtGui import QKeyEvent, QPalette
+from PySide6.QtCore import QEvent, QLocale, QObject, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,6 +28,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
+    QSystemTrayIcon,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -36,6 +40,18 @@ from voipdesk.settings import Settings
 from voipdesk.ui import theme
 
 SECTIONS = ("Account", "Receiving", "General", "Advanced")
+DEMO_NOTICE = (
+    "This is the demo account: its token is built in and nothing leaves this computer. "
+    "Your own account is set up when you start voipdesk without the demo."
+)
+# Settings that an environment variable overrides while it is set (see Settings.effective_*).
+_ENV_OVERRIDES = {
+    "account_id": "VOIPDESK_ACCOUNT_ID",
+    "default_country": "VOIPDESK_COUNTRY",
+    "webhook_port": "VOIPDESK_WEBHOOK_PORT",
+    "api_url": "VOIPDESK_API_URL",
+    "tunnel_mode": "VOIPDESK_TUNNEL",
+}
 PORT_ERROR = "The port must be a number from 1024 to 65535, or empty."
 
 
@@ -81,6 +97,12 @@ class SecretField(QWidget):
         self.edit.setAccessibleName(name)
         self.show_button.setAccessibleName(f"Show {name}")
 
+    def set_stored(self, stored: str | None, placeholder: str) -> None:
+        """The value read from the keyring (read off the GUI thread, so it arrives later)."""
+        self._stored = stored or ""
+        self.edit.setPlaceholderText(placeholder)
+        self.show_button.setEnabled(True)
+
     def change(self) -> tuple[bool, str | None]:
         """(changed, new value); a value that was shown and then cleared means “remove it”."""
         text = self.edit.text().strip()
@@ -97,11 +119,18 @@ class SecretField(QWidget):
 
 
 class SettingsDialog(QDialog):
-    """Edits a Settings object; on OK validates, saves and reports changed_fields()."""
+    """Edits a Settings object; on OK validates, saves (off the GUI thread, showing “Saving…”)
+    and then accepts; changed_fields() says what changed."""
 
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+    _saveDone = Signal(object)  # None, or the sentence saying why saving failed (worker thread)
+    _secretsLoaded = Signal(object)  # {name: (stored, effective)}, from the worker thread
+
+    def __init__(
+        self, settings: Settings, parent: QWidget | None = None, *, demo: bool = False
+    ) -> None:
         super().__init__(parent)
         self.settings = settings
+        self.demo = demo
         self.setWindowTitle("Settings")
         self._changed: set[str] = set()
         self._regenerate = False
@@ -109,6 +138,15 @@ class SettingsDialog(QDialog):
         self._errors: dict[str, QLabel] = {}
         self._hints: list[QLabel] = []
         self._field_tab: dict[str, int] = {}
+        self._row_labels: list[QLabel] = []
+        self._env_notes: dict[str, QLabel] = {}
+        self._saving = False
+        self._saved: set[str] | None = None
+        self._pending: tuple | None = None
+        self._saveDone.connect(self._save_done, Qt.ConnectionType.QueuedConnection)
+        self._secret_fields: dict[str, tuple[SecretField, str]] = {}
+        self._secrets_ready = False
+        self._secretsLoaded.connect(self._secrets_loaded, Qt.ConnectionType.QueuedConnection)
 
         self.notice = QFrame()
         self.notice.setAutoFillBackground(True)
@@ -119,13 +157,19 @@ class SettingsDialog(QDialog):
         notice_layout.addWidget(self.notice_label)
         store = settings.secrets_store
         problem = store.problem if store is not None else None
-        if store is not None and (not store.persistent or problem):
+        if demo:
+            self.notice_label.setText(DEMO_NOTICE)
+            self.notice.setAccessibleName("About the demo account")
+        elif store is not None and (not store.persistent or problem):
             self.notice_label.setText(problem or f"Secrets are kept in {store.where}.")
         else:
             self.notice.hide()
         self.save_error = _label()
         self.save_error.setAccessibleName("Problem saving")
         self.save_error.hide()
+        self.saving_label = _label()
+        self.saving_label.setAccessibleName("Saving")
+        self.saving_label.hide()
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(False)
@@ -147,14 +191,39 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.notice)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.save_error)
-        layout.addWidget(self.buttons)
+        bottom = QHBoxLayout()
+        bottom.setSpacing(12)
+        bottom.addWidget(self.saving_label, 1)
+        bottom.addWidget(self.buttons)
+        layout.addLayout(bottom)
         self.setMinimumWidth(600)
-        self.resize(640, 600)
+        self.resize(680, 600)
 
+        # One label column for every tab, so the fields do not jump sideways between tabs.
+        # (+3: drawn with the mnemonic underlined, a label loses its kerning and grows.)
+        width = max(label.sizeHint().width() for label in self._row_labels) + 3
+        for label in self._row_labels:
+            label.setMinimumWidth(width)
+
+        self._load_secrets()
         self._refresh_numbers()
         # National format follows the chosen country.
         self.country_combo.currentIndexChanged.connect(lambda _i: self._refresh_numbers())
         self._apply_colors()
+
+    def show_section(self, name: str) -> None:
+        """Open at one of SECTIONS, with the cursor in its first field."""
+        if name not in SECTIONS:
+            return
+        index = SECTIONS.index(name)
+        self.tabs.setCurrentIndex(index)
+        first = {
+            "Account": self.account_edit,
+            "Receiving": self.ngrok_field.edit,
+            "General": self.country_combo,
+            "Advanced": self.api_url_edit,
+        }[name]
+        first.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # -- pages ----------------------------------------------------------------------------------
     @staticmethod
@@ -166,6 +235,7 @@ class SettingsDialog(QDialog):
         area.setFrameShape(QFrame.Shape.NoFrame)
         area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         area.setWidget(page)
+        area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # not an empty stop between tabs and fields
         area.viewport().setAutoFillBackground(False)
         page.setAutoFillBackground(False)
         return area
@@ -197,6 +267,16 @@ class SettingsDialog(QDialog):
             box.addLayout(field)
         else:
             box.addWidget(field)
+        env = _ENV_OVERRIDES.get(key or "")
+        value = os.environ.get(env, "").strip() if env else ""
+        if env and value:  # the environment wins over this field: say so, and with what
+            note = _label(
+                f"Now {value}, from the environment variable {env}. "
+                "What you set here applies when that variable is not set."
+            )
+            note.setAccessibleName(f"{text.replace('&', '')} is set by {env}")
+            box.addWidget(note)
+            self._env_notes[key or ""] = note
         if key is not None:
             error = _label()
             error.setAccessibleName(f"Problem with {text.replace('&', '').lower()}")
@@ -210,11 +290,16 @@ class SettingsDialog(QDialog):
             self._hints.append(hint_label)
         label = QLabel(text)
         label.setTextFormat(Qt.TextFormat.PlainText)
+        self._row_labels.append(label)
         buddy = focus or (field if isinstance(field, QWidget) else None)
         if buddy is not None:
             label.setBuddy(buddy)
-            if not buddy.accessibleName():
+            if isinstance(buddy, QCheckBox):  # its own words say more than the row's title
+                buddy.setAccessibleName(buddy.text())
+            elif not buddy.accessibleName():
                 buddy.setAccessibleName(text.replace("&", ""))
+            if hint and not buddy.accessibleDescription():  # where the value comes from
+                buddy.setAccessibleDescription(hint)
         form.addRow(label, box)
 
     def _account_page(self) -> QWidget:
@@ -413,7 +498,10 @@ class SettingsDialog(QDialog):
             form,
             "Closing",
             self.tray_check,
-            "Messages can only arrive while voipdesk runs. Quit from the tray icon's menu.",
+            "Messages can only arrive while voipdesk runs. Quit from the tray icon's menu."
+            if QSystemTrayIcon.isSystemTrayAvailable()
+            else "Messages can only arrive while voipdesk runs. This desktop shows no tray "
+            "icons right now, so closing the window asks whether to quit.",
         )
         return page
 
@@ -442,19 +530,50 @@ class SettingsDialog(QDialog):
         return page
 
     def _secret_field(self, name: str, title: str) -> SecretField:
-        settings, store = self.settings, self.settings.secrets_store
-        stored = store.get(name) if store is not None else None
-        effective = settings.secret(name)
-        if effective and effective != stored:
-            placeholder = "••• set by an environment variable"
-        elif stored:
-            placeholder = f"••• stored in {store.where if store else 'memory'}"
-        else:
-            placeholder = f"Paste your {title}"
-        field = SecretField(stored, placeholder)
+        # What is stored is read from the keyring on a worker thread (see _load_secrets): a
+        # keyring can take seconds, or wait for the user to unlock it.
+        field = SecretField(None, "Reading your keyring…")
+        field.show_button.setEnabled(False)
         field.set_accessible_name(title)
         field.edit.textChanged.connect(lambda _t: self._set_error(name, None))
+        self._secret_fields[name] = (field, title)
         return field
+
+    def _load_secrets(self) -> None:
+        settings, store = self.settings, self.settings.secrets_store
+        names = list(self._secret_fields)
+
+        def read() -> None:
+            values: dict[str, tuple[str | None, str | None]] = {}
+            for name in names:
+                try:
+                    stored = store.get(name) if store is not None else None
+                    values[name] = (stored, settings.secret(name))
+                except Exception:  # a broken backend: treat as nothing stored
+                    values[name] = (None, None)
+            with contextlib.suppress(RuntimeError):  # the dialog is gone
+                self._secretsLoaded.emit(values)
+
+        threading.Thread(target=read, name="voipdesk-settings-secrets", daemon=True).start()
+
+    def _secrets_loaded(self, values: dict) -> None:
+        store = self.settings.secrets_store
+        for name, (stored, effective) in values.items():
+            field, title = self._secret_fields[name]
+            if self.demo and name == "api_token":
+                placeholder = "••• built into the demo account"
+            elif effective and effective != stored:
+                placeholder = "••• set by an environment variable"
+            elif stored:
+                placeholder = f"••• stored in {store.where if store else 'memory'}"
+            else:
+                placeholder = f"Paste your {title}"
+            field.set_stored(stored, placeholder)
+        self._secrets_ready = True
+
+    def secrets_loaded(self) -> bool:
+        """True once what the keyring holds has been read (placeholders and Show work)."""
+        return self._secrets_ready
 
     # -- numbers --------------------------------------------------------------------------------
     def numbers(self) -> list[str]:
@@ -578,6 +697,11 @@ class SettingsDialog(QDialog):
         return domain.rstrip("/")
 
     def accept(self) -> None:
+        if self._saving:
+            return
+        if self._saved is not None:  # saved already; OK now only closes
+            super().accept()
+            return
         for key in self._errors:
             self._set_error(key, None)
         self.save_error.hide()
@@ -595,30 +719,109 @@ class SettingsDialog(QDialog):
             return
 
         changed = {k for k, v in values.items() if getattr(self.settings, k) != v}
-        secret_changes = {}
+        secret_changes: dict[str, str | None] = {}
         for name, field in (("api_token", self.token_field), ("ngrok_authtoken", self.ngrok_field)):
             is_changed, value = field.change()
             if is_changed:
                 secret_changes[name] = value
-        before = {key: getattr(self.settings, key) for key in changed | {"webhook_secret"}}
-        try:
-            for key in changed:
-                setattr(self.settings, key, values[key])
-            if self._regenerate:
-                self.settings.regenerate_webhook_secret()  # saves too
-                changed.add("webhook_secret")
-            else:
-                self.settings.save()
-        except OSError as exc:
-            for key, value in before.items():  # leave the running app's settings as they were
-                setattr(self.settings, key, value)
-            self.save_error.setText(f"Your settings could not be saved: {exc.strerror or exc}.")
-            self.save_error.show()
+        # The file and the keyring are written on a worker thread: a keyring can take seconds
+        # (or wait for the user to unlock it), and the window must not freeze meanwhile.
+        self._set_saving(True, keyring=bool(secret_changes))
+        regenerate = self._regenerate
+        store = self.settings.secrets_store
+        problem_before = store.problem if store is not None else None
+
+        def work() -> None:
+            result: str | None = None
+            try:
+                if regenerate:
+                    candidate.regenerate_webhook_secret()  # saves too
+                else:
+                    candidate.save()
+                for name, value in secret_changes.items():  # only once the file is written
+                    candidate.set_secret(name, value)
+            except OSError as exc:
+                result = f"Your settings could not be saved: {exc.strerror or exc}."
+            except Exception as exc:  # never leave the dialog stuck on "Saving…"
+                result = f"Your settings could not be saved: {exc}."
+            with contextlib.suppress(RuntimeError):  # the dialog is gone (app shutting down)
+                self._saveDone.emit(result)
+
+        self._pending = (candidate, changed, secret_changes, problem_before)
+        threading.Thread(target=work, name="voipdesk-settings-save", daemon=True).start()
+
+    def reject(self) -> None:
+        if self._saving:  # the file may be half-way written: wait for the result
             return
-        for name, value in secret_changes.items():  # only once the file is safely written
-            self.settings.set_secret(name, value)
+        if self._saved is not None:  # already saved: closing keeps what was saved
+            super().accept()
+            return
+        super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._saving:
+            event.ignore()
+            return
+        super().closeEvent(event)
+
+    def is_saving(self) -> bool:
+        """True while the settings and secrets are being written."""
+        return self._saving
+
+    def _save_done(self, error: str | None) -> None:
+        """Back on the GUI thread with the worker's result."""
+        pending, self._pending = self._pending, None
+        self._set_saving(False)
+        if pending is None:
+            return
+        candidate, changed, secret_changes, problem_before = pending
+        if error is not None:  # nothing changed in the running app
+            self.save_error.setText(error)
+            self.save_error.show()
+            self.ok_button.setFocus()
+            return
+        for key in changed:
+            setattr(self.settings, key, getattr(candidate, key))
+        if hasattr(candidate, "unsaved_original"):  # save() kept the old file aside already
+            self.settings.unsaved_original = candidate.unsaved_original
+        if self._regenerate:
+            self.settings.webhook_secret = candidate.webhook_secret
+            changed = changed | {"webhook_secret"}
         self._changed = changed | set(secret_changes)
+        self._saved = self._changed
+        store = self.settings.secrets_store
+        problem = store.problem if store is not None else None
+        if secret_changes and problem and problem != problem_before:
+            # Saved, but the keyring refused the secret: say so before closing.
+            self.notice_label.setText(problem)
+            self.notice.show()
+            self.save_error.setText(
+                "Your settings were saved, but not in the system keyring: see the note above."
+            )
+            self.save_error.show()
+            self.ok_button.setText("Close")
+            self.buttons.button(QDialogButtonBox.StandardButton.Cancel).hide()
+            self.ok_button.setFocus()
+            return
         super().accept()
+
+    def _set_saving(self, on: bool, *, keyring: bool = False) -> None:
+        self._saving = on
+        self.tabs.setEnabled(not on)
+        self.buttons.setEnabled(not on)
+        if on:
+            self.saving_label.setText(
+                "Saving… (your system keyring may ask you to unlock it)"
+                if keyring
+                and self.settings.secrets_store is not None
+                and self.settings.secrets_store.persistent
+                else "Saving…"
+            )
+        self.saving_label.setVisible(on)
+        if on:
+            self.setCursor(Qt.CursorShape.BusyCursor)
+        else:
+            self.unsetCursor()
 
     # -- looks ----------------------------------------------------------------------------------
     def _set_error(self, key: str, sentence: str | None) -> None:
@@ -633,7 +836,7 @@ class SettingsDialog(QDialog):
         error, muted = theme.error_text(palette), theme.muted_text(palette)
         for label in (*self._errors.values(), self.save_error):
             theme.set_text_color(label, error)
-        for label in self._hints:
+        for label in (*self._hints, *self._env_notes.values(), self.saving_label):
             theme.set_text_color(label, muted)
         notice = self.notice.palette()
         notice.setColor(QPalette.ColorRole.Window, theme.tinted(theme.ACCENT, 0.14))

@@ -25,6 +25,7 @@ class WelcomePage(QWidget):
 
         self.icon_label = QLabel()
         self.icon_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.icon_label.setMinimumHeight(ICON_SIZE)  # never squeezed (it was cut top and bottom)
         self.icon_label.setAccessibleName("voipdesk")
         self._icon = icon
         self.title = QLabel("Welcome to voipdesk")
@@ -80,6 +81,7 @@ class WelcomePage(QWidget):
         inner = QVBoxLayout(column)
         inner.setSpacing(14)
         inner.addWidget(self.icon_label)
+        inner.addSpacing(6)
         inner.addWidget(self.title)
         inner.addWidget(self.intro)
         inner.addSpacing(14)

@@ -1,0 +1,81 @@
+"""What a user does in the real window (demo account, real listener, sandbox over HTTP)."""
+
+import pytest
+from PySide6.QtCore import Qt
+
+from voipdesk import demo
+from voipdesk.ui.thread import MessageRole
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
+
+OTHER_OWN = "+447700900002"  # the demo's second own number
+
+
+def bodies(window):
+    model = window.thread.model
+    return [
+        model.data(model.index(r, 0), MessageRole.Message).body for r in range(model.rowCount())
+    ]
+
+
+def test_sending_from_another_number_opens_that_conversation(demo_app, qtbot):
+    window = demo_app.window
+    sam = next(c for c in window.services.store.conversations() if c.peer_number == demo.SAM)
+    window.open_conversation(sam.id)
+    assert window.compose.from_combo.isVisibleTo(window)
+    window.compose.from_combo.setCurrentIndex(window.compose.from_combo.findData(OTHER_OWN))
+    window.compose.editor.setPlainText("from my other number")
+    qtbot.keyClick(window.compose.editor, Qt.Key.Key_Return)
+    # The message belongs to the (other number, Sam) conversation: the window goes there and
+    # the bubble is in front of the user.
+    qtbot.waitUntil(lambda: window.conversation_id not in (None, sam.id), timeout=3000)
+    conversation = window.services.store.conversation(window.conversation_id)
+    assert (conversation.own_number, conversation.peer_number) == (OTHER_OWN, demo.SAM)
+    qtbot.waitUntil(lambda: "from my other number" in bodies(window), timeout=3000)
+    assert window.compose.sender_number() == OTHER_OWN
+    assert window.compose.draft() == ""
+    assert "from my other number" not in [m.body for m in window.services.store.messages(sam.id)]
+
+
+def test_a_changed_webhook_url_stays_loud_until_the_new_one_is_copied(demo_app, qtbot):
+    window, services = demo_app.window, demo_app.services
+    services._set_receiving(url_changed=True)  # as after a restart without a static domain
+    assert window.url_banner.isVisible()
+    assert "webhook URL changed" in window.url_banner.label.text()
+    # Sending can be paused at the same time: both are said, neither hides the other.
+    services.sendingPaused.emit("VoIP Number refused your API token.")
+    assert window.url_banner.isVisible() and window.banner.isVisible()
+    window.url_banner.button.click()
+    dialog = window._connection_dialog
+    qtbot.waitUntil(dialog.isVisible, timeout=2000)
+    assert window.connection_panel.banner.isVisible()
+    dialog.reject()  # closed without copying: still loud
+    assert window.url_banner.isVisible()
+    assert services.receiving.url_changed
+    window.url_banner.button.click()
+    qtbot.waitUntil(dialog.isVisible, timeout=2000)
+    window.connection_panel.copy_new_button.click()
+    dialog.reject()
+    assert not services.receiving.url_changed
+    assert not window.url_banner.isVisible()
+    assert window.banner.isVisible()  # the paused banner is its own
+
+
+def test_first_start_welcome_hides_the_status_bar_until_set_up(aio, tmp_path, monkeypatch, qtbot):
+    from voipdesk.app import Controller, make_application
+
+    monkeypatch.setenv("VOIPDESK_TUNNEL", "none")
+    for name in ("VOIPDESK_ACCOUNT_ID", "VOIPDESK_API_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    controller = Controller(make_application(), tmp_path, confirm_quit=False)
+    aio(controller.start())
+    try:
+        window = controller.window
+        assert window.pages.currentWidget() is window.welcome
+        assert not window.statusBar().isVisible()
+        assert not window.compose.isVisible()
+        window.show_welcome(False)
+        assert window.statusBar().isVisible()
+        assert not window.compose.isVisible()  # nothing to write into before a conversation
+    finally:
+        aio(controller.shutdown())
