@@ -408,3 +408,21 @@ def test_a_copy_of_the_settings_saved_first_keeps_the_file_aside_once(tmp_path):
     s.save()
     [aside] = kept_aside(tmp_path)
     assert json.loads(aside.read_text())["webhook_port"] == "abc"
+
+
+def test_the_keyring_backend_is_found_on_first_use_not_at_load(tmp_path, monkeypatch):
+    calls: list[int] = []
+    real = keyring.get_keyring
+    monkeypatch.setattr(keyring, "get_keyring", lambda: calls.append(1) or real())
+    s = Settings.load(tmp_path)
+    assert calls == []  # loading settings does not look for a keyring
+    monkeypatch.setenv("VOIPDESK_API_TOKEN", "from-env")
+    assert s.secret("api_token") == "from-env"
+    assert calls == []  # `voipdesk send` with VOIPDESK_API_TOKEN never needs one
+    monkeypatch.delenv("VOIPDESK_API_TOKEN")
+    assert s.secret("api_token") is None
+    assert calls == [1]
+    # Still no keyring here: memory only, and the user is told.
+    store = s.secrets_store
+    assert not store.persistent and "memory" in (store.problem or "")
+    assert calls == [1]  # looked for once

@@ -156,7 +156,8 @@ class Controller(QObject):
         if services is None or self.demo:
             return
         settings = services.settings
-        has_token = await asyncio.to_thread(settings.secret, "api_token")
+        await services.wait_for_secrets()  # read off the GUI thread, once for both
+        has_token = services.secret("api_token")
         if self.services is not services:  # shut down meanwhile
             return
         if settings.effective_account_id and not has_token:
@@ -286,12 +287,18 @@ class Controller(QObject):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         changed = set(dialog.changed_fields())
-        self.services.settings_changed(changed)
+        applied = self.services.settings_changed(changed)  # secrets read on a worker first
         if changed & {"api_token", "account_id"}:
             self.services.spawn(self._check_token())
         if self.sandbox is not None and changed & {"webhook_port", "webhook_secret", "numbers"}:
             # The demo's sandbox plays the provider's Numbers page: give it the new URL.
-            self.services.spawn(self._point_sandbox_at_listener(list(settings.numbers)))
+            numbers = list(settings.numbers)
+
+            async def point() -> None:
+                await asyncio.wait([applied])  # the listener may restart only after the read
+                await self._point_sandbox_at_listener(numbers)
+
+            self.services.spawn(point())
         self.window.update_numbers()
         self.window.show_status("Settings saved." if changed else "No settings changed.", 6000)
         self.window.close_to_tray = settings.close_to_tray and bool(

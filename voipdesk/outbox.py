@@ -7,7 +7,7 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from voipdesk.core.models import Message, Status
 from voipdesk.provider.client import AmbiguousSendError, VoipNumberClient
@@ -40,6 +40,7 @@ class Outbox:
         backoff: tuple[float, float] = (5.0, 900.0),
         on_change: Callable[[Message], None] | None = None,
         hold_on_credentials: bool = True,
+        before_send: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.store = store
         self.client = client
@@ -47,6 +48,9 @@ class Outbox:
         self.backoff = backoff
         self.on_change = on_change
         self.hold_on_credentials = hold_on_credentials
+        # Awaited just before each request leaves (after the message is stored and shown): the
+        # app waits there for credentials still being read from the keyring.
+        self.before_send = before_send
         self.paused: ProviderError | None = None  # a credentials error stops sending
         self._wake = asyncio.Event()
 
@@ -95,6 +99,8 @@ class Outbox:
     # -- sending -----------------------------------------------------------------------------
     async def attempt(self, message: Message) -> Message:
         """Send a message this process has claimed (status SENDING) and record the outcome."""
+        if self.before_send is not None:
+            await self.before_send()
         try:
             result = await self.client.send(message.own_number, message.peer_number, message.body)
         except ProviderError as exc:

@@ -9,6 +9,7 @@ import logging
 import os
 import re
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
@@ -197,32 +198,77 @@ def _move_aside(path: Path, exc: BaseException) -> str:
 
 
 class SecretStore:
-    """Secrets in the OS keyring; in memory for this run only when no keyring backend exists."""
+    """Secrets in the OS keyring; in memory for this run only when no keyring backend exists.
+
+    The keyring backend is found on first use (a secret read or written, or `persistent`,
+    `where` or `problem` asked), not when settings are loaded: finding it imports the backends
+    (tens of milliseconds and megabytes), which `voipdesk send` with VOIPDESK_API_TOKEN, for
+    one, never needs."""
 
     def __init__(self, data_dir: Path) -> None:
         # One keyring entry per data dir, so a second profile (or a test) never clobbers the first.
         self._suffix = hashlib.sha256(str(data_dir).encode()).hexdigest()[:12]
         self._memory: dict[str, str] = {}
-        self.problem: str | None = None
-        try:
-            import keyring
-            from keyring.backends import fail
+        self._lock = threading.Lock()
+        self._probed = False
+        self._backend: Any = None
+        self._problem: str | None = None
+        self._where = ""
 
-            backend = keyring.get_keyring()
-            if isinstance(backend, fail.Keyring) or backend.priority <= 0:
-                raise RuntimeError(type(backend).__name__)
-            self._keyring = keyring
-            self.where = f"your system keyring ({type(backend).__name__})"
-        except Exception as exc:
-            self._keyring = None
-            self.problem = (
-                "No system keyring was found, so your API token and ngrok authtoken are kept "
-                "in memory only while voipdesk runs, and you will be asked again next time. "
-                "Install a keyring service (GNOME Keyring, KWallet or KeePassXC) to remember "
-                "them, or set VOIPDESK_API_TOKEN and VOIPDESK_NGROK_AUTHTOKEN."
-            )
-            self.where = "memory only (no system keyring)"
-            log.info("no keyring backend (%s): secrets kept in memory only", type(exc).__name__)
+    def _probe(self) -> None:
+        """Find the keyring backend, once (thread-safe: the app asks from worker threads)."""
+        if self._probed:
+            return
+        with self._lock:
+            if self._probed:
+                return
+            try:
+                import keyring
+                from keyring.backends import fail
+
+                backend = keyring.get_keyring()
+                if isinstance(backend, fail.Keyring) or backend.priority <= 0:
+                    raise RuntimeError(type(backend).__name__)
+                self._backend = keyring
+                self._where = f"your system keyring ({type(backend).__name__})"
+            except Exception as exc:
+                self._backend = None
+                self._problem = (
+                    "No system keyring was found, so your API token and ngrok authtoken are "
+                    "kept in memory only while voipdesk runs, and you will be asked again next "
+                    "time. Install a keyring service (GNOME Keyring, KWallet or KeePassXC) to "
+                    "remember them, or set VOIPDESK_API_TOKEN and VOIPDESK_NGROK_AUTHTOKEN."
+                )
+                self._where = "memory only (no system keyring)"
+                log.info("no keyring backend (%s): secrets kept in memory only", type(exc).__name__)
+            self._probed = True
+
+    @property
+    def _keyring(self) -> Any:
+        """The keyring module when a usable backend exists, else None."""
+        self._probe()
+        return self._backend
+
+    @_keyring.setter
+    def _keyring(self, value: Any) -> None:
+        self._probe()
+        self._backend = value
+
+    @property
+    def problem(self) -> str | None:
+        """A sentence for the user when secrets are not (or could not be) kept in the keyring."""
+        self._probe()
+        return self._problem
+
+    @problem.setter
+    def problem(self, value: str | None) -> None:
+        self._probe()
+        self._problem = value
+
+    @property
+    def where(self) -> str:
+        self._probe()
+        return self._where
 
     @property
     def persistent(self) -> bool:

@@ -221,3 +221,30 @@ def test_first_start_shows_welcome_and_shutdown_releases_the_listener(aio, tmp_p
     conn = sqlite3.connect(database_path(tmp_path))
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     conn.close()
+
+
+def test_a_send_error_in_the_open_thread_is_not_repeated_in_the_status_bar(demo_app, qtbot):
+    window, sandbox = demo_app.window, demo_app.sandbox
+    open_sam(window)
+    window.statusBar().clearMessage()
+    sandbox.call(lambda: sandbox.sandbox.accounts["demo-account"].numbers.discard(demo.OWN))
+    window.compose.editor.setPlainText("fails in front of me")
+    qtbot.keyClick(window.compose.editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: (
+            (m := thread_message(window, "fails in front of me")) is not None
+            and m.status is Status.FAILED
+        ),
+        timeout=5000,
+    )
+    qtbot.wait(200)  # the signals of the failed send have all been delivered
+    assert "does not exist" not in window.statusBar().currentMessage()
+
+    # A failure in a conversation that is not open does get a line, naming who it was for.
+    alex = "+447700900123"
+    task = window.services.send(demo.OWN, alex, "fails out of sight")
+    qtbot.waitUntil(task.done, timeout=5000)
+    assert task.result().status is Status.FAILED
+    qtbot.waitUntil(lambda: "Alex Morgan" in window.statusBar().currentMessage(), timeout=2000)
+    shown = window.statusBar().currentMessage() + window.statusBar().toolTip()
+    assert "Not sent to Alex Morgan" in shown and "does not exist" in shown

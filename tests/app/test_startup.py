@@ -138,3 +138,78 @@ def test_settings_that_could_not_be_used_are_shown_at_start(aio, tmp_path, monke
         assert controller.window.isVisible()  # the window is not held up by the message
     finally:
         aio(controller.shutdown())
+
+
+def test_secrets_are_read_off_the_gui_thread_and_sending_waits_for_the_read(
+    aio, tmp_path, monkeypatch, qtbot
+):
+    """A locked keyring can hold a read for seconds: the GUI keeps running meanwhile, the tunnel
+    starts with the authtoken read, and a send right after a token change uses the new token."""
+    from types import SimpleNamespace
+
+    from voipdesk.settings import Settings
+    from voipdesk.ui.services import Services
+
+    for name in ("VOIPDESK_TUNNEL", "VOIPDESK_API_TOKEN", "VOIPDESK_NGROK_AUTHTOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings.load(tmp_path)
+    settings.account_id, settings.numbers, settings.tunnel_mode = "acc", ["+447700900001"], "ngrok"
+    stored = {"api_token": "tok-old", "ngrok_authtoken": "ngrok-secret"}
+    reads: list[bool] = []  # True: read on the GUI thread
+
+    def slow_get(name):
+        reads.append(threading.current_thread() is threading.main_thread())
+        time.sleep(0.4)
+        return stored.get(name)
+
+    monkeypatch.setattr(settings.secrets_store, "get", slow_get)
+
+    started: list[str] = []
+
+    class FakeTunnel:
+        def __init__(self, *, authtoken, **_kwargs):
+            self.authtoken = authtoken
+
+        def start(self, port):
+            started.append(self.authtoken)
+            return SimpleNamespace(state="online", message="online", public_url="https://x.test")
+
+        def stop(self):
+            pass
+
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.start(20)
+    services = Services(settings, tunnel_factory=FakeTunnel)
+    try:
+        assert reads == []  # building the services reads nothing
+        aio(services.start())
+        timer.stop()
+        assert reads and not any(reads), "the keyring was read on the GUI thread"
+        gaps = [b - a for a, b in itertools.pairwise(ticks)]
+        assert gaps and max(gaps) < 0.3
+        qtbot.waitUntil(lambda: started == ["ngrok-secret"], timeout=3000)
+        assert services.client.api_token == "tok-old"
+
+        used: list[str] = []
+
+        async def send(own, peer, body):
+            used.append(services.client.api_token)
+            return SimpleNamespace(status="queued", provider_id="p-1", timestamp_s=1, raw="{}")
+
+        monkeypatch.setattr(services.client, "send", send)
+        stored["api_token"] = "tok-new"  # the user typed a new token in Settings
+        services.settings_changed({"api_token"})
+        echoed: list[str] = []
+        services.messagesChanged.connect(lambda ms: echoed.extend(m.status.value for m in ms))
+        task = services.send("+447700900001", "+447700900100", "after the change")
+        # The bubble shows at once; only the request waits for the keyring.
+        qtbot.waitUntil(lambda: "sending" in echoed, timeout=2000)
+        assert used == []
+        qtbot.waitUntil(task.done, timeout=5000)
+        assert used == ["tok-new"]
+        assert not any(reads)
+    finally:
+        timer.stop()
+        aio(services.stop())

@@ -545,3 +545,67 @@ def test_screenshots(qtbot, seed, clock, mode):
         side.grab().save(str(SHOTS / f"search-{mode}.png"))
     finally:
         app.setPalette(original)
+
+
+# -- how a failed message looks ------------------------------------------------------------------
+def _bubble_pixel(view: ThreadView, image, message_id: int, dx: int) -> QColor:
+    lv = view.list_view
+    index = lv.model().index(view.row_for(message_id), 0)
+    geometry = view.delegate.geometry(index)
+    bubble = view.delegate._bubble_rect(geometry, lv.visualRect(index))
+    x = bubble.left() + dx if dx >= 0 else bubble.right() + dx
+    return image.pixelColor(x, bubble.center().y())
+
+
+def _distance(a: QColor, b: QColor) -> int:
+    return abs(a.red() - b.red()) + abs(a.green() - b.green()) + abs(a.blue() - b.blue())
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_a_failed_or_unknown_bubble_is_dimmed_next_to_a_sent_one(qtbot, seed, clock, mode):
+    from voipdesk.ui import theme
+
+    app = QApplication.instance()
+    original = app.palette()
+    if mode == "dark":
+        app.setPalette(_dark_palette())
+    try:
+        start = clock.now
+        sent = seed.outgoing(ALICE, "sent one", at=start, status=Status.QUEUED)
+        failed = seed.outgoing(
+            ALICE, "failed one", at=start + 30, status=Status.FAILED, error="No credit left."
+        )
+        unknown = seed.outgoing(ALICE, "unknown one", at=start + 60, status=Status.UNKNOWN)
+        view = show_thread(qtbot, seed.store, seed.conversation_id(ALICE), size=(420, 400))
+        settle(qtbot, view)
+        image = view.list_view.viewport().grab().toImage()
+        background = view.list_view.viewport().palette().color(QPalette.ColorRole.Base)
+
+        sent_fill = _bubble_pixel(view, image, sent.id, 5)
+        assert _distance(sent_fill, theme.ACCENT) < 20  # a sent bubble: the full accent
+        for message in (failed, unknown):
+            fill = _bubble_pixel(view, image, message.id, 5)
+            # Not the sent blue: much nearer the window's own colour than the accent...
+            assert _distance(fill, theme.ACCENT) > 150, (mode, fill.name())
+            assert _distance(fill, background) < _distance(fill, theme.ACCENT), (mode, fill.name())
+            # ...yet still blue-ish, with an accent outline, so it is still "mine".
+            assert fill.blue() > fill.red()
+            edge = _bubble_pixel(view, image, message.id, 1)
+            assert _distance(edge, theme.ACCENT) < _distance(fill, theme.ACCENT)
+    finally:
+        app.setPalette(original)
+
+
+def test_the_name_button_is_announced_by_the_words_it_shows(qtbot, seed):
+    view = ThreadView(seed.store)
+    qtbot.addWidget(view)
+    message = seed.inbound(ALICE, "hi")
+    view.set_conversation(message.conversation_id)
+    button = view.name_button
+    assert button.text() == "Name…"
+    assert button.text().rstrip("…") in button.accessibleName()
+    seed.store.set_contact(ALICE, "Alice Martin")
+    view.set_conversation(message.conversation_id)  # the same one: refreshes the header
+    assert button.text() == "Rename…"
+    assert button.text().rstrip("…") in button.accessibleName()
+    assert "Name this" not in button.accessibleName()

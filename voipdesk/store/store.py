@@ -253,6 +253,14 @@ class Store:
         )
         return [_conversation(r) for r in rows]
 
+    def own_numbers(self) -> list[str]:
+        """The user's own numbers that have conversations with messages, sorted."""
+        rows = self._read(
+            "SELECT DISTINCT own_number FROM conversations WHERE last_message_id IS NOT NULL"
+            " ORDER BY own_number"
+        )
+        return [r[0] for r in rows]
+
     def conversation_count(self) -> int:
         return self._read("SELECT count(*) FROM conversations WHERE last_message_id IS NOT NULL")[
             0

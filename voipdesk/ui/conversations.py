@@ -59,6 +59,7 @@ class ConversationRole(IntEnum):
     LastBody = _ROLE_BASE + 4
     Timestamp = _ROLE_BASE + 5
     Unread = _ROLE_BASE + 6
+    Via = _ROLE_BASE + 7  # the own number, formatted, when the user texts from several; else None
 
 
 def _sort_key(conversation: Conversation) -> tuple[float, int]:
@@ -84,6 +85,9 @@ class ConversationListModel(QAbstractListModel):
         self._rows: list[Conversation] = []
         self._at_end = False
         self._fetching = False
+        # Own numbers among the conversations: with more than one, rows say which they are on
+        # (the same person texted from two numbers is two conversations).
+        self._own_numbers: set[str] = set(store.own_numbers())
         self.fetchMore(QModelIndex())
 
     # -- Qt model interface ---------------------------------------------------------------------
@@ -113,11 +117,16 @@ class ConversationListModel(QAbstractListModel):
             return conversation.last_timestamp
         if role == ConversationRole.Unread:
             return conversation.unread_count
+        if role == ConversationRole.Via:
+            return self.via(conversation)
         if role == _ACCESSIBLE:
             unread = f", {conversation.unread_count} unread" if conversation.unread_count else ""
             when = theme.relative_time(conversation.last_timestamp)
+            via = self.via(conversation)
+            on = f", via {via}" if via else ""
             return (
-                f"{self.display_name(conversation)}{unread}, {when}: {preview_text(conversation)}"
+                f"{self.display_name(conversation)}{unread}{on}, {when}: "
+                f"{preview_text(conversation)}"
             )
         return None
 
@@ -146,6 +155,22 @@ class ConversationListModel(QAbstractListModel):
         """The contact's name, else the number formatted for people."""
         return conversation.display_name or display(conversation.peer_number, self.country)
 
+    @property
+    def several_own_numbers(self) -> bool:
+        return len(self._own_numbers) > 1
+
+    def via(self, conversation: Conversation) -> str | None:
+        """The own number a conversation is on, formatted, when the user has several; else None."""
+        if not self.several_own_numbers:
+            return None
+        return display(conversation.own_number, self.country)
+
+    def _update_own_numbers(self) -> None:
+        before = self.several_own_numbers
+        self._own_numbers = set(self._store.own_numbers())
+        if before != self.several_own_numbers and self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, 0))
+
     def row_of(self, conversation_id: int) -> int:
         """The row of a loaded conversation, or -1."""
         for row, conversation in enumerate(self._rows):
@@ -173,28 +198,33 @@ class ConversationListModel(QAbstractListModel):
 
     def update_conversations(self, conversation_ids: Iterable[int]) -> None:
         """Re-read these conversations from the store and put each where it now belongs."""
+        recount = False
         for conversation_id in conversation_ids:
-            self._sync(conversation_id)
+            recount = self._sync(conversation_id) or recount
+        if recount:
+            self._update_own_numbers()
 
-    def _sync(self, conversation_id: int) -> None:
+    def _sync(self, conversation_id: int) -> bool:
+        """Returns whether the set of own numbers in use may have changed."""
         fresh = self._store.conversation(conversation_id)
         row = self.row_of(conversation_id)
         if fresh is None or fresh.last_message_id is None:
             if row >= 0:
                 self._remove(row)
-            return
+            return self.several_own_numbers  # the last conversation on a number may have gone
+        recount = fresh.own_number not in self._own_numbers
         others = self._rows[:row] + self._rows[row + 1 :] if row >= 0 else self._rows
         target = bisect.bisect_left(others, _sort_key(fresh), key=_sort_key)
         if target >= len(others) and not self._at_end:
             # It now sorts below what is loaded; the next page brings it (and keeps paging exact).
             if row >= 0:
                 self._remove(row)
-            return
+            return recount
         if row < 0:
             self.beginInsertRows(QModelIndex(), target, target)
             self._rows.insert(target, fresh)
             self.endInsertRows()
-            return
+            return recount
         self._rows[row] = fresh
         if target != row:
             destination = target if target < row else target + 1
@@ -203,6 +233,7 @@ class ConversationListModel(QAbstractListModel):
             self.endMoveRows()
         index = self.index(target, 0)
         self.dataChanged.emit(index, index)
+        return recount
 
     def _remove(self, row: int) -> None:
         self.beginRemoveRows(QModelIndex(), row, row)
@@ -216,6 +247,7 @@ class ConversationListModel(QAbstractListModel):
         fresh = self._store.conversations(limit=wanted, offset=0)
         self._at_end = len(fresh) < wanted
         self._reconcile(fresh)
+        self._update_own_numbers()
 
     def set_contacts_changed(self) -> None:
         """Contact names changed: show the new ones."""
@@ -336,6 +368,19 @@ class ConversationDelegate(QStyledItemDelegate):
             painter.setPen(theme.accent_text())
             painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, badge)
             line2.setRight(pill.left() - 8)
+        via = index.data(ConversationRole.Via)
+        if via:
+            # Which of the user's numbers this conversation is on, small and muted at the end of
+            # the preview line (the preview gives way first; the number is never cut).
+            via_text = f"via {via}"
+            via_width = small_fm.horizontalAdvance(via_text)
+            if via_width < line2.width() // 2 + 40:
+                painter.setFont(small)
+                painter.setPen(muted)
+                painter.drawText(
+                    line2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, via_text
+                )
+                line2.setRight(line2.right() - via_width - 8)
         painter.setFont(body_font)
         painter.setPen(text_color if unread else muted)
         painter.drawText(
@@ -356,6 +401,12 @@ def _plain_label(text: str, *, muted: bool = False) -> QLabel:
     if muted:
         label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
     return label
+
+
+def _list_background(page: QWidget) -> None:
+    """Paint a page standing in for a list in the list's colour (Base), not the window's."""
+    page.setBackgroundRole(QPalette.ColorRole.Base)
+    page.setAutoFillBackground(True)
 
 
 class ConversationList(QWidget):
@@ -379,6 +430,7 @@ class ConversationList(QWidget):
         self._selecting = False
 
         self.search_box = QLineEdit()
+        self.search_box.setObjectName("searchBox")  # the rounded field of style.qss
         self.search_box.setPlaceholderText("Search messages")
         self.search_box.setAccessibleName("Search messages")
         self.search_box.setClearButtonEnabled(True)
@@ -422,16 +474,19 @@ class ConversationList(QWidget):
         self.results_view.activated.connect(self._activate_result)
         self.no_results = _plain_label("No messages match.", muted=True)
         results_page = QWidget()
+        _list_background(results_page)  # "No messages match." on the list's white, not grey
         results_layout = QVBoxLayout(results_page)
         results_layout.setContentsMargins(0, 0, 0, 0)
         results_layout.addWidget(self.no_results)
         results_layout.addWidget(self.results_view, 1)
 
         self.empty = QWidget()
+        _list_background(self.empty)  # the same background as the list it stands in for
         empty_layout = QVBoxLayout(self.empty)
         empty_layout.addStretch(1)
         empty_layout.addWidget(_plain_label("No conversations yet."))
         self.empty_button = QPushButton("New message")
+        self.empty_button.setObjectName("primary")  # the one next step on this page
         self.empty_button.setAccessibleName("Start a new conversation")
         self.empty_button.clicked.connect(self.newMessageRequested)
         empty_layout.addWidget(self.empty_button, 0, Qt.AlignmentFlag.AlignHCenter)

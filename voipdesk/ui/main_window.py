@@ -175,15 +175,6 @@ class MainWindow(QMainWindow):
         self.statusBar().messageChanged.connect(
             lambda text: None if text else self.statusBar().setToolTip("")
         )
-        # Shared look for widgets this window hosts but does not build.
-        for widget, name in (
-            (self.conversations.search_box, "searchBox"),
-            (self.conversations.empty_button, "primary"),
-        ):
-            widget.setObjectName(name)
-            widget.style().unpolish(widget)  # style sheet rules by name apply from now on
-            widget.style().polish(widget)
-
         self._build_menus()
         self._wire()
         self.compose.setEnabled(False)
@@ -227,6 +218,7 @@ class MainWindow(QMainWindow):
         s.receivingChanged.connect(self._receiving_changed)
         s.sendingPaused.connect(self._sending_paused)
         s.notice.connect(lambda text: self.show_status(text, 12000))
+        s.sendFailed.connect(self._send_failed)
         s.contactsChanged.connect(self._contacts_changed)
         self.conversations.conversationActivated.connect(self.open_conversation)
         self.conversations.searchResultActivated.connect(self._open_search_hit)
@@ -313,6 +305,14 @@ class MainWindow(QMainWindow):
         # (Not settings.configured: that reads the keyring, on the GUI thread, per message.)
         if self.pages.currentWidget() is self.welcome and settings.effective_account_id:
             self.show_welcome(False)
+
+    def _send_failed(self, message: Message) -> None:
+        # The open thread already says it under the bubble; saying it twice only adds noise.
+        if message.conversation_id == self._conversation_id:
+            return
+        reason = message.error_text or "The message was not sent."
+        who = incoming_title(message, self.services)
+        self.show_status(f"Not sent to {who}: {reason}", 12000)
 
     def is_reading(self, conversation_id: int) -> bool:
         """The user has this thread in front of them right now."""

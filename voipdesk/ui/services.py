@@ -35,6 +35,9 @@ class Services(QObject):
     receivingChanged = Signal(object)  # ReceivingStatus
     sendingPaused = Signal(str)  # the sentence; "" when sending resumes
     notice = Signal(str)  # a plain-language line for the status bar
+    # A message the user just sent failed. Its reason is shown under its bubble; the window
+    # repeats it in the status bar only when that conversation is not the one in front.
+    sendFailed = Signal(object)  # Message
     contactsChanged = Signal()
 
     def __init__(
@@ -57,8 +60,18 @@ class Services(QObject):
         # the GUI does meanwhile (the local echo's relayout and repaint delayed every send).
         self.http = HttpThread(timeout=DEFAULT_TIMEOUT)
         self.client = VoipNumberClient(self.http, url=settings.effective_api_url)
+        # Secrets as last read from the keyring, on a worker thread (a locked keyring can hold
+        # a read for seconds): at start and after each settings change. Sending and the tunnel
+        # wait for the read in progress; nothing here reads the keyring on the GUI thread.
+        self._secrets: dict[str, str] = {}
+        self._secrets_task: asyncio.Task | None = None
         self._apply_credentials()
-        self.outbox = Outbox(self._writer, self.client, on_change=self._from_loop_message)
+        self.outbox = Outbox(
+            self._writer,
+            self.client,
+            on_change=self._from_loop_message,
+            before_send=self.wait_for_secrets,  # the bubble shows at once; the request waits
+        )
         self.listener = None
         self.tunnel = None
         self._tasks: set[asyncio.Task] = set()
@@ -76,9 +89,59 @@ class Services(QObject):
 
     # -- credentials --------------------------------------------------------------------------
     def credentials(self) -> tuple[str, str]:
+        """Account ID and API token as last read (never reads the keyring itself)."""
         if self._credentials_override:
             return self._credentials_override
-        return self.settings.effective_account_id, self.settings.secret("api_token") or ""
+        return self.settings.effective_account_id, self._secrets.get("api_token", "")
+
+    def secret(self, name: str) -> str:
+        """A secret as last read by load_secrets() ("" when there is none)."""
+        return self._secrets.get(name, "")
+
+    def _wanted_secrets(self) -> list[str]:
+        names = [] if self._credentials_override else ["api_token"]
+        if self.settings.effective_tunnel == "ngrok":
+            names.append("ngrok_authtoken")
+        return names
+
+    def _read_secrets(self, names: list[str]) -> dict[str, str]:  # worker thread
+        store = self.settings.secrets_store
+        if store is not None:
+            _ = store.persistent  # find the keyring backend here, not later on the GUI thread
+        values: dict[str, str] = {}
+        for name in names:
+            try:
+                values[name] = self.settings.secret(name) or ""
+            except Exception as exc:  # a broken backend: as if nothing were stored
+                log.warning("reading %s failed: %s", name, type(exc).__name__)
+                values[name] = ""
+        return values
+
+    def load_secrets(self) -> asyncio.Task:
+        """Read the secrets on a worker thread, then apply them; sends and the tunnel wait for
+        it (see wait_for_secrets). A read started later supersedes an earlier one."""
+        names = self._wanted_secrets()
+
+        async def read() -> None:
+            values = await asyncio.to_thread(self._read_secrets, names)
+            if self._secrets_task is not task:  # a newer read (newer settings) wins
+                return
+            for value in values.values():
+                register_secret(value)
+            self._secrets = values
+            self._apply_credentials()
+
+        task = self.spawn(read())
+        self._secrets_task = task
+        return task
+
+    async def wait_for_secrets(self) -> None:
+        """Until the latest secrets read has finished (at once when none is running)."""
+        while True:
+            task = self._secrets_task
+            if task is None or task.done():
+                return
+            await asyncio.wait([task])
 
     def _apply_credentials(self) -> None:
         account, token = self.credentials()
@@ -104,6 +167,7 @@ class Services(QObject):
     async def start(self) -> None:
         """Recover the outbox, start the listener and the tunnel, start retrying."""
         self._loop = asyncio.get_running_loop()
+        secrets = self.load_secrets()
         recovered = await self.outbox.recover()
         if recovered:
             self.notice.emit(
@@ -111,6 +175,7 @@ class Services(QObject):
             )
         # aiohttp takes a tenth of a second to import: on a worker, not the GUI thread.
         await asyncio.to_thread(importlib.import_module, "voipdesk.receiver.listener")
+        await asyncio.wait([secrets])  # the tunnel needs the authtoken, the outbox the token
         self.start_listener()
         self.spawn(self.outbox.run())
 
@@ -155,8 +220,7 @@ class Services(QObject):
                 public_url=self.local_webhook_url(),
             )
             return
-        token = self.settings.secret("ngrok_authtoken")
-        register_secret(token)
+        token = self.secret("ngrok_authtoken")  # read by load_secrets(), off the GUI thread
         self._set_receiving(authtoken_missing=not token)
         factory = self._tunnel_factory
         if factory is None:
@@ -278,7 +342,7 @@ class Services(QObject):
     async def _send(self, own: str, peer: str, body: str) -> Message:
         message = await self.outbox.send(own, peer, body)
         if message.status is Status.FAILED:
-            self.notice.emit(message.error_text or "The message was not sent.")
+            self.sendFailed.emit(message)
         return message
 
     def resend(self, message_id: int) -> asyncio.Task:
@@ -350,14 +414,28 @@ class Services(QObject):
             return True, "The listener answers on this computer (the tunnel is off)."
         return False, f"The listener answered HTTP {response.status_code}."
 
-    def settings_changed(self, fields: set[str]) -> None:
-        """Apply what the settings dialog changed."""
-        self._apply_credentials()
-        if fields & {"account_id", "api_token", "numbers", "api_url"}:
-            if self.outbox.paused is not None:
-                self.sendingPaused.emit("")
-            self.outbox.resume()
-        if fields & {"webhook_port", "webhook_secret"}:
+    def settings_changed(self, fields: set[str]) -> asyncio.Task:
+        """Apply what the settings dialog changed: the secrets are read again (off the GUI
+        thread) first, then sending resumes and the listener or tunnel restarts."""
+        self._apply_credentials()  # the account and endpoint now; the token once read
+        self.load_secrets()
+        tunnel_secret = bool(fields & {"ngrok_authtoken", "tunnel_mode"})
+        listener = bool(fields & {"webhook_port", "webhook_secret"})
+        if listener and not tunnel_secret:
+            # The tunnel's authtoken did not change: the new webhook address works at once.
             self.start_listener()
-        elif fields & {"ngrok_authtoken", "ngrok_domain", "tunnel_mode"}:
-            self.restart_tunnel()
+
+        async def apply() -> None:
+            await self.wait_for_secrets()
+            if self._stopping:
+                return
+            if fields & {"account_id", "api_token", "numbers", "api_url"}:
+                if self.outbox.paused is not None:
+                    self.sendingPaused.emit("")
+                self.outbox.resume()
+            if listener and tunnel_secret:
+                self.start_listener()
+            elif not listener and fields & {"ngrok_authtoken", "ngrok_domain", "tunnel_mode"}:
+                self.restart_tunnel()
+
+        return self.spawn(apply())

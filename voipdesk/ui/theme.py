@@ -36,6 +36,14 @@ def incoming_bubble(palette: QPalette | None = None) -> QColor:
     return base.lighter(135) if is_dark(palette) else base.darker(108)
 
 
+def unsent_bubble(palette: QPalette | None = None) -> QColor:
+    """The fill of an outgoing bubble that was not sent (or may not have been): the accent,
+    faded into the window colour, so it reads as "not sent" beside full accent bubbles."""
+    color = QColor(ACCENT)
+    color.setAlphaF(0.30 if is_dark(palette) else 0.16)
+    return color
+
+
 def muted_text(palette: QPalette | None = None) -> QColor:
     palette = palette or QGuiApplication.palette()
     color = QColor(palette.color(QPalette.ColorRole.WindowText))

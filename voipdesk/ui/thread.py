@@ -849,9 +849,17 @@ class BubbleDelegate(QStyledItemDelegate):
 
         bubble = self._bubble_rect(geometry, rect)
         outgoing = geometry.outgoing
+        problem = outgoing and message.status in (Status.FAILED, Status.UNKNOWN)
         fill = QColor(theme.ACCENT) if outgoing else theme.incoming_bubble(palette)
         text_color = theme.accent_text() if outgoing else palette.color(QPalette.ColorRole.Text)
-        if message.status in (Status.SENDING, Status.PENDING):
+        outline: QPen | None = None
+        if problem:
+            # Not sent (or maybe not): a pale tint with an accent outline and the text in the
+            # palette's colour, so it reads as "not sent" next to full accent bubbles.
+            fill = theme.unsent_bubble(palette)
+            text_color = palette.color(QPalette.ColorRole.Text)
+            outline = QPen(theme.ACCENT, 1.5)
+        elif message.status in (Status.SENDING, Status.PENDING):
             fill.setAlphaF(0.7)
         if self.highlight_id == message.id:
             ring = QRectF(bubble).adjusted(-3, -3, 3, 3)
@@ -861,6 +869,11 @@ class BubbleDelegate(QStyledItemDelegate):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(fill)
         painter.drawRoundedRect(QRectF(bubble), theme.BUBBLE_RADIUS, theme.BUBBLE_RADIUS)
+        if outline is not None:
+            painter.setPen(outline)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            inset = QRectF(bubble).adjusted(0.75, 0.75, -0.75, -0.75)
+            painter.drawRoundedRect(inset, theme.BUBBLE_RADIUS - 0.75, theme.BUBBLE_RADIUS - 0.75)
 
         painter.setPen(text_color)
         for part, top in geometry.parts:
@@ -872,7 +885,6 @@ class BubbleDelegate(QStyledItemDelegate):
                 ),
             )
 
-        problem = outgoing and message.status in (Status.FAILED, Status.UNKNOWN)
         if problem:
             size = 18
             mark = QRect(bubble.left() - size - 6, bubble.center().y() - size // 2, size, size)
@@ -1124,8 +1136,8 @@ class ThreadView(QWidget):
         self.subtitle.setFont(theme.small_font(self.subtitle.font()))
         self.subtitle.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.subtitle.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.name_button = QPushButton("Name…")
-        self.name_button.setAccessibleName("Name this contact")
+        self.name_button = QPushButton()
+        self._set_name_button(named=False)
         self.name_button.setToolTip("Give this number a name")
         self.name_button.clicked.connect(self._rename)
         names = QVBoxLayout()
@@ -1230,7 +1242,7 @@ class ThreadView(QWidget):
                 conversation.peer_number, name, theme.AVATAR_SIZE, self.devicePixelRatioF()
             )
         )
-        self.name_button.setText("Rename…" if name else "Name…")
+        self._set_name_button(named=bool(name))
 
     def apply(self, messages: list[Message]) -> None:
         """Messages were stored or changed; the open thread shows them (others are ignored).
@@ -1353,6 +1365,12 @@ class ThreadView(QWidget):
             self.open_url(value)
         elif kind == "action" and isinstance(value, int):
             self.retryRequested.emit(value)
+
+    def _set_name_button(self, *, named: bool) -> None:
+        """The button's words and its accessible name together, so a screen reader says what
+        the user sees."""
+        self.name_button.setText("Rename…" if named else "Name…")
+        self.name_button.setAccessibleName("Rename contact" if named else "Name contact")
 
     def _rename(self) -> None:
         if self._peer:
