@@ -71,3 +71,40 @@ def test_first_start_shows_the_agent_download_progress(services, tmp_path, qtbot
     messages = [status.tunnel_message for status in seen]
     mb = f"{len(archive) / 1e6:.1f} MB"
     assert f"Downloading ngrok (once): {mb} of {mb}…" in messages
+
+
+def test_settings_saved_during_start_up_still_give_the_tunnel_its_authtoken(
+    aio, tmp_path, monkeypatch, qtbot
+):
+    """The window shows before start-up ends: an OK in Settings then starts a newer secrets
+    read, and start-up must wait for that one, not only for its own (superseded) read."""
+    import asyncio
+    import time
+
+    monkeypatch.setenv("VOIPDESK_TUNNEL", "ngrok")
+    monkeypatch.setenv("VOIPDESK_NGROK_AUTHTOKEN", TOKEN)
+    write_agent(tmp_path / "data" / "bin" / "ngrok")
+    svc = Services(Settings.load(tmp_path / "data"))
+    reads = []
+    plain_read = svc._read_secrets
+
+    def slow_second_read(names):  # worker thread
+        reads.append(names)
+        if len(reads) == 2:
+            time.sleep(0.5)  # the newer read (after Settings' OK) is the slow one
+        return plain_read(names)
+
+    monkeypatch.setattr(svc, "_read_secrets", slow_second_read)
+
+    async def start_then_save_settings():
+        start = asyncio.ensure_future(svc.start())
+        await asyncio.sleep(0)
+        svc.load_secrets()  # what settings_changed does after the dialog's OK
+        await start
+
+    try:
+        aio(start_then_save_settings())
+        assert not svc.receiving.authtoken_missing
+        qtbot.waitUntil(lambda: svc.receiving.tunnel_state == "online", timeout=15000)
+    finally:
+        aio(svc.stop())

@@ -55,6 +55,19 @@ def test_without_a_tray_a_click_on_the_notification_opens_the_conversation(
     assert "--" in args  # a message starting with "-" is never read as an option
 
 
+def test_a_notification_shows_message_text_as_text_not_markup(qtbot, tmp_path, no_tray):
+    notifier, log = fake_notifier(tmp_path, 'echo "default"')
+    tray = no_tray(notifier)
+    with qtbot.waitSignal(tray.notificationClicked, timeout=3000):
+        tray.notify("Sam <Demo>", '<a href="https://x.test">win</a> <b>now</b> & more', 7)
+    args = log.read_text().splitlines()
+    # the server renders body markup: the characters arrive escaped, so they show as typed
+    assert (
+        args[-1] == '&lt;a href="https://x.test"&gt;win&lt;/a&gt; &lt;b&gt;now&lt;/b&gt; &amp; more'
+    )
+    assert args[-2] == "Sam <Demo>"
+
+
 def test_a_notification_that_times_out_opens_nothing(qtbot, tmp_path, no_tray):
     notifier, _log = fake_notifier(tmp_path, "exit 0")  # closed or expired: prints nothing
     tray = no_tray(notifier)

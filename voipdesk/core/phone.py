@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import phonenumbers
 
 
@@ -37,6 +39,7 @@ def normalize(text: str, default_country: str = "GB") -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+@functools.lru_cache(maxsize=8192)  # painted rows call it several times per row and frame
 def display(e164: str, default_country: str = "GB") -> str:
     """A stored number formatted for people: national within default_country, else international."""
     try:

@@ -167,7 +167,7 @@ class Services(QObject):
     async def start(self) -> None:
         """Recover the outbox, start the listener and the tunnel, start retrying."""
         self._loop = asyncio.get_running_loop()
-        secrets = self.load_secrets()
+        self.load_secrets()
         recovered = await self.outbox.recover()
         if recovered:
             self.notice.emit(
@@ -175,7 +175,9 @@ class Services(QObject):
             )
         # aiohttp takes a tenth of a second to import: on a worker, not the GUI thread.
         await asyncio.to_thread(importlib.import_module, "voipdesk.receiver.listener")
-        await asyncio.wait([secrets])  # the tunnel needs the authtoken, the outbox the token
+        # the tunnel needs the authtoken, the outbox the token: the latest read (Settings may
+        # have been saved meanwhile, superseding this start's read)
+        await self.wait_for_secrets()
         self.start_listener()
         self.spawn(self.outbox.run())
 

@@ -6,6 +6,7 @@ Desktops without a tray (GNOME by default) still get notifications: through `not
 
 from __future__ import annotations
 
+import html
 import os
 import shutil
 
@@ -127,7 +128,9 @@ class Tray(QObject):
             "--action=default=Open",
             "--",
             title,
-            body,
+            # notification servers read the body as markup (links, <b>, &amp;): message text
+            # is text, so it goes escaped; the summary is plain text by the specification
+            html.escape(body, quote=False),
         ]
         process.finished.connect(
             lambda _code, _status: self._notification_done(process, conversation_id)
