@@ -9,12 +9,14 @@ import logging
 import os
 import re
 import stat
+import threading
 from collections.abc import Iterator
 
 import keyring
 import pytest
 from keyring.backends import fail
 
+import voipdesk.private
 from voipdesk.provider.wire import DEFAULT_SEND_URL
 from voipdesk.settings import SecretStore, Settings, resolve_data_dir
 
@@ -75,6 +77,97 @@ def test_save_and_load_round_trip(tmp_path):
     assert again == s
     assert again.default_number == "+447700900001"
     assert not list(tmp_path.glob("*.tmp"))  # written atomically, no leftovers
+
+
+def test_saves_from_two_threads_never_interleave(tmp_path, monkeypatch):
+    """The dialog and the app (a new public URL) both save from worker threads: one save
+    waits for the other, and the file ends up whole, with the last save's values."""
+    first = Settings.load(tmp_path)
+    second = Settings.load(tmp_path)
+    first.account_id, second.account_id = "from-first", "from-second"
+    in_first, release = threading.Event(), threading.Event()
+    real_fsync = os.fsync
+    calls = []
+
+    def slow_fsync(fd):
+        calls.append(fd)
+        if len(calls) == 1:  # the first save stops half-way through writing
+            in_first.set()
+            release.wait(5)
+        real_fsync(fd)
+
+    monkeypatch.setattr(voipdesk.private.os, "fsync", slow_fsync)
+    a = threading.Thread(target=first.save)
+    a.start()
+    assert in_first.wait(5)
+    b = threading.Thread(target=second.save)
+    b.start()
+    b.join(0.3)
+    assert b.is_alive()  # waits for the first save instead of writing alongside it
+    release.set()
+    a.join(5)
+    b.join(5)
+    assert read(tmp_path)["account_id"] == "from-second"
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_a_stale_temp_file_is_neither_used_nor_in_the_way(tmp_path):
+    """Each save writes a temp file of its own: a settings.json.tmp left by a crash (or being
+    written by someone else) is not opened, truncated or replaced."""
+    s = Settings.load(tmp_path)
+    stale = tmp_path / "settings.json.tmp"
+    stale.mkdir()  # not even writable as a file
+    s.account_id = "acct-1"
+    s.save()
+    assert read(tmp_path)["account_id"] == "acct-1"
+    assert stale.is_dir()
+    if os.name == "posix":
+        assert stat.S_IMODE(os.stat(tmp_path / "settings.json").st_mode) == 0o600
+
+
+@pytest.mark.parametrize(
+    ("port", "allowed"),
+    [
+        *[(0, True), (1024, True), (8790, True), (65535, True)],
+        *[(1, False), (80, False), (1023, False), (65536, False), (-1, False)],
+    ],
+)
+def test_the_file_and_validate_accept_the_same_ports(tmp_path, port, allowed):
+    """0 means any free port (as empty does); 1..1023 need administrator rights."""
+    (tmp_path / "settings.json").write_text(json.dumps({"webhook_port": port}))
+    s = Settings.load(tmp_path)
+    assert (s.webhook_port == port) is allowed
+    assert ("webhook_port" not in Settings(webhook_port=port).validate()) is allowed
+    if not allowed:
+        [problem] = s.problems
+        assert "from 1024 to 65535" in problem and s.webhook_port is None
+
+
+def test_read_secrets_says_where_they_are_kept(tmp_path, monkeypatch):
+    s = Settings.load(tmp_path)
+    s.set_secret("api_token", "tok-stored-123")
+    monkeypatch.setenv("VOIPDESK_NGROK_AUTHTOKEN", "ngrok-from-env")
+    found = s.read_secrets(["api_token", "ngrok_authtoken"])
+    assert found.stored == {"api_token": "tok-stored-123", "ngrok_authtoken": ""}
+    assert found.effective == {"api_token": "tok-stored-123", "ngrok_authtoken": "ngrok-from-env"}
+    store = s.secrets_store
+    assert (found.persistent, found.where, found.problem) == (
+        store.persistent,
+        store.where,
+        store.problem,
+    )
+    assert not found.persistent and "memory" in found.where
+
+
+def test_read_secrets_treats_a_broken_backend_as_nothing_stored(tmp_path, monkeypatch):
+    s = Settings.load(tmp_path)
+
+    def broken(name):
+        raise RuntimeError("D-Bus went away")
+
+    monkeypatch.setattr(s.secrets_store, "get", broken)
+    found = s.read_secrets(["api_token"])
+    assert found.stored == found.effective == {"api_token": ""}
 
 
 def test_unknown_keys_in_the_file_are_ignored(tmp_path):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import tempfile
 from pathlib import Path
 
 DIR_MODE = 0o700
@@ -63,3 +64,22 @@ def write_private(path: str | Path, data: bytes) -> None:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
+
+
+def replace_private(path: str | Path, data: bytes) -> None:
+    """Atomically replace `path` with `data`, user-only: written and fsynced to a temp file of
+    its own (a unique name beside `path`, so two writers never share one), then os.replace."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f"{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        if POSIX:  # mkstemp makes it 0600 already; say so rather than rely on it
+            os.fchmod(fd, FILE_MODE)
+        with open(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -11,7 +11,7 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ import phonenumbers
 import platformdirs
 
 from voipdesk.core.phone import InvalidNumber, normalize
-from voipdesk.private import private_dir, tighten, write_private
+from voipdesk.private import private_dir, replace_private, tighten, write_private
 from voipdesk.provider.wire import DEFAULT_SEND_URL
 
 log = logging.getLogger("voipdesk.settings")
@@ -28,6 +28,9 @@ log = logging.getLogger("voipdesk.settings")
 SECRET_NAMES = ("api_token", "ngrok_authtoken")
 _SECRET_ENV = {"api_token": "VOIPDESK_API_TOKEN", "ngrok_authtoken": "VOIPDESK_NGROK_AUTHTOKEN"}
 KEYRING_SERVICE = "voipdesk"
+# One Settings.save() at a time in this process: the settings dialog and the app (a new public
+# URL) save from worker threads, and each save writes the whole file.
+_SAVE_LOCK = threading.Lock()
 
 
 def resolve_data_dir(arg: str | Path | None = None) -> Path:
@@ -79,11 +82,17 @@ def _country(value: object) -> str | None:
 
 
 def _port(value: object) -> int | None:
+    """None or 0: any free port (the listener binds port 0); else 1024..65535, as validate()."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535:
-        raise _Ignored("is not a port number from 1024 to 65535 (without quotes)")
+    if isinstance(value, bool) or not isinstance(value, int) or not port_allowed(value):
+        raise _Ignored("is not a port number from 1024 to 65535 (without quotes), or 0")
     return value
+
+
+def port_allowed(port: int) -> bool:
+    """A webhook port voipdesk accepts: 0 (any free port) or 1024..65535 (below needs root)."""
+    return port == 0 or 1024 <= port <= 65535
 
 
 def _tunnel(value: object) -> str | None:
@@ -307,6 +316,21 @@ class SecretStore:
             )
 
 
+def new_webhook_secret() -> str:
+    return secrets.token_urlsafe(24)
+
+
+@dataclass(frozen=True)
+class SecretsRead:
+    """What Settings.read_secrets() found. Values are "" when there is none."""
+
+    effective: dict[str, str]  # what is used: the environment variable's, else the stored one
+    stored: dict[str, str]  # what the keyring (or this run's memory) holds
+    persistent: bool  # kept in a system keyring (False: memory only, for this run)
+    where: str  # where they are kept, in words: "your system keyring (…)"
+    problem: str | None  # a sentence for the user when they are not (or could not be) kept
+
+
 @dataclass
 class Settings:
     """Plain settings, saved as settings.json in the data dir. Secrets are never fields here."""
@@ -384,7 +408,7 @@ class Settings:
         for problem in problems:
             log.warning("%s", problem)
         if not settings.webhook_secret:
-            settings.webhook_secret = secrets.token_urlsafe(24)
+            settings.webhook_secret = new_webhook_secret()
             try:
                 settings.save()
             except OSError as exc:
@@ -397,7 +421,14 @@ class Settings:
 
     def save(self) -> None:
         """Write settings.json atomically and user-only (never containing a secret). A file
-        that load() could only partly use is first kept aside, so no value typed is lost."""
+        that load() could only partly use is first kept aside, so no value typed is lost.
+
+        Thread-safe: one save at a time in this process, each taking the values as they are
+        when it starts writing, so the last save writes the newest values."""
+        with _SAVE_LOCK:
+            self._save_locked()
+
+    def _save_locked(self) -> None:
         values: dict[str, Any] = {
             f.name: getattr(self, f.name) for f in fields(self) if f.name not in _RUNTIME_FIELDS
         }
@@ -416,12 +447,10 @@ class Settings:
                 write_private(aside, self.unsaved_original)
                 log.warning("kept the previous %s as %s before saving over it", path.name, aside)
             self.unsaved_original = None
-        tmp = self.data_dir / "settings.json.tmp"
-        write_private(tmp, json.dumps(values, indent=2).encode("utf-8"))
-        os.replace(tmp, path)
+        replace_private(path, json.dumps(values, indent=2).encode("utf-8"))
 
     def regenerate_webhook_secret(self) -> str:
-        self.webhook_secret = secrets.token_urlsafe(24)
+        self.webhook_secret = new_webhook_secret()
         self.save()
         return self.webhook_secret
 
@@ -432,6 +461,27 @@ class Settings:
         if env:
             return env
         return self.secrets_store.get(name) if self.secrets_store else None
+
+    def read_secrets(self, names: Iterable[str]) -> SecretsRead:
+        """Read secrets, and where they are kept, in one go: call it on a worker thread (a
+        keyring can take seconds, or wait to be unlocked), never on the GUI thread. A broken
+        backend reads as nothing stored."""
+        store = self.secrets_store
+        stored: dict[str, str] = {}
+        effective: dict[str, str] = {}
+        for name in names:
+            try:
+                stored[name] = (store.get(name) if store is not None else None) or ""
+            except Exception as exc:  # a broken backend: as if nothing were stored
+                log.warning("reading %s failed: %s", name, type(exc).__name__)
+                stored[name] = ""
+            env = os.environ.get(_SECRET_ENV[name], "").strip()
+            effective[name] = env or stored[name]
+        if store is None:
+            return SecretsRead(effective, stored, persistent=False, where="memory", problem=None)
+        return SecretsRead(
+            effective, stored, persistent=store.persistent, where=store.where, problem=store.problem
+        )
 
     def set_secret(self, name: str, value: str | None) -> None:
         assert self.secrets_store is not None
@@ -492,10 +542,13 @@ class Settings:
             except InvalidNumber as exc:
                 errors["numbers"] = f"{number}: {exc}"
                 break
-        if self.webhook_port is not None and not 0 <= self.webhook_port <= 65535:
-            errors["webhook_port"] = "The port must be a number from 1024 to 65535, or empty."
-        elif self.webhook_port is not None and 0 < self.webhook_port < 1024:
-            errors["webhook_port"] = "Ports below 1024 need administrator rights; use 1024–65535."
+        port = self.webhook_port
+        if port is not None and not port_allowed(port):
+            errors["webhook_port"] = (
+                "Ports below 1024 need administrator rights; use 1024–65535."
+                if 0 < port < 1024
+                else "The port must be a number from 1024 to 65535, or empty."
+            )
         url = self.api_url.strip()
         if url and not url.startswith(("http://", "https://")):
             errors["api_url"] = "The API endpoint must start with https:// (or http:// for tests)."

@@ -350,6 +350,74 @@ def test_opening_does_not_wait_for_a_slow_keyring(qtbot, settings, monkeypatch):
     assert field.edit.text() == TOKEN
 
 
+def test_the_app_saving_meanwhile_keeps_what_the_dialog_saved(qtbot, settings, open_dialog):
+    """While the dialog waits for the keyring, the app saves the same settings (a new public
+    URL, from a worker thread): the file keeps the dialog's values and the app's."""
+    store = settings.secrets_store
+    release = threading.Event()
+    writing = threading.Event()
+    real_set = store.set
+
+    def slow_set(name, value):
+        writing.set()  # the file is written; the keyring is slow
+        release.wait(3)
+        real_set(name, value)
+
+    store.set = slow_set
+    dialog = open_dialog(settings)
+    dialog.account_edit.setText("acc-123")
+    qtbot.keyClicks(dialog.token_field.edit, TOKEN)
+    click(qtbot, dialog.ok_button)
+    qtbot.waitUntil(writing.is_set, timeout=3000)
+    assert dialog.is_saving()
+    url = "https://my-name.ngrok-free.app/webhook/x"
+    settings.last_public_url = url  # as Services._on_tunnel does, then saves off the GUI thread
+    app_save = threading.Thread(target=settings.save)
+    app_save.start()
+    app_save.join(3)
+    assert saved(settings)[0]["account_id"] == "acc-123"
+    release.set()
+    qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=3000)
+    values = saved(settings)[0]
+    assert (values["account_id"], values["last_public_url"]) == ("acc-123", url)
+    assert settings.account_id == "acc-123"
+    assert dialog.changed_fields() == {"account_id", "api_token"}
+
+
+def test_the_dialog_never_looks_for_the_keyring_on_the_gui_thread(qtbot, settings):
+    """Finding the keyring backend imports keyring and may ask D-Bus (or wait for the store's
+    lock): opening the dialog and saving leave that to worker threads."""
+    store = settings.secrets_store
+    assert not store._probed
+    probes: list[bool] = []  # True: asked on the GUI thread
+    real_probe = store._probe
+
+    def slow_probe():
+        probes.append(threading.current_thread() is threading.main_thread())
+        if not store._probed:
+            time.sleep(0.3)  # importing the backends, asking D-Bus
+        real_probe()
+
+    store._probe = slow_probe
+    started = time.monotonic()
+    dialog = SettingsDialog(settings)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert time.monotonic() - started < 0.3
+    qtbot.waitUntil(dialog.secrets_loaded, timeout=3000)
+    assert probes and not any(probes)
+    shows = not store.persistent or bool(store.problem)  # (the test asks: not the dialog)
+    assert dialog.notice.isVisibleTo(dialog) is shows
+    if not store.persistent:
+        assert dialog.notice_label.text() == store.problem
+    probes.clear()
+    dialog.account_edit.setText("acc-123")
+    qtbot.keyClicks(dialog.token_field.edit, TOKEN)
+    press_ok(qtbot, dialog)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert probes and not any(probes)
+
+
 class RefusingKeyring:
     """A keyring backend that is there but will not store anything."""
 

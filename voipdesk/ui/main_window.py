@@ -112,12 +112,12 @@ class MainWindow(QMainWindow):
         self.compose = ComposeBox(country=country)
         self.banner = Banner()  # sending is paused
         self.banner.setAccessibleName("Sending paused")
-        self.banner.button.clicked.connect(self._banner_action)
-        self._banner_kind = ""
+        self.banner.button.clicked.connect(lambda: self.settingsRequested.emit())
         self.url_banner = Banner()  # the webhook URL changed (both can be true at once)
         self.url_banner.setAccessibleName("Webhook URL changed")
         self.url_banner.button.clicked.connect(self.show_connection)
         self._url_copied = False
+        self._receiving_status: ReceivingStatus | None = None  # none reported yet
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -438,7 +438,7 @@ class MainWindow(QMainWindow):
             self._url_copied = False
 
     def _url_copy_clicked(self) -> None:
-        status = getattr(self, "_receiving_status", None)
+        status = self._receiving_status
         if status is not None and status.url_changed:
             self._url_copied = True
 
@@ -489,18 +489,9 @@ class MainWindow(QMainWindow):
     # -- sending paused -------------------------------------------------------------------------
     def _sending_paused(self, sentence: str) -> None:
         if sentence:
-            self._show_banner("paused", f"Sending is paused. {sentence}", "Open Settings")
-        elif self._banner_kind == "paused":
+            self.banner.show_text(f"Sending is paused. {sentence}", "Open Settings")
+        else:
             self.banner.hide()
-            self._banner_kind = ""
-
-    def _show_banner(self, kind: str, text: str, button: str) -> None:
-        self._banner_kind = kind
-        self.banner.show_text(text, button)
-
-    def _banner_action(self) -> None:
-        if self._banner_kind == "paused":
-            self.settingsRequested.emit()
 
     def show_status(self, text: str, timeout: int = 10000) -> None:
         """A passing line in the status bar, shortened with “…” to the room it has (the whole
@@ -513,7 +504,7 @@ class MainWindow(QMainWindow):
 
     # -- looks --------------------------------------------------------------------------------
     def _paint_receiving_dot(self) -> None:
-        status = getattr(self, "_receiving_status", None)
+        status = self._receiving_status
         if status is None:
             return
         palette = self.palette()

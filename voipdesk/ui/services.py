@@ -105,17 +105,7 @@ class Services(QObject):
         return names
 
     def _read_secrets(self, names: list[str]) -> dict[str, str]:  # worker thread
-        store = self.settings.secrets_store
-        if store is not None:
-            _ = store.persistent  # find the keyring backend here, not later on the GUI thread
-        values: dict[str, str] = {}
-        for name in names:
-            try:
-                values[name] = self.settings.secret(name) or ""
-            except Exception as exc:  # a broken backend: as if nothing were stored
-                log.warning("reading %s failed: %s", name, type(exc).__name__)
-                values[name] = ""
-        return values
+        return self.settings.read_secrets(names).effective
 
     def load_secrets(self) -> asyncio.Task:
         """Read the secrets on a worker thread, then apply them; sends and the tunnel wait for

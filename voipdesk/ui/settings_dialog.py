@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from voipdesk.core.phone import InvalidNumber, display, normalize
 from voipdesk.provider.wire import DEFAULT_SEND_URL
-from voipdesk.settings import Settings
+from voipdesk.settings import SecretsRead, Settings, new_webhook_secret
 from voipdesk.ui import theme
 
 SECTIONS = ("Account", "Receiving", "General", "Advanced")
@@ -122,8 +122,10 @@ class SettingsDialog(QDialog):
     """Edits a Settings object; on OK validates, saves (off the GUI thread, showing “Saving…”)
     and then accepts; changed_fields() says what changed."""
 
-    _saveDone = Signal(object)  # None, or the sentence saying why saving failed (worker thread)
-    _secretsLoaded = Signal(object)  # {name: (stored, effective)}, from the worker thread
+    # (None or the sentence saying why saving failed, the keyring's new problem or None),
+    # from the worker thread
+    _saveDone = Signal(object)
+    _secretsLoaded = Signal(object)  # a SecretsRead, from the worker thread
 
     def __init__(
         self, settings: Settings, parent: QWidget | None = None, *, demo: bool = False
@@ -146,6 +148,9 @@ class SettingsDialog(QDialog):
         self._saveDone.connect(self._save_done, Qt.ConnectionType.QueuedConnection)
         self._secret_fields: dict[str, tuple[SecretField, str]] = {}
         self._secrets_ready = False
+        # Where secrets are kept, as read on the worker thread; never asked of the store on the
+        # GUI thread (finding the keyring backend imports it and may talk to D-Bus).
+        self._keyring: SecretsRead | None = None
         self._secretsLoaded.connect(self._secrets_loaded, Qt.ConnectionType.QueuedConnection)
 
         self.notice = QFrame()
@@ -155,14 +160,10 @@ class SettingsDialog(QDialog):
         notice_layout = QHBoxLayout(self.notice)
         notice_layout.setContentsMargins(12, 8, 12, 8)
         notice_layout.addWidget(self.notice_label)
-        store = settings.secrets_store
-        problem = store.problem if store is not None else None
         if demo:
             self.notice_label.setText(DEMO_NOTICE)
             self.notice.setAccessibleName("About the demo account")
-        elif store is not None and (not store.persistent or problem):
-            self.notice_label.setText(problem or f"Secrets are kept in {store.where}.")
-        else:
+        else:  # said once the keyring has been found, off the GUI thread (_secrets_loaded)
             self.notice.hide()
         self.save_error = _label()
         self.save_error.setAccessibleName("Problem saving")
@@ -540,35 +541,34 @@ class SettingsDialog(QDialog):
         return field
 
     def _load_secrets(self) -> None:
-        settings, store = self.settings, self.settings.secrets_store
+        settings = self.settings
         names = list(self._secret_fields)
 
         def read() -> None:
-            values: dict[str, tuple[str | None, str | None]] = {}
-            for name in names:
-                try:
-                    stored = store.get(name) if store is not None else None
-                    values[name] = (stored, settings.secret(name))
-                except Exception:  # a broken backend: treat as nothing stored
-                    values[name] = (None, None)
+            found = settings.read_secrets(names)
             with contextlib.suppress(RuntimeError):  # the dialog is gone
-                self._secretsLoaded.emit(values)
+                self._secretsLoaded.emit(found)
 
         threading.Thread(target=read, name="voipdesk-settings-secrets", daemon=True).start()
 
-    def _secrets_loaded(self, values: dict) -> None:
-        store = self.settings.secrets_store
-        for name, (stored, effective) in values.items():
+    def _secrets_loaded(self, found: SecretsRead) -> None:
+        self._keyring = found
+        for name, stored in found.stored.items():
             field, title = self._secret_fields[name]
+            effective = found.effective.get(name, "")
             if self.demo and name == "api_token":
                 placeholder = "••• built into the demo account"
             elif effective and effective != stored:
                 placeholder = "••• set by an environment variable"
             elif stored:
-                placeholder = f"••• stored in {store.where if store else 'memory'}"
+                placeholder = f"••• stored in {found.where}"
             else:
                 placeholder = f"Paste your {title}"
             field.set_stored(stored, placeholder)
+        store_known = not self.demo and self.settings.secrets_store is not None
+        if store_known and (not found.persistent or found.problem):
+            self.notice_label.setText(found.problem or f"Secrets are kept in {found.where}.")
+            self.notice.show()
         self._secrets_ready = True
 
     def secrets_loaded(self) -> bool:
@@ -708,7 +708,7 @@ class SettingsDialog(QDialog):
         if not self._add_number():  # a number typed but not added yet counts
             return
         values, errors = self._values()
-        candidate = dataclasses.replace(self.settings, **values)
+        candidate = dataclasses.replace(self.settings, **values)  # only to validate
         for key, sentence in candidate.validate().items():
             errors.setdefault(key, sentence)
         if errors:
@@ -724,30 +724,40 @@ class SettingsDialog(QDialog):
             is_changed, value = field.change()
             if is_changed:
                 secret_changes[name] = value
+        # The new values go into the live settings now, on the GUI thread, and the worker
+        # saves that object: a save the app starts meanwhile (a new public URL) then writes
+        # them too instead of the old ones (undone below if saving fails).
+        settings = self.settings
+        if self._regenerate:
+            values["webhook_secret"] = new_webhook_secret()
+            changed.add("webhook_secret")
+        before = {key: getattr(settings, key) for key in changed}
+        for key in changed:
+            setattr(settings, key, values[key])
         # The file and the keyring are written on a worker thread: a keyring can take seconds
         # (or wait for the user to unlock it), and the window must not freeze meanwhile.
         self._set_saving(True, keyring=bool(secret_changes))
-        regenerate = self._regenerate
-        store = self.settings.secrets_store
-        problem_before = store.problem if store is not None else None
+        store = settings.secrets_store
 
         def work() -> None:
             result: str | None = None
+            new_problem: str | None = None
             try:
-                if regenerate:
-                    candidate.regenerate_webhook_secret()  # saves too
-                else:
-                    candidate.save()
+                problem_before = store.problem if store is not None else None
+                settings.save()
                 for name, value in secret_changes.items():  # only once the file is written
-                    candidate.set_secret(name, value)
+                    settings.set_secret(name, value)
+                problem = store.problem if store is not None else None
+                if secret_changes and problem and problem != problem_before:
+                    new_problem = problem
             except OSError as exc:
                 result = f"Your settings could not be saved: {exc.strerror or exc}."
             except Exception as exc:  # never leave the dialog stuck on "Saving…"
                 result = f"Your settings could not be saved: {exc}."
             with contextlib.suppress(RuntimeError):  # the dialog is gone (app shutting down)
-                self._saveDone.emit(result)
+                self._saveDone.emit((result, new_problem))
 
-        self._pending = (candidate, changed, secret_changes, problem_before)
+        self._pending = (changed, before, values, secret_changes)
         threading.Thread(target=work, name="voipdesk-settings-save", daemon=True).start()
 
     def reject(self) -> None:
@@ -768,30 +778,25 @@ class SettingsDialog(QDialog):
         """True while the settings and secrets are being written."""
         return self._saving
 
-    def _save_done(self, error: str | None) -> None:
+    def _save_done(self, result: tuple[str | None, str | None]) -> None:
         """Back on the GUI thread with the worker's result."""
+        error, problem = result
         pending, self._pending = self._pending, None
         self._set_saving(False)
         if pending is None:
             return
-        candidate, changed, secret_changes, problem_before = pending
-        if error is not None:  # nothing changed in the running app
+        changed, before, values, secret_changes = pending
+        if error is not None:  # undo the new values: nothing changed in the running app
+            for key in changed:
+                if getattr(self.settings, key) == values[key]:  # not changed since by others
+                    setattr(self.settings, key, before[key])
             self.save_error.setText(error)
             self.save_error.show()
             self.ok_button.setFocus()
             return
-        for key in changed:
-            setattr(self.settings, key, getattr(candidate, key))
-        if hasattr(candidate, "unsaved_original"):  # save() kept the old file aside already
-            self.settings.unsaved_original = candidate.unsaved_original
-        if self._regenerate:
-            self.settings.webhook_secret = candidate.webhook_secret
-            changed = changed | {"webhook_secret"}
         self._changed = changed | set(secret_changes)
         self._saved = self._changed
-        store = self.settings.secrets_store
-        problem = store.problem if store is not None else None
-        if secret_changes and problem and problem != problem_before:
+        if problem:
             # Saved, but the keyring refused the secret: say so before closing.
             self.notice_label.setText(problem)
             self.notice.show()
@@ -810,11 +815,11 @@ class SettingsDialog(QDialog):
         self.tabs.setEnabled(not on)
         self.buttons.setEnabled(not on)
         if on:
+            # Not known yet (still reading it): the keyring may well be waiting to be unlocked.
+            persistent = self._keyring is None or self._keyring.persistent
             self.saving_label.setText(
                 "Saving… (your system keyring may ask you to unlock it)"
-                if keyring
-                and self.settings.secrets_store is not None
-                and self.settings.secrets_store.persistent
+                if keyring and self.settings.secrets_store is not None and persistent
                 else "Saving…"
             )
         self.saving_label.setVisible(on)
