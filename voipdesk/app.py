@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import sys
@@ -113,6 +114,9 @@ class Controller(QObject):
         await self._check_token()
         self._show_settings_problems(settings)
         self._update_unread()
+        # What start-up built lives as long as the app: keep it out of the collector's full
+        # passes, which would walk all of it in the middle of a scroll or a paint.
+        gc.freeze()
 
     def _show_settings_problems(self, settings: Settings) -> None:
         """What could not be used from settings.json, said once at start (not blocking)."""
