@@ -248,3 +248,17 @@ def test_a_send_error_in_the_open_thread_is_not_repeated_in_the_status_bar(demo_
     qtbot.waitUntil(lambda: "Alex Morgan" in window.statusBar().currentMessage(), timeout=2000)
     shown = window.statusBar().currentMessage() + window.statusBar().toolTip()
     assert "Not sent to Alex Morgan" in shown and "does not exist" in shown
+
+
+def test_the_thread_header_says_which_own_number_when_there_are_several(demo_app, qtbot):
+    window = demo_app.window
+    open_sam(window)
+    assert "via" not in window.thread.subtitle.text()  # one own number in use so far
+    window.compose.from_combo.setCurrentIndex(1)  # the demo's second number
+    window.compose.editor.setPlainText("from my other number")
+    qtbot.keyClick(window.compose.editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "via 07700 900002" in window.thread.subtitle.text(), timeout=5000)
+    assert window.thread.subtitle.isVisible()
+    first = window.services.store.conversation_for(demo.OWN, demo.SAM)
+    window.open_conversation(first.id)  # the first conversation with Sam says its number too
+    assert window.thread.subtitle.text() == "07700 900100 · via 07700 900001"

@@ -77,6 +77,7 @@ class ConversationListModel(QAbstractListModel):
     """Conversations newest first, loaded from the store a page at a time."""
 
     PAGE = 200
+    severalOwnNumbersChanged = Signal()  # several_own_numbers flipped
 
     def __init__(self, store: Store, *, country: str = "GB", parent: QObject | None = None):
         super().__init__(parent)
@@ -168,8 +169,10 @@ class ConversationListModel(QAbstractListModel):
     def _update_own_numbers(self) -> None:
         before = self.several_own_numbers
         self._own_numbers = set(self._store.own_numbers())
-        if before != self.several_own_numbers and self._rows:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, 0))
+        if before != self.several_own_numbers:
+            if self._rows:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, 0))
+            self.severalOwnNumbersChanged.emit()
 
     def row_of(self, conversation_id: int) -> int:
         """The row of a loaded conversation, or -1."""

@@ -109,6 +109,8 @@ class MainWindow(QMainWindow):
         self.conversation_model = ConversationListModel(services.store, country=country)
         self.conversations = ConversationList(self.conversation_model, services.store)
         self.thread = ThreadView(services.store, country=country)
+        self.thread.several_own_numbers = lambda: self.conversation_model.several_own_numbers
+        self.conversation_model.severalOwnNumbersChanged.connect(self.thread.refresh_header)
         self.compose = ComposeBox(country=country)
         self.banner = Banner()  # sending is paused
         self.banner.setAccessibleName("Sending paused")

@@ -1125,6 +1125,9 @@ class ThreadView(QWidget):
         self._peer: str | None = None
         # Opens a safe link; replaceable (tests record instead of launching a browser).
         self.open_url: Callable[[QUrl], object] = QDesktopServices.openUrl
+        # Whether conversations run on several own numbers (then the header says which one);
+        # the window answers it from the conversation list, which already knows.
+        self.several_own_numbers: Callable[[], bool] = lambda: False
 
         self.avatar = _label()
         self.avatar.setFixedSize(theme.AVATAR_SIZE, theme.AVATAR_SIZE)
@@ -1235,8 +1238,11 @@ class ThreadView(QWidget):
         number = display(conversation.peer_number, self.country)
         name = conversation.display_name
         self.title.setText(name or number)
-        self.subtitle.setText(number)
-        self.subtitle.setVisible(bool(name))
+        details = [number] if name else []
+        if self.several_own_numbers():
+            details.append(f"via {display(conversation.own_number, self.country)}")
+        self.subtitle.setText(" · ".join(details))
+        self.subtitle.setVisible(bool(details))
         self.avatar.setPixmap(
             theme.avatar_pixmap(
                 conversation.peer_number, name, theme.AVATAR_SIZE, self.devicePixelRatioF()
