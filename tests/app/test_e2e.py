@@ -259,6 +259,8 @@ def test_the_thread_header_says_which_own_number_when_there_are_several(demo_app
     qtbot.keyClick(window.compose.editor, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "via 07700 900002" in window.thread.subtitle.text(), timeout=5000)
     assert window.thread.subtitle.isVisible()
+    # the list highlights the conversation that is open, not the one the send started from
+    assert window.conversations.selected_conversation_id() == window.thread.conversation_id
     first = window.services.store.conversation_for(demo.OWN, demo.SAM)
     window.open_conversation(first.id)  # the first conversation with Sam says its number too
     assert window.thread.subtitle.text() == "07700 900100 · via 07700 900001"

@@ -303,6 +303,11 @@ class MainWindow(QMainWindow):
     def _messages_changed(self, messages: list[Message]) -> None:
         self.conversation_model.apply(messages)
         self.thread.apply(messages)
+        open_id = self._conversation_id
+        if open_id is not None and self.conversations.selected_conversation_id() != open_id:
+            # a conversation opened before its first message put it in the list (a new
+            # conversation, or the same person from another own number): highlight it now
+            self.conversations.select(open_id)
         settings = self.services.settings
         # (Not settings.configured: that reads the keyring, on the GUI thread, per message.)
         if self.pages.currentWidget() is self.welcome and settings.effective_account_id:
