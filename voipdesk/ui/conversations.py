@@ -9,8 +9,6 @@ from collections.abc import Iterable
 from enum import IntEnum
 
 from PySide6.QtCore import (
-    QAbstractListModel,
-    QByteArray,
     QEvent,
     QModelIndex,
     QObject,
@@ -42,11 +40,11 @@ from voipdesk.core.models import Conversation, Direction, Message
 from voipdesk.core.phone import display
 from voipdesk.store.store import Store
 from voipdesk.ui import theme
+from voipdesk.ui.listmodel import ACCESSIBLE as _ACCESSIBLE
+from voipdesk.ui.listmodel import DISPLAY as _DISPLAY
+from voipdesk.ui.listmodel import ROLE_BASE as _ROLE_BASE
+from voipdesk.ui.listmodel import PagedListModel
 from voipdesk.ui.search import SearchResultDelegate, SearchResultsModel
-
-_ROLE_BASE = int(Qt.ItemDataRole.UserRole) + 1
-_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
-_ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
 
 
 class ConversationRole(IntEnum):
@@ -73,10 +71,11 @@ def preview_text(conversation: Conversation) -> str:
     return f"You: {body}" if conversation.last_direction is Direction.OUT else body
 
 
-class ConversationListModel(QAbstractListModel):
+class ConversationListModel(PagedListModel):
     """Conversations newest first, loaded from the store a page at a time."""
 
     PAGE = 200
+    ROLES = ConversationRole
     severalOwnNumbersChanged = Signal()  # several_own_numbers flipped
 
     def __init__(self, store: Store, *, country: str = "GB", parent: QObject | None = None):
@@ -84,26 +83,16 @@ class ConversationListModel(QAbstractListModel):
         self._store = store
         self.country = country
         self._rows: list[Conversation] = []
-        self._at_end = False
-        self._fetching = False
         # Own numbers among the conversations: with more than one, rows say which they are on
         # (the same person texted from two numbers is two conversations).
         self._own_numbers: set[str] = set(store.own_numbers())
         self.fetchMore(QModelIndex())
 
     # -- Qt model interface ---------------------------------------------------------------------
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def roleNames(self) -> dict[int, QByteArray]:
-        names = dict(super().roleNames())
-        names.update({int(role): QByteArray(role.name.encode()) for role in ConversationRole})
-        return names
-
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> object:
-        if not index.isValid() or index.column() != 0 or not 0 <= index.row() < len(self._rows):
+        conversation = self.row_at(index)
+        if conversation is None:
             return None
-        conversation = self._rows[index.row()]
         if role == _DISPLAY or role == ConversationRole.DisplayName:
             return self.display_name(conversation)
         if role == ConversationRole.Conversation:
@@ -131,25 +120,11 @@ class ConversationListModel(QAbstractListModel):
             )
         return None
 
-    def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> bool:
-        return not parent.isValid() and not self._at_end and not self._fetching
-
-    def fetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> None:
-        if parent.isValid() or self._at_end or self._fetching:
-            return
-        self._fetching = True
-        try:
-            page = self._store.conversations(limit=self.PAGE, offset=len(self._rows))
-            self._at_end = len(page) < self.PAGE
-            known = {c.id for c in self._rows}
-            page = [c for c in page if c.id not in known]
-            if page:
-                first = len(self._rows)
-                self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
-                self._rows.extend(page)
-                self.endInsertRows()
-        finally:
-            self._fetching = False
+    def _next_page(self) -> list[Conversation]:
+        page = self._store.conversations(limit=self.PAGE, offset=len(self._rows))
+        self._at_end = len(page) < self.PAGE
+        known = {c.id for c in self._rows}  # rows that moved up since the offset was counted
+        return [c for c in page if c.id not in known]
 
     # -- lookups ----------------------------------------------------------------------------------
     def display_name(self, conversation: Conversation) -> str:

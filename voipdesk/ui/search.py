@@ -7,8 +7,6 @@ import time
 from enum import IntEnum
 
 from PySide6.QtCore import (
-    QAbstractListModel,
-    QByteArray,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -32,10 +30,11 @@ from voipdesk.core.models import Direction, Message
 from voipdesk.core.phone import display
 from voipdesk.store.store import Store
 from voipdesk.ui import theme
+from voipdesk.ui.listmodel import ACCESSIBLE as _ACCESSIBLE
+from voipdesk.ui.listmodel import DISPLAY as _DISPLAY
+from voipdesk.ui.listmodel import ROLE_BASE as _ROLE_BASE
+from voipdesk.ui.listmodel import PagedListModel
 
-_ROLE_BASE = int(Qt.ItemDataRole.UserRole) + 1
-_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
-_ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SNIPPET_LEAD = 24  # characters of context kept before the first match
 
@@ -81,8 +80,10 @@ def snippet(body: str, query: str) -> str:
     return "…" + text[start:]
 
 
-class SearchResultsModel(QAbstractListModel):
+class SearchResultsModel(PagedListModel):
     """Messages matching a query, newest first, loaded a page at a time."""
+
+    ROLES = SearchRole
 
     def __init__(
         self,
@@ -100,8 +101,7 @@ class SearchResultsModel(QAbstractListModel):
         self._rows: list[Message] = []
         self._names: dict[str, str] = {}
         self._names_stale = True  # read on the next search, not on every one (thousands of rows)
-        self._at_end = True
-        self._fetching = False
+        self._at_end = True  # no query yet
 
     @property
     def query(self) -> str:
@@ -141,18 +141,10 @@ class SearchResultsModel(QAbstractListModel):
         return self._names.get(message.peer_number) or display(message.peer_number, self.country)
 
     # -- Qt model interface ---------------------------------------------------------------------
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def roleNames(self) -> dict[int, QByteArray]:
-        names = dict(super().roleNames())
-        names.update({int(role): QByteArray(role.name.encode()) for role in SearchRole})
-        return names
-
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> object:
-        if not index.isValid() or index.column() != 0 or not 0 <= index.row() < len(self._rows):
+        message = self.row_at(index)
+        if message is None:
             return None
-        message = self._rows[index.row()]
         if role == _DISPLAY or role == SearchRole.Snippet:
             return snippet(message.body, self._query)
         if role == SearchRole.Message:
@@ -173,24 +165,11 @@ class SearchResultsModel(QAbstractListModel):
             return f"{who}, {when}: {snippet(message.body, self._query)}"
         return None
 
-    def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> bool:
-        return not parent.isValid() and not self._at_end and not self._fetching
-
-    def fetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> None:
-        if parent.isValid() or self._at_end or self._fetching:
-            return
-        self._fetching = True
-        try:
-            before = self._rows[-1].id if self._rows else None
-            page = self._store.search(self._query, limit=self._page, before_id=before)
-            self._at_end = len(page) < self._page
-            if page:
-                first = len(self._rows)
-                self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
-                self._rows.extend(page)
-                self.endInsertRows()
-        finally:
-            self._fetching = False
+    def _next_page(self) -> list[Message]:
+        before = self._rows[-1].id if self._rows else None
+        page = self._store.search(self._query, limit=self._page, before_id=before)
+        self._at_end = len(page) < self._page
+        return page
 
 
 class SearchResultDelegate(QStyledItemDelegate):

@@ -68,10 +68,9 @@ from voipdesk.core.models import Direction, Message, Status
 from voipdesk.core.phone import display
 from voipdesk.store.store import Store
 from voipdesk.ui import theme
-
-_ROLE_BASE = int(Qt.ItemDataRole.UserRole) + 1
-_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
-_ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
+from voipdesk.ui.listmodel import ACCESSIBLE as _ACCESSIBLE
+from voipdesk.ui.listmodel import DISPLAY as _DISPLAY
+from voipdesk.ui.listmodel import ROLE_BASE as _ROLE_BASE
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 _URL = re.compile(

@@ -1,0 +1,62 @@
+"""What the app's list models share: role numbering, and rows loaded a page at a time."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import ClassVar
+
+from PySide6.QtCore import QAbstractListModel, QByteArray, QModelIndex, QPersistentModelIndex, Qt
+
+ROLE_BASE = int(Qt.ItemDataRole.UserRole) + 1
+DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
+
+
+class PagedListModel(QAbstractListModel):
+    """A flat list of rows that Qt asks for page by page (canFetchMore / fetchMore).
+
+    Subclasses set ROLES (their role enum, for roleNames), keep `_at_end` up to date and return
+    the next rows from `_next_page`; `row_at` guards data() against foreign or stale indexes."""
+
+    ROLES: ClassVar[type[IntEnum]]
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._rows: list = []
+        self._at_end = False
+        self._fetching = False  # also set while rows are replaced, so nothing fetches meanwhile
+
+    def _next_page(self) -> list:
+        """The rows after those loaded; set `_at_end` when there are no more."""
+        raise NotImplementedError
+
+    def row_at(self, index: QModelIndex | QPersistentModelIndex) -> object | None:
+        if not index.isValid() or index.column() != 0 or not 0 <= index.row() < len(self._rows):
+            return None
+        return self._rows[index.row()]
+
+    # -- Qt model interface ---------------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def roleNames(self) -> dict[int, QByteArray]:
+        names = dict(super().roleNames())
+        names.update({int(role): QByteArray(role.name.encode()) for role in self.ROLES})
+        return names
+
+    def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> bool:
+        return not parent.isValid() and not self._at_end and not self._fetching
+
+    def fetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> None:
+        if parent.isValid() or self._at_end or self._fetching:
+            return
+        self._fetching = True
+        try:
+            page = self._next_page()
+            if page:
+                first = len(self._rows)
+                self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
+                self._rows.extend(page)
+                self.endInsertRows()
+        finally:
+            self._fetching = False
