@@ -16,50 +16,14 @@ import tempfile
 from pathlib import Path
 
 import qasync
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
+from ui.palettes import dark_palette  # tests/ is this script's folder on sys.path
 
 from voipdesk import demo
 from voipdesk.app import Controller, make_application
 
 OUT = Path(__file__).resolve().parent.parent / "resources" / "screenshots"
-
-
-def dark_palette() -> QPalette:
-    """What a dark desktop theme hands Qt: every role, the 3D ones too (Fusion draws frames
-    and bevels with Light/Mid/Dark; left out, they stay light-mode grey)."""
-    p = QPalette()
-    roles = {
-        QPalette.ColorRole.Window: "#202124",
-        QPalette.ColorRole.WindowText: "#e8eaed",
-        QPalette.ColorRole.Base: "#17181a",
-        QPalette.ColorRole.AlternateBase: "#26272b",
-        QPalette.ColorRole.Text: "#e8eaed",
-        QPalette.ColorRole.Button: "#2d2e31",
-        QPalette.ColorRole.ButtonText: "#e8eaed",
-        QPalette.ColorRole.BrightText: "#ffffff",
-        QPalette.ColorRole.Highlight: "#2f7cf6",
-        QPalette.ColorRole.HighlightedText: "#ffffff",
-        QPalette.ColorRole.ToolTipBase: "#2d2e31",
-        QPalette.ColorRole.ToolTipText: "#e8eaed",
-        QPalette.ColorRole.PlaceholderText: "#9aa0a6",
-        QPalette.ColorRole.Link: "#8ab4f8",
-        QPalette.ColorRole.LinkVisited: "#c58af9",
-        QPalette.ColorRole.Light: "#3c3d41",
-        QPalette.ColorRole.Midlight: "#333438",
-        QPalette.ColorRole.Mid: "#4a4b4f",
-        QPalette.ColorRole.Dark: "#111213",
-        QPalette.ColorRole.Shadow: "#000000",
-    }
-    for role, color in roles.items():
-        p.setColor(role, QColor(color))
-    for role in (
-        QPalette.ColorRole.WindowText,
-        QPalette.ColorRole.Text,
-        QPalette.ColorRole.ButtonText,
-    ):
-        p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6f7378"))
-    return p
 
 
 async def settle(seconds: float = 0.4) -> None:

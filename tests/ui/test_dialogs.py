@@ -9,8 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
+from palettes import dark_palette
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
+from PySide6.QtGui import QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -617,39 +618,6 @@ def test_new_message_invalid_number_keeps_the_dialog_open(qtbot, new_message):
 
 
 # -- screenshots ---------------------------------------------------------------------------------
-def dark_palette() -> QPalette:
-    palette = QPalette()
-    roles = {
-        QPalette.ColorRole.Window: "#202124",
-        QPalette.ColorRole.WindowText: "#e8eaed",
-        QPalette.ColorRole.Base: "#17181a",
-        QPalette.ColorRole.AlternateBase: "#26272a",
-        QPalette.ColorRole.Text: "#e8eaed",
-        QPalette.ColorRole.Button: "#2d2e31",
-        QPalette.ColorRole.ButtonText: "#e8eaed",
-        QPalette.ColorRole.Highlight: "#2f7cf6",
-        QPalette.ColorRole.HighlightedText: "#ffffff",
-        QPalette.ColorRole.ToolTipBase: "#2d2e31",
-        QPalette.ColorRole.ToolTipText: "#e8eaed",
-        QPalette.ColorRole.PlaceholderText: "#9aa0a6",
-        QPalette.ColorRole.Link: "#8ab4f8",
-        QPalette.ColorRole.Light: "#3c3d41",
-        QPalette.ColorRole.Midlight: "#333438",
-        QPalette.ColorRole.Mid: "#4a4b4f",
-        QPalette.ColorRole.Dark: "#111213",
-        QPalette.ColorRole.Shadow: "#000000",
-    }
-    for role, value in roles.items():
-        palette.setColor(role, QColor(value))
-    for role in (
-        QPalette.ColorRole.WindowText,
-        QPalette.ColorRole.Text,
-        QPalette.ColorRole.ButtonText,
-    ):
-        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6f7378"))
-    return palette
-
-
 @pytest.fixture(params=["light", "dark"])
 def variant(request, qapp):
     original, icon = QGuiApplication.palette(), QGuiApplication.windowIcon()

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import pytest
+from palettes import dark_palette
 from PySide6.QtCore import QModelIndex, QPoint, Qt, QUrl
 from PySide6.QtGui import QColor, QContextMenuEvent, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QMenu
@@ -469,38 +470,12 @@ def test_the_delegate_keeps_laid_out_text_for_recent_rows_only(qtbot, seed, cloc
 
 
 # -- screenshots -------------------------------------------------------------------------------
-def _dark_palette() -> QPalette:
-    palette = QPalette()
-    roles = QPalette.ColorRole
-    for role, color in [
-        (roles.Window, "#2b2b2b"),
-        (roles.WindowText, "#e8e8e8"),
-        (roles.Base, "#1f1f1f"),
-        (roles.AlternateBase, "#2b2b2b"),
-        (roles.Text, "#e8e8e8"),
-        (roles.Button, "#363636"),
-        (roles.ButtonText, "#e8e8e8"),
-        (roles.PlaceholderText, "#9a9a9a"),
-        (roles.Highlight, "#2f7cf6"),
-        (roles.HighlightedText, "#ffffff"),
-        (roles.Light, "#505050"),
-        (roles.Midlight, "#404040"),
-        (roles.Mid, "#303030"),
-        (roles.Dark, "#202020"),
-        (roles.Shadow, "#101010"),
-        (roles.ToolTipBase, "#363636"),
-        (roles.ToolTipText, "#e8e8e8"),
-    ]:
-        palette.setColor(role, QColor(color))
-    return palette
-
-
 @pytest.mark.parametrize("mode", ["light", "dark"])
 def test_screenshots(qtbot, seed, clock, mode):
     app = QApplication.instance()
     original = app.palette()
     if mode == "dark":
-        app.setPalette(_dark_palette())
+        app.setPalette(dark_palette())
     try:
         start = clock.now
         seed.store.set_contact(ALICE, "Alice Martin")
@@ -568,7 +543,7 @@ def test_a_failed_or_unknown_bubble_is_dimmed_next_to_a_sent_one(qtbot, seed, cl
     app = QApplication.instance()
     original = app.palette()
     if mode == "dark":
-        app.setPalette(_dark_palette())
+        app.setPalette(dark_palette())
     try:
         start = clock.now
         sent = seed.outgoing(ALICE, "sent one", at=start, status=Status.QUEUED)
