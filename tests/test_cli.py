@@ -9,12 +9,11 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from provider.conftest import ScriptedProvider
 
 from voipdesk import __version__
 from voipdesk.core.models import InboundMessage, Status
@@ -197,35 +196,6 @@ def test_provider_errors_exit_2_with_code_and_sentence(sandbox, tmp_path, code, 
     assert (msg.status, msg.error_code) == (Status.FAILED, code)
 
 
-class FixedAnswer:
-    """A plain HTTP server that answers every POST with one JSON document."""
-
-    def __init__(self, doc: dict) -> None:
-        body = json.dumps(doc).encode()
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1/sms/send"
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)
-
-
 @pytest.mark.parametrize(
     ("code", "text", "expect"),
     [
@@ -234,7 +204,9 @@ class FixedAnswer:
     ],
 )
 def test_errors_the_sandbox_cannot_cause_from_the_cli(tmp_path, code, text, expect):
-    server = FixedAnswer({"status": "Error", "result": {"error_code": code, "error": text}})
+    server = ScriptedProvider()  # one answer: a provider error is never asked twice
+    server.answer({"status": "Error", "result": {"error_code": code, "error": text}})
+    server.thread.start()
     try:
         result = send(tmp_path, server.url, "--from", OWN, "--to", "07700900100", "hello")
     finally:

@@ -89,12 +89,15 @@ class ScriptedProvider:
         body = doc if isinstance(doc, bytes) else json.dumps(doc).encode()
         self.answers.append((status, body))
 
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
 
 @pytest.fixture
 def scripted() -> Iterator[ScriptedProvider]:
     provider = ScriptedProvider()
     provider.thread.start()
     yield provider
-    provider.server.shutdown()
-    provider.server.server_close()
-    provider.thread.join(5)
+    provider.close()
