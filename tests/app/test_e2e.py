@@ -52,6 +52,21 @@ def open_sam(window):
     return conversation.id
 
 
+def type_and_send(window, qtbot, body):
+    """What the user does: type in the compose box, press Enter."""
+    window.compose.editor.setPlainText(body)
+    qtbot.keyClick(window.compose.editor, Qt.Key.Key_Return)
+
+
+def wait_until_failed(window, qtbot, body):
+    def failed():
+        message = thread_message(window, body)
+        return message is not None and message.status is Status.FAILED
+
+    qtbot.waitUntil(failed, timeout=5000)
+    return thread_message(window, body)
+
+
 def test_demo_starts_with_seeded_threads_and_no_welcome(demo_app):
     window = demo_app.window
     assert window.pages.currentWidget() is window.splitter
@@ -63,8 +78,7 @@ def test_demo_starts_with_seeded_threads_and_no_welcome(demo_app):
 def test_send_from_compose_reaches_sandbox_and_bubble_turns_sent(demo_app, qtbot):
     window, sandbox = demo_app.window, demo_app.sandbox
     open_sam(window)
-    window.compose.editor.setPlainText("Hello from the e2e test")
-    qtbot.keyClick(window.compose.editor, Qt.Key.Key_Return)
+    type_and_send(window, qtbot, "Hello from the e2e test")
     # Local echo: the bubble is there at once, before the provider answered.
     qtbot.waitUntil(
         lambda: thread_message(window, "Hello from the e2e test") is not None, timeout=2000
@@ -115,16 +129,8 @@ def test_sender_error_shows_its_sentence_under_the_bubble(demo_app, qtbot):
     window, sandbox = demo_app.window, demo_app.sandbox
     open_sam(window)
     sandbox.call(lambda: sandbox.sandbox.accounts["demo-account"].numbers.discard(demo.OWN))
-    window.compose.editor.setPlainText("this one fails")
-    qtbot.keyClick(window.compose.editor, Qt.Key.Key_Return)
-    qtbot.waitUntil(
-        lambda: (
-            (m := thread_message(window, "this one fails")) is not None
-            and m.status is Status.FAILED
-        ),
-        timeout=5000,
-    )
-    message = thread_message(window, "this one fails")
+    type_and_send(window, qtbot, "this one fails")
+    message = wait_until_failed(window, qtbot, "this one fails")
     assert message.error_code == "NUMBER_NOT_FOUND"
     assert "does not exist on VoIP Number" in message.error_text
     assert "+44 7700 900001" in message.error_text
@@ -141,15 +147,8 @@ def test_number_on_another_account_says_so(demo_app, qtbot):
         sandbox.sandbox.accounts["someone-else"] = Account("someone-else", "t", {demo.OWN})
 
     sandbox.call(move_number)
-    window.compose.editor.setPlainText("not my number")
-    qtbot.keyClick(window.compose.editor, Qt.Key.Key_Return)
-    qtbot.waitUntil(
-        lambda: (
-            (m := thread_message(window, "not my number")) is not None and m.status is Status.FAILED
-        ),
-        timeout=5000,
-    )
-    message = thread_message(window, "not my number")
+    type_and_send(window, qtbot, "not my number")
+    message = wait_until_failed(window, qtbot, "not my number")
     assert message.error_code == "NUMBER_OWNERSHIP"
     assert "does not belong to your VoIP Number account" in message.error_text
 
@@ -158,8 +157,7 @@ def test_credentials_error_pauses_sending_and_points_to_settings(demo_app, qtbot
     window, sandbox = demo_app.window, demo_app.sandbox
     open_sam(window)
     set_token(demo_app, "rotated")
-    window.compose.editor.setPlainText("held back")
-    qtbot.keyClick(window.compose.editor, Qt.Key.Key_Return)
+    type_and_send(window, qtbot, "held back")
     qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=5000)
     assert "API token" in window.banner.label.text()
     assert window.banner.button.text() == "Open Settings"
@@ -228,15 +226,8 @@ def test_a_send_error_in_the_open_thread_is_not_repeated_in_the_status_bar(demo_
     open_sam(window)
     window.statusBar().clearMessage()
     sandbox.call(lambda: sandbox.sandbox.accounts["demo-account"].numbers.discard(demo.OWN))
-    window.compose.editor.setPlainText("fails in front of me")
-    qtbot.keyClick(window.compose.editor, Qt.Key.Key_Return)
-    qtbot.waitUntil(
-        lambda: (
-            (m := thread_message(window, "fails in front of me")) is not None
-            and m.status is Status.FAILED
-        ),
-        timeout=5000,
-    )
+    type_and_send(window, qtbot, "fails in front of me")
+    wait_until_failed(window, qtbot, "fails in front of me")
     qtbot.wait(200)  # the signals of the failed send have all been delivered
     assert "does not exist" not in window.statusBar().currentMessage()
 
@@ -255,8 +246,7 @@ def test_the_thread_header_says_which_own_number_when_there_are_several(demo_app
     open_sam(window)
     assert "via" not in window.thread.subtitle.text()  # one own number in use so far
     window.compose.from_combo.setCurrentIndex(1)  # the demo's second number
-    window.compose.editor.setPlainText("from my other number")
-    qtbot.keyClick(window.compose.editor, Qt.Key.Key_Return)
+    type_and_send(window, qtbot, "from my other number")
     qtbot.waitUntil(lambda: "via 07700 900002" in window.thread.subtitle.text(), timeout=5000)
     assert window.thread.subtitle.isVisible()
     # the list highlights the conversation that is open, not the one the send started from
