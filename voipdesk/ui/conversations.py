@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QListView,
     QPushButton,
     QStackedWidget,
-    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QVBoxLayout,
@@ -287,10 +286,7 @@ class ConversationDelegate(QStyledItemDelegate):
         rect: QRect = option.rect
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        if option.state & QStyle.StateFlag.State_Selected:
-            painter.fillRect(rect, theme.selection_fill(palette))
-        elif option.state & QStyle.StateFlag.State_MouseOver:
-            painter.fillRect(rect, theme.hover_fill(palette))
+        theme.paint_row_background(painter, option)
 
         margin = 12
         size = theme.AVATAR_SIZE

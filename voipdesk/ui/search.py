@@ -24,7 +24,7 @@ from PySide6.QtGui import (
     QTextLayout,
     QTextOption,
 )
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
 from voipdesk.core.models import Direction, Message
 from voipdesk.core.phone import display
@@ -188,10 +188,7 @@ class SearchResultDelegate(QStyledItemDelegate):
         rect: QRect = option.rect
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        if option.state & QStyle.StateFlag.State_Selected:
-            painter.fillRect(rect, theme.selection_fill(palette))
-        elif option.state & QStyle.StateFlag.State_MouseOver:
-            painter.fillRect(rect, theme.hover_fill(palette))
+        theme.paint_row_background(painter, option)
         margin = 12
         size = theme.AVATAR_SIZE
         name = index.data(SearchRole.DisplayName) or ""

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPalette, QPixmap
+from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
 
 ACCENT = QColor("#2f7cf6")  # outgoing bubbles, selection, unread badge
 BUBBLE_RADIUS = 14
@@ -126,6 +127,14 @@ def hover_fill(palette: QPalette | None = None) -> QColor:
     color = QColor(palette.color(QPalette.ColorRole.WindowText))
     color.setAlphaF(0.06)
     return color
+
+
+def paint_row_background(painter: QPainter, option: QStyleOptionViewItem) -> None:
+    """A list row's background: the selection, else the hover, else nothing (the view's)."""
+    if option.state & QStyle.StateFlag.State_Selected:
+        painter.fillRect(option.rect, selection_fill(option.palette))
+    elif option.state & QStyle.StateFlag.State_MouseOver:
+        painter.fillRect(option.rect, hover_fill(option.palette))
 
 
 def small_font(font: QFont) -> QFont:
