@@ -1,24 +1,33 @@
-"""Builds the services and the window on one qasync loop, wires them, and shuts down in stages."""
+"""Builds the window, then the services on one qasync loop, wires them, and shuts down in stages.
+
+Start-up is staged so that the window paints before the slow imports: this module and what it
+imports at the top are only what the first paint needs. asyncio, qasync, httpx and the services
+are imported after it, so they appear inside the functions that run on the loop."""
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from voipdesk.core.models import Message
 from voipdesk.paths import resource
 from voipdesk.settings import Settings
+from voipdesk.store import Store, database_path
 from voipdesk.ui.main_window import MainWindow, incoming_title
-from voipdesk.ui.services import Services
-from voipdesk.ui.tray import Tray
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from voipdesk.ui.services import Services
+    from voipdesk.ui.tray import Tray
 
 log = logging.getLogger("voipdesk.app")
 
@@ -56,7 +65,7 @@ class Controller(QObject):
         self.services: Services | None = None
         self.window: MainWindow | None = None
         self.tray: Tray | None = None
-        self._quit = asyncio.Event()
+        self._quit: asyncio.Event | None = None  # made on the loop, by main()
         self._switch_to_demo = False
         self._tray_hint_shown = False
         self._shutting_down = False
@@ -64,25 +73,19 @@ class Controller(QObject):
         self.settings_problems_box: QMessageBox | None = None
 
     # -- start --------------------------------------------------------------------------------
-    async def start(self) -> None:
-        icon = app_icon()
-        # Reading settings asks the keyring for its backend; like every other slow call, it runs
-        # off the GUI thread.
-        if self.demo:
-            from voipdesk import demo
+    def show_first(self) -> None:
+        """The window, painted from the settings file and the store alone, before anything
+        that takes a while is imported or started (asyncio, httpx, the listener, the keyring):
+        what a user waits for at start is a window with their conversations in it. Both reads
+        are local and small (settings.json, one page of the store); the keyring is not read."""
+        settings = Settings.load(self.data_dir)
+        self._build(settings, Store(database_path(settings.data_dir)))
+        assert self.window is not None
+        wait_until_painted(self.window)
 
-            self.sandbox = await asyncio.to_thread(demo.start_sandbox)
-            settings = await asyncio.to_thread(demo.demo_settings, self.data_dir)
-            settings.api_url = self.sandbox.send_url
-            await asyncio.to_thread(demo.seed, settings.data_dir)
-            services = Services(
-                settings, credentials=(demo.DEMO_ACCOUNT.account_id, demo.DEMO_ACCOUNT.api_token)
-            )
-        else:
-            settings = await asyncio.to_thread(Settings.load, self.data_dir)
-            services = Services(settings)
-        self.services = services
-        window = MainWindow(services, icon, demo=self.demo)
+    def _build(self, settings: Settings, store: Store) -> None:
+        """The window for these settings, opened at the newest conversation, shown."""
+        window = MainWindow(store, settings, app_icon(), demo=self.demo)
         self.window = window
         window.quitRequested.connect(self.request_quit)
         window.settingsRequested.connect(self.open_settings)
@@ -91,23 +94,59 @@ class Controller(QObject):
         window.demoRequested.connect(self.switch_to_demo)
         window.unreadChanged = self._update_unread  # type: ignore[method-assign]
         window.hiddenToTray = self._hidden_to_tray  # type: ignore[method-assign]
+        nothing_configured = not settings.effective_account_id and not settings.numbers
+        window.show_welcome(nothing_configured and not self.demo)
+        conversations = store.conversations(limit=1)
+        if conversations and not nothing_configured:
+            window.open_conversation(conversations[0].id)
+        window.show()
+
+    def attach_services(self, credentials: tuple[str, str] | None = None) -> None:
+        """The services (not started yet) and the tray, connected to the window."""
+        from voipdesk.ui.services import Services
+        from voipdesk.ui.tray import Tray
+
+        window = self.window
+        assert window is not None
+        settings = window.settings
+        services = Services(settings, store=window.store, credentials=credentials)
+        self.services = services
+        window.attach(services)
         services.incoming.connect(self._notify)
         services.messagesChanged.connect(lambda _m: self._update_unread())
-
-        self.tray = Tray(icon, self)
+        self.tray = Tray(window.windowIcon(), self)
         self.tray.openRequested.connect(self.show_window)
         self.tray.quitRequested.connect(self.request_quit)
         self.tray.notificationClicked.connect(self.open_from_notification)
         window.close_to_tray = settings.close_to_tray and self.tray.available
 
-        nothing_configured = not settings.effective_account_id and not settings.numbers
-        window.show_welcome(nothing_configured and not self.demo)
-        conversations = services.store.conversations(limit=1)
-        if conversations and not nothing_configured:
-            window.open_conversation(conversations[0].id)
-        # The window first (it paints on the next turn of the loop), then what takes a while
-        # and is not in it: the listener (aiohttp), the tunnel, the outbox, the keyring.
-        window.show()
+    async def start(self) -> None:
+        """Build what show_first() has not (the demo, a restart into it, tests), then start the
+        services: outbox, listener, tunnel, the keyring read."""
+        import asyncio
+
+        if self.demo:
+            from voipdesk import demo  # (the sandbox imports aiohttp: only for the demo)
+        if self.window is None:
+            # The demo's sandbox and seeding take a while: like every other slow call, they
+            # run off the GUI thread (and so does the settings read, here on the loop).
+            if self.demo:
+                self.sandbox = await asyncio.to_thread(demo.start_sandbox)
+                settings = await asyncio.to_thread(demo.demo_settings, self.data_dir)
+                settings.api_url = self.sandbox.send_url
+                await asyncio.to_thread(demo.seed, settings.data_dir)
+            else:
+                settings = await asyncio.to_thread(Settings.load, self.data_dir)
+            self._build(settings, Store(database_path(settings.data_dir)))
+        if self.services is None:
+            account = demo.DEMO_ACCOUNT if self.demo else None
+            self.attach_services((account.account_id, account.api_token) if account else None)
+        services, window = self.services, self.window
+        assert services is not None and window is not None
+        settings = services.settings
+        # The window first (it has painted by now, or paints on the next turn of the loop),
+        # then what takes a while and is not in it: the listener (aiohttp), the tunnel, the
+        # outbox, the keyring.
         await services.start()
         if self.sandbox is not None:
             await self._point_sandbox_at_listener(settings.numbers)
@@ -141,6 +180,8 @@ class Controller(QObject):
     async def _point_sandbox_at_listener(self, numbers: list[str]) -> None:
         """The demo's numbers deliver to our listener. SandboxThread.call blocks until the
         sandbox's own loop has run it, so it is called from a worker thread."""
+        import asyncio
+
         sandbox, services = self.sandbox, self.services
         if sandbox is None or services is None:
             return
@@ -180,15 +221,21 @@ class Controller(QObject):
     # -- run ----------------------------------------------------------------------------------
     async def main(self) -> int:
         """Run until the user quits; returns the exit code."""
+        import asyncio
+
         while True:
+            self._quit = asyncio.Event()
             await self.start()
             await self._quit.wait()
             await self.shutdown()
             if not self._switch_to_demo:
                 return 0
             self._switch_to_demo, self.demo = False, True
-            self._quit = asyncio.Event()
             self._shutting_down = False
+
+    def _end_run(self) -> None:
+        if self._quit is not None:
+            self._quit.set()
 
     def request_quit(self) -> None:
         """Quit, after saying what quitting means for receiving."""
@@ -209,14 +256,16 @@ class Controller(QObject):
             box.exec()
             if box.clickedButton() is not quit_button:
                 return
-        self._quit.set()
+        self._end_run()
 
     def switch_to_demo(self) -> None:
         self._switch_to_demo = True
-        self._quit.set()
+        self._end_run()
 
     async def shutdown(self) -> None:
         """Staged: hide the window, stop tunnel, listener (in-flight finish), tasks, store."""
+        import asyncio
+
         if self._shutting_down:
             return
         self._shutting_down = True
@@ -231,6 +280,8 @@ class Controller(QObject):
             self.tray.close()
         if self.services is not None:
             await self.services.stop()
+        elif self.window is not None:
+            self.window.store.close()
         if self.sandbox is not None:
             await asyncio.to_thread(self.sandbox.stop)
             self.sandbox = None
@@ -280,6 +331,8 @@ class Controller(QObject):
             self.tray.notify(incoming_title(message, self.services), body, message.conversation_id)
 
     def open_settings(self, section: str | None = None) -> None:
+        import asyncio
+
         from voipdesk.ui.settings_dialog import SettingsDialog
 
         if self.window is None or self.services is None:
@@ -312,10 +365,20 @@ class Controller(QObject):
             self.window.show_welcome(False)
 
 
+def wait_until_painted(window: MainWindow, timeout_ms: int = 1000) -> None:
+    """Run Qt's own loop until the window has painted once (or timeout_ms has passed: a window
+    that is never exposed must not stop the start). Keyboard and mouse input waits meanwhile;
+    it reaches the window once the services are attached."""
+    waiting = QEventLoop()
+    window.firstPainted.connect(waiting.quit, Qt.ConnectionType.QueuedConnection)
+    QTimer.singleShot(timeout_ms, waiting.quit)
+    if not window.painted:
+        waiting.exec(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+    window.firstPainted.disconnect(waiting.quit)
+
+
 def run(data_dir: Path, *, demo: bool = False) -> int:
     """Start the GUI; returns the process exit code."""
-    import qasync
-
     if (
         sys.platform.startswith("linux")
         and not os.environ.get("DISPLAY")
@@ -330,8 +393,16 @@ def run(data_dir: Path, *, demo: bool = False) -> int:
         return 1
     app = make_application()
     app.setQuitOnLastWindowClosed(False)
+    controller = Controller(app, data_dir, demo=demo)
+    if not demo:  # (the demo starts its sandbox and seeds its data first, off the GUI thread)
+        controller.show_first()
+    import asyncio
+
+    import qasync
+
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    controller = Controller(app, data_dir, demo=demo)
+    if controller.window is not None:
+        controller.attach_services()  # before the loop runs: input then finds them attached
     with loop:
         return loop.run_until_complete(controller.main())

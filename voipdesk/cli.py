@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sqlite3
 import sys
@@ -134,12 +133,16 @@ def cmd_send(args: argparse.Namespace, data_dir: Path) -> int:
                 f"{code}: {error.sentence} (Or set VOIPDESK_ACCOUNT_ID / "
                 "VOIPDESK_API_TOKEN.) Nothing was sent."
             )
+    import asyncio
+
     return asyncio.run(_send(settings, data_dir, sender, to, text, account_id, token or ""))
 
 
 async def _send(
     settings, data_dir: Path, sender: str, to: str, text: str, account_id: str, token: str
 ) -> int:
+    import asyncio
+
     import httpx
 
     from voipdesk.core.models import Status

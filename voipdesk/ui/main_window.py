@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import (
@@ -12,6 +13,7 @@ from PySide6.QtGui import (
     QIcon,
     QKeySequence,
     QPainter,
+    QPaintEvent,
     QPalette,
     QPixmap,
 )
@@ -45,9 +47,13 @@ from voipdesk.ui.connection import (
     status_dot,
 )
 from voipdesk.ui.conversations import ConversationList, ConversationListModel
-from voipdesk.ui.services import Services
 from voipdesk.ui.thread import ThreadView
 from voipdesk.ui.welcome import WelcomePage
+
+if TYPE_CHECKING:
+    from voipdesk.settings import Settings
+    from voipdesk.store import Store
+    from voipdesk.ui.services import Services
 
 
 class Banner(QWidget):
@@ -79,17 +85,28 @@ class Banner(QWidget):
 
 
 class MainWindow(QMainWindow):
-    """The window a user lives in. Holds no state of its own beyond what is shown."""
+    """The window a user lives in. Holds no state of its own beyond what is shown.
+
+    It is built and painted from the store and the settings alone, before the services exist
+    (their imports, asyncio and httpx, would double the time to the first paint); `attach`
+    then connects it to them."""
 
     quitRequested = Signal()
     setupRequested = Signal()
     demoRequested = Signal()
     settingsRequested = Signal()
     receivingSetupRequested = Signal()  # Settings, open at the Receiving tab
+    firstPainted = Signal()  # the window has been painted once (start-up waits for it)
+    painted = False
 
-    def __init__(self, services: Services, icon: QIcon, *, demo: bool = False) -> None:
+    def __init__(
+        self, store: Store, settings: Settings, icon: QIcon, *, demo: bool = False
+    ) -> None:
         super().__init__()
-        self.services = services
+        self.store = store
+        self.settings = settings
+        self.services: Services | None = None  # until attach()
+        self._read_on_attach: int | None = None
         self.demo = demo
         self.setWindowIcon(icon)
         self.setWindowTitle("voipdesk — Demo" if demo else "voipdesk")
@@ -98,7 +115,7 @@ class MainWindow(QMainWindow):
         self._conversation_id: int | None = None
         self._peer: str | None = None
         self._own: str | None = None
-        country = services.settings.effective_country
+        country = settings.effective_country
 
         self.pages = QStackedWidget()
         self.welcome = WelcomePage()
@@ -106,9 +123,9 @@ class MainWindow(QMainWindow):
         self.welcome.demoRequested.connect(self.demoRequested)
         self.pages.addWidget(self.welcome)
 
-        self.conversation_model = ConversationListModel(services.store, country=country)
-        self.conversations = ConversationList(self.conversation_model, services.store)
-        self.thread = ThreadView(services.store, country=country)
+        self.conversation_model = ConversationListModel(store, country=country)
+        self.conversations = ConversationList(self.conversation_model, store)
+        self.thread = ThreadView(store, country=country)
         self.thread.several_own_numbers = lambda: self.conversation_model.several_own_numbers
         self.conversation_model.severalOwnNumbersChanged.connect(self.thread.refresh_header)
         self.compose = ComposeBox(country=country)
@@ -214,7 +231,16 @@ class MainWindow(QMainWindow):
         return action
 
     def _wire(self) -> None:
-        s = self.services
+        self.conversations.conversationActivated.connect(self.open_conversation)
+        self.conversations.searchResultActivated.connect(self._open_search_hit)
+        self.conversations.newMessageRequested.connect(self.new_message)
+        self.compose.sendRequested.connect(self._send)
+        self.compose.draftChanged.connect(self._draft_changed)
+        self.thread.renameRequested.connect(self.rename_contact)
+
+    def attach(self, services: Services) -> None:
+        """Connect the painted window to the running parts of the app (once)."""
+        self.services = s = services
         s.messagesChanged.connect(self._messages_changed)
         s.incoming.connect(self._incoming)
         s.receivingChanged.connect(self._receiving_changed)
@@ -222,14 +248,12 @@ class MainWindow(QMainWindow):
         s.notice.connect(lambda text: self.show_status(text, 12000))
         s.sendFailed.connect(self._send_failed)
         s.contactsChanged.connect(self._contacts_changed)
-        self.conversations.conversationActivated.connect(self.open_conversation)
-        self.conversations.searchResultActivated.connect(self._open_search_hit)
-        self.conversations.newMessageRequested.connect(self.new_message)
-        self.compose.sendRequested.connect(self._send)
-        self.compose.draftChanged.connect(self._draft_changed)
         self.thread.retryRequested.connect(s.resend)
         self.thread.discardRequested.connect(s.discard)
-        self.thread.renameRequested.connect(self.rename_contact)
+        if self._read_on_attach is not None:  # opened (unread) before there were services
+            conversation_id, self._read_on_attach = self._read_on_attach, None
+            if conversation_id == self._conversation_id:
+                self._mark_read(conversation_id)
 
     # -- pages --------------------------------------------------------------------------------
     def show_welcome(self, on: bool) -> None:
@@ -238,7 +262,7 @@ class MainWindow(QMainWindow):
         self.statusBar().setVisible(not on)
 
     def update_numbers(self) -> None:
-        settings = self.services.settings
+        settings = self.settings
         numbers = list(settings.numbers)
         if numbers:
             self.compose.set_numbers(numbers, numbers[0])
@@ -249,19 +273,19 @@ class MainWindow(QMainWindow):
         return self._conversation_id
 
     def open_conversation(self, conversation_id: int) -> None:
-        conversation = self.services.store.conversation(conversation_id)
+        conversation = self.store.conversation(conversation_id)
         if conversation is None:
             return
-        if self._conversation_id is not None and self._conversation_id != conversation_id:
+        if self._conversation_id not in (None, conversation_id) and self.services is not None:
             self.services.set_draft(self._conversation_id, self.compose.draft())
         self._conversation_id = conversation_id
         self._peer, self._own = conversation.peer_number, conversation.own_number
         self.thread.set_conversation(conversation_id)
-        numbers = list(self.services.settings.numbers) or [conversation.own_number]
+        numbers = list(self.settings.numbers) or [conversation.own_number]
         if conversation.own_number not in numbers:
             numbers.append(conversation.own_number)
         self.compose.set_numbers(numbers, conversation.own_number)
-        self.compose.set_draft(self.services.store.draft(conversation_id))
+        self.compose.set_draft(self.store.draft(conversation_id))
         self.compose.setEnabled(True)
         self.compose.show()
         self.compose.focus_editor()
@@ -270,6 +294,9 @@ class MainWindow(QMainWindow):
             self._mark_read(conversation_id)
 
     def _mark_read(self, conversation_id: int) -> None:
+        if self.services is None:
+            self._read_on_attach = conversation_id
+            return
         task = self.services.mark_read(conversation_id)
         task.add_done_callback(lambda _t: self._refresh_unread())
 
@@ -308,7 +335,7 @@ class MainWindow(QMainWindow):
             # a conversation opened before its first message put it in the list (a new
             # conversation, or the same person from another own number): highlight it now
             self.conversations.select(open_id)
-        settings = self.services.settings
+        settings = self.settings
         # (Not settings.configured: that reads the keyring, on the GUI thread, per message.)
         if self.pages.currentWidget() is self.welcome and settings.effective_account_id:
             self.show_welcome(False)
@@ -345,7 +372,7 @@ class MainWindow(QMainWindow):
     def new_message(self) -> None:
         from voipdesk.ui.new_message import NewMessageDialog
 
-        settings = self.services.settings
+        settings = self.settings
         if not settings.numbers:
             QMessageBox.information(
                 self,
@@ -356,7 +383,7 @@ class MainWindow(QMainWindow):
             return
         dialog = NewMessageDialog(
             settings.effective_country,
-            self.services.store.contacts(),
+            self.store.contacts(),
             list(settings.numbers),
             parent=self,
         )
@@ -376,8 +403,8 @@ class MainWindow(QMainWindow):
             self.services.send(own, peer, text)
 
     def rename_contact(self, number: str) -> None:
-        country = self.services.settings.effective_country
-        current = self.services.store.contact_name(number) or ""
+        country = self.settings.effective_country
+        current = self.store.contact_name(number) or ""
         name, ok = QInputDialog.getText(
             self, "Name this number", f"Name for {display(number, country)}:", text=current
         )
@@ -543,6 +570,12 @@ class MainWindow(QMainWindow):
         self.banner.apply_colors()
         self.url_banner.apply_colors()
         self._paint_receiving_dot()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self.painted:
+            self.painted = True
+            self.firstPainted.emit()
 
     def changeEvent(self, event: QEvent) -> None:  # follow light/dark switches
         super().changeEvent(event)

@@ -46,6 +46,7 @@ class Services(QObject):
         *,
         credentials: tuple[str, str] | None = None,
         tunnel_factory: Callable[..., object] | None = None,
+        store: Store | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -54,7 +55,8 @@ class Services(QObject):
         self._credentials_override = credentials
         self._tunnel_factory = tunnel_factory
         path = database_path(self.data_dir)
-        self.store = Store(path)  # GUI-thread reads
+        # GUI-thread reads (the window's, opened before the services: closed by stop())
+        self.store = store if store is not None else Store(path)
         self._writer = Store(path)  # writes, always from worker threads
         # Requests run on a loop of their own: on the GUI's they would leave only after whatever
         # the GUI does meanwhile (the local echo's relayout and repaint delayed every send).

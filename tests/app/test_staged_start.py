@@ -1,0 +1,144 @@
+"""The real `voipdesk` start in a process of its own: the window paints the newest conversation
+before the slow parts are imported, and then those parts start (a webhook reaches the store)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from voipdesk.core.models import InboundMessage
+from voipdesk.settings import Settings
+from voipdesk.store import Store, database_path
+
+ROOT = Path(__file__).resolve().parents[2]
+OWN, OLD_PEER, NEW_PEER = "+447700900001", "+447700900100", "+447700900200"
+# Imported only once the window has painted: each costs tens of ms at start.
+SLOW = ("asyncio", "qasync", "httpx", "aiohttp", "keyring", "voipdesk.ui.services")
+
+# The real `voipdesk --data-dir D` start; at the window's first paint it prints what it shows
+# and which slow modules were loaded by then, and exits.
+FIRST_PAINT = """
+import json, os, sys
+from voipdesk import app
+from voipdesk.cli import main
+
+class Reported(app.MainWindow):
+    def paintEvent(self, event):
+        super().paintEvent(event)
+        thread = self.thread.model
+        print(json.dumps({
+            "loaded": sorted(m for m in json.loads(sys.argv[2]) if m in sys.modules),
+            "open": self.conversation_id,
+            "header": self.thread.title.text(),
+            "thread_rows": thread.rowCount(),
+            "list_rows": self.conversation_model.rowCount(),
+            "compose": self.compose.isVisible(),
+        }), flush=True)
+        os._exit(0)
+
+app.MainWindow = Reported
+main(["--data-dir", sys.argv[1]])
+"""
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", VOIPDESK_TUNNEL="none")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    for name in ("VOIPDESK_ACCOUNT_ID", "VOIPDESK_API_TOKEN", "VOIPDESK_DATA_DIR"):
+        env.pop(name, None)
+    return env
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _data_dir(tmp_path: Path, port: int | None = None) -> Path:
+    data = tmp_path / "data"
+    settings = Settings.load(data)
+    settings.account_id, settings.numbers, settings.webhook_port = "acc-1", [OWN], port
+    settings.save()
+    store = Store(database_path(data))
+    try:
+        for peer, n in ((OLD_PEER, 3), (NEW_PEER, 5)):  # NEW_PEER's is the newest
+            for i in range(n):
+                store.add_inbound(
+                    InboundMessage(peer, OWN, f"{peer} {i}", "sms", f"{peer}-{i}", None, "{}")
+                )
+                time.sleep(0.002)
+    finally:
+        store.close()
+    return data
+
+
+def test_the_window_paints_the_newest_conversation_before_the_slow_imports(tmp_path):
+    data = _data_dir(tmp_path)
+    run = subprocess.run(
+        [sys.executable, "-c", FIRST_PAINT, str(data), json.dumps(SLOW)],
+        env=_env(),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    lines = [line for line in run.stdout.splitlines() if line.startswith("{")]
+    assert lines, run.stderr[-2000:]
+    shown = json.loads(lines[0])
+    assert shown["loaded"] == [], f"imported before the first paint: {shown['loaded']}"
+    store = Store(database_path(data))
+    try:
+        newest = store.conversations(limit=1)[0]
+    finally:
+        store.close()
+    assert newest.peer_number == NEW_PEER
+    assert shown["open"] == newest.id
+    assert "07700 900200" in shown["header"]  # the number, formatted, in the thread's header
+    assert shown["thread_rows"] >= 5  # its five messages (and a day separator) are there
+    assert shown["list_rows"] == 2
+    assert shown["compose"] is True
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="ends the process with SIGTERM")
+def test_after_the_first_paint_the_services_start_and_a_webhook_is_stored(tmp_path):
+    port = _free_port()
+    data = _data_dir(tmp_path, port)
+    secret = Settings.load(data).webhook_secret
+    log = tmp_path / "stderr.txt"
+    with log.open("w") as err:
+        app = subprocess.Popen(
+            [sys.executable, "-m", "voipdesk", "--data-dir", str(data)],
+            env=_env(),
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+    try:
+        url = f"http://127.0.0.1:{port}/webhook/{secret}"
+        body = {"from": "+447700900300", "to": OWN, "mdr_id": "after-start-1",
+                "body": "hello after the paint", "type": "sms", "status": "received"}  # fmt: skip
+        deadline, answer = time.monotonic() + 30, None
+        while time.monotonic() < deadline and app.poll() is None:
+            try:
+                answer = httpx.post(url, json=body, timeout=5)
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)  # the listener is not up yet
+        assert answer is not None and answer.status_code == 200, log.read_text()[-2000:]
+        store = Store(database_path(data))
+        try:
+            assert "hello after the paint" in [m.body for m in store.all_messages()]
+        finally:
+            store.close()
+    finally:
+        app.terminate()
+        app.wait(timeout=10)
