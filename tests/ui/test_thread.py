@@ -264,6 +264,27 @@ def test_opens_at_the_bottom_and_follows_new_messages_only_when_at_the_bottom(qt
     qtbot.waitUntil(lambda: view.model.rowCount() == 63 and bar.value() == bar.maximum())
 
 
+def test_opened_before_it_shows_it_is_laid_out_once_shown_and_fills_the_screen(qtbot, seed, clock):
+    """At start-up the newest conversation opens before the window shows (and so before the
+    list has its real width): the first paint lays it out, and pages older messages in until
+    the screen is full, as when it opens in a shown window."""
+    cid = thread_of(seed, ALICE, 300, start=clock.now)
+    view = ThreadView(seed.store, page=5)  # one page is far from a screen
+    qtbot.addWidget(view)
+    view.resize(420, 500)
+    view.set_conversation(cid)
+    assert view.model.rowCount() == 5
+    view.show()
+    qtbot.waitExposed(view)
+    bar = view.list_view.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > bar.pageStep())  # more than a screen loaded
+    assert view.model.rowCount() > 5
+    settle(qtbot, view)
+    assert bar.value() == bar.maximum()  # still at the newest message
+    newest = view.model.index(view.model.rowCount() - 1, 0).data(MessageRole.Id)
+    assert newest == max(m.id for m in seed.store.messages(cid))
+
+
 def test_scrolling_to_the_top_loads_older_and_keeps_the_message_in_place(qtbot, seed, clock):
     cid = thread_of(seed, ALICE, 300, start=clock.now)
     view = show_thread(qtbot, seed.store, cid, page=60)

@@ -118,10 +118,10 @@ class MainWindow(QMainWindow):
         country = settings.effective_country
 
         self.pages = QStackedWidget()
-        self.welcome = WelcomePage()
-        self.welcome.setupRequested.connect(self.setupRequested)
-        self.welcome.demoRequested.connect(self.demoRequested)
-        self.pages.addWidget(self.welcome)
+        # Built when first shown, like the connection dialog: neither is in the first paint of
+        # a set-up app, and building them would delay it.
+        self._welcome: WelcomePage | None = None
+        self._connection: tuple[ConnectionPanel, QDialog] | None = None
 
         self.conversation_model = ConversationListModel(store, country=country)
         self.conversations = ConversationList(self.conversation_model, store)
@@ -179,11 +179,6 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.splitter)
         self.setCentralWidget(self.pages)
 
-        self.connection_panel = ConnectionPanel()
-        self.connection_panel.set_demo(demo)
-        self.connection_panel.testRequested.connect(self._test_receiving)
-        self.connection_panel.setupRequested.connect(self._set_up_receiving)
-        self._connection_dialog = self._build_connection_dialog()
         self.receiving_button = QPushButton("Receiving: starting…")
         self.receiving_button.setFlat(True)
         self.receiving_button.setAccessibleName("Receiving status")
@@ -256,6 +251,18 @@ class MainWindow(QMainWindow):
                 self._mark_read(conversation_id)
 
     # -- pages --------------------------------------------------------------------------------
+    @property
+    def welcome(self) -> WelcomePage:
+        if self._welcome is None:
+            self._welcome = WelcomePage()
+            self._welcome.setupRequested.connect(self.setupRequested)
+            self._welcome.demoRequested.connect(self.demoRequested)
+            self.pages.addWidget(self._welcome)
+        return self._welcome
+
+    def showing_welcome(self) -> bool:
+        return self._welcome is not None and self.pages.currentWidget() is self._welcome
+
     def show_welcome(self, on: bool) -> None:
         self.pages.setCurrentWidget(self.welcome if on else self.splitter)
         # Before there is an account, “Receiving on …” in the corner only puzzles.
@@ -337,7 +344,7 @@ class MainWindow(QMainWindow):
             self.conversations.select(open_id)
         settings = self.settings
         # (Not settings.configured: that reads the keyring, on the GUI thread, per message.)
-        if self.pages.currentWidget() is self.welcome and settings.effective_account_id:
+        if self.showing_welcome() and settings.effective_account_id:
             self.show_welcome(False)
 
     def _send_failed(self, message: Message) -> None:
@@ -464,7 +471,8 @@ class MainWindow(QMainWindow):
         )
         self._receiving_status = status
         self._paint_receiving_dot()
-        self.connection_panel.set_status(status)
+        if self._connection is not None:
+            self.connection_panel.set_status(status)
         if status.url_changed:
             self.url_banner.show_text(URL_CHANGED_TEXT, "Show new URL")
         else:
@@ -482,21 +490,40 @@ class MainWindow(QMainWindow):
             self._url_copied = False
             self.services.acknowledge_url_change()
 
-    def _build_connection_dialog(self) -> QDialog:
+    @property
+    def connection_panel(self) -> ConnectionPanel:
+        return self._connection_parts()[0]
+
+    @property
+    def _connection_dialog(self) -> QDialog:
+        return self._connection_parts()[1]
+
+    def _connection_parts(self) -> tuple[ConnectionPanel, QDialog]:
+        if self._connection is None:
+            panel = ConnectionPanel()
+            panel.set_demo(self.demo)
+            panel.testRequested.connect(self._test_receiving)
+            panel.setupRequested.connect(self._set_up_receiving)
+            self._connection = panel, self._build_connection_dialog(panel)
+            if self._receiving_status is not None:
+                panel.set_status(self._receiving_status)
+        return self._connection
+
+    def _build_connection_dialog(self, panel: ConnectionPanel) -> QDialog:
         # Built once, with the panel in it from the start (moving a coloured panel into a
         # dialog later re-polishes it under the app's style sheet).
         dialog = QDialog(self)
         dialog.setWindowTitle("Connection")
         layout = QVBoxLayout(dialog)
         layout.setContentsMargins(8, 8, 12, 12)
-        layout.addWidget(self.connection_panel, 1)
+        layout.addWidget(panel, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(dialog.reject)
         layout.addWidget(buttons)
         dialog.setMinimumWidth(560)
         dialog.finished.connect(lambda _result: self._connection_closed())
-        self.connection_panel.copy_button.clicked.connect(self._url_copy_clicked)
-        self.connection_panel.copy_new_button.clicked.connect(self._url_copy_clicked)
+        panel.copy_button.clicked.connect(self._url_copy_clicked)
+        panel.copy_new_button.clicked.connect(self._url_copy_clicked)
         return dialog
 
     def show_connection(self) -> None:

@@ -914,6 +914,10 @@ class _MessageList(QListView):
         self._anchor: tuple[bool, int | None, int] = (True, None, 0)
         self._in_layout = False
         self._pressed: tuple[str, object] | None = None
+        self._load_soon = QTimer(self)  # (before anything below can trigger a layout)
+        self._load_soon.setSingleShot(True)
+        self._load_soon.setInterval(0)
+        self._load_soon.timeout.connect(self._load_near_edges)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setUniformItemSizes(False)
         # Batched layout clamps the scroll position to the first batch's height on every
@@ -930,10 +934,6 @@ class _MessageList(QListView):
         self.setAccessibleName("Messages")
         self.setBackgroundRole(QPalette.ColorRole.Base)
         self.setAutoFillBackground(True)
-        self._load_soon = QTimer(self)
-        self._load_soon.setSingleShot(True)
-        self._load_soon.setInterval(0)
-        self._load_soon.timeout.connect(self._load_near_edges)
         self.verticalScrollBar().valueChanged.connect(self._scrolled)
 
     def _load_near_edges(self) -> None:
@@ -987,6 +987,10 @@ class _MessageList(QListView):
             if isinstance(delegate, BubbleDelegate):
                 delegate.layout_width = None
         self.record_anchor()
+        # Like a scroll, a layout that leaves the viewport within a screen of either end of
+        # what is loaded loads the next page there: the first one at start-up, when the
+        # conversation was opened before the window showed, fills a screen one page does not.
+        self._load_soon.start()
 
     def _align_bottom(self) -> None:
         # A short thread sits at the bottom, next to the compose box, as in messaging apps.
@@ -1216,7 +1220,8 @@ class ThreadView(QWidget):
             old.deleteLater()
         self.pages.setCurrentWidget(self._thread_page if self._model else self.empty_label)
         self.refresh_header()
-        if self._model is not None:
+        if self._model is not None and self.list_view.isVisible():
+            # (Not yet shown, at start-up: the first paint lays it out once, at its real width.)
             self.list_view.doItemsLayout()
             self.load_older()
 
