@@ -2,10 +2,17 @@
 painted, as time.perf_counter() (CLOCK_MONOTONIC: comparable with the parent's clock), then quit.
 
     python -m tests.benchmarks.probe_start bare
+    python -m tests.benchmarks.probe_start floor '{"PySide6.QtCore": ["Qt", ...], ...}'
     python -m tests.benchmarks.probe_start app DATA_DIR
 
 The app is the real `voipdesk --data-dir DATA_DIR` start; the probe only swaps the main window
 class for a subclass that reports its first paint, so the app carries no benchmark hook.
+
+`floor` is the bare window after importing the PySide6 classes that voipdesk's window modules
+import (and nothing else: no widget of them is built). PySide6 makes each class's Python type,
+with all its enums as Python enums, when it is first imported (the Qt namespace alone takes
+tens of ms on CPython 3.11): a cost any window built of those classes pays, so a lower bound
+for the app that the bare window does not show.
 """
 
 from __future__ import annotations
@@ -63,6 +70,48 @@ def bare() -> int:
     return app.exec()
 
 
+def window_qt_names() -> dict[str, list[str]]:
+    """{PySide6 module: names} imported at module level by voipdesk.app and, recursively, by
+    the voipdesk modules it imports at module level: what loads before the first paint."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    names: dict[str, set[str]] = {}
+    todo, seen = ["voipdesk.app"], set()
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        path = root.joinpath(*module.split("."))
+        path = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+        if not path.exists():
+            continue
+        for node in ast.parse(path.read_text("utf-8")).body:  # module level, no TYPE_CHECKING
+            if isinstance(node, ast.ImportFrom) and node.module:
+                if node.module.startswith("PySide6."):
+                    names.setdefault(node.module, set()).update(a.name for a in node.names)
+                elif node.module.startswith("voipdesk"):
+                    todo.append(node.module)
+                    todo.extend(f"{node.module}.{a.name}" for a in node.names)
+            elif isinstance(node, ast.Import):
+                todo.extend(a.name for a in node.names if a.name.startswith("voipdesk"))
+    return {module: sorted(n) for module, n in names.items()}
+
+
+def floor(qt_names: dict[str, list[str]]) -> int:
+    """The bare window, after importing qt_names (window_qt_names(), found by the caller: the
+    search parses source files, which is no part of what is measured)."""
+    import importlib
+
+    for module, names in qt_names.items():
+        imported = importlib.import_module(module)
+        for name in names:
+            getattr(imported, name)  # the type (and its enums) made, as `from ... import` does
+    return bare()
+
+
 def app(data_dir: str) -> int:
     from voipdesk import app as app_module
     from voipdesk.cli import main
@@ -72,4 +121,9 @@ def app(data_dir: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(bare() if sys.argv[1] == "bare" else app(sys.argv[2]))
+    mode = sys.argv[1]
+    if mode == "floor":
+        import json
+
+        sys.exit(floor(json.loads(sys.argv[2])))
+    sys.exit(bare() if mode == "bare" else app(sys.argv[2]))
