@@ -71,6 +71,10 @@ class Controller(QObject):
         self._shutting_down = False
         self._token_missing = False
         self.settings_problems_box: QMessageBox | None = None
+        self._unread_soon = QTimer(self)
+        self._unread_soon.setSingleShot(True)
+        self._unread_soon.setInterval(0)
+        self._unread_soon.timeout.connect(self._recount_unread)
 
     # -- start --------------------------------------------------------------------------------
     def show_first(self) -> None:
@@ -316,6 +320,11 @@ class Controller(QObject):
             )
 
     def _update_unread(self) -> None:
+        """Recount the unread messages for the tray, once per turn of the loop however many
+        changes asked (a message arriving asks two or three times)."""
+        self._unread_soon.start()
+
+    def _recount_unread(self) -> None:
         if self.tray is not None and self.services is not None:
             self.tray.set_unread(self.services.store.unread_total())
 

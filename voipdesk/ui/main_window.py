@@ -305,10 +305,12 @@ class MainWindow(QMainWindow):
             self._read_on_attach = conversation_id
             return
         task = self.services.mark_read(conversation_id)
-        task.add_done_callback(lambda _t: self._refresh_unread())
+        task.add_done_callback(lambda _t: self._refresh_unread(conversation_id))
 
-    def _refresh_unread(self) -> None:
-        self.conversation_model.refresh()
+    def _refresh_unread(self, conversation_id: int) -> None:
+        # Only that conversation changed (not the whole list: re-reading every loaded row for
+        # each message that arrives in the open thread kept the GUI thread busy).
+        self.conversation_model.update_conversations([conversation_id])
         self.unreadChanged()
 
     def unreadChanged(self) -> None:

@@ -90,6 +90,8 @@ class Tray(QObject):
             self.openRequested.emit()
 
     def set_unread(self, count: int) -> None:
+        if count == self.unread:
+            return  # (the badge is drawn anew only when its number changes)
         self.unread = count
         self.icon.setIcon(badge_icon(self._icon, count))
         self.icon.setToolTip(f"voipdesk — {count} unread" if count else "voipdesk")
