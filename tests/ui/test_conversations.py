@@ -320,3 +320,30 @@ def test_the_empty_state_has_the_list_background(qtbot, store):
     corner = image.pixelColor(2, 2)
     assert corner == widget.view.palette().color(QPalette.ColorRole.Base)
     assert widget.search_box.objectName() == "searchBox"
+
+
+def test_a_message_for_the_top_conversation_repaints_its_row_only(qtbot, seed, three, clock):
+    """Qt's list view would relayout and repaint every visible row for each changed one; with
+    rows painted in Python, that made each arriving message cost the whole list."""
+    from PySide6.QtCore import QEvent, QObject
+
+    widget = make_list(qtbot, seed.store)
+    view = widget.view
+    qtbot.wait(50)
+    painted: list[QRect] = []
+
+    class Paints(QObject):
+        def eventFilter(self, watched, event):
+            if event.type() == QEvent.Type.Paint:
+                painted.append(event.rect())
+            return False
+
+    spy = Paints()
+    view.viewport().installEventFilter(spy)
+    clock.advance(60)
+    widget.apply([seed.inbound(CAROL, "still on top")])  # Carol's row is already the first
+    qtbot.waitUntil(lambda: bool(painted), timeout=2000)
+    qtbot.wait(50)
+    top = view.visualRect(widget.model.index(0, 0))
+    assert widget.model.index(0, 0).data(ConversationRole.LastBody) == "still on top"
+    assert all(top.contains(rect) for rect in painted), (top, painted)

@@ -42,7 +42,7 @@ from voipdesk.ui import theme
 from voipdesk.ui.listmodel import ACCESSIBLE as _ACCESSIBLE
 from voipdesk.ui.listmodel import DISPLAY as _DISPLAY
 from voipdesk.ui.listmodel import ROLE_BASE as _ROLE_BASE
-from voipdesk.ui.listmodel import PagedListModel
+from voipdesk.ui.listmodel import PagedListModel, UniformListView
 from voipdesk.ui.search import SearchResultDelegate, SearchResultsModel
 
 
@@ -419,11 +419,10 @@ class ConversationList(QWidget):
         top.addWidget(self.search_box, 1)
         top.addWidget(self.new_button)
 
-        self.view = QListView()
+        self.view = UniformListView()
         self.view.setAccessibleName("Conversations")
         self.view.setModel(model)
         self.view.setItemDelegate(ConversationDelegate(self.view))
-        self.view.setUniformItemSizes(True)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -434,11 +433,10 @@ class ConversationList(QWidget):
         self.view.activated.connect(self._activate)
         self.view.selectionModel().currentChanged.connect(self._current_changed)
 
-        self.results_view = QListView()
+        self.results_view = UniformListView()
         self.results_view.setAccessibleName("Search results")
         self.results_view.setModel(self.search_model)
         self.results_view.setItemDelegate(SearchResultDelegate(self.results_view))
-        self.results_view.setUniformItemSizes(True)
         self.results_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.results_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.results_view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)

@@ -1,4 +1,5 @@
-"""What the app's list models share: role numbering, and rows loaded a page at a time."""
+"""What the app's lists share: role numbering, rows loaded a page at a time, and a view of
+rows of one height that repaints only the rows that changed."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from enum import IntEnum
 from typing import ClassVar
 
 from PySide6.QtCore import QAbstractListModel, QByteArray, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import QAbstractItemView, QListView
 
 ROLE_BASE = int(Qt.ItemDataRole.UserRole) + 1
 DISPLAY = int(Qt.ItemDataRole.DisplayRole)
@@ -60,3 +62,21 @@ class PagedListModel(QAbstractListModel):
                 self.endInsertRows()
         finally:
             self._fetching = False
+
+
+class UniformListView(QListView):
+    """A QListView whose rows all have one height (setUniformItemSizes), where a row whose data
+    changed is repainted alone.
+
+    Qt's list mode answers every dataChanged with a relayout and a repaint of the whole viewport
+    (QListModeViewBase::dataChanged calls doDelayedItemsLayout): with rows painted in Python,
+    each message that arrived repainted every visible conversation. Rows of one height do not
+    move when their data changes, so that relayout is skipped; the item view's own handling
+    (editors, accessibility events, the update of the changed rows) still runs."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setUniformItemSizes(True)
+
+    def dataChanged(self, top_left, bottom_right, roles=()) -> None:
+        QAbstractItemView.dataChanged(self, top_left, bottom_right, list(roles))
