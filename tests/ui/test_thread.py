@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from palettes import dark_palette
-from PySide6.QtCore import QModelIndex, QPoint, Qt, QUrl
+from PySide6.QtCore import QModelIndex, QPoint, QRect, Qt, QUrl
 from PySide6.QtGui import QColor, QContextMenuEvent, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QMenu
 
@@ -283,6 +283,48 @@ def test_opened_before_it_shows_it_is_laid_out_once_shown_and_fills_the_screen(q
     assert bar.value() == bar.maximum()  # still at the newest message
     newest = view.model.index(view.model.rowCount() - 1, 0).data(MessageRole.Id)
     assert newest == max(m.id for m in seed.store.messages(cid))
+
+
+def test_a_status_change_repaints_its_bubble_alone_unless_it_grows(qtbot, seed, clock):
+    """ "Sending…" to "Sent" keeps the bubble's height: only it is repainted, the thread is not
+    laid out again. A failure adds its reason and Retry: the thread is laid out (it grew)."""
+    from PySide6.QtCore import QEvent, QObject
+
+    cid = thread_of(seed, ALICE, 30, start=clock.now)
+    echo = seed.outgoing(ALICE, "on my way", status=Status.SENDING)
+    view = show_thread(qtbot, seed.store, cid)
+    settle(qtbot, view)
+    lv = view.list_view
+    painted: list[QRect] = []
+
+    class Paints(QObject):
+        def eventFilter(self, watched, event):
+            if event.type() == QEvent.Type.Paint:
+                painted.append(event.rect())
+            return False
+
+    spy = Paints()
+    lv.viewport().installEventFilter(spy)
+
+    def bubble() -> QRect:
+        return lv.visualRect(lv.model().index(view.model.row_for(echo.id), 0))
+
+    qtbot.wait(200)  # the paint that showing it asked for
+    painted.clear()
+    before = bubble()
+    view.apply([seed.store.update_outgoing(echo.id, status=Status.QUEUED)])
+    qtbot.waitUntil(lambda: bool(painted), timeout=2000)
+    qtbot.wait(50)
+    assert all(before.contains(rect) for rect in painted), (before, painted)
+    assert bubble() == before
+
+    painted.clear()
+    failed = seed.store.update_outgoing(
+        echo.id, status=Status.FAILED, error_text="The number can't receive texts."
+    )
+    view.apply([failed])
+    qtbot.waitUntil(lambda: bubble().height() > before.height(), timeout=2000)  # laid out
+    assert lv.verticalScrollBar().value() == lv.verticalScrollBar().maximum()  # still in view
 
 
 def test_scrolling_to_the_top_loads_older_and_keeps_the_message_in_place(qtbot, seed, clock):

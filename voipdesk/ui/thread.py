@@ -992,6 +992,29 @@ class _MessageList(QListView):
         # conversation was opened before the window showed, fills a screen one page does not.
         self._load_soon.start()
 
+    def dataChanged(self, top_left, bottom_right, roles=()) -> None:
+        # Qt's list mode relays out every loaded row on any change (QListModeViewBase::
+        # dataChanged). A status change ("Sending…" to "Sent", "Delivered") mostly leaves its
+        # row as tall as it was: then only that row is repainted, without the relayout.
+        delegate = self.itemDelegate()
+        model = self.model()
+        same = (
+            isinstance(delegate, BubbleDelegate)
+            and model is not None
+            and top_left.isValid()
+            and bottom_right.row() - top_left.row() < 8
+            and all(
+                delegate.height(index) == self.visualRect(index).height()
+                for index in (
+                    model.index(row, 0) for row in range(top_left.row(), bottom_right.row() + 1)
+                )
+            )
+        )
+        if same:
+            QAbstractItemView.dataChanged(self, top_left, bottom_right, list(roles))
+        else:
+            super().dataChanged(top_left, bottom_right, list(roles))
+
     def _align_bottom(self) -> None:
         # A short thread sits at the bottom, next to the compose box, as in messaging apps.
         available = self.height() - 2 * self.frameWidth()
@@ -1166,7 +1189,6 @@ class ThreadView(QWidget):
         self.list_view.setItemDelegate(self.delegate)
         self._proxy = _ViewProxy(self)
         self.list_view.setModel(self._proxy)
-        self._proxy.dataChanged.connect(self.list_view.relayout_later)
         self._highlight_timer = QTimer(self)
         self._highlight_timer.setSingleShot(True)
         self._highlight_timer.setInterval(1600)
