@@ -378,11 +378,15 @@ def wait_until_painted(window: MainWindow, timeout_ms: int = 1000) -> None:
     """Run Qt's own loop until the window has painted once (or timeout_ms has passed: a window
     that is never exposed must not stop the start). Keyboard and mouse input waits meanwhile;
     it reaches the window once the services are attached."""
+    if window.painted:
+        return
     waiting = QEventLoop()
     window.firstPainted.connect(waiting.quit, Qt.ConnectionType.QueuedConnection)
-    QTimer.singleShot(timeout_ms, waiting.quit)
-    if not window.painted:
-        waiting.exec(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+    give_up = QTimer(singleShot=True, interval=timeout_ms)
+    give_up.timeout.connect(waiting.quit)
+    give_up.start()
+    waiting.exec(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+    give_up.stop()
     window.firstPainted.disconnect(waiting.quit)
 
 
