@@ -429,6 +429,10 @@ class ConversationList(QWidget):
         self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.view.setMouseTracking(True)
         self.view.setFrameShape(QListView.Shape.NoFrame)
+        # A click opens the conversation and puts the cursor in its compose box, so the list
+        # takes focus from the keyboard only (Tab): focus passing through it on each click
+        # repainted every visible row twice (an item view repaints all on focus in and out).
+        self.view.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.view.clicked.connect(self._activate)
         self.view.activated.connect(self._activate)
         self.view.selectionModel().currentChanged.connect(self._current_changed)
