@@ -190,6 +190,7 @@ class Session:
         # The baselines allocate (a QListView of a whole thread, an httpx client, an SQLite
         # connection): only after the app's own memory was read.
         results["open"]["baseline"] = statistics.median(self._open_baseline(rounds))
+        results["open"]["page"] = self.window.thread.page
         results["send"]["baseline"] = self._send_baseline(rounds)
         results["search"] = self.measure_search()
         results["scroll"]["baseline"] = self._scroll_baseline(results["scroll"]["frames"])
@@ -253,9 +254,9 @@ class Session:
             cid = self.big[i % len(self.big)]["id"]
             before = watch.count
             start = time.perf_counter()
-            rows = db.execute(
-                "SELECT body FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT 60",
-                (cid,),
+            rows = db.execute(  # as many as the app opens a thread with
+                "SELECT body FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?",
+                (cid, self.window.thread.page),
             ).fetchall()
             view.setModel(QStringListModel([r[0] for r in reversed(rows)], view))
             view.scrollToBottom()

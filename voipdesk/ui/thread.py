@@ -652,6 +652,8 @@ class BubbleDelegate(QStyledItemDelegate):
         self._heights: dict[tuple, int] = {}
         self._cache_width = -1
         self.layout_width: int | None = None  # set by the view for the length of a layout pass
+        # Message id -> the height the last layout pass gave its row (every row, each pass).
+        self.laid_out: dict[int | None, int] = {}
         self.highlight_id: int | None = None
 
     def clear_cache(self) -> None:
@@ -685,8 +687,9 @@ class BubbleDelegate(QStyledItemDelegate):
     def height(self, index: QModelIndex) -> int:
         """The row's height, without laying its text out again when it was measured before."""
         info: RenderInfo | None = index.data(MessageRole.Render)
-        if info is None:
-            return 0
+        return 0 if info is None else self._height(info)
+
+    def _height(self, info: RenderInfo) -> int:
         if (self.layout_width or self.available_width()) == self._cache_width:
             height = _touch(self._heights, info.key)
             if height is not None:
@@ -772,7 +775,13 @@ class BubbleDelegate(QStyledItemDelegate):
         )
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
-        return QSize(1, self.height(index))
+        info: RenderInfo | None = index.data(MessageRole.Render)
+        if info is None:
+            return QSize(1, 0)
+        height = self._height(info)
+        if self.layout_width is not None:  # the view is laying its rows out: remember them
+            self.laid_out[info.message.id] = height
+        return QSize(1, height)
 
     # -- where things are inside an item ---------------------------------------------------------
     @staticmethod
@@ -978,6 +987,7 @@ class _MessageList(QListView):
         delegate = self.itemDelegate()
         if isinstance(delegate, BubbleDelegate):
             delegate.layout_width = delegate.available_width()
+            delegate.laid_out.clear()
         try:
             super().doItemsLayout()
             self._align_bottom()
@@ -995,7 +1005,9 @@ class _MessageList(QListView):
     def dataChanged(self, top_left, bottom_right, roles=()) -> None:
         # Qt's list mode relays out every loaded row on any change (QListModeViewBase::
         # dataChanged). A status change ("Sending…" to "Sent", "Delivered") mostly leaves its
-        # row as tall as it was: then only that row is repainted, without the relayout.
+        # row as tall as it was: then only that row is repainted, without the relayout. (The
+        # height it was laid out at is the delegate's record, not visualRect(): that would run
+        # a pending layout now, in the middle of a send, rather than on the next turn.)
         delegate = self.itemDelegate()
         model = self.model()
         same = (
@@ -1004,7 +1016,7 @@ class _MessageList(QListView):
             and top_left.isValid()
             and bottom_right.row() - top_left.row() < 8
             and all(
-                delegate.height(index) == self.visualRect(index).height()
+                delegate.laid_out.get(index.data(MessageRole.Id)) == delegate.height(index)
                 for index in (
                     model.index(row, 0) for row in range(top_left.row(), bottom_right.row() + 1)
                 )
@@ -1140,12 +1152,14 @@ class ThreadView(QWidget):
         store: Store,
         *,
         country: str = "GB",
-        page: int = 60,
+        page: int = 30,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._store = store
         self.country = country
+        # Messages per page: opening a thread measures one page of bubbles (two screens or
+        # so), and every page loaded while scrolling is measured in the frame that needs it.
         self._page = page
         self._model: ThreadModel | None = None
         self._peer: str | None = None
@@ -1224,6 +1238,11 @@ class ThreadView(QWidget):
 
     def row_for(self, message_id: int) -> int:
         return self._model.row_for(message_id) if self._model is not None else -1
+
+    @property
+    def page(self) -> int:
+        """Messages loaded at a time."""
+        return self._page
 
     def set_conversation(self, conversation_id: int | None) -> None:
         """Open a conversation at its newest message (None shows the empty state). Opening the
