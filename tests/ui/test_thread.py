@@ -327,6 +327,35 @@ def test_a_status_change_repaints_its_bubble_alone_unless_it_grows(qtbot, seed, 
     assert lv.verticalScrollBar().value() == lv.verticalScrollBar().maximum()  # still in view
 
 
+def test_at_the_newest_message_arrivals_let_the_rows_far_above_go(qtbot, seed, clock):
+    """Every arriving message lays the loaded rows out again: while the newest is in view, only
+    a few pages are kept above it. Scrolling up brings the older messages back."""
+    from voipdesk.ui.thread import LIVE_PAGES
+
+    cid = thread_of(seed, ALICE, 40, start=clock.now)
+    view = show_thread(qtbot, seed.store, cid, page=10)
+    settle(qtbot, view)
+    bar = view.list_view.verticalScrollBar()
+    arrived = []
+    for i in range(60):
+        clock.advance(5)
+        arrived.append(seed.inbound(ALICE, f"live {i}"))
+        view.apply([arrived[-1]])
+    settle(qtbot, view)
+    assert view.model.rowCount() <= 10 * LIVE_PAGES
+    assert view.model.message(view.model.rowCount() - 1).id == arrived[-1].id
+    assert bar.value() == bar.maximum()  # still reading the newest
+    for _ in range(40):  # scroll back up: what was let go pages back in, in order
+        bar.setValue(bar.minimum())
+        qtbot.wait(20)
+        if not view.model.has_older():
+            break
+    shown = [view.model.message(r).id for r in range(view.model.rowCount())]
+    assert shown == sorted(shown)
+    assert not view.model.has_older()
+    assert shown[0] == min(m.id for m in seed.store.messages(cid, limit=1000))
+
+
 def test_scrolling_to_the_top_loads_older_and_keeps_the_message_in_place(qtbot, seed, clock):
     cid = thread_of(seed, ALICE, 300, start=clock.now)
     view = show_thread(qtbot, seed.store, cid, page=60)

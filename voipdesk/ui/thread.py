@@ -403,9 +403,13 @@ class ThreadModel(QAbstractListModel):
         index = self.index(row, 0)
         self.dataChanged.emit(index, index)
 
-    def _trim(self, *, keep_newest: bool) -> None:
-        """Drop rows at one end beyond the window."""
-        excess = len(self._rows) - self._window
+    def drop_older(self, keep: int) -> None:
+        """Keep only the newest `keep` rows (the older ones page back in when scrolled to)."""
+        self._trim(keep_newest=True, limit=keep)
+
+    def _trim(self, *, keep_newest: bool, limit: int | None = None) -> None:
+        """Drop rows at one end beyond the window (or beyond `limit` rows)."""
+        excess = len(self._rows) - (self._window if limit is None else max(limit, 1))
         if excess <= 0:
             return
         first = 0 if keep_newest else len(self._rows) - excess
@@ -622,6 +626,7 @@ def _position_in(text: _Text, point: QPointF) -> int | None:
 # Row heights kept (a few bytes each): more than a ThreadModel window, so laying out the
 # window again never re-measures a row. Laid-out text (kilobytes a row) is kept only for the
 # rows painted recently: a screen's worth many times over.
+LIVE_PAGES = 3  # pages kept above the newest message while it is in view and more arrive
 _HEIGHT_CACHE = 4000
 _LAYOUT_CACHE = 200
 
@@ -1311,7 +1316,12 @@ class ThreadView(QWidget):
         ):
             self.list_view.stick_to_bottom()
             model.show_newest()
+        live = self.list_view.at_bottom() and not model.has_newer()
         model.apply(messages)
+        if live:
+            # Reading the newest messages as more arrive: the rows far above, which every new
+            # message would lay out again, are let go (they page back in when scrolled to).
+            model.drop_older(self._page * LIVE_PAGES)
 
     def remove_message(self, message_id: int) -> None:
         if self._model is not None:
