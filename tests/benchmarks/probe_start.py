@@ -113,10 +113,31 @@ def floor(qt_names: dict[str, list[str]]) -> int:
 
 
 def app(data_dir: str) -> int:
-    from voipdesk import app as app_module
+    """`voipdesk --data-dir DATA_DIR` as the installed command runs it: voipdesk.cli, then its
+    main(), which imports the rest in its own order. The reporting window class goes into
+    voipdesk.app as that module is first imported (importing it here, first, would change
+    what is imported when, and so what is measured)."""
+    import importlib.abc
+    import importlib.util
+
+    class Hook(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if name != "voipdesk.app":
+                return None
+            sys.meta_path.remove(self)
+            spec = importlib.util.find_spec(name)
+            run_module = spec.loader.exec_module
+
+            def exec_module(module) -> None:
+                run_module(module)
+                module.MainWindow = _reporter(module.MainWindow)
+
+            spec.loader.exec_module = exec_module
+            return spec
+
+    sys.meta_path.insert(0, Hook())
     from voipdesk.cli import main
 
-    app_module.MainWindow = _reporter(app_module.MainWindow)
     return main(["--data-dir", data_dir])
 
 
