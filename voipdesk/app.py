@@ -407,8 +407,11 @@ def run(data_dir: Path, *, demo: bool = False) -> int:
     app = make_application()
     app.setQuitOnLastWindowClosed(False)
     controller = Controller(app, data_dir, demo=demo)
-    if not demo:  # (the demo starts its sandbox and seeds its data first, off the GUI thread)
-        controller.show_first()
+    try:
+        if not demo:  # (the demo starts its sandbox and seeds its data first, off the GUI thread)
+            controller.show_first()
+    finally:
+        gc.enable()  # (off since cli.main, for the start-up)
     import asyncio
 
     import qasync
