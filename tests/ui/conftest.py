@@ -102,3 +102,30 @@ class Seeder:
 @pytest.fixture
 def seed(store, clock) -> Seeder:
     return Seeder(store, clock)
+
+
+@pytest.fixture
+def paints():
+    """paints(widget) -> a list that gets the rect of every paint event the widget has from
+    now on (to check what a change repaints)."""
+    from PySide6.QtCore import QEvent, QObject
+
+    spies = []
+
+    class Spy(QObject):
+        def __init__(self, rects: list) -> None:
+            super().__init__()
+            self.rects = rects
+
+        def eventFilter(self, watched, event) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                self.rects.append(event.rect())
+            return False
+
+    def watch(widget) -> list:
+        spy = Spy([])
+        widget.installEventFilter(spy)
+        spies.append(spy)
+        return spy.rects
+
+    yield watch

@@ -322,24 +322,15 @@ def test_the_empty_state_has_the_list_background(qtbot, store):
     assert widget.search_box.objectName() == "searchBox"
 
 
-def test_a_message_for_the_top_conversation_repaints_its_row_only(qtbot, seed, three, clock):
+def test_a_message_for_the_top_conversation_repaints_its_row_only(
+    qtbot, seed, three, clock, paints
+):
     """Qt's list view would relayout and repaint every visible row for each changed one; with
     rows painted in Python, that made each arriving message cost the whole list."""
-    from PySide6.QtCore import QEvent, QObject
-
     widget = make_list(qtbot, seed.store)
     view = widget.view
     qtbot.wait(50)
-    painted: list[QRect] = []
-
-    class Paints(QObject):
-        def eventFilter(self, watched, event):
-            if event.type() == QEvent.Type.Paint:
-                painted.append(event.rect())
-            return False
-
-    spy = Paints()
-    view.viewport().installEventFilter(spy)
+    painted = paints(view.viewport())
     clock.advance(60)
     widget.apply([seed.inbound(CAROL, "still on top")])  # Carol's row is already the first
     qtbot.waitUntil(lambda: bool(painted), timeout=2000)

@@ -285,26 +285,15 @@ def test_opened_before_it_shows_it_is_laid_out_once_shown_and_fills_the_screen(q
     assert newest == max(m.id for m in seed.store.messages(cid))
 
 
-def test_a_status_change_repaints_its_bubble_alone_unless_it_grows(qtbot, seed, clock):
+def test_a_status_change_repaints_its_bubble_alone_unless_it_grows(qtbot, seed, clock, paints):
     """ "Sending…" to "Sent" keeps the bubble's height: only it is repainted, the thread is not
     laid out again. A failure adds its reason and Retry: the thread is laid out (it grew)."""
-    from PySide6.QtCore import QEvent, QObject
-
     cid = thread_of(seed, ALICE, 30, start=clock.now)
     echo = seed.outgoing(ALICE, "on my way", status=Status.SENDING)
     view = show_thread(qtbot, seed.store, cid)
     settle(qtbot, view)
     lv = view.list_view
-    painted: list[QRect] = []
-
-    class Paints(QObject):
-        def eventFilter(self, watched, event):
-            if event.type() == QEvent.Type.Paint:
-                painted.append(event.rect())
-            return False
-
-    spy = Paints()
-    lv.viewport().installEventFilter(spy)
+    painted = paints(lv.viewport())
 
     def bubble() -> QRect:
         return lv.visualRect(lv.model().index(view.model.row_for(echo.id), 0))
