@@ -1039,9 +1039,6 @@ class _MessageList(QListView):
         if top != self.viewportMargins().top():
             self.setViewportMargins(0, top, 0, 0)
 
-    def relayout_later(self, *_args: object) -> None:
-        self.scheduleDelayedItemsLayout()
-
     def _scrolled(self, value: int) -> None:
         if self._in_layout:
             return
