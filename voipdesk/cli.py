@@ -250,15 +250,18 @@ def _restore_library_path() -> None:
 def main(argv: list[str] | None = None) -> int:
     # Starting up allocates a lot and frees little: the cyclic collector would walk it some 70
     # times (~15 ms) before the window paints. It is back on once the window has painted
-    # (app.run), or at once for the other commands.
+    # (app.run), at once for the other commands, and in any case when main() returns.
     gc.disable()
+    try:
+        return _main(argv)
+    finally:
+        gc.enable()
+
+
+def _main(argv: list[str] | None) -> int:
     _ensure_stdio()
     _restore_library_path()
-    try:
-        args = build_parser().parse_args(argv)
-    except SystemExit:
-        gc.enable()
-        raise
+    args = build_parser().parse_args(argv)
     if args.command or args.self_test or args.demo:
         gc.enable()
     from voipdesk.logs import setup_logging

@@ -623,10 +623,11 @@ def _position_in(text: _Text, point: QPointF) -> int | None:
     return None
 
 
+LIVE_PAGES = 3  # pages kept above the newest message while it is in view and more arrive
+
 # Row heights kept (a few bytes each): more than a ThreadModel window, so laying out the
 # window again never re-measures a row. Laid-out text (kilobytes a row) is kept only for the
 # rows painted recently: a screen's worth many times over.
-LIVE_PAGES = 3  # pages kept above the newest message while it is in view and more arrive
 _HEIGHT_CACHE = 4000
 _LAYOUT_CACHE = 200
 
