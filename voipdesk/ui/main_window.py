@@ -106,7 +106,6 @@ class MainWindow(QMainWindow):
         self.store = store
         self.settings = settings
         self.services: Services | None = None  # until attach()
-        self._read_on_attach: int | None = None
         self.demo = demo
         self.setWindowIcon(icon)
         self.setWindowTitle("voipdesk — Demo" if demo else "voipdesk")
@@ -245,10 +244,10 @@ class MainWindow(QMainWindow):
         s.contactsChanged.connect(self._contacts_changed)
         self.thread.retryRequested.connect(s.resend)
         self.thread.discardRequested.connect(s.discard)
-        if self._read_on_attach is not None:  # opened (unread) before there were services
-            conversation_id, self._read_on_attach = self._read_on_attach, None
-            if conversation_id == self._conversation_id:
-                self._mark_read(conversation_id)
+        open_id = self._conversation_id  # opened before there were services: read it now
+        conversation = self.store.conversation(open_id) if open_id is not None else None
+        if conversation is not None and conversation.unread_count:
+            self._mark_read(open_id)
 
     # -- pages --------------------------------------------------------------------------------
     @property
@@ -302,8 +301,7 @@ class MainWindow(QMainWindow):
 
     def _mark_read(self, conversation_id: int) -> None:
         if self.services is None:
-            self._read_on_attach = conversation_id
-            return
+            return  # attach() does it
         task = self.services.mark_read(conversation_id)
         task.add_done_callback(lambda _t: self._refresh_unread(conversation_id))
 
