@@ -83,12 +83,14 @@ class Controller(QObject):
         what a user waits for at start is a window with their conversations in it. Both reads
         are local and small (settings.json, one page of the store); the keyring is not read."""
         settings = Settings.load(self.data_dir)
-        self._build(settings, Store(database_path(settings.data_dir)))
+        self._build(settings)
         assert self.window is not None
         wait_until_painted(self.window)
 
-    def _build(self, settings: Settings, store: Store) -> None:
-        """The window for these settings, opened at the newest conversation, shown."""
+    def _build(self, settings: Settings) -> None:
+        """The window for these settings, on their data dir's store, opened at the newest
+        conversation, shown."""
+        store = Store(database_path(settings.data_dir))
         window = MainWindow(store, settings, app_icon(), demo=self.demo)
         self.window = window
         window.quitRequested.connect(self.request_quit)
@@ -141,7 +143,7 @@ class Controller(QObject):
                 await asyncio.to_thread(demo.seed, settings.data_dir)
             else:
                 settings = await asyncio.to_thread(Settings.load, self.data_dir)
-            self._build(settings, Store(database_path(settings.data_dir)))
+            self._build(settings)
         if self.services is None:
             account = demo.DEMO_ACCOUNT if self.demo else None
             self.attach_services((account.account_id, account.api_token) if account else None)
