@@ -91,7 +91,6 @@ async def _steps(controller, say: Callable[[str], None]) -> None:
 def run(*, verbose: bool = False) -> int:
     """Run the self-test; 0 when every step worked, 1 with the failing step otherwise."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ["VOIPDESK_TUNNEL"] = "none"
     import qasync
 
     from voipdesk.app import Controller, make_application

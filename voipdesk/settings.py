@@ -457,7 +457,7 @@ class Settings:
     # -- secrets ----------------------------------------------------------------------------
     def secret(self, name: str) -> str | None:
         """A secret: its environment variable when set, else the keyring (or memory)."""
-        env = os.environ.get(_SECRET_ENV[name], "").strip()
+        env = self._env(_SECRET_ENV[name])
         if env:
             return env
         return self.secrets_store.get(name) if self.secrets_store else None
@@ -475,8 +475,7 @@ class Settings:
             except Exception as exc:  # a broken backend: as if nothing were stored
                 log.warning("reading %s failed: %s", name, type(exc).__name__)
                 stored[name] = ""
-            env = os.environ.get(_SECRET_ENV[name], "").strip()
-            effective[name] = env or stored[name]
+            effective[name] = self._env(_SECRET_ENV[name]) or stored[name]
         if store is None:
             return SecretsRead(effective, stored, persistent=False, where="memory", problem=None)
         return SecretsRead(
@@ -488,25 +487,27 @@ class Settings:
         self.secrets_store.set(name, value)
 
     # -- effective values (environment overrides the file) ------------------------------------
+    def _env(self, name: str) -> str:
+        """An environment override, stripped; none for the demo profile, which is the sandbox's
+        own (its account, URL, a free port, no tunnel): the user's VOIPDESK_API_URL or port must
+        not break `--demo` or `--self-test`."""
+        return "" if self.demo else os.environ.get(name, "").strip()
+
     @property
     def effective_account_id(self) -> str:
-        return os.environ.get("VOIPDESK_ACCOUNT_ID", "").strip() or self.account_id.strip()
+        return self._env("VOIPDESK_ACCOUNT_ID") or self.account_id.strip()
 
     @property
     def effective_api_url(self) -> str:
-        return (
-            os.environ.get("VOIPDESK_API_URL", "").strip()
-            or self.api_url.strip()
-            or DEFAULT_SEND_URL
-        )
+        return self._env("VOIPDESK_API_URL") or self.api_url.strip() or DEFAULT_SEND_URL
 
     @property
     def effective_country(self) -> str:
-        return (os.environ.get("VOIPDESK_COUNTRY", "").strip() or self.default_country).upper()
+        return (self._env("VOIPDESK_COUNTRY") or self.default_country).upper()
 
     @property
     def effective_port(self) -> int | None:
-        env = os.environ.get("VOIPDESK_WEBHOOK_PORT", "").strip()
+        env = self._env("VOIPDESK_WEBHOOK_PORT")
         if env:
             try:
                 return int(env)
@@ -516,7 +517,7 @@ class Settings:
 
     @property
     def effective_tunnel(self) -> str:
-        mode = os.environ.get("VOIPDESK_TUNNEL", "").strip().lower() or self.tunnel_mode
+        mode = self._env("VOIPDESK_TUNNEL").lower() or self.tunnel_mode
         return mode if mode in ("ngrok", "none") else "ngrok"
 
     @property
