@@ -1,0 +1,413 @@
+"""BubbleDelegate: lays out and paints messages as chat bubbles, caching sizes and layouts."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import (
+    QModelIndex,
+    QPoint,
+    QPointF,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+    QUrl,
+)
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QPainter,
+    QPalette,
+    QPen,
+    QTextCharFormat,
+    QTextLayout,
+    QTextLine,
+    QTextOption,
+)
+from PySide6.QtWidgets import (
+    QListView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+)
+
+from voipdesk.core.models import Direction, Status
+from voipdesk.ui import theme
+from voipdesk.ui.thread.model import MessageRole, RenderInfo
+from voipdesk.ui.thread.text import find_links, safe_url
+
+
+@dataclass
+class _Text:
+    layout: QTextLayout
+    height: float
+    width: float
+    links: list[tuple[int, int, QUrl]] = field(default_factory=list)
+
+
+@dataclass
+class _Geometry:
+    height: int
+    outgoing: bool
+    day_text: str | None
+    day_top: int
+    bubble_top: int
+    bubble_size: QSize
+    parts: list[tuple[_Text, float]]  # text blocks in the bubble and their y inside it
+    meta: _Text | None
+    meta_top: int
+    meta_box: int  # the width the meta line wraps in (right-aligned in it when outgoing)
+    action: tuple[int, int] | None
+
+
+def _layout_text(body: str) -> str:
+    """QTextLayout breaks lines only at U+2028, not at newlines."""
+    return body.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\u2028")
+
+
+def _lay_out(
+    text: str,
+    font: QFont,
+    width: float,
+    formats: list | None = None,
+    align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft,
+) -> _Text:
+    layout = QTextLayout(text, font)
+    option = QTextOption(align)
+    option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+    layout.setTextOption(option)
+    if formats:
+        layout.setFormats(formats)
+    layout.setCacheEnabled(True)
+    layout.beginLayout()
+    y = 0.0
+    natural = 0.0
+    while True:
+        line = layout.createLine()
+        if not line.isValid():
+            break
+        line.setLineWidth(width)
+        line.setPosition(QPointF(0, y))
+        y += line.height()
+        natural = max(natural, line.naturalTextWidth())
+    layout.endLayout()
+    return _Text(layout, y, natural)
+
+
+def _underline(ranges: Iterable[tuple[int, int]]) -> list:
+    formats = []
+    underline = QTextCharFormat()
+    underline.setFontUnderline(True)
+    for start, length in ranges:
+        fmt = QTextLayout.FormatRange()
+        fmt.start, fmt.length, fmt.format = start, length, underline
+        formats.append(fmt)
+    return formats
+
+
+def _position_in(text: _Text, point: QPointF) -> int | None:
+    """The character under point (relative to the layout's origin), if any."""
+    for i in range(text.layout.lineCount()):
+        line = text.layout.lineAt(i)
+        if line.naturalTextRect().contains(point):
+            return line.xToCursor(point.x(), QTextLine.CursorPosition.CursorOnCharacter)
+    return None
+
+
+# Row heights kept (a few bytes each): more than a ThreadModel window, so laying out the
+# window again never re-measures a row. Laid-out text (kilobytes a row) is kept only for the
+# rows painted recently: a screen's worth many times over.
+_HEIGHT_CACHE = 4000
+_LAYOUT_CACHE = 200
+
+
+def _touch(cache: dict, key: tuple):
+    """cache[key] (None when missing), now the most recently used."""
+    value = cache.pop(key, None)
+    if value is not None:
+        cache[key] = value
+    return value
+
+
+def _remember(cache: dict, key: tuple, value: object, limit: int) -> None:
+    if len(cache) >= limit:
+        del cache[next(iter(cache))]  # the least recently used
+    cache[key] = value
+
+
+class BubbleDelegate(QStyledItemDelegate):
+    """Paints messages as chat bubbles. Text is laid out as plain text with QTextLayout; sizes
+    are cached per message and width."""
+
+    def __init__(self, view: QListView) -> None:
+        super().__init__(view)
+        self._view = view
+        # Both least recently used first; keyed by RenderInfo.key.
+        self._layouts: dict[tuple, _Geometry] = {}
+        self._heights: dict[tuple, int] = {}
+        self._cache_width = -1
+        self.layout_width: int | None = None  # set by the view for the length of a layout pass
+        # Message id -> the height the last layout pass gave its row (every row, each pass).
+        self.laid_out: dict[int | None, int] = {}
+        self.highlight_id: int | None = None
+
+    def clear_cache(self) -> None:
+        self._layouts.clear()
+        self._heights.clear()
+
+    def available_width(self) -> int:
+        """The width bubbles wrap against. It leaves room for the scroll bar whether or not it
+        is showing, so the bar appearing does not re-wrap every bubble."""
+        view = self._view
+        extent = view.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, view)
+        return max(view.width() - 2 * view.frameWidth() - extent, 160)
+
+    def geometry(self, index: QModelIndex) -> _Geometry | None:
+        info: RenderInfo | None = index.data(MessageRole.Render)
+        return None if info is None else self._geometry(info)
+
+    def _geometry(self, info: RenderInfo) -> _Geometry:
+        width = self.layout_width or self.available_width()
+        if width != self._cache_width:
+            self.clear_cache()
+            self._cache_width = width
+        key = info.key
+        geometry = _touch(self._layouts, key)
+        if geometry is None:
+            geometry = self._measure(info, info.meta, width)
+            _remember(self._layouts, key, geometry, _LAYOUT_CACHE)
+            _remember(self._heights, key, geometry.height, _HEIGHT_CACHE)
+        return geometry
+
+    def height(self, index: QModelIndex) -> int:
+        """The row's height, without laying its text out again when it was measured before."""
+        info: RenderInfo | None = index.data(MessageRole.Render)
+        return 0 if info is None else self._height(info)
+
+    def _height(self, info: RenderInfo) -> int:
+        if (self.layout_width or self.available_width()) == self._cache_width:
+            height = _touch(self._heights, info.key)
+            if height is not None:
+                return height
+        return self._geometry(info).height
+
+    def _measure(
+        self, info: RenderInfo, meta: tuple[str, tuple[int, int] | None] | None, width: int
+    ) -> _Geometry:
+        message = info.message
+        font = self._view.font()
+        small = theme.small_font(font)
+        small_fm = QFontMetrics(small)
+        max_bubble = int(width * theme.BUBBLE_MAX_FRACTION)
+        inner = max_bubble - 2 * theme.BUBBLE_PADDING_H
+
+        y = 0
+        day_top = 0
+        if info.day_text:
+            day_top = y + 10
+            y = day_top + small_fm.height() + 6 + 10
+        else:
+            y += theme.TURN_GAP if info.run_start else theme.SAME_SIDE_GAP
+
+        parts: list[tuple[_Text, float]] = []
+        inner_y = 0.0
+        if message.body or not message.attachments:
+            text = _layout_text(message.body)
+            links = find_links(text)
+            body = _lay_out(text, font, inner, _underline((s, n) for s, n, _u in links))
+            body.links = links
+            parts.append((body, inner_y))
+            inner_y += body.height
+        for number, link in enumerate(message.attachments, 1):
+            url = safe_url(link)
+            name = url.fileName() if url is not None else ""
+            label = f"Attachment {number}" + (f": {name}" if name else "")
+            if inner_y:
+                inner_y += 4
+            part = _lay_out(label, font, inner, _underline([(0, len(label))]) if url else None)
+            if url is not None:
+                part.links = [(0, len(label), url)]
+            parts.append((part, inner_y))
+            inner_y += part.height
+        content = max((part.width for part, _y in parts), default=0.0)
+        bubble = QSize(
+            max(math.ceil(content) + 2 * theme.BUBBLE_PADDING_H, 2 * theme.BUBBLE_RADIUS),
+            max(math.ceil(inner_y) + 2 * theme.BUBBLE_PADDING_V, 2 * theme.BUBBLE_RADIUS),
+        )
+        bubble_top = y
+        y += bubble.height()
+
+        meta_part = None
+        meta_top = 0
+        action = None
+        if meta is not None:
+            text, action = meta
+            meta_part = _lay_out(
+                text,
+                small,
+                max_bubble,
+                _underline([action]) if action else None,
+                Qt.AlignmentFlag.AlignRight
+                if message.direction is Direction.OUT
+                else Qt.AlignmentFlag.AlignLeft,
+            )
+            meta_top = y + 3
+            y = meta_top + math.ceil(meta_part.height)
+        if info.is_last:
+            y += theme.TURN_GAP
+        return _Geometry(
+            height=math.ceil(y),
+            outgoing=message.direction is Direction.OUT,
+            day_text=info.day_text,
+            day_top=day_top,
+            bubble_top=bubble_top,
+            bubble_size=bubble,
+            parts=parts,
+            meta=meta_part,
+            meta_top=meta_top,
+            meta_box=max_bubble,
+            action=action,
+        )
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        info: RenderInfo | None = index.data(MessageRole.Render)
+        if info is None:
+            return QSize(1, 0)
+        height = self._height(info)
+        if self.layout_width is not None:  # the view is laying its rows out: remember them
+            self.laid_out[info.message.id] = height
+        return QSize(1, height)
+
+    # -- where things are inside an item ---------------------------------------------------------
+    @staticmethod
+    def _bubble_rect(geometry: _Geometry, rect: QRect) -> QRect:
+        size = geometry.bubble_size
+        margin = theme.THREAD_SIDE_MARGIN
+        x = rect.right() + 1 - margin - size.width() if geometry.outgoing else rect.left() + margin
+        return QRect(x, rect.top() + geometry.bubble_top, size.width(), size.height())
+
+    @staticmethod
+    def _meta_origin(geometry: _Geometry, rect: QRect, bubble: QRect) -> QPointF:
+        assert geometry.meta is not None
+        # Lines are aligned inside a box of meta_box width: its right edge under the bubble's
+        # right edge for outgoing (right-aligned text), its left edge under the left otherwise.
+        if geometry.outgoing:
+            left = bubble.right() + 1 - 4 - geometry.meta_box
+        else:
+            left = bubble.left() + 4
+        return QPointF(left, rect.top() + geometry.meta_top)
+
+    def hit_test(self, index: QModelIndex, pos: QPoint, rect: QRect) -> tuple[str, object] | None:
+        """("url", QUrl) for a link under pos, ("action", message id) for Retry, else None."""
+        geometry = self.geometry(index)
+        if geometry is None:
+            return None
+        bubble = self._bubble_rect(geometry, rect)
+        point = QPointF(pos)
+        for part, top in geometry.parts:
+            origin = QPointF(
+                bubble.left() + theme.BUBBLE_PADDING_H, bubble.top() + theme.BUBBLE_PADDING_V + top
+            )
+            char = _position_in(part, point - origin)
+            if char is None:
+                continue
+            for start, length, url in part.links:
+                if start <= char < start + length:
+                    return ("url", url)
+        if geometry.meta is not None and geometry.action is not None:
+            char = _position_in(geometry.meta, point - self._meta_origin(geometry, rect, bubble))
+            start, length = geometry.action
+            if char is not None and start <= char < start + length:
+                return ("action", index.data(MessageRole.Id))
+        return None
+
+    # -- painting ----------------------------------------------------------------------------------
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        geometry = self.geometry(index)
+        info: RenderInfo | None = index.data(MessageRole.Render)
+        if geometry is None or info is None:
+            return
+        message = info.message
+        palette: QPalette = option.palette
+        rect: QRect = option.rect
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        if option.state & QStyle.StateFlag.State_Selected:
+            painter.fillRect(rect, theme.selection_fill(palette))
+
+        small = theme.small_font(self._view.font())
+        if geometry.day_text:
+            fm = QFontMetrics(small)
+            text_width = fm.horizontalAdvance(geometry.day_text)
+            pill = QRect(0, 0, text_width + 20, fm.height() + 6)
+            pill.moveCenter(
+                QPoint(rect.center().x(), rect.top() + geometry.day_top + pill.height() // 2)
+            )
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(theme.hover_fill(palette))
+            painter.drawRoundedRect(pill, pill.height() / 2, pill.height() / 2)
+            painter.setFont(small)
+            painter.setPen(theme.muted_text(palette))
+            painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, geometry.day_text)
+
+        bubble = self._bubble_rect(geometry, rect)
+        outgoing = geometry.outgoing
+        problem = outgoing and message.status in (Status.FAILED, Status.UNKNOWN)
+        fill = QColor(theme.ACCENT) if outgoing else theme.incoming_bubble(palette)
+        text_color = theme.accent_text() if outgoing else palette.color(QPalette.ColorRole.Text)
+        outline: QPen | None = None
+        if problem:
+            # Not sent (or maybe not): a pale tint with an accent outline and the text in the
+            # palette's colour, so it reads as "not sent" next to full accent bubbles.
+            fill = theme.unsent_bubble(palette)
+            text_color = palette.color(QPalette.ColorRole.Text)
+            outline = QPen(theme.ACCENT, 1.5)
+        elif message.status in (Status.SENDING, Status.PENDING):
+            fill.setAlphaF(0.7)
+        if self.highlight_id == message.id:
+            ring = QRectF(bubble).adjusted(-3, -3, 3, 3)
+            painter.setPen(QPen(theme.ACCENT, 2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(ring, theme.BUBBLE_RADIUS + 3, theme.BUBBLE_RADIUS + 3)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(fill)
+        painter.drawRoundedRect(QRectF(bubble), theme.BUBBLE_RADIUS, theme.BUBBLE_RADIUS)
+        if outline is not None:
+            painter.setPen(outline)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            inset = QRectF(bubble).adjusted(0.75, 0.75, -0.75, -0.75)
+            painter.drawRoundedRect(inset, theme.BUBBLE_RADIUS - 0.75, theme.BUBBLE_RADIUS - 0.75)
+
+        painter.setPen(text_color)
+        for part, top in geometry.parts:
+            part.layout.draw(
+                painter,
+                QPointF(
+                    bubble.left() + theme.BUBBLE_PADDING_H,
+                    bubble.top() + theme.BUBBLE_PADDING_V + top,
+                ),
+            )
+
+        if problem:
+            size = 18
+            mark = QRect(bubble.left() - size - 6, bubble.center().y() - size // 2, size, size)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(theme.error_text(palette))
+            painter.drawEllipse(mark)
+            bold = QFont(small)
+            bold.setBold(True)
+            painter.setFont(bold)
+            painter.setPen(QColor("#ffffff"))
+            painter.drawText(mark, Qt.AlignmentFlag.AlignCenter, "!")
+        if geometry.meta is not None:
+            error = message.status is Status.FAILED and outgoing
+            painter.setPen(theme.error_text(palette) if error else theme.muted_text(palette))
+            geometry.meta.layout.draw(painter, self._meta_origin(geometry, rect, bubble))
+        painter.restore()
+
+
+# -- the view ----------------------------------------------------------------------------------

@@ -1,0 +1,82 @@
+"""Links and status lines: what is clickable in a message, what the line under it says."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from PySide6.QtCore import (
+    QUrl,
+)
+
+from voipdesk.core.models import Direction, Message, Status
+
+SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+_URL = re.compile(
+    r"(?:https?://|www\.)[^\s<>\"'`]+|mailto:[^\s<>\"'`]+|tel:\+?[0-9][0-9().\-]*[0-9]",
+    re.IGNORECASE,
+)
+_TRAILING = ".,;:!?'\"»"
+# Statuses that keep their own status line even inside a run of bubbles.
+ATTENTION = frozenset({Status.FAILED, Status.UNKNOWN, Status.PENDING})
+ACTIONS = {Status.FAILED: "Retry", Status.PENDING: "Retry now", Status.UNKNOWN: "Send again"}
+
+
+# -- text helpers ------------------------------------------------------------------------------
+def safe_url(text: str) -> QUrl | None:
+    """The URL to open for text found in a message, or None unless it is http(s)/mailto/tel."""
+    candidate = text.strip()
+    if candidate.lower().startswith("www."):
+        candidate = "http://" + candidate
+    url = QUrl(candidate)
+    scheme = url.scheme().lower()
+    if not url.isValid() or scheme not in SAFE_SCHEMES:
+        return None
+    if scheme in ("http", "https") and not url.host():
+        return None
+    return url
+
+
+def find_links(text: str) -> list[tuple[int, int, QUrl]]:
+    """(start, length, url) of each safe link in a message body."""
+    links = []
+    for match in _URL.finditer(text):
+        raw = match.group(0)
+        while raw and (
+            raw[-1] in _TRAILING or (raw[-1] == ")" and raw.count(")") > raw.count("("))
+        ):
+            raw = raw[:-1]
+        url = safe_url(raw)
+        if url is not None:
+            links.append((match.start(), len(raw), url))
+    return links
+
+
+def status_text(message: Message) -> str:
+    """What the user reads about an outgoing message's state (empty for incoming)."""
+    if message.direction is Direction.IN:
+        return ""
+    status = message.status
+    if status is Status.FAILED:
+        reason = (message.error_text or "").strip()
+        return f"Not sent — {reason}" if reason else "Not sent"
+    return {
+        Status.SENDING: "Sending…",
+        Status.PENDING: "Waiting to send",
+        Status.QUEUED: "Sent",
+        Status.DELIVERED: "Delivered",
+        Status.UNKNOWN: "May not have been sent",
+    }.get(status, "")
+
+
+def meta_text(message: Message) -> tuple[str, tuple[int, int] | None]:
+    """The line under a bubble and the (start, length) of its action link, if any."""
+    text = dt.datetime.fromtimestamp(message.timestamp).strftime("%H:%M")
+    status = status_text(message)
+    if status:
+        text += " · " + status
+    action = ACTIONS.get(message.status) if message.direction is Direction.OUT else None
+    if action is None:
+        return text, None
+    text += " · "
+    return text + action, (len(text), len(action))
