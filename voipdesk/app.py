@@ -21,6 +21,7 @@ from voipdesk.core.models import Message
 from voipdesk.paths import resource
 from voipdesk.settings import Settings
 from voipdesk.store import Store, database_path
+from voipdesk.ui.labels import plain_message_box
 from voipdesk.ui.main_window import MainWindow, incoming_title
 
 if TYPE_CHECKING:
@@ -168,14 +169,13 @@ class Controller(QObject):
         problems = list(getattr(settings, "problems", None) or [])
         if not problems or self.window is None:
             return
-        box = QMessageBox(
+        box = plain_message_box(
             QMessageBox.Icon.Warning,
             "Some settings could not be used",
             "Some of your settings could not be used, so voipdesk started without them.",
             QMessageBox.StandardButton.Ok,
             self.window,
         )
-        box.setTextFormat(Qt.TextFormat.PlainText)
         box.setInformativeText("\n\n".join(problems))
         box.setStyleSheet("QLabel#qt_msgbox_informativelabel { min-width: 420px; }")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -7,7 +7,6 @@ from PySide6.QtGui import QInputMethodEvent, QKeyEvent, QPalette, QResizeEvent, 
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
-    QLabel,
     QPlainTextEdit,
     QPushButton,
     QSizePolicy,
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
 from voipdesk.core.phone import display
 from voipdesk.core.segments import gsm_replacement, measure
 from voipdesk.ui import theme
+from voipdesk.ui.labels import plain_label
 
 MAX_LINES = 6
 DRAFT_DEBOUNCE_MS = 500
@@ -128,18 +128,13 @@ class ComposeBox(QWidget):
         self.from_combo.setToolTip("The number this message is sent from")
         self.from_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
 
-        self.reason_label = QLabel()
-        self.reason_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.reason_label.setAccessibleName("Why sending is unavailable")
-        self.reason_label.setWordWrap(True)
+        self.reason_label = plain_label(wrap=True, name="Why sending is unavailable")
         self.replace_button = QPushButton()
         self.replace_button.setFlat(True)
         self.replace_button.setCursor(Qt.CursorShape.PointingHandCursor)
         self.replace_button.setAccessibleName("Replace special characters")
         self.replace_button.setAutoDefault(False)
-        self.counter = QLabel()
-        self.counter.setTextFormat(Qt.TextFormat.PlainText)
-        self.counter.setAccessibleName("Message length")
+        self.counter = plain_label(name="Message length")
         self.counter.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
         top = QHBoxLayout()

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from voipdesk.ui import theme
+from voipdesk.ui.labels import plain_label
 
 NUMBERS_PAGE = "app.voipnumber.net/numbers"
 PASTE_TEXT = f"Paste this URL as the webhook of each of your numbers on {NUMBERS_PAGE}."
@@ -107,10 +108,7 @@ def status_dot(color: QColor, size: int = 10, dpr: float = 1.0) -> QPixmap:
 
 
 def _plain_label(text: str = "", *, wrap: bool = True) -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(wrap)
-    return label
+    return plain_label(text, wrap=wrap)
 
 
 class ConnectionPanel(QWidget):

@@ -39,6 +39,7 @@ from voipdesk.core.models import Conversation, Direction, Message
 from voipdesk.core.phone import display
 from voipdesk.store.store import Store
 from voipdesk.ui import theme
+from voipdesk.ui.labels import plain_label
 from voipdesk.ui.listmodel import ACCESSIBLE as _ACCESSIBLE
 from voipdesk.ui.listmodel import DISPLAY as _DISPLAY
 from voipdesk.ui.listmodel import ROLE_BASE as _ROLE_BASE
@@ -368,9 +369,7 @@ class ConversationDelegate(QStyledItemDelegate):
 
 
 def _plain_label(text: str, *, muted: bool = False) -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
+    label = plain_label(text, wrap=True)
     label.setAlignment(Qt.AlignmentFlag.AlignCenter)
     if muted:
         label.setForegroundRole(QPalette.ColorRole.PlaceholderText)

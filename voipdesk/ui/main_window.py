@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QInputDialog,
-    QLabel,
     QMainWindow,
     QMessageBox,
     QPushButton,
@@ -47,6 +46,7 @@ from voipdesk.ui.connection import (
     status_dot,
 )
 from voipdesk.ui.conversations import ConversationList, ConversationListModel
+from voipdesk.ui.labels import plain_label, plain_message_box
 from voipdesk.ui.thread import ThreadView
 from voipdesk.ui.welcome import WelcomePage
 
@@ -64,9 +64,7 @@ class Banner(QWidget):
         self.setAutoFillBackground(True)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
-        self.label = QLabel()
-        self.label.setTextFormat(Qt.TextFormat.PlainText)
-        self.label.setWordWrap(True)
+        self.label = plain_label(wrap=True)
         self.button = QPushButton()
         layout.addWidget(self.label, 1)
         layout.addWidget(self.button)
@@ -148,13 +146,12 @@ class MainWindow(QMainWindow):
         right_layout.addLayout(banners)
         self.demo_notice: QWidget | None = None
         if demo:
-            hint = QLabel(
+            hint = plain_label(
                 "You're trying voipdesk with a demo account. Text Sam Demo and a reply "
-                "arrives a moment later, through the same path as a real message."
+                "arrives a moment later, through the same path as a real message.",
+                wrap=True,
+                name="Demo notice",
             )
-            hint.setTextFormat(Qt.TextFormat.PlainText)
-            hint.setWordWrap(True)
-            hint.setAccessibleName("Demo notice")
             notice = QFrame()
             notice.setAutoFillBackground(True)
             notice_layout = QHBoxLayout(notice)
@@ -431,14 +428,13 @@ class MainWindow(QMainWindow):
         except (OSError, ValueError) as exc:
             QMessageBox.warning(self, "Import contacts", str(exc))
             return
-        box = QMessageBox(
+        box = plain_message_box(
             QMessageBox.Icon.Information if count else QMessageBox.Icon.Warning,
             "Import contacts",
             import_summary(count, path.name),
             QMessageBox.StandardButton.Ok,
             self,
         )
-        box.setTextFormat(Qt.TextFormat.PlainText)
         if problems:
             box.setInformativeText(skipped_summary(problems))
         box.exec()

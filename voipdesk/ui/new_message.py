@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from voipdesk.core.phone import InvalidNumber, display, normalize
 from voipdesk.ui import theme
 from voipdesk.ui.compose import length_text
+from voipdesk.ui.labels import plain_label
 
 
 class NewMessageDialog(QDialog):
@@ -200,10 +201,7 @@ class NewMessageDialog(QDialog):
 
     @staticmethod
     def _label() -> QLabel:
-        label = QLabel()
-        label.setTextFormat(Qt.TextFormat.PlainText)
-        label.setWordWrap(True)
-        return label
+        return plain_label(wrap=True)
 
     def _apply_colors(self) -> None:
         palette = self.palette()

@@ -38,6 +38,7 @@ from voipdesk.core.phone import InvalidNumber, display, normalize
 from voipdesk.provider.wire import DEFAULT_SEND_URL
 from voipdesk.settings import SecretsRead, Settings, new_webhook_secret
 from voipdesk.ui import theme
+from voipdesk.ui.labels import plain_label, plain_message_box
 
 SECTIONS = ("Account", "Receiving", "General", "Advanced")
 DEMO_NOTICE = (
@@ -66,10 +67,7 @@ def country_names() -> list[tuple[str, str]]:
 
 
 def _label(text: str = "", *, wrap: bool = True) -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(wrap)
-    return label
+    return plain_label(text, wrap=wrap)
 
 
 class SecretField(QWidget):
@@ -289,8 +287,7 @@ class SettingsDialog(QDialog):
             hint_label = _label(hint)
             box.addWidget(hint_label)
             self._hints.append(hint_label)
-        label = QLabel(text)
-        label.setTextFormat(Qt.TextFormat.PlainText)
+        label = plain_label(text)
         self._row_labels.append(label)
         buddy = focus or (field if isinstance(field, QWidget) else None)
         if buddy is not None:
@@ -422,14 +419,13 @@ class SettingsDialog(QDialog):
         self.regenerate_button.setAccessibleName("Regenerate webhook secret")
         self.regenerate_button.setAutoDefault(False)
         self.regenerate_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        self.regenerate_box = QMessageBox(
+        self.regenerate_box = plain_message_box(
             QMessageBox.Icon.Warning,
             "Make a new webhook secret?",
             "A new secret gives you a new webhook URL.",
             QMessageBox.StandardButton.NoButton,
             self,
         )
-        self.regenerate_box.setTextFormat(Qt.TextFormat.PlainText)
         self.regenerate_box.setInformativeText(
             "Until you paste the new URL as the webhook of each of your numbers on "
             "app.voipnumber.net/numbers, messages sent to your numbers will not arrive."

@@ -7,6 +7,7 @@ from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from voipdesk.ui import theme
+from voipdesk.ui.labels import plain_label
 
 ICON_SIZE = 96
 COLUMN_WIDTH = 520
@@ -28,19 +29,17 @@ class WelcomePage(QWidget):
         self.icon_label.setMinimumHeight(ICON_SIZE)  # never squeezed (it was cut top and bottom)
         self.icon_label.setAccessibleName("voipdesk")
         self._icon = icon
-        self.title = QLabel("Welcome to voipdesk")
-        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        self.title = plain_label("Welcome to voipdesk")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         font = self.title.font()
         font.setPointSizeF(max(font.pointSizeF(), 9.0) * 1.8)
         font.setBold(True)
         self.title.setFont(font)
-        self.intro = QLabel(
+        self.intro = plain_label(
             "Text from your computer with your VoIP Number account. Your conversations, "
-            "replies and delivery reports, just like on your phone."
+            "replies and delivery reports, just like on your phone.",
+            wrap=True,
         )
-        self.intro.setTextFormat(Qt.TextFormat.PlainText)
-        self.intro.setWordWrap(True)
         self.intro.setAlignment(Qt.AlignmentFlag.AlignCenter)
         intro_font = self.intro.font()
         intro_font.setPointSizeF(max(intro_font.pointSizeF(), 9.0) * 1.1)
@@ -59,11 +58,10 @@ class WelcomePage(QWidget):
             button_font = button.font()
             button_font.setPointSizeF(max(button_font.pointSizeF(), 9.0) * 1.1)
             button.setFont(button_font)
-        self.need = QLabel(
-            "You'll need your Account ID and API token from app.voipnumber.net/settings"
+        self.need = plain_label(
+            "You'll need your Account ID and API token from app.voipnumber.net/settings",
+            wrap=True,
         )
-        self.need.setTextFormat(Qt.TextFormat.PlainText)
-        self.need.setWordWrap(True)
         self.need.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.need.setAccessibleName("What you need")
 

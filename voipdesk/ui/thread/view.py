@@ -36,6 +36,7 @@ from voipdesk.core.models import Direction, Message, Status
 from voipdesk.core.phone import display
 from voipdesk.store.store import Store
 from voipdesk.ui import theme
+from voipdesk.ui.labels import plain_label
 from voipdesk.ui.thread.delegate import BubbleDelegate
 from voipdesk.ui.thread.listview import _MessageList, _ViewProxy
 from voipdesk.ui.thread.model import MessageRole, ThreadModel
@@ -60,8 +61,7 @@ class _Divider(QWidget):
 
 
 def _label(text: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
+    label = plain_label(text)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
     return label
 
