@@ -1,5 +1,6 @@
 """The embedded VoIP Number stand-in, for `voipdesk --demo` and for tests."""
 
+from voipdesk.sandbox.background import SandboxThread
 from voipdesk.sandbox.faults import KINDS as FAULT_KINDS
 from voipdesk.sandbox.server import (
     DEMO_ACCOUNT,
@@ -10,7 +11,6 @@ from voipdesk.sandbox.server import (
     Sandbox,
     SentRecord,
 )
-from voipdesk.sandbox.thread import SandboxThread
 
 __all__ = [
     "DEMO_ACCOUNT",

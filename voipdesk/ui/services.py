@@ -19,7 +19,7 @@ from voipdesk.core.models import Direction, Message, Status
 from voipdesk.logs import register_secret
 from voipdesk.outbox import Outbox
 from voipdesk.provider.client import DEFAULT_TIMEOUT, VoipNumberClient
-from voipdesk.provider.http_thread import HttpThread
+from voipdesk.provider.http_loop import HttpThread
 from voipdesk.settings import Settings
 from voipdesk.store import Store, database_path
 from voipdesk.ui.connection import ReceivingStatus

@@ -9,7 +9,7 @@ import pytest
 
 from voipdesk.provider.client import VoipNumberClient
 from voipdesk.provider.errors import TransientError
-from voipdesk.provider.http_thread import HttpThread
+from voipdesk.provider.http_loop import HttpThread
 
 from .conftest import ACCOUNT, OWN, PEER, TOKEN, closed_port_url
 
