@@ -18,8 +18,8 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from voipdesk.provider.wire import webhook_body
 from voipdesk.receiver.listener import Listener
+from voipdesk.sandbox.webhook import body as webhook_body
 
 
 class BareServer:

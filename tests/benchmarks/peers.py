@@ -24,8 +24,8 @@ import aiohttp
 from aiohttp import web
 
 from tests.benchmarks.bench_burst import BareServer
-from voipdesk.provider.wire import webhook_body
 from voipdesk.sandbox.server import Account, Sandbox
+from voipdesk.sandbox.webhook import body as webhook_body
 
 WARM_UP = 10
 

@@ -13,7 +13,6 @@ from voipdesk.provider.wire import (
     parse_send_answer,
     parse_webhook,
     send_payload,
-    webhook_body,
 )
 
 RECORD = {
@@ -193,13 +192,6 @@ def test_the_documented_webhook_body():
     )
     assert item.provider_ts == 1716204585
     assert item.attachments == ()
-
-
-def test_webhook_body_builds_the_documented_shape():
-    doc = webhook_body(
-        DOC["from"], DOC["to"], DOC["body"], mdr_id=DOC["mdr_id"], ts=DOC["mdr_timestamp_s"]
-    )
-    assert doc == DOC
 
 
 def test_mms_links_outside_the_body_are_attachments_and_unknown_fields_kept():

@@ -15,8 +15,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from voipdesk.core.models import InboundMessage
-from voipdesk.provider.wire import parse_webhook, webhook_body
+from voipdesk.provider.wire import parse_webhook
 from voipdesk.receiver.listener import Listener
+from voipdesk.sandbox.webhook import body as webhook_body
 from voipdesk.store import Store
 
 MAX_BODY = 4096

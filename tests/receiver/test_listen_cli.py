@@ -17,7 +17,7 @@ import aiohttp
 import httpx
 import pytest
 
-from voipdesk.provider.wire import webhook_body
+from voipdesk.sandbox.webhook import body as webhook_body
 from voipdesk.store import Store, database_path
 
 OWN, PEER = "+447476553275", "+447445459147"

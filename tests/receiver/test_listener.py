@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from voipdesk.core.models import Direction, Message, Status
-from voipdesk.provider.wire import webhook_body
 from voipdesk.receiver.listener import READY_TEXT, Listener, ListenerError
+from voipdesk.sandbox.webhook import body as webhook_body
 from voipdesk.store import Store
 
 SECRET = "test-secret-Zm9vYmFyYmF6cXV4"

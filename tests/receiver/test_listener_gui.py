@@ -15,8 +15,8 @@ import httpx
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from voipdesk.core.models import Message
-from voipdesk.provider.wire import webhook_body
 from voipdesk.receiver.listener import Listener
+from voipdesk.sandbox.webhook import body as webhook_body
 from voipdesk.store import Store
 
 COUNT, CONCURRENCY, BLOCK_S = 200, 20, 2.0

@@ -14,12 +14,6 @@ from voipdesk.core.models import InboundMessage, StatusUpdate
 from voipdesk.provider.errors import ProviderError, TransientError, rejected_request
 
 DEFAULT_SEND_URL = "https://api.voipnumber.net/v1/sms/send"
-WEBHOOK_HEADERS = {
-    "Content-Type": "application/json",
-    "Host": "api.voipnumber.net",
-    "X-Forwarded-Port": "443",
-    "X-Forwarded-Proto": "https",
-}
 _URL = re.compile(r"https?://[^\s\"'<>]+", re.IGNORECASE)
 _MAX_DEPTH = 16
 # Words a delivery report may use, mapped onto our statuses (others are kept in raw, ignored).
@@ -181,24 +175,3 @@ def parse_webhook(content: bytes) -> InboundMessage | StatusUpdate:
         raw=text,
         attachments=_attachments(doc) if kind == "mms" else (),
     )
-
-
-def webhook_body(
-    sender: str, to: str, body: str, *, mdr_id: str, ts: int, kind: str = "sms", **extra: Any
-) -> dict:
-    """The documented webhook body (used by the sandbox to deliver inbound messages)."""
-    import datetime as _dt
-
-    created = _dt.datetime.fromtimestamp(ts, _dt.UTC).strftime("%d %b %Y %H:%M:%S")
-    doc = {
-        "status": "received",
-        "from": sender,
-        "to": to,
-        "type": kind,
-        "body": body,
-        "mdr_timestamp_s": ts,
-        "mdr_created": created,
-        "mdr_id": mdr_id,
-    }
-    doc.update(extra)
-    return doc

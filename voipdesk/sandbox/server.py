@@ -17,8 +17,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from voipdesk.provider.wire import WEBHOOK_HEADERS, webhook_body
-from voipdesk.sandbox import faults
+from voipdesk.sandbox import faults, webhook
 
 log = logging.getLogger("voipdesk.sandbox")
 
@@ -304,7 +303,7 @@ class Sandbox:
         **extra: Any,
     ) -> DeliveryRecord:
         """POST an inbound message to `url` or to the webhook of `to`; never raises for HTTP."""
-        payload = webhook_body(
+        payload = webhook.body(
             sender,
             to,
             body,
@@ -346,7 +345,7 @@ class Sandbox:
             async with self._session.post(
                 url,
                 data=json.dumps(payload).encode(),
-                headers=WEBHOOK_HEADERS,
+                headers=webhook.HEADERS,
                 allow_redirects=False,
             ) as response:
                 status = response.status
