@@ -297,6 +297,49 @@ def test_a_server_error_then_success_within_the_quick_retries(sandbox, tmp_path)
     assert len(sandbox.sandbox.requests) == 2
 
 
+@pytest.mark.parametrize("kind", ["garbage", "wrongshape"])
+def test_an_unreadable_200_is_sent_once_and_exits_0_without_an_id(sandbox, tmp_path, kind):
+    sandbox.inject(kind)  # a quick retry would get the usual answer: taken a second time
+    result = send(tmp_path, sandbox.send_url, "--from", OWN, "--to", "07700900100", "just once")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""  # no id to read: a script gets an empty string, not a sentence
+    [msg] = stored(tmp_path)
+    assert result.stderr == (
+        f"voipdesk: VoIP Number accepted message {msg.id} but gave no message id, so none is "
+        "printed. It is stored as sent: do not send it again.\n"
+    )
+    assert (msg.status, msg.provider_id, msg.attempts) == (Status.QUEUED, None, 1)
+    assert len(sandbox.sandbox.requests) == 1  # what the provider received: one request
+    assert [s.body for s in sandbox.sandbox.sent] == ["just once"]
+
+
+def test_a_short_retry_after_is_waited_then_sent(sandbox, tmp_path):
+    sandbox.inject("http429", retry_after="2")
+    result = send(tmp_path, sandbox.send_url, "--from", OWN, "--to", "07700900100", "patient")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == sandbox.sandbox.sent[0].id
+    first, second = (r["time"] for r in sandbox.sandbox.requests)
+    assert 2.0 <= second - first < 4.0  # as the provider saw it: not the quick 0.5 s retry
+
+
+@pytest.mark.parametrize(("header", "words"), [("30", "30 seconds"), ("1800", "30 minutes")])
+def test_a_long_retry_after_exits_75_with_the_wait(sandbox, tmp_path, header, words):
+    sandbox.inject("http429", retry_after=header)
+    result = send(tmp_path, sandbox.send_url, "--from", OWN, "--to", "07700900100", "later")
+    assert result.returncode == 75
+    assert result.stdout == ""
+    [msg] = stored(tmp_path)
+    assert result.stderr.startswith(
+        f"voipdesk: VoIP Number asked voipdesk to wait {words} before sending again. The "
+        f"message is kept in the outbox (message {msg.id})"
+    )
+    assert "do not send it again" in result.stderr and "Traceback" not in result.stderr
+    [request] = sandbox.sandbox.requests  # no quick retry into a rate limit
+    assert msg.status is Status.PENDING
+    # The app's outbox sends it no sooner than the provider asked (its clock read the answer).
+    assert 0 <= msg.next_attempt_at - (request["time"] + int(header)) < 1.0
+
+
 @pytest.mark.parametrize("kind", ["accept_then_drop", "drop"])
 def test_no_answer_exits_3_not_75_and_is_not_retried(sandbox, tmp_path, kind):
     # 75 (EX_TEMPFAIL) invites a script to try again later; this message may already be out.

@@ -216,6 +216,82 @@ def test_408_429_and_5xx_without_json_stay_transient(sandbox, store, clock, kind
     assert sent_bodies(sandbox) == ["later"]
 
 
+@pytest.mark.parametrize("kind", ["garbage", "wrongshape"])
+def test_an_unreadable_2xx_is_sent_once_with_a_note(sandbox, store, clock, kind):
+    # A 2xx is an acceptance: the provider has it, so it must never go out a second time.
+    sandbox.inject(kind, 5)  # a resend would be taken again
+
+    async def go(outbox: Outbox) -> Message:
+        msg = await outbox.send(OWN, PEER, "only once")
+        clock.now += 100_000
+        assert await outbox.retry_due() == []
+        assert await outbox.resend(msg.id) is None  # not even on request: it is sent
+        assert await outbox.recover() == []
+        return msg
+
+    msg = run_outbox(store, sandbox.send_url, go, clock=clock)
+    assert (msg.status, msg.provider_id, msg.error_code) == (Status.QUEUED, None, None)
+    assert msg.error_text == "VoIP Number accepted it but gave no message id"
+    assert store.message(msg.id) == msg and store.outbox() == []
+    assert len(sandbox.sandbox.requests) == 1
+    assert sent_bodies(sandbox) == ["only once"]
+
+
+@pytest.mark.parametrize(
+    ("header", "wait", "words"),
+    [("1800", 1800.0, "30 minutes"), ("86400", 3600.0, "1 hour"), ("30", 30.0, "30 seconds")],
+)
+def test_retry_after_holds_the_retries_that_long(sandbox, store, clock, header, wait, words):
+    sandbox.inject("http503", retry_after="")  # an early retry for the first message...
+    sandbox.inject("http429", retry_after=header)  # ...then the provider asks to wait
+
+    async def go(outbox: Outbox) -> None:
+        first = await outbox.send(OWN, PEER, "first")
+        assert 4.0 <= first.next_attempt_at - clock.now <= 5.0  # plain backoff
+        second = await outbox.send(OWN, PEER, "second")
+        assert second.status is Status.PENDING
+        assert second.next_attempt_at == clock.now + wait  # more than the backoff
+        assert f"VoIP Number asked voipdesk to wait {words}" in second.error_text
+        clock.now += 10  # the first one's own time has come, but the provider said wait
+        assert await outbox.retry_due() == []
+        clock.now = second.next_attempt_at - 0.01
+        assert await outbox.retry_due() == []
+        assert len(sandbox.sandbox.requests) == 2
+        clock.now = second.next_attempt_at
+        done = await outbox.retry_due()
+        assert sorted((m.body, m.status) for m in done) == [
+            ("first", Status.QUEUED),
+            ("second", Status.QUEUED),
+        ]
+
+    run_outbox(store, sandbox.send_url, go, clock=clock)
+    assert sorted(sent_bodies(sandbox)) == ["first", "second"]
+
+
+def test_the_retry_loop_waits_for_retry_after_as_the_provider_sees_it(sandbox, store):
+    # A tiny backoff: only Retry-After can keep the second request a second away.
+    sandbox.inject("http429", retry_after="1")
+
+    async def go(outbox: Outbox) -> Message:
+        msg = await outbox.send(OWN, PEER, "when allowed")
+        runner = asyncio.create_task(outbox.run())
+        try:
+            deadline = time.monotonic() + 5
+            while store.message(msg.id).status is not Status.QUEUED:
+                assert time.monotonic() < deadline, "the loop never retried"
+                await asyncio.sleep(0.02)
+        finally:
+            runner.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await runner
+        return store.message(msg.id)
+
+    msg = run_outbox(store, sandbox.send_url, go, backoff=(0.05, 0.1))
+    assert msg.status is Status.QUEUED
+    first, second = (r["time"] for r in sandbox.sandbox.requests)
+    assert 1.0 <= second - first < 2.5
+
+
 def test_backoff_is_capped(store):
     outbox = Outbox(store, None, backoff=(5.0, 900.0))  # type: ignore[arg-type]
     delays = [outbox.delay_for(n) for n in range(1, 30)]

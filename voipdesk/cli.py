@@ -16,6 +16,7 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_TEMPFAIL = 0, 1, 2, 75
 # scripts (and mail systems) read as "try again later": a retry could send the message twice.
 EXIT_UNKNOWN = 3
 QUICK_RETRIES = (0.5, 1.5)  # seconds between the CLI's own quick attempts
+LONGEST_WAIT_S = 10.0  # a longer Retry-After ends `voipdesk send` with 75 instead of waiting
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,10 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Send one SMS through the outbox (stored before it is sent).",
         epilog="exit status:\n"
-        "  0   sent: the provider's id is printed\n"
+        "  0   sent: the provider's id is printed (nothing, and a line on stderr, when\n"
+        "      VoIP Number accepted it without giving an id)\n"
         "  2   not sent: refused by the provider (its code and a sentence), or bad input\n"
-        "  75  not sent yet: VoIP Number could not be reached; the message stays in the\n"
-        "      outbox and the voipdesk app sends it later (do not send it again)\n"
+        "  75  not sent yet: VoIP Number could not be reached, or asked voipdesk to wait\n"
+        "      more than 10 s (the wait is printed); the message stays in the outbox and\n"
+        "      the voipdesk app sends it later (do not send it again)\n"
         "  3   may or may not have been sent (no answer after the request left): never\n"
         "      retried automatically; check before sending it again\n"
         "  1   another error (the database or the data folder)",
@@ -143,12 +146,13 @@ async def _send(
     settings, data_dir: Path, sender: str, to: str, text: str, account_id: str, token: str
 ) -> int:
     import asyncio
+    import time
 
     import httpx
 
     from voipdesk.core.models import Status
     from voipdesk.logs import register_secret
-    from voipdesk.outbox import Outbox
+    from voipdesk.outbox import Outbox, wait_text
     from voipdesk.provider.client import VoipNumberClient
     from voipdesk.store import Store, database_path
 
@@ -165,21 +169,38 @@ async def _send(
             for pause in QUICK_RETRIES:
                 if message.status is not Status.PENDING:
                     break
-                await asyncio.sleep(pause)
+                asked = outbox.not_before - time.time()  # the provider's Retry-After, if any
+                if asked > LONGEST_WAIT_S:
+                    break
+                await asyncio.sleep(max(pause, asked))
                 message = await outbox.resend(message.id) or message
     finally:
         store.close()
     if message.status in (Status.QUEUED, Status.DELIVERED):
-        print(message.provider_id)
+        if message.provider_id is None:  # stdout stays empty: there is no id to read
+            print(
+                f"voipdesk: VoIP Number accepted message {message.id} but gave no message id, "
+                "so none is printed. It is stored as sent: do not send it again.",
+                file=sys.stderr,
+            )
+        else:
+            print(message.provider_id)
         return EXIT_OK
     if message.status is Status.FAILED:
         print(f"{message.error_code}: {message.error_text}", file=sys.stderr)
         return EXIT_USAGE
     if message.status is Status.PENDING:
+        asked = outbox.not_before - time.time()
+        why = (
+            f"VoIP Number asked voipdesk to wait {wait_text(asked)} before sending again."
+            if asked > 0
+            else message.error_text
+        )
+        when = "once the wait is over, when it next runs" if asked > 0 else None
         print(
-            f"voipdesk: {message.error_text} The message is kept in the outbox (message "
-            f"{message.id}): the voipdesk app sends it when it next runs with a connection, "
-            "so do not send it again.",
+            f"voipdesk: {why} The message is kept in the outbox (message {message.id}): the "
+            f"voipdesk app sends it {when or 'when it next runs with a connection'}, so do not "
+            "send it again.",
             file=sys.stderr,
         )
         return EXIT_TEMPFAIL  # never left the outbox: the app's retry loop sends it

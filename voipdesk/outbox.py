@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -17,6 +18,13 @@ from voipdesk.store import Store
 log = logging.getLogger("voipdesk.outbox")
 
 UNREACHABLE_TEXT = "VoIP Number could not be reached ({reason}). voipdesk will try again."
+WAIT_TEXT = (
+    "VoIP Number asked voipdesk to wait {wait} before sending ({reason}). voipdesk will try "
+    "again then."
+)
+# A 2xx answer voipdesk could not read: the provider took the message, so it is sent (and never
+# sent again), but delivery reports cannot be matched to it. Shown under the bubble.
+NO_ID_TEXT = "VoIP Number accepted it but gave no message id"
 FAULT_TEXT = (
     "Sending failed inside voipdesk ({reason}), so this message may or may not have been sent. "
     "Check the API endpoint in Settings, then send it again or discard it."
@@ -52,6 +60,9 @@ class Outbox:
         # app waits there for credentials still being read from the keyring.
         self.before_send = before_send
         self.paused: ProviderError | None = None  # a credentials error stops sending
+        # Until when (on self.clock) the provider asked us not to send (its Retry-After):
+        # retry rounds wait for it. A new message the user sends still goes at once.
+        self.not_before = 0.0
         self._wake = asyncio.Event()
 
     # -- helpers ---------------------------------------------------------------------------
@@ -118,12 +129,15 @@ class Outbox:
                 error_text=AMBIGUOUS_TEXT.format(reason=exc.reason),
             )
         except TransientError as exc:
+            now, wait = self.clock(), exc.retry_after or 0.0
+            self.not_before = max(self.not_before, now + wait)
+            text = WAIT_TEXT.format(wait=wait_text(wait), reason=exc.reason) if wait else None
             return await self._update(
                 message,
                 status=Status.PENDING,
                 error_code="UNREACHABLE",
-                error_text=UNREACHABLE_TEXT.format(reason=exc.reason),
-                next_attempt_at=self.clock() + self.delay_for(message.attempts),
+                error_text=text or UNREACHABLE_TEXT.format(reason=exc.reason),
+                next_attempt_at=now + max(wait, self.delay_for(message.attempts)),
             )
         except Exception as exc:
             # Anything else (e.g. httpx's ExceptionGroup for a port above 65535 in the endpoint)
@@ -143,7 +157,7 @@ class Outbox:
             provider_ts=result.timestamp_s,
             raw=result.raw,
             error_code=None,
-            error_text=None,
+            error_text=None if result.provider_id else NO_ID_TEXT,
         )
 
     async def _hold(self, message: Message, exc: ProviderError) -> Message:
@@ -162,15 +176,15 @@ class Outbox:
     async def retry_due(self) -> list[Message]:
         """Send every PENDING message whose time has come (unless paused)."""
         done: list[Message] = []
-        if self.paused is not None:
+        if self.paused is not None or self.clock() < self.not_before:
             return done
         for message in await self._db(self.store.due_pending, self.clock()):
             claimed = await self._db(self.store.claim, message.id, (Status.PENDING,))
             if claimed is None:  # another voipdesk process took it
                 continue
             done.append(await self.attempt(self._emit(claimed)))
-            if self.paused is not None:
-                break
+            if self.paused is not None or self.clock() < self.not_before:
+                break  # the provider asked us to wait: the others wait too
         return done
 
     async def recover(self) -> list[Message]:
@@ -186,6 +200,8 @@ class Outbox:
             try:
                 await self.retry_due()
                 next_at = await self._db(self.store.next_retry_at)
+                if next_at is not None:
+                    next_at = max(next_at, self.not_before)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -196,3 +212,15 @@ class Outbox:
                 timeout = None  # type: ignore[assignment]
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
+
+
+def wait_text(seconds: float) -> str:
+    """A wait in words: "1 second", "30 seconds", "2 minutes", "1 hour"."""
+    seconds = max(1, math.ceil(seconds))
+    if seconds < 90:
+        count, unit = seconds, "second"
+    elif seconds < 3600:
+        count, unit = math.ceil(seconds / 60), "minute"
+    else:
+        count, unit = math.ceil(seconds / 3600), "hour"
+    return f"{count} {unit}{'' if count == 1 else 's'}"

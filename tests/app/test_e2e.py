@@ -254,3 +254,23 @@ def test_the_thread_header_says_which_own_number_when_there_are_several(demo_app
     first = window.services.store.conversation_for(demo.OWN, demo.SAM)
     window.open_conversation(first.id)  # the first conversation with Sam says its number too
     assert window.thread.subtitle.text() == "07700 900100 · via 07700 900001"
+
+
+def test_an_unreadable_200_shows_sent_with_a_note_and_goes_out_once(demo_app, qtbot):
+    window, sandbox = demo_app.window, demo_app.sandbox
+    open_sam(window)
+    sandbox.inject("garbage")  # VoIP Number takes it but answers a page voipdesk cannot read
+    type_and_send(window, qtbot, "taken without an id")
+    qtbot.waitUntil(lambda: is_sent(window, "taken without an id"), timeout=5000)
+    message = thread_message(window, "taken without an id")
+    assert (message.status, message.provider_id) == (Status.QUEUED, None)
+    model = window.thread.model
+    row = next(
+        r for r in range(model.rowCount()) if model.index(r, 0).data(MessageRole.Id) == message.id
+    )
+    said = model.index(row, 0).data(Qt.ItemDataRole.AccessibleTextRole)
+    assert said.endswith("Sent — VoIP Number accepted it but gave no message id")
+    qtbot.wait(500)  # time for the outbox's loop to (wrongly) try it again
+    requests = sandbox.call(lambda: list(sandbox.sandbox.requests))
+    assert [r["json"]["body"] for r in requests].count("taken without an id") == 1
+    assert sent_bodies(demo_app).count("taken without an id") == 1

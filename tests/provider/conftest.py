@@ -63,7 +63,7 @@ class ScriptedProvider:
     sandbox never produces (an unknown error code, other envelope depths)."""
 
     def __init__(self) -> None:
-        self.answers: deque[tuple[int, bytes]] = deque()
+        self.answers: deque[tuple[int, bytes, dict[str, str]]] = deque()
         self.received: list[dict] = []
         outer = self
 
@@ -71,8 +71,10 @@ class ScriptedProvider:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 outer.received.append(json.loads(self.rfile.read(length)))
-                status, body = outer.answers.popleft()
+                status, body, headers = outer.answers.popleft()
                 self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -85,9 +87,11 @@ class ScriptedProvider:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1/sms/send"
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
 
-    def answer(self, doc: object, status: int = 200) -> None:
+    def answer(
+        self, doc: object, status: int = 200, *, headers: dict[str, str] | None = None
+    ) -> None:
         body = doc if isinstance(doc, bytes) else json.dumps(doc).encode()
-        self.answers.append((status, body))
+        self.answers.append((status, body, headers or {}))
 
     def close(self) -> None:
         self.server.shutdown()

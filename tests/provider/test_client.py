@@ -129,9 +129,7 @@ def test_connection_refused_is_transient_not_ambiguous():
     assert "127.0.0.1" in err.value.reason
 
 
-@pytest.mark.parametrize(
-    "kind", ["http500", "http503", "http429", "http408", "garbage", "wrongshape"]
-)
+@pytest.mark.parametrize("kind", ["http500", "http503", "http429", "http408"])
 def test_unusable_answers_are_transient_not_ambiguous(sandbox, kind):
     sandbox.inject(kind)
     with pytest.raises(TransientError) as err:
@@ -140,6 +138,39 @@ def test_unusable_answers_are_transient_not_ambiguous(sandbox, kind):
     assert not isinstance(err.value, ProviderError)
     assert err.value.reason
     assert sandbox.sandbox.sent == []  # the provider did not take it: safe to retry
+
+
+@pytest.mark.parametrize("kind", ["garbage", "wrongshape"])
+def test_a_2xx_that_cannot_be_read_is_a_send_without_an_id(sandbox, kind):
+    # The provider took it (it is in its sent list): a retry would send it twice.
+    sandbox.inject(kind)
+    result = send(sandbox.send_url, "took it")
+    assert (result.provider_id, result.status) == (None, "queued")
+    assert [s.body for s in sandbox.sandbox.sent] == ["took it"]
+    assert len(sandbox.sandbox.requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [("30", 30.0), ("7200", 3600.0), ("in a while", None), ("", None)],
+)
+@pytest.mark.parametrize("kind", ["http429", "http503"])
+def test_retry_after_comes_with_the_transient_error(sandbox, kind, header, seconds):
+    sandbox.inject(kind, retry_after=header)
+    with pytest.raises(TransientError) as err:
+        send(sandbox.send_url)
+    assert err.value.retry_after == seconds
+
+
+def test_retry_after_as_an_http_date(scripted):
+    from email.utils import formatdate
+
+    scripted.answer(
+        b"busy", 429, headers={"Retry-After": formatdate(time.time() + 90, usegmt=True)}
+    )
+    with pytest.raises(TransientError) as err:
+        send(scripted.url)
+    assert 85 <= err.value.retry_after <= 90
 
 
 @pytest.mark.parametrize("kind", ["drop", "accept_then_drop"])

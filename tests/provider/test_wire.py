@@ -12,6 +12,7 @@ from voipdesk.provider.wire import (
     WebhookError,
     parse_send_answer,
     parse_webhook,
+    retry_after_seconds,
     send_payload,
 )
 
@@ -100,35 +101,84 @@ def test_5xx_429_and_408_are_transient_even_with_a_json_body(status):
     with pytest.raises(TransientError) as err:
         answer(ok(2), status)
     assert str(status) in err.value.reason
+    assert err.value.retry_after is None
+
+
+NOW = 1_789_985_600.0  # Mon, 21 Sep 2026 10:13:20 GMT
 
 
 @pytest.mark.parametrize(
-    "content",
+    ("header", "seconds"),
     [
-        b"",
-        b"<html>maintenance</html>",
-        b"\xff\xfe\x00",
-        b"null",
-        b"[]",
-        b'"OK"',
-        b"42",
-        b'{"status": "OK"}',
-        b'{"status": "OK", "result": null}',
-        b'{"status": "OK", "result": {"status": "OK", "result": []}}',
-        b'{"success": true, "data": {"message": "accepted"}}',
-        b'{"status": "OK", "result": {"id": ""}}',
-        b'{"status": "OK", "result": {"id": null}}',
+        ("30", 30.0),
+        (" 120 ", 120.0),
+        ("0", 0.0),
+        ("3600", 3600.0),
+        ("86400", 3600.0),  # capped at an hour
+        ("99999999999999999999999", 3600.0),
+        ("Mon, 21 Sep 2026 10:14:00 GMT", 40.0),  # an HTTP-date, 40 s from NOW
+        ("Monday, 21-Sep-26 10:14:00 GMT", 40.0),  # RFC 850, still allowed by HTTP
+        ("Mon, 21 Sep 2026 10:00:00 GMT", 0.0),  # already past
+        ("Mon, 21 Sep 2026 12:13:20 GMT", 3600.0),  # two hours away
+        (None, None),
+        ("", None),
+        ("soon", None),
+        ("-5", None),
+        ("1.5", None),
+        ("３０", None),  # full-width digits are not HTTP
+        ("Mon, 99 Foo 2026 10:14:00 GMT", None),
     ],
 )
-def test_unusable_answers_are_transient(content):
-    with pytest.raises(TransientError):
-        parse_send_answer(200, content)
+def test_retry_after_seconds(header, seconds):
+    assert retry_after_seconds(header, now=NOW) == seconds
 
 
-@pytest.mark.parametrize("status", [200, 201, 301])
-@pytest.mark.parametrize("content", [b"<html>maintenance</html>", b'{"success": true}'])
-def test_an_unusable_answer_at_2xx_or_3xx_is_transient(status, content):
-    with pytest.raises(TransientError):
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_transient_answer_carries_its_retry_after(status):
+    with pytest.raises(TransientError) as err:
+        parse_send_answer(status, b"slow down", retry_after="30")
+    assert err.value.retry_after == 30.0
+    with pytest.raises(TransientError) as err:
+        parse_send_answer(status, b"slow down", retry_after="whenever")
+    assert err.value.retry_after is None
+
+
+UNREADABLE = [
+    b"",
+    b"<html>maintenance</html>",
+    b"\xff\xfe\x00",
+    b"null",
+    b"[]",
+    b'"OK"',
+    b"42",
+    b'{"status": "OK"}',
+    b'{"status": "OK", "result": null}',
+    b'{"status": "OK", "result": {"status": "OK", "result": []}}',
+    b'{"success": true, "data": {"message": "accepted"}}',
+    b'{"status": "OK", "result": {"id": ""}}',
+    b'{"status": "OK", "result": {"id": null}}',
+]
+
+
+@pytest.mark.parametrize("status", [200, 201, 202, 204])
+@pytest.mark.parametrize("content", UNREADABLE)
+def test_a_2xx_that_cannot_be_read_is_accepted_without_an_id(status, content):
+    # The provider took it (the contract): sending it again would send it twice.
+    result = parse_send_answer(status, content)
+    assert (result.provider_id, result.status, result.timestamp_s) == (None, "queued", None)
+    assert result.raw == content.decode("utf-8", "replace")
+
+
+def test_a_huge_unreadable_2xx_keeps_only_its_start():
+    result = parse_send_answer(200, b"<html>" + b"x" * 1_000_000)
+    assert result.provider_id is None and result.raw.startswith("<html>xxx")
+    assert len(result.raw) <= 4000
+
+
+@pytest.mark.parametrize("status", [300, 301, 302, 307])
+@pytest.mark.parametrize("content", [b"<html>moved</html>", b'{"success": true}'])
+def test_an_unusable_answer_at_3xx_is_transient(status, content):
+    with pytest.raises(TransientError):  # a redirect: it never reached the provider
         parse_send_answer(status, content)
 
 
@@ -146,10 +196,11 @@ def test_an_unusable_answer_at_4xx_is_a_permanent_refusal(status, content):
 
 
 @pytest.mark.parametrize("depth", [40, 100_000])
-def test_absurdly_deep_answers_are_transient(depth):
+def test_absurdly_deep_2xx_answers_are_accepted_without_an_id(depth):
     content = b'{"status": "OK", "result": ' * depth + b'{"id": "x"}' + b"}" * depth
+    assert parse_send_answer(200, content).provider_id is None
     with pytest.raises(TransientError):
-        parse_send_answer(200, content)
+        parse_send_answer(302, content)
 
 
 def test_an_absurdly_deep_webhook_is_a_webhook_error():

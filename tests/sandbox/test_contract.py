@@ -42,13 +42,28 @@ def test_each_error_parses_to_a_provider_error(sandbox, client, code):
     assert caught.value.code == code
 
 
-@pytest.mark.parametrize("kind", ["http500", "http503", "http429", "garbage", "wrongshape"])
+@pytest.mark.parametrize("kind", ["http500", "http503", "http429"])
 def test_answering_faults_parse_as_transient(sandbox, client, kind):
+    sandbox.inject(kind, retry_after="20")
+    response = client.post(sandbox.send_url, json=GOOD)
+
+    with pytest.raises(TransientError) as caught:
+        parse_send_answer(
+            response.status_code, response.content, retry_after=response.headers.get("Retry-After")
+        )
+    assert caught.value.retry_after == (None if kind == "http500" else 20.0)
+
+
+@pytest.mark.parametrize("kind", ["garbage", "wrongshape"])
+def test_an_unreadable_200_is_a_send_the_sandbox_recorded(sandbox, client, kind):
     sandbox.inject(kind)
     response = client.post(sandbox.send_url, json=GOOD)
 
-    with pytest.raises(TransientError):
-        parse_send_answer(response.status_code, response.content)
+    result = parse_send_answer(response.status_code, response.content)
+
+    assert (result.provider_id, result.status) == (None, "queued")
+    [sent] = sandbox.sandbox.sent
+    assert sent.body == GOOD["body"]
 
 
 def test_deliveries_parse_as_inbound_and_status_updates(sandbox, receiver):

@@ -76,7 +76,8 @@ def test_garbage_is_a_200_that_is_not_json(sandbox, client):
     assert response.status_code == 200
     with pytest.raises(ValueError):
         response.json()
-    assert sandbox.sandbox.sent == []
+    [sent] = sandbox.sandbox.sent  # a 2xx is an acceptance: the provider took it
+    assert sent.body == GOOD["body"]
 
 
 def test_wrongshape_is_json_with_neither_envelope(sandbox, client):
@@ -89,7 +90,25 @@ def test_wrongshape_is_json_with_neither_envelope(sandbox, client):
     assert isinstance(doc, dict)
     assert doc.get("status") not in ("OK", "Error")
     assert "id" not in str(doc)
+    assert len(sandbox.sandbox.sent) == 1
+
+
+@pytest.mark.parametrize("kind", ["garbage", "wrongshape"])
+def test_an_unreadable_200_to_a_refused_request_records_nothing(sandbox, client, kind):
+    sandbox.inject(kind)
+    response = client.post(sandbox.send_url, json={**GOOD, "apiToken": "wrong"})
+    assert response.status_code == 200
     assert sandbox.sandbox.sent == []
+
+
+@pytest.mark.parametrize("kind", ["http429", "http503"])
+@pytest.mark.parametrize("header", ["30", "Wed, 21 Oct 2026 07:28:00 GMT", "soon"])
+def test_retry_after_can_be_chosen(sandbox, client, kind, header):
+    sandbox.inject(kind, retry_after=header)
+    sandbox.inject(kind, retry_after="")
+    first, second = send(client, sandbox.send_url), send(client, sandbox.send_url)
+    assert first.headers["Retry-After"] == header
+    assert "Retry-After" not in second.headers
 
 
 def test_drop_closes_without_an_answer(sandbox, client):

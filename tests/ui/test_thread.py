@@ -10,8 +10,17 @@ from PySide6.QtGui import QColor, QContextMenuEvent, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QMenu
 
 from voipdesk.core.models import Status
+from voipdesk.outbox import NO_ID_TEXT
 from voipdesk.ui.conversations import ConversationList, ConversationListModel
-from voipdesk.ui.thread import MessageRole, ThreadModel, ThreadView, find_links, safe_url
+from voipdesk.ui.thread import (
+    MessageRole,
+    ThreadModel,
+    ThreadView,
+    find_links,
+    meta_text,
+    safe_url,
+    status_text,
+)
 
 # The offscreen platform warns when a top-level window is shown; that is not our bug.
 pytestmark = pytest.mark.qt_log_ignore(
@@ -632,13 +641,17 @@ def test_a_failed_or_unknown_bubble_is_dimmed_next_to_a_sent_one(qtbot, seed, cl
             ALICE, "failed one", at=start + 30, status=Status.FAILED, error="No credit left."
         )
         unknown = seed.outgoing(ALICE, "unknown one", at=start + 60, status=Status.UNKNOWN)
+        no_id = seed.outgoing(  # taken by a 2xx answer voipdesk could not read: sent
+            ALICE, "no id", at=start + 90, status=Status.QUEUED, error=NO_ID_TEXT
+        )
         view = show_thread(qtbot, seed.store, seed.conversation_id(ALICE), size=(420, 400))
         settle(qtbot, view)
         image = view.list_view.viewport().grab().toImage()
         background = view.list_view.viewport().palette().color(QPalette.ColorRole.Base)
 
-        sent_fill = _bubble_pixel(view, image, sent.id, 5)
-        assert _distance(sent_fill, theme.ACCENT) < 20  # a sent bubble: the full accent
+        for message in (sent, no_id):
+            sent_fill = _bubble_pixel(view, image, message.id, 5)
+            assert _distance(sent_fill, theme.ACCENT) < 20  # a sent bubble: the full accent
         for message in (failed, unknown):
             fill = _bubble_pixel(view, image, message.id, 5)
             # Not the sent blue: much nearer the window's own colour than the accent...
@@ -650,6 +663,14 @@ def test_a_failed_or_unknown_bubble_is_dimmed_next_to_a_sent_one(qtbot, seed, cl
             assert _distance(edge, theme.ACCENT) < _distance(fill, theme.ACCENT)
     finally:
         app.setPalette(original)
+
+
+def test_a_message_sent_without_an_id_says_sent_with_its_note(seed):
+    message = seed.outgoing(ALICE, "taken", status=Status.QUEUED, error=NO_ID_TEXT)
+    text, action = meta_text(message)
+    assert text.endswith(" · Sent — VoIP Number accepted it but gave no message id")
+    assert action is None  # nothing to retry: it was sent
+    assert status_text(seed.outgoing(ALICE, "with an id", status=Status.QUEUED)) == "Sent"
 
 
 def test_the_name_button_is_announced_by_the_words_it_shows(qtbot, seed):

@@ -54,8 +54,22 @@ class VoipNumberClient:
             ) from exc
         except httpx.HTTPError as exc:
             raise TransientError(f"could not reach VoIP Number ({type(exc).__name__})") from exc
-        result = parse_send_answer(response.status_code, response.content, sender=sender)
-        log.info("sent %s -> %s: %s %s", sender, to, result.status, result.provider_id)
+        result = parse_send_answer(
+            response.status_code,
+            response.content,
+            sender=sender,
+            retry_after=response.headers.get("Retry-After"),
+        )
+        if result.provider_id is None:
+            log.warning(
+                "sent %s -> %s: HTTP %d accepted it without a message id (%d bytes of answer)",
+                sender,
+                to,
+                response.status_code,
+                len(response.content),
+            )
+        else:
+            log.info("sent %s -> %s: %s %s", sender, to, result.status, result.provider_id)
         return result
 
 

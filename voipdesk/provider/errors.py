@@ -113,8 +113,10 @@ def rejected_request(status_code: int, content: bytes = b"") -> ProviderError:
 
 
 class TransientError(Exception):
-    """The provider could not be reached or answered something unusable. Retried later."""
+    """The provider could not be reached or answered something unusable. Retried later, and no
+    sooner than `retry_after` seconds from now when the provider said so (Retry-After)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, retry_after: float | None = None) -> None:
         self.reason = reason
+        self.retry_after = retry_after
         super().__init__(reason)

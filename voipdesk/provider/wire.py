@@ -5,8 +5,11 @@ See shared/design/voipnumber-contract.md. A change at the provider is a change h
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
 import json
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +19,8 @@ from voipdesk.provider.errors import ProviderError, TransientError, rejected_req
 DEFAULT_SEND_URL = "https://api.voipnumber.net/v1/sms/send"
 _URL = re.compile(r"https?://[^\s\"'<>]+", re.IGNORECASE)
 _MAX_DEPTH = 16
+MAX_RETRY_AFTER_S = 3600.0  # a longer Retry-After is honoured as one hour
+_RAW_KEEP = 4000  # characters of an unreadable answer kept for support
 # Words a delivery report may use, mapped onto our statuses (others are kept in raw, ignored).
 _REPORT_STATUS = {
     "delivered": "delivered",
@@ -28,12 +33,36 @@ _REPORT_STATUS = {
 
 @dataclass(frozen=True, slots=True)
 class SendResult:
-    """What the provider said about an accepted message."""
+    """What the provider said about an accepted message. provider_id is None when a 2xx answer
+    could not be read (not JSON, or neither shape): the provider took it but gave no id."""
 
-    provider_id: str
+    provider_id: str | None
     status: str
     timestamp_s: int | None
     raw: str
+
+
+def retry_after_seconds(value: str | None, *, now: float | None = None) -> float | None:
+    """The wait a Retry-After header asks for, in seconds, capped at MAX_RETRY_AFTER_S: either
+    delta-seconds ("30") or an HTTP-date ("Wed, 21 Oct 2026 07:28:00 GMT"; a date already past
+    is 0). None when there is no header or it cannot be read (garbage is ignored)."""
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    if value.isascii() and value.isdigit():
+        seconds = float(int(value))
+    else:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        if when.tzinfo is None:  # "-0000" or no zone: HTTP-dates are always GMT
+            when = when.replace(tzinfo=dt.UTC)
+        try:
+            seconds = when.timestamp() - (time.time() if now is None else now)
+        except (OverflowError, OSError, ValueError):
+            return None
+    return min(MAX_RETRY_AFTER_S, max(0.0, seconds))
 
 
 def send_payload(account_id: str, api_token: str, sender: str, to: str, body: str) -> dict:
@@ -41,20 +70,32 @@ def send_payload(account_id: str, api_token: str, sender: str, to: str, body: st
     return {"accountId": account_id, "apiToken": api_token, "from": sender, "to": to, "body": body}
 
 
-def parse_send_answer(status_code: int, content: bytes, *, sender: str | None = None) -> SendResult:
+def parse_send_answer(
+    status_code: int,
+    content: bytes,
+    *,
+    sender: str | None = None,
+    retry_after: str | None = None,
+) -> SendResult:
     """Interpret a send answer; raise ProviderError or TransientError when it is not a success.
 
-    HTTP 5xx, 429 and 408 are transient whatever the body. Any other status is read as JSON; an
-    answer that is not the provider's JSON is transient at 2xx/3xx (a captive portal, a
-    maintenance page) but a permanent refusal at 4xx (a wrong endpoint, a proxy refusing it):
-    retrying the same request would only get the same 4xx, forever."""
+    HTTP 5xx, 429 and 408 are transient whatever the body, carrying the wait their Retry-After
+    header asks for. Any other status is read as JSON. An answer that is not the provider's JSON
+    is, at 2xx, an acceptance without an id (the provider took it: sending it again would send
+    it twice); at 3xx transient (a redirect did not reach the provider); at 4xx a permanent
+    refusal (a wrong endpoint, a proxy refusing it: the same request gets the same 4xx)."""
     if status_code in (408, 429) or status_code >= 500:
-        raise TransientError(f"the provider answered HTTP {status_code}")
+        raise TransientError(
+            f"the provider answered HTTP {status_code}",
+            retry_after=retry_after_seconds(retry_after),
+        )
     try:
         doc = json.loads(content)
     except (ValueError, UnicodeDecodeError, RecursionError):  # absurdly nested JSON recurses
         if 400 <= status_code < 500:
             raise rejected_request(status_code, content) from None
+        if 200 <= status_code < 300:
+            return _accepted_without_id(content)
         raise TransientError(f"the provider's answer (HTTP {status_code}) was not JSON") from None
     node: Any = doc
     for _ in range(_MAX_DEPTH):
@@ -86,7 +127,15 @@ def parse_send_answer(status_code: int, content: bytes, *, sender: str | None = 
         node = node.get("result")
     if 400 <= status_code < 500:
         raise rejected_request(status_code, content)
+    if 200 <= status_code < 300:
+        return _accepted_without_id(content)
     raise TransientError(f"the provider's answer (HTTP {status_code}) had an unknown shape")
+
+
+def _accepted_without_id(content: bytes) -> SendResult:
+    """A 2xx answer of neither shape: accepted, with no id (the body is kept, shortened)."""
+    raw = content[: _RAW_KEEP * 4].decode("utf-8", "replace")[:_RAW_KEEP]
+    return SendResult(provider_id=None, status="queued", timestamp_s=None, raw=raw)
 
 
 class WebhookError(ValueError):

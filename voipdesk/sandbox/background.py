@@ -72,9 +72,11 @@ class SandboxThread:
 
         return self._submit(run())
 
-    def inject(self, kind: str, count: int = 1, *, seconds: float = 0.0) -> None:
+    def inject(
+        self, kind: str, count: int = 1, *, seconds: float = 0.0, retry_after: str = "1"
+    ) -> None:
         """Sandbox.inject, from any thread."""
-        self.call(self.sandbox.inject, kind, count, seconds=seconds)
+        self.call(self.sandbox.inject, kind, count, seconds=seconds, retry_after=retry_after)
 
     def set_webhook(self, number: str, url: str | None) -> None:
         """Sandbox.set_webhook, from any thread."""

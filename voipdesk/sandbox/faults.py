@@ -11,13 +11,15 @@ KINDS: tuple[str, ...] = (
     "delay",  # sleep, then answer normally
     "http500",
     "http503",
-    "http429",
+    "http429",  # with Retry-After: 1 unless inject(retry_after=...) says otherwise
     "http408",
     "http400",  # a proxy's plain-text 4xx page: the request was refused, and it is not JSON
     "http403",
     "http404",
-    "garbage",  # 200 with a body that is not JSON
-    "wrongshape",  # 200 with JSON that is neither the OK nor the Error envelope
+    # Take the message as the provider would (a valid one is recorded as sent), but answer 200
+    # with a body that is not JSON / with JSON that is neither the OK nor the Error envelope.
+    "garbage",
+    "wrongshape",
     "drop",  # close the connection without any answer; nothing is recorded as sent
     "accept_then_drop",  # record the message as sent, then close without an answer
     # Record the message as sent, POST a `delivered` report for it to the sender's webhook and
@@ -32,6 +34,7 @@ class Fault:
 
     kind: str
     seconds: float = 0.0
+    retry_after: str = "1"  # the Retry-After header of http429 and http503 ("" for none)
 
 
 class FaultQueue:
@@ -40,13 +43,15 @@ class FaultQueue:
     def __init__(self) -> None:
         self._queue: deque[Fault] = deque()
 
-    def add(self, kind: str, count: int = 1, *, seconds: float = 0.0) -> None:
+    def add(
+        self, kind: str, count: int = 1, *, seconds: float = 0.0, retry_after: str = "1"
+    ) -> None:
         """Queue `kind` for the next `count` requests."""
         if kind not in KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {', '.join(KINDS)}")
         if count < 0 or seconds < 0:
             raise ValueError("count and seconds must not be negative")
-        self._queue.extend(Fault(kind, seconds) for _ in range(count))
+        self._queue.extend(Fault(kind, seconds, retry_after) for _ in range(count))
 
     def pop(self) -> Fault | None:
         """The fault for the request being handled now, if any."""
@@ -59,10 +64,11 @@ class FaultQueue:
         return len(self._queue)
 
 
-def http_error(kind: str) -> web.Response:
-    """The answer of an httpNNN fault: a plain text error page, as a proxy would give."""
+def http_error(kind: str, retry_after: str = "1") -> web.Response:
+    """The answer of an httpNNN fault: a plain text error page, as a proxy would give; 429 and
+    503 carry `retry_after` as their Retry-After header (none when it is empty)."""
     status = int(kind.removeprefix("http"))
-    headers = {"Retry-After": "1"} if status in (429, 503) else None
+    headers = {"Retry-After": retry_after} if status in (429, 503) and retry_after else None
     return web.Response(status=status, text=f"{status} error from the sandbox", headers=headers)
 
 

@@ -118,9 +118,12 @@ class Sandbox:
 
     # --- configuration ---------------------------------------------------------------------
 
-    def inject(self, kind: str, count: int = 1, *, seconds: float = 0.0) -> None:
-        """Apply fault `kind` to the next `count` send requests (see faults.KINDS)."""
-        self._faults.add(kind, count, seconds=seconds)
+    def inject(
+        self, kind: str, count: int = 1, *, seconds: float = 0.0, retry_after: str = "1"
+    ) -> None:
+        """Apply fault `kind` to the next `count` send requests (see faults.KINDS); http429
+        and http503 answer with `retry_after` as their Retry-After header ("" for none)."""
+        self._faults.add(kind, count, seconds=seconds, retry_after=retry_after)
 
     def set_webhook(self, number: str, url: str | None) -> None:
         """Set or clear the webhook of a number, like the provider's Numbers page."""
@@ -201,18 +204,18 @@ class Sandbox:
                 await asyncio.wait_for(self._stopping.wait(), fault.seconds)
             if self._stopping.is_set():  # shutting down: the client has long given up
                 return faults.drop(request)
-        elif kind is not None and kind.startswith("http"):
-            return faults.http_error(kind)
-        elif kind == "garbage":
-            return faults.garbage()
-        elif kind == "wrongshape":
-            return faults.wrong_shape()
+        elif fault is not None and fault.kind.startswith("http"):
+            return faults.http_error(fault.kind, fault.retry_after)
         elif kind == "drop":
             return faults.drop(request)
         accepted = len(self.sent)
         response = self._accept_or_refuse(doc)
         if kind == "accept_then_drop":
             return faults.drop(request)
+        if kind == "garbage":  # a 2xx is an acceptance, whatever its body says
+            return faults.garbage()
+        if kind == "wrongshape":
+            return faults.wrong_shape()
         if kind == "report_first" and len(self.sent) > accepted:
             await self.report_status(self.sent[-1].id, "delivered")
         return response

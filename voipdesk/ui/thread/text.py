@@ -60,6 +60,8 @@ def status_text(message: Message) -> str:
     if status is Status.FAILED:
         reason = (message.error_text or "").strip()
         return f"Not sent — {reason}" if reason else "Not sent"
+    if status is Status.QUEUED and (message.error_text or "").strip():
+        return f"Sent — {message.error_text.strip()}"  # e.g. accepted, but no message id
     return {
         Status.SENDING: "Sending…",
         Status.PENDING: "Waiting to send",
