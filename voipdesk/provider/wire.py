@@ -180,6 +180,19 @@ def _attachments(doc: dict) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+# Seconds since 1970 that a message can carry: up to the year 9999. JSON also says 1e999, NaN
+# and 10**20, which no clock means and SQLite cannot store: the message is kept without it.
+_MAX_TS = 253_402_300_799
+
+
+def _timestamp(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not (0 <= value <= _MAX_TS):  # also False for NaN
+        return None
+    return int(value)
+
+
 def parse_webhook(content: bytes) -> InboundMessage | StatusUpdate:
     """Parse a webhook POST body. Raise WebhookError with a short reason for bad input."""
     try:
@@ -212,8 +225,7 @@ def parse_webhook(content: bytes) -> InboundMessage | StatusUpdate:
     kind = kind.strip().lower() if isinstance(kind, str) else "sms"
     if kind not in ("sms", "mms"):
         kind = "sms"
-    ts = doc.get("mdr_timestamp_s")
-    provider_ts = int(ts) if isinstance(ts, int | float) and not isinstance(ts, bool) else None
+    provider_ts = _timestamp(doc.get("mdr_timestamp_s"))
     return InboundMessage(
         from_number=sender,
         to_number=to,
