@@ -58,7 +58,9 @@ class Limits:
     and headers at once, from this machine: they arrive within milliseconds. 10 s still covers
     a laptop that stalls (swapping, waking up), and frees a silent connection soon. Bodies are
     a few KB and follow the headers in the same write; 30 s is far more than a slow link needs.
-    The agent keeps idle connections to reuse; 75 s lets it reuse one across a quiet minute.
+    The agent keeps idle connections to reuse: closing one can race with its next request (which
+    then fails, and the provider retries), so idle ones stay 75 s; under pressure the budget
+    closes them sooner.
     """
 
     headers: float = 10.0
@@ -70,15 +72,16 @@ class Limits:
 # -- the open-file limit ------------------------------------------------------------------------
 def raise_open_file_limit() -> tuple[int, int] | None:
     """Lift the soft RLIMIT_NOFILE to the hard limit; (before, after), or None where there is
-    none (Windows). Safe here: asyncio uses epoll/kqueue and Qt uses poll(), none select()."""
+    none (Windows). Descriptors past 1,023 (which select() cannot watch) only exist where the old
+    limit would have refused them; asyncio uses epoll/kqueue and Qt poll()."""
     try:
         import resource
     except ImportError:
         return None
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     targets = [hard]
-    if sys.platform == "darwin":  # macOS refuses RLIM_INFINITY: its per-process cap is OPEN_MAX
-        targets.append(min(hard, 10240))
+    if sys.platform == "darwin" or hard == resource.RLIM_INFINITY:
+        targets.append(min(hard, 10240))  # macOS refuses more than OPEN_MAX (10,240)
     for target in targets:
         if target == soft or (target != resource.RLIM_INFINITY and target < soft):
             return soft, soft
