@@ -22,13 +22,13 @@ from aiohttp import web
 
 from voipdesk.core.models import InboundMessage, Message, StatusUpdate
 from voipdesk.provider.wire import WebhookError, parse_webhook
+from voipdesk.receiver.guard import Acceptor, GuardedServer, Limits, raise_open_file_limit
 
 log = logging.getLogger("voipdesk.receiver")
 
 WEBHOOK_PREFIX = "/webhook/"
 READY_TEXT = "voipdesk webhook ready\n"
 _ALLOWED = "GET, HEAD, POST"
-_BODY_TIMEOUT = 30.0  # seconds to receive a whole body; a stalled sender gets 408
 _STORE_TIMEOUT = 30.0  # seconds a request waits for its commit before answering 503
 _MAX_BATCH = 500  # webhooks per transaction
 _BUSY_BATCH = 8  # a batch this big means a burst is on ...
@@ -62,6 +62,7 @@ class Listener:
         host: str = "127.0.0.1",
         max_body: int = 1 << 20,
         on_messages: Callable[[list[Message]], None] | None = None,
+        limits: Limits | None = None,
     ) -> None:
         try:
             loopback = ipaddress.ip_address(host).is_loopback
@@ -75,6 +76,7 @@ class Listener:
         self.host = host
         self.max_body = max_body
         self.on_messages = on_messages
+        self.limits = limits or Limits()  # header, body and idle timeouts; connection budget
         self.port: int = self._requested_port  # the bound port once started
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -115,6 +117,7 @@ class Listener:
         with self._lifecycle:
             if self.running:
                 return
+            raise_open_file_limit()  # headroom for many connections (guard.py)
             sock = _bind(self.host, self._requested_port)
             self.port = sock.getsockname()[1]
             ready = threading.Event()
@@ -185,21 +188,21 @@ class Listener:
             self._worker.shutdown(wait=True)
             return
         writer = asyncio.create_task(self._writer(), name="voipdesk-webhook-writer")
-        server = web.Server(
+        server = GuardedServer(
             self._handle,
+            limits=self.limits,
             access_log=None,  # the path carries the secret: never log it
-            keepalive_timeout=75.0,
             lingering_time=5.0,
             auto_decompress=False,  # the provider does not compress; no decompression bombs
             logger=_QuietLogger(log),
         )
-        tcp = await loop.create_server(server, sock=sock, backlog=1024)
+        acceptor = Acceptor(loop, sock, server)
+        await acceptor.start()
         ready.set()
         try:
             await self._stop.wait()
         finally:
-            await _stop_accepting(loop, sock)
-            tcp.close()
+            await acceptor.close()
             self._closing = True
             # aiohttp's own graceful shutdown drops the rest of a body that is still arriving,
             # so first wait for the requests we are handling; only then close the connections.
@@ -208,8 +211,6 @@ class Listener:
             server.pre_shutdown()
             with contextlib.suppress(Exception):
                 await server.shutdown(1.0)
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(tcp.wait_closed(), 1.0)
             for conn in server.connections:  # accepted while we were closing
                 conn.force_close()
             await asyncio.sleep(0)
@@ -309,7 +310,7 @@ class Listener:
                 return body if len(body) <= self.max_body else _too_large(self.max_body)
             chunks: list[bytes] = []
             size = 0
-            async with asyncio.timeout(_BODY_TIMEOUT):
+            async with asyncio.timeout(self.limits.body):
                 while chunk := await content.readany():
                     size += len(chunk)
                     if size > self.max_body:
@@ -427,18 +428,6 @@ class _QuietLogger(logging.LoggerAdapter):
 
     def error(self, msg: object, *args: Any, **kwargs: Any) -> None:
         self.debug(msg, *args, **kwargs)
-
-
-async def _stop_accepting(loop: asyncio.AbstractEventLoop, sock: socket.socket) -> None:
-    """Stop accepting before closing the server.
-
-    Works around CPython gh-109564: Server.close() during the tick between accept() and the
-    task that wraps the new socket leaves that socket in a transport nobody closes.
-    """
-    with contextlib.suppress(NotImplementedError, ValueError, OSError):  # proactor: no readers
-        loop.remove_reader(sock.fileno())
-    for _ in range(3):  # let accept tasks already scheduled attach their transports
-        await asyncio.sleep(0)
 
 
 def _text(status: int, text: str) -> web.Response:
