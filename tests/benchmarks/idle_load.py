@@ -21,7 +21,7 @@ import tempfile
 import threading
 import time
 
-from voipdesk.provider.wire import webhook_body
+from voipdesk.sandbox.webhook import body as webhook_body
 
 SECRET = "idle-load-secret"
 

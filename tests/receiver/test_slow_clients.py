@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from voipdesk.provider.wire import webhook_body
 from voipdesk.receiver.guard import Limits
 from voipdesk.receiver.listener import Listener
+from voipdesk.sandbox.webhook import body as webhook_body
 from voipdesk.store import Store
 
 resource = pytest.importorskip("resource")  # open-file limits are POSIX
