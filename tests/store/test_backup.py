@@ -4,6 +4,7 @@ the newest 7 kept, and the daily schedule driven by an injected clock."""
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import stat
 import threading
@@ -174,6 +175,18 @@ def test_a_damaged_database_does_not_push_good_backups_out(tmp_path):
         make_backup(tmp_path, clock=clock)
     assert backups(tmp_path) == good
     assert sorted(p.name for p in backup_dir(tmp_path).iterdir()) == sorted(p.name for p in good)
+
+
+def test_a_backup_that_would_fill_the_disk_is_not_made(tmp_path):
+    """Receiving must still be able to commit: a backup leaves room on the disk (here the
+    room asked for is more than the disk has), and writes nothing."""
+    with Store(database_path(tmp_path)) as store:
+        store.add_inbound(inbound("hello"))
+    kept = make_backup(tmp_path)
+    free = shutil.disk_usage(tmp_path).free
+    with pytest.raises(BackupError, match="nearly full"):
+        make_backup(tmp_path, reserve=free)
+    assert list(backup_dir(tmp_path).iterdir()) == [kept]
 
 
 def test_the_daily_schedule_backs_up_when_the_newest_is_a_day_old(tmp_path):

@@ -15,6 +15,7 @@ import errno
 import logging
 import os
 import re
+import shutil
 import sqlite3
 import tempfile
 import threading
@@ -30,6 +31,9 @@ log = logging.getLogger("voipdesk.backup")
 KEEP = 7  # backups kept: a week of daily ones
 DAY = 24 * 3600.0
 RETRY = 3600.0  # after a failed backup, the next try
+# Free space a backup leaves on the disk: the listener must still be able to commit while (and
+# after) a copy is written, so a backup that would take the disk's last megabytes is not made.
+RESERVE = 32 * 1024 * 1024
 STEP_PAGES = 1024  # pages copied per step (4 MiB at SQLite's default page size)
 FOLDER = "backups"
 _NAME = re.compile(r"^voipdesk-(\d{8})-(\d{6})(?:-(\d+))?\.sqlite3$")
@@ -71,16 +75,19 @@ def make_backup(
     clock: Callable[[], float] = time.time,
     keep: int = KEEP,
     cancelled: Callable[[], bool] = lambda: False,
+    reserve: int = RESERVE,
 ) -> Path:
     """Copy the message database into backups/voipdesk-YYYYMMDD-HHMMSS.sqlite3 (user-only,
     fsynced, checked, renamed into place once complete), then keep only the newest `keep`.
-    Raises BackupError (BackupCancelled when `cancelled()` turned true meanwhile)."""
+    Raises BackupError (BackupCancelled when `cancelled()` turned true meanwhile), also when
+    the copy would leave less than `reserve` bytes free on the disk."""
     data_dir = Path(data_dir)
     source = database_path(data_dir)
     if not source.is_file():
         raise BackupError(f"there is no message database in {data_dir} yet, so nothing to back up")
     try:
         folder = private_dir(backup_dir(data_dir))
+        _check_room(source, folder, reserve)
         fd, tmp_name = tempfile.mkstemp(prefix=".voipdesk-", suffix=_PARTIAL, dir=folder)
         os.close(fd)  # created 0600 and empty: SQLite reads an empty file as an empty database
     except OSError as exc:
@@ -113,6 +120,17 @@ def make_backup(
     )
     prune(data_dir, keep)
     return final
+
+
+def _check_room(source: Path, folder: Path, reserve: int) -> None:
+    """BackupError unless the copy (at most the database and its WAL) fits, `reserve` left."""
+    needed = sum(p.stat().st_size for p in (source, Path(f"{source}-wal")) if p.exists())
+    free = shutil.disk_usage(folder).free
+    if free < needed + reserve:
+        raise BackupError(
+            f"the disk holding {folder} is nearly full ({free / 1e6:.0f} MB free; a backup needs "
+            f"about {needed / 1e6:.0f} MB and leaves {reserve / 1e6:.0f} MB for new messages)"
+        )
 
 
 def _copy(source: Path, target: Path, cancelled: Callable[[], bool]) -> int:
