@@ -28,13 +28,8 @@ def _say(text: str) -> None:
 
 def cmd_backup(data_dir: Path) -> int:
     """Make a backup now; print where it went."""
-    from voipdesk.instance import running
     from voipdesk.store.backup import KEEP, BackupError, make_backup
 
-    holder = running(data_dir)
-    if holder is not None and holder.role == "restore":
-        _say(f"{holder.describe()} is replacing the database; back up once it has finished.")
-        return EXIT_BUSY
     try:
         path = make_backup(data_dir)
     except BackupError as exc:
@@ -47,7 +42,7 @@ def cmd_backup(data_dir: Path) -> int:
 
 def cmd_restore(data_dir: Path, file: str) -> int:
     """Put the backup FILE in place of the message database, keeping the current one aside."""
-    from voipdesk.instance import AlreadyRunning, InstanceLock, running
+    from voipdesk.instance import AlreadyRunning, InstanceLock
     from voipdesk.store.backup import backup_dir
     from voipdesk.store.restore import RestoreError, restore
 
@@ -56,10 +51,7 @@ def cmd_restore(data_dir: Path, file: str) -> int:
     if not backup.is_file():
         _say(f"{backup} does not exist or is not a file. Nothing was changed.{elsewhere}")
         return EXIT_BAD_FILE
-    holder = running(data_dir)
     try:
-        if holder is not None:
-            raise AlreadyRunning(data_dir, holder)
         lock = InstanceLock.acquire(data_dir, "restore")
     except AlreadyRunning as exc:
         _say(

@@ -18,6 +18,7 @@ from voipdesk.store.backup import (
     DAY,
     KEEP,
     RETRY,
+    BackupCancelled,
     BackupError,
     DailyBackup,
     backup_dir,
@@ -187,6 +188,20 @@ def test_a_backup_that_would_fill_the_disk_is_not_made(tmp_path):
     with pytest.raises(BackupError, match="nearly full"):
         make_backup(tmp_path, reserve=free)
     assert list(backup_dir(tmp_path).iterdir()) == [kept]
+
+
+@pytest.mark.parametrize("after_checks", [1, 6])  # while copying (4 steps); while checking
+def test_a_backup_stopped_midway_leaves_nothing_behind(tmp_path, after_checks):
+    fill_large(database_path(tmp_path), 10_000)  # 14 MB: 4 steps, then the check
+    asked = []
+
+    def quitting() -> bool:
+        asked.append(1)
+        return len(asked) > after_checks
+
+    with pytest.raises(BackupCancelled):
+        make_backup(tmp_path, cancelled=quitting)
+    assert list(backup_dir(tmp_path).iterdir()) == []
 
 
 def test_the_daily_schedule_backs_up_when_the_newest_is_a_day_old(tmp_path):

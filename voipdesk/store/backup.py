@@ -96,7 +96,7 @@ def make_backup(
     try:
         started = time.monotonic()
         pages = _copy(source, tmp, cancelled)
-        problem = check_file(tmp)
+        problem = check_file(tmp, cancelled)
         if problem:
             raise BackupError(
                 "the copy did not pass SQLite's integrity check, so the message database itself "
@@ -160,11 +160,18 @@ def _copy(source: Path, target: Path, cancelled: Callable[[], bool]) -> int:
         src.close()
 
 
-def check_file(path: str | Path) -> str | None:
+def check_file(path: str | Path, cancelled: Callable[[], bool] = lambda: False) -> str | None:
     """None when SQLite's integrity_check finds `path` sound, else what it found (one line)."""
     conn = sqlite3.connect(f"{Path(path).as_uri()}?mode=ro", uri=True)
     try:
-        rows = conn.execute("PRAGMA integrity_check").fetchall()
+        # A large database takes seconds to check: a quitting voipdesk does not wait for it.
+        conn.set_progress_handler(lambda: 1 if cancelled() else 0, 100_000)
+        try:
+            rows = conn.execute("PRAGMA integrity_check").fetchall()
+        except sqlite3.OperationalError:
+            if cancelled():
+                raise BackupCancelled("voipdesk is stopping") from None
+            raise
     finally:
         conn.close()
     if rows == [("ok",)]:
@@ -205,7 +212,7 @@ def _remove_partial(tmp: Path) -> None:
 
 
 def fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    fd = os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0))  # (Windows flushes writers only)
     try:
         os.fsync(fd)
     finally:
