@@ -81,7 +81,7 @@ def make_backup(
     fsynced, checked, renamed into place once complete), then keep only the newest `keep`.
     Raises BackupError (BackupCancelled when `cancelled()` turned true meanwhile), also when
     the copy would leave less than `reserve` bytes free on the disk."""
-    data_dir = Path(data_dir)
+    data_dir = Path(data_dir).absolute()  # (SQLite is given file: URIs, which are absolute)
     source = database_path(data_dir)
     if not source.is_file():
         raise BackupError(f"there is no message database in {data_dir} yet, so nothing to back up")
@@ -162,7 +162,7 @@ def _copy(source: Path, target: Path, cancelled: Callable[[], bool]) -> int:
 
 def check_file(path: str | Path, cancelled: Callable[[], bool] = lambda: False) -> str | None:
     """None when SQLite's integrity_check finds `path` sound, else what it found (one line)."""
-    conn = sqlite3.connect(f"{Path(path).as_uri()}?mode=ro", uri=True)
+    conn = sqlite3.connect(f"{Path(path).absolute().as_uri()}?mode=ro", uri=True)
     try:
         # A large database takes seconds to check: a quitting voipdesk does not wait for it.
         conn.set_progress_handler(lambda: 1 if cancelled() else 0, 100_000)
