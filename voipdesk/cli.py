@@ -86,6 +86,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--port", type=int, default=None, help="listener port (default: a free one)"
     )
     listen.add_argument("--tunnel", choices=("ngrok", "none"), default=None)
+
+    from voipdesk.backup_cli import RESTORE_EPILOG
+
+    sub.add_parser("backup", parents=[data_dir], help="back up the message database now")
+    restore = sub.add_parser(
+        "restore",
+        parents=[data_dir],
+        help="put a backup in place of the message database",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Check FILE, keep the current database aside, then put FILE in its place.",
+        epilog=RESTORE_EPILOG,
+    )
+    restore.add_argument("file", metavar="FILE", help="a backup (from the data folder's backups/)")
     return parser
 
 
@@ -300,6 +313,12 @@ def _main(argv: list[str] | None) -> int:
             return cmd_send(args, data_dir)
         if args.command == "export":
             return cmd_export(args, data_dir)
+        if args.command in ("backup", "restore"):
+            from voipdesk import backup_cli
+
+            if args.command == "backup":
+                return backup_cli.cmd_backup(data_dir)
+            return backup_cli.cmd_restore(data_dir, args.file)
         if args.command == "listen":
             from voipdesk.receiver.headless import main as listen
 

@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 from voipdesk.core.models import Direction, Message
 from voipdesk.receiver.listener import Listener, ListenerError
+from voipdesk.store.backup import DailyBackup
 
 _STOP = object()
 _ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -64,12 +65,14 @@ def main(data_dir: Path, port: int | None = None, tunnel: str | None = None) -> 
     )
     restore = _install_signal_handlers(lambda: events.put(_STOP))
     tunnel_obj: Any = None
+    backups = DailyBackup(data_dir)
     try:
         try:
             listener.start()
         except ListenerError as exc:
             print(exc, file=err, flush=True)
             return 2
+        backups.start(lambda problem: print(f"voipdesk: {problem}", file=err, flush=True))
         if mode == "ngrok":
             tunnel_obj = _start_tunnel(settings, data_dir, listener, events, err)
         else:
@@ -80,6 +83,7 @@ def main(data_dir: Path, port: int | None = None, tunnel: str | None = None) -> 
         if tunnel_obj is not None:
             with contextlib.suppress(Exception):
                 tunnel_obj.stop()
+        backups.stop()
         listener.stop()
         restore()
 

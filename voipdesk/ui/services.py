@@ -22,6 +22,7 @@ from voipdesk.provider.client import DEFAULT_TIMEOUT, VoipNumberClient
 from voipdesk.provider.http_loop import HttpThread
 from voipdesk.settings import Settings
 from voipdesk.store import Store, database_path
+from voipdesk.store.backup import DailyBackup
 from voipdesk.ui.connection import ReceivingStatus
 
 log = logging.getLogger("voipdesk.app")
@@ -76,6 +77,7 @@ class Services(QObject):
         )
         self.listener = None
         self.tunnel = None
+        self.backups = DailyBackup(self.data_dir)
         self._tasks: set[asyncio.Task] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping = False
@@ -172,6 +174,16 @@ class Services(QObject):
         await self.wait_for_secrets()
         self.start_listener()
         self.spawn(self.outbox.run())
+        self.spawn(self._back_up_daily())
+
+    async def _back_up_daily(self) -> None:
+        """The daily backup of the database (store/backup.py), on a worker thread: at start when
+        the newest is a day old, then daily. A failure is said once; receiving goes on."""
+        while True:
+            problem, wait = await asyncio.to_thread(self.backups.run_if_due)
+            if problem:
+                self.notice.emit(problem)
+            await asyncio.sleep(wait)
 
     def start_listener(self) -> None:
         from voipdesk.receiver.listener import Listener, ListenerError
@@ -253,6 +265,7 @@ class Services(QObject):
         if self._stopping:
             return
         self._stopping = True
+        self.backups.stop()  # a backup in progress stops at its next step
         tunnel, self.tunnel = self.tunnel, None
         if tunnel is not None:
             await asyncio.to_thread(tunnel.stop)
