@@ -4,7 +4,6 @@ value comes from; bad values get a sentence beside their field."""
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import threading
 
@@ -36,7 +35,8 @@ from PySide6.QtWidgets import (
 
 from voipdesk.core.phone import InvalidNumber, display, normalize
 from voipdesk.provider.wire import DEFAULT_SEND_URL
-from voipdesk.settings import SecretsRead, Settings, new_webhook_secret
+from voipdesk.settings import SecretsRead, Settings
+from voipdesk.settings.edit import SaveResult, SettingsEdit, check, domain_only
 from voipdesk.ui import theme
 from voipdesk.ui.labels import plain_label, plain_message_box
 
@@ -53,7 +53,6 @@ _ENV_OVERRIDES = {
     "api_url": "VOIPDESK_API_URL",
     "tunnel_mode": "VOIPDESK_TUNNEL",
 }
-PORT_ERROR = "The port must be a number from 1024 to 65535, or empty."
 
 
 def country_names() -> list[tuple[str, str]]:
@@ -120,9 +119,7 @@ class SettingsDialog(QDialog):
     """Edits a Settings object; on OK validates, saves (off the GUI thread, showing “Saving…”)
     and then accepts; changed_fields() says what changed."""
 
-    # (None or the sentence saying why saving failed, the keyring's new problem or None),
-    # from the worker thread
-    _saveDone = Signal(object)
+    _saveDone = Signal(object)  # a SaveResult, from the worker thread
     _secretsLoaded = Signal(object)  # a SecretsRead, from the worker thread
 
     def __init__(
@@ -142,7 +139,7 @@ class SettingsDialog(QDialog):
         self._env_notes: dict[str, QLabel] = {}
         self._saving = False
         self._saved: set[str] | None = None
-        self._pending: tuple | None = None
+        self._pending: SettingsEdit | None = None
         self._saveDone.connect(self._save_done, Qt.ConnectionType.QueuedConnection)
         self._secret_fields: dict[str, tuple[SecretField, str]] = {}
         self._secrets_ready = False
@@ -662,35 +659,22 @@ class SettingsDialog(QDialog):
         """After accept: the names of the settings (and secrets) that changed."""
         return set(self._changed)
 
-    def _values(self) -> tuple[dict[str, object], dict[str, str]]:
-        errors: dict[str, str] = {}
-        port_text = self.port_edit.text().strip()
-        port: int | None = None
-        if port_text:
-            try:
-                port = int(port_text)
-            except ValueError:
-                errors["webhook_port"] = PORT_ERROR
-        values: dict[str, object] = {
+    def _typed(self) -> dict[str, object]:
+        """The values as typed (see voipdesk.settings.edit.check)."""
+        return {
             "account_id": self.account_edit.text().strip(),
             "numbers": list(self._numbers),
             "default_country": self._country().upper(),
-            "ngrok_domain": self.ngrok_domain_text(),
-            "webhook_port": port if "webhook_port" not in errors else self.settings.webhook_port,
+            "ngrok_domain": self.domain_edit.text(),
+            "webhook_port": self.port_edit.text(),
             "api_url": self.api_url_edit.text().strip(),
             "notifications": self.notifications_check.isChecked(),
             "close_to_tray": self.tray_check.isChecked(),
             "tunnel_mode": "ngrok" if self.tunnel_check.isChecked() else "none",
         }
-        return values, errors
 
     def ngrok_domain_text(self) -> str:
-        domain = self.domain_edit.text().strip()
-        # People paste the whole address; keep only the domain when that is all that is extra.
-        for prefix in ("https://", "http://"):
-            if domain.lower().startswith(prefix):
-                domain = domain[len(prefix) :]
-        return domain.rstrip("/")
+        return domain_only(self.domain_edit.text())
 
     def accept(self) -> None:
         if self._saving:
@@ -703,10 +687,7 @@ class SettingsDialog(QDialog):
         self.save_error.hide()
         if not self._add_number():  # a number typed but not added yet counts
             return
-        values, errors = self._values()
-        candidate = dataclasses.replace(self.settings, **values)  # only to validate
-        for key, sentence in candidate.validate().items():
-            errors.setdefault(key, sentence)
+        values, errors = check(self.settings, self._typed())
         if errors:
             for key, sentence in errors.items():
                 self._set_error(key, sentence)
@@ -714,46 +695,27 @@ class SettingsDialog(QDialog):
             self.tabs.setCurrentIndex(self._field_tab.get(first, 0))
             return
 
-        changed = {k for k, v in values.items() if getattr(self.settings, k) != v}
         secret_changes: dict[str, str | None] = {}
         for name, field in (("api_token", self.token_field), ("ngrok_authtoken", self.ngrok_field)):
             is_changed, value = field.change()
             if is_changed:
                 secret_changes[name] = value
+        edit = SettingsEdit(
+            self.settings, values, secret_changes, regenerate_webhook_secret=self._regenerate
+        )
         # The new values go into the live settings now, on the GUI thread, and the worker
-        # saves that object: a save the app starts meanwhile (a new public URL) then writes
-        # them too instead of the old ones (undone below if saving fails).
-        settings = self.settings
-        if self._regenerate:
-            values["webhook_secret"] = new_webhook_secret()
-            changed.add("webhook_secret")
-        before = {key: getattr(settings, key) for key in changed}
-        for key in changed:
-            setattr(settings, key, values[key])
+        # saves that object (undone in _save_done if saving fails).
+        edit.apply()
         # The file and the keyring are written on a worker thread: a keyring can take seconds
         # (or wait for the user to unlock it), and the window must not freeze meanwhile.
         self._set_saving(True, keyring=bool(secret_changes))
-        store = settings.secrets_store
 
         def work() -> None:
-            result: str | None = None
-            new_problem: str | None = None
-            try:
-                problem_before = store.problem if store is not None else None
-                settings.save()
-                for name, value in secret_changes.items():  # only once the file is written
-                    settings.set_secret(name, value)
-                problem = store.problem if store is not None else None
-                if secret_changes and problem and problem != problem_before:
-                    new_problem = problem
-            except OSError as exc:
-                result = f"Your settings could not be saved: {exc.strerror or exc}."
-            except Exception as exc:  # never leave the dialog stuck on "Saving…"
-                result = f"Your settings could not be saved: {exc}."
+            result = edit.write()
             with contextlib.suppress(RuntimeError):  # the dialog is gone (app shutting down)
-                self._saveDone.emit((result, new_problem))
+                self._saveDone.emit(result)
 
-        self._pending = (changed, before, values, secret_changes)
+        self._pending = edit
         threading.Thread(target=work, name="voipdesk-settings-save", daemon=True).start()
 
     def reject(self) -> None:
@@ -774,27 +736,23 @@ class SettingsDialog(QDialog):
         """True while the settings and secrets are being written."""
         return self._saving
 
-    def _save_done(self, result: tuple[str | None, str | None]) -> None:
+    def _save_done(self, result: SaveResult) -> None:
         """Back on the GUI thread with the worker's result."""
-        error, problem = result
-        pending, self._pending = self._pending, None
+        edit, self._pending = self._pending, None
         self._set_saving(False)
-        if pending is None:
+        if edit is None:
             return
-        changed, before, values, secret_changes = pending
-        if error is not None:  # undo the new values: nothing changed in the running app
-            for key in changed:
-                if getattr(self.settings, key) == values[key]:  # not changed since by others
-                    setattr(self.settings, key, before[key])
-            self.save_error.setText(error)
+        result = edit.finish(result)  # undoes the new values if saving failed
+        if result.error is not None:  # nothing changed in the running app
+            self.save_error.setText(result.error)
             self.save_error.show()
             self.ok_button.setFocus()
             return
-        self._changed = changed | set(secret_changes)
+        self._changed = set(result.changed)
         self._saved = self._changed
-        if problem:
+        if result.keyring_problem:
             # Saved, but the keyring refused the secret: say so before closing.
-            self.notice_label.setText(problem)
+            self.notice_label.setText(result.keyring_problem)
             self.notice.show()
             self.save_error.setText(
                 "Your settings were saved, but not in the system keyring: see the note above."
