@@ -29,7 +29,7 @@ from voipdesk.ui.compose import ComposeBox
 from voipdesk.ui.connection import ConnectionPanel, ReceivingStatus
 from voipdesk.ui.main_window import import_summary, skipped_summary
 from voipdesk.ui.new_message import NewMessageDialog
-from voipdesk.ui.settings_dialog import SECTIONS, SettingsDialog
+from voipdesk.ui.settings import SECTIONS, SettingsDialog
 from voipdesk.ui.welcome import WelcomePage
 
 pytestmark = pytest.mark.qt_log_ignore(
