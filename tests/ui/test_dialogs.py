@@ -58,7 +58,7 @@ def settings(tmp_path, monkeypatch) -> Settings:
 
 
 @pytest.fixture
-def open_dialog(qtbot):
+def open_dialog(qtbot, aio):  # the dialog works on the app's loop
     def make(settings: Settings) -> SettingsDialog:
         dialog = SettingsDialog(settings)
         qtbot.addWidget(dialog)
@@ -318,7 +318,7 @@ def test_saving_runs_off_the_gui_thread_and_says_saving(qtbot, settings, open_di
     assert dialog.changed_fields() == {"account_id", "api_token"}
 
 
-def test_opening_does_not_wait_for_a_slow_keyring(qtbot, settings, monkeypatch):
+def test_opening_does_not_wait_for_a_slow_keyring(qtbot, aio, settings, monkeypatch):
     """Reading the keyring (which may wait for the user to unlock it) happens off the GUI
     thread: the dialog opens at once, says it is reading, and fills in what is stored."""
     settings.set_secret("api_token", TOKEN)
@@ -385,7 +385,7 @@ def test_the_app_saving_meanwhile_keeps_what_the_dialog_saved(qtbot, settings, o
     assert dialog.changed_fields() == {"account_id", "api_token"}
 
 
-def test_the_dialog_never_looks_for_the_keyring_on_the_gui_thread(qtbot, settings):
+def test_the_dialog_never_looks_for_the_keyring_on_the_gui_thread(qtbot, aio, settings):
     """Finding the keyring backend imports keyring and may ask D-Bus (or wait for the store's
     lock): opening the dialog and saving leave that to worker threads."""
     store = settings.secrets_store
@@ -512,7 +512,7 @@ def test_show_section_opens_receiving_with_the_cursor_in_the_authtoken(settings,
     assert dialog.focusWidget() is dialog.ngrok_field.edit
 
 
-def test_demo_says_the_token_is_built_in(qtbot, settings):
+def test_demo_says_the_token_is_built_in(qtbot, aio, settings):
     dialog = SettingsDialog(settings, demo=True)
     qtbot.addWidget(dialog)
     dialog.show()
@@ -638,7 +638,7 @@ def shot(widget: QWidget, folder: Path, name: str) -> Path:
     return path
 
 
-def test_screenshots(qtbot, variant, tmp_path, settings):
+def test_screenshots(qtbot, aio, variant, tmp_path, settings):
     """Grabs every widget of this module set; VOIPDESK_UI_SHOTS=DIR keeps them for a look."""
     folder = Path(os.environ.get("VOIPDESK_UI_SHOTS") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)

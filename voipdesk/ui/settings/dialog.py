@@ -1,13 +1,19 @@
 """The settings dialog: account, receiving, general and advanced settings, each saying where its
 value comes from; bad values get a sentence beside their field. OK saves off the GUI thread
-(voipdesk.settings.edit does the checking, saving and rolling back)."""
+(voipdesk.settings.edit does the checking, saving and rolling back).
+
+The keyring is read and the settings are written with asyncio.to_thread on the app's loop (the
+qasync loop, running on the GUI thread): the dialog is made while it runs."""
 
 from __future__ import annotations
 
-import contextlib
-import threading
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import TypeVar
 
-from PySide6.QtCore import QEvent, Qt, Signal
+import shiboken6
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QCloseEvent, QPalette
 from PySide6.QtWidgets import (
     QDialog,
@@ -26,6 +32,9 @@ from voipdesk.ui.labels import plain_label
 from voipdesk.ui.settings.form import Form, scrolling
 from voipdesk.ui.settings.pages import AccountPage, AdvancedPage, GeneralPage, ReceivingPage
 
+log = logging.getLogger("voipdesk.app")
+T = TypeVar("T")
+
 SECTIONS = ("Account", "Receiving", "General", "Advanced")
 DEMO_NOTICE = (
     "This is the demo account: its token is built in and nothing leaves this computer. "
@@ -36,9 +45,6 @@ DEMO_NOTICE = (
 class SettingsDialog(QDialog):
     """Edits a Settings object; on OK validates, saves (off the GUI thread, showing “Saving…”)
     and then accepts; changed_fields() says what changed."""
-
-    _saveDone = Signal(object)  # a SaveResult, from the worker thread
-    _secretsLoaded = Signal(object)  # a SecretsRead, from the worker thread
 
     def __init__(
         self, settings: Settings, parent: QWidget | None = None, *, demo: bool = False
@@ -51,12 +57,12 @@ class SettingsDialog(QDialog):
         self._saving = False
         self._saved: set[str] | None = None
         self._pending: SettingsEdit | None = None
-        self._saveDone.connect(self._save_done, Qt.ConnectionType.QueuedConnection)
         self._secrets_ready = False
         # Where secrets are kept, as read on the worker thread; never asked of the store on the
         # GUI thread (finding the keyring backend imports it and may talk to D-Bus).
         self._keyring: SecretsRead | None = None
-        self._secretsLoaded.connect(self._secrets_loaded, Qt.ConnectionType.QueuedConnection)
+        self._loop = asyncio.get_running_loop()  # the app's: raises if there is none
+        self._tasks: set[asyncio.Task] = set()
 
         self.notice = QFrame()
         self.notice.setAutoFillBackground(True)
@@ -148,17 +154,31 @@ class SettingsDialog(QDialog):
         }[name]
         first.setFocus(Qt.FocusReason.OtherFocusReason)
 
+    # -- work off the GUI thread ----------------------------------------------------------------
+    def _off_gui_thread(self, work: Callable[[], T], then: Callable[[T], None]) -> None:
+        """work() on a worker thread (asyncio.to_thread, the app's one worker mechanism), then
+        then(its result) back on the GUI thread, unless the dialog has been deleted meanwhile
+        (the app shutting down)."""
+
+        async def run() -> None:
+            result = await asyncio.to_thread(work)
+            if shiboken6.isValid(self):
+                then(result)
+
+        task = self._loop.create_task(run())
+        self._tasks.add(task)  # (the loop keeps only a weak reference)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("settings dialog: background work failed", exc_info=task.exception())
+
     # -- secrets --------------------------------------------------------------------------------
     def _load_secrets(self) -> None:
         settings = self.settings
         names = list(self._secret_fields)
-
-        def read() -> None:
-            found = settings.read_secrets(names)
-            with contextlib.suppress(RuntimeError):  # the dialog is gone
-                self._secretsLoaded.emit(found)
-
-        threading.Thread(target=read, name="voipdesk-settings-secrets", daemon=True).start()
+        self._off_gui_thread(lambda: settings.read_secrets(names), self._secrets_loaded)
 
     def _secrets_loaded(self, found: SecretsRead) -> None:
         self._keyring = found
@@ -256,14 +276,8 @@ class SettingsDialog(QDialog):
         # The file and the keyring are written on a worker thread: a keyring can take seconds
         # (or wait for the user to unlock it), and the window must not freeze meanwhile.
         self._set_saving(True, keyring=bool(secret_changes))
-
-        def work() -> None:
-            result = edit.write()
-            with contextlib.suppress(RuntimeError):  # the dialog is gone (app shutting down)
-                self._saveDone.emit(result)
-
         self._pending = edit
-        threading.Thread(target=work, name="voipdesk-settings-save", daemon=True).start()
+        self._off_gui_thread(edit.write, self._save_done)
 
     def reject(self) -> None:
         if self._saving:  # the file may be half-way written: wait for the result
