@@ -6,10 +6,12 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import json
+import logging
 import threading
 import time
 
 import pytest
+import shiboken6
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLineEdit
@@ -490,3 +492,39 @@ def test_demo_says_the_token_is_built_in(qtbot, aio, settings):
     assert dialog.notice.isVisibleTo(dialog)
     assert dialog.notice_label.text().startswith("This is the demo account")
     assert dialog.token_field.edit.placeholderText() == "••• built into the demo account"
+
+
+@pytest.mark.parametrize("busy", ["reading the keyring", "saving"])
+def test_a_dialog_deleted_while_its_worker_runs_is_left_alone(
+    qtbot, aio, settings, monkeypatch, caplog, busy
+):
+    """The app may delete the dialog (shutting down) while the keyring is read or written: the
+    worker's result then goes nowhere, without an error, and what was saved stays saved."""
+    store = settings.secrets_store
+    release, started = threading.Event(), threading.Event()
+    slow = "get" if busy == "reading the keyring" else "set"
+    real = getattr(store, slow)
+
+    def wait_then(*args):
+        started.set()
+        release.wait(3)
+        return real(*args)
+
+    monkeypatch.setattr(store, slow, wait_then)
+    dialog = SettingsDialog(settings)
+    dialog.show()
+    if busy == "saving":
+        qtbot.waitUntil(dialog.secrets_loaded, timeout=3000)
+        dialog.account_edit.setText("acc-123")
+        qtbot.keyClicks(dialog.token_field.edit, TOKEN)
+        click(qtbot, dialog.ok_button)
+    qtbot.waitUntil(started.is_set, timeout=3000)
+    tasks = dialog._tasks
+    assert tasks  # the worker is busy
+    shiboken6.delete(dialog)
+    release.set()
+    qtbot.waitUntil(lambda: not tasks, timeout=3000)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    if busy == "saving":
+        assert saved(settings)[0]["account_id"] == "acc-123"
+        assert settings.secret("api_token") == TOKEN
