@@ -42,7 +42,7 @@ def grab(widget, name: str) -> None:
 
 
 async def shoot(app: QApplication, scheme: str) -> None:
-    from voipdesk.ui.settings_dialog import SettingsDialog
+    from voipdesk.ui.settings import SettingsDialog
 
     app.setPalette(dark_palette() if scheme == "dark" else app.style().standardPalette())
     with tempfile.TemporaryDirectory() as tmp:

@@ -344,7 +344,7 @@ class Controller(QObject):
     def open_settings(self, section: str | None = None) -> None:
         import asyncio
 
-        from voipdesk.ui.settings_dialog import SettingsDialog
+        from voipdesk.ui.settings import SettingsDialog
 
         if self.window is None or self.services is None:
             return

@@ -70,7 +70,7 @@ def test_demo_sandbox_follows_a_new_webhook_secret(aio, tmp_path, monkeypatch, q
             def changed_fields(self):
                 return {"webhook_secret"}
 
-        monkeypatch.setattr("voipdesk.ui.settings_dialog.SettingsDialog", Dialog)
+        monkeypatch.setattr("voipdesk.ui.settings.SettingsDialog", Dialog)
         controller.open_settings()
         new = services.local_webhook_url()
         assert new != old
@@ -113,7 +113,7 @@ def test_missing_token_banner_goes_once_the_token_is_entered(aio, tmp_path, monk
             def changed_fields(self):
                 return {"api_token"}
 
-        monkeypatch.setattr("voipdesk.ui.settings_dialog.SettingsDialog", Dialog)
+        monkeypatch.setattr("voipdesk.ui.settings.SettingsDialog", Dialog)
         window.banner.button.click()
         qtbot.waitUntil(lambda: not window.banner.isVisible(), timeout=3000)
     finally:

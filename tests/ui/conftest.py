@@ -129,3 +129,24 @@ def paints():
         return spy.rects
 
     yield watch
+
+
+_ENV = (
+    "VOIPDESK_API_TOKEN",
+    "VOIPDESK_NGROK_AUTHTOKEN",
+    "VOIPDESK_ACCOUNT_ID",
+    "VOIPDESK_COUNTRY",
+    "VOIPDESK_API_URL",
+    "VOIPDESK_WEBHOOK_PORT",
+    "VOIPDESK_TUNNEL",
+)
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch):
+    """Settings in a temp data dir, with no voipdesk environment variable set."""
+    from voipdesk.settings import Settings
+
+    for name in _ENV:
+        monkeypatch.delenv(name, raising=False)
+    return Settings.load(tmp_path)

@@ -1,17 +1,14 @@
-"""Settings: a JSON file in the data dir for plain values, the OS keyring for secrets."""
+"""Settings: the plain values, saved as settings.json in the data dir (never a secret), with
+the environment's overrides and the checks the settings dialog shows beside its fields."""
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import json
 import logging
 import os
-import re
 import secrets
 import threading
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -22,12 +19,19 @@ import platformdirs
 from voipdesk.core.phone import InvalidNumber, normalize
 from voipdesk.private import private_dir, replace_private, tighten, write_private
 from voipdesk.provider.wire import DEFAULT_SEND_URL
+from voipdesk.settings.fields import (
+    CHECKS,
+    Ignored,
+    aside_path,
+    ignored_sentence,
+    looks_secret,
+    move_aside,
+    port_allowed,
+)
+from voipdesk.settings.secrets import SECRET_ENV, SecretsRead, SecretStore
 
 log = logging.getLogger("voipdesk.settings")
 
-SECRET_NAMES = ("api_token", "ngrok_authtoken")
-_SECRET_ENV = {"api_token": "VOIPDESK_API_TOKEN", "ngrok_authtoken": "VOIPDESK_NGROK_AUTHTOKEN"}
-KEYRING_SERVICE = "voipdesk"
 # One Settings.save() at a time in this process: the settings dialog and the app (a new public
 # URL) save from worker threads, and each save writes the whole file.
 _SAVE_LOCK = threading.Lock()
@@ -43,292 +47,13 @@ def resolve_data_dir(arg: str | Path | None = None) -> Path:
     return path.resolve()
 
 
-class _Ignored(ValueError):
-    """A value in settings.json that cannot be used; the text says why, after the value."""
-
-
-def _text(value: object) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise _Ignored("is not text")
-    return value
-
-
-def _flag(value: object) -> bool | None:
-    if value is None:
-        return None
-    if not isinstance(value, bool):
-        raise _Ignored("is not true or false (without quotes)")
-    return value
-
-
-def _numbers(value: object) -> list[str] | None:
-    if value is None:
-        return None
-    if not isinstance(value, list) or not all(isinstance(n, str) for n in value):
-        raise _Ignored('is not a list of numbers in quotes, like ["+447700900001"]')
-    return list(value)
-
-
-def _country(value: object) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{2}", value.strip()):
-        raise _Ignored("is not a two-letter country code like GB or US")
-    if value.strip().upper() not in phonenumbers.SUPPORTED_REGIONS:
-        raise _Ignored("is not a country code voipdesk knows (two letters, like GB or US)")
-    return value.strip().upper()
-
-
-def _port(value: object) -> int | None:
-    """None or 0: any free port (the listener binds port 0); else 1024..65535, as validate()."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not port_allowed(value):
-        raise _Ignored("is not a port number from 1024 to 65535 (without quotes), or 0")
-    return value
-
-
-def port_allowed(port: int) -> bool:
-    """A webhook port voipdesk accepts: 0 (any free port) or 1024..65535 (below needs root)."""
-    return port == 0 or 1024 <= port <= 65535
-
-
-def _tunnel(value: object) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or value.strip().lower() not in ("ngrok", "none"):
-        raise _Ignored('is not "ngrok" or "none"')
-    return value.strip().lower()
-
-
-def _api_url(value: object) -> str | None:
-    text = _text(value)
-    if text and not text.strip().lower().startswith(("http://", "https://")):
-        raise _Ignored("is not an address starting with https:// (or http://)")
-    return text
-
-
-def _webhook_secret(value: object) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_-]{16,}", value):
-        raise _Ignored("is not a secret of at least 16 letters, digits, - or _")
-    return value
-
-
-# Each setting's check: the value to use, None for "not set", or _Ignored.
-_CHECKS: dict[str, Callable[[object], Any]] = {
-    "account_id": _text,
-    "numbers": _numbers,
-    "default_country": _country,
-    "ngrok_domain": _text,
-    "webhook_port": _port,
-    "webhook_secret": _webhook_secret,
-    "tunnel_mode": _tunnel,
-    "api_url": _api_url,
-    "notifications": _flag,
-    "close_to_tray": _flag,
-    "last_public_url": _text,
-    "demo": _flag,
-}
-# What is used instead of an ignored value, in words.
-_FALLBACK = {
-    "account_id": "no Account ID",
-    "numbers": "no numbers",
-    "default_country": "GB",
-    "ngrok_domain": "no static domain",
-    "webhook_port": "any free port",
-    "webhook_secret": "a new secret, so your webhook address changes: paste the new one on "
-    "the provider's Numbers page",
-    "tunnel_mode": "ngrok",
-    "api_url": "VoIP Number's own endpoint",
-    "notifications": "true",
-    "close_to_tray": "true",
-    "last_public_url": "none",
-    "demo": "false",
-}
 _RUNTIME_FIELDS = frozenset(
     {"data_dir", "secrets_store", "problems", "extra_values", "unsaved_original"}
 )
 
 
-def _looks_secret(key: str) -> bool:
-    lowered = key.lower()
-    return key in SECRET_NAMES or any(w in lowered for w in ("token", "password", "secret"))
-
-
-def _ignored(path: Path, key: str, value: object, why: str) -> str:
-    shown = json.dumps(value, ensure_ascii=False)
-    if len(shown) > 60:
-        shown = shown[:57] + "..."
-    return (
-        f"Ignored “{key}” in {path}: {shown} {why}. Using {_FALLBACK[key]} instead; "
-        "fix it in Settings."
-    )
-
-
-def _aside_path(path: Path) -> Path:
-    """settings.json.bad-<local time>, never an existing file."""
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    candidate = path.with_name(f"{path.name}.bad-{stamp}")
-    n = 1
-    while candidate.exists():
-        n += 1
-        candidate = path.with_name(f"{path.name}.bad-{stamp}-{n}")
-    return candidate
-
-
-def _move_aside(path: Path, exc: BaseException) -> str:
-    """Move an unreadable settings file out of the way (never overwrite it); say so."""
-    if isinstance(exc, UnicodeDecodeError):
-        why = "it is not UTF-8 text"
-    elif isinstance(exc, json.JSONDecodeError):
-        why = f"it is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
-    elif isinstance(exc, OSError):
-        why = exc.strerror or str(exc)
-    else:
-        why = str(exc)
-    aside = _aside_path(path)
-    try:
-        path.replace(aside)
-    except OSError as move_error:
-        reason = move_error.strerror or str(move_error)
-        return (
-            f"{path} could not be read ({why}) nor moved aside ({reason}), so voipdesk uses "
-            "default settings for now."
-        )
-    return (
-        f"{path} could not be read ({why}), so voipdesk started with default settings. "
-        f"Your file was kept as {aside.name} in the same folder: copy what you need back "
-        "into Settings."
-    )
-
-
-class SecretStore:
-    """Secrets in the OS keyring; in memory for this run only when no keyring backend exists.
-
-    The keyring backend is found on first use (a secret read or written, or `persistent`,
-    `where` or `problem` asked), not when settings are loaded: finding it imports the backends
-    (tens of milliseconds and megabytes), which `voipdesk send` with VOIPDESK_API_TOKEN, for
-    one, never needs."""
-
-    def __init__(self, data_dir: Path) -> None:
-        # One keyring entry per data dir, so a second profile (or a test) never clobbers the first.
-        self._suffix = hashlib.sha256(str(data_dir).encode()).hexdigest()[:12]
-        self._memory: dict[str, str] = {}
-        self._lock = threading.Lock()
-        self._probed = False
-        self._backend: Any = None
-        self._problem: str | None = None
-        self._where = ""
-
-    def _probe(self) -> None:
-        """Find the keyring backend, once (thread-safe: the app asks from worker threads)."""
-        if self._probed:
-            return
-        with self._lock:
-            if self._probed:
-                return
-            try:
-                import keyring
-                from keyring.backends import fail
-
-                backend = keyring.get_keyring()
-                if isinstance(backend, fail.Keyring) or backend.priority <= 0:
-                    raise RuntimeError(type(backend).__name__)
-                self._backend = keyring
-                self._where = f"your system keyring ({type(backend).__name__})"
-            except Exception as exc:
-                self._backend = None
-                self._problem = (
-                    "No system keyring was found, so your API token and ngrok authtoken are "
-                    "kept in memory only while voipdesk runs, and you will be asked again next "
-                    "time. Install a keyring service (GNOME Keyring, KWallet or KeePassXC) to "
-                    "remember them, or set VOIPDESK_API_TOKEN and VOIPDESK_NGROK_AUTHTOKEN."
-                )
-                self._where = "memory only (no system keyring)"
-                log.info("no keyring backend (%s): secrets kept in memory only", type(exc).__name__)
-            self._probed = True
-
-    @property
-    def _keyring(self) -> Any:
-        """The keyring module when a usable backend exists, else None."""
-        self._probe()
-        return self._backend
-
-    @_keyring.setter
-    def _keyring(self, value: Any) -> None:
-        self._probe()
-        self._backend = value
-
-    @property
-    def problem(self) -> str | None:
-        """A sentence for the user when secrets are not (or could not be) kept in the keyring."""
-        self._probe()
-        return self._problem
-
-    @problem.setter
-    def problem(self, value: str | None) -> None:
-        self._probe()
-        self._problem = value
-
-    @property
-    def where(self) -> str:
-        self._probe()
-        return self._where
-
-    @property
-    def persistent(self) -> bool:
-        return self._keyring is not None
-
-    def _user(self, name: str) -> str:
-        return f"{name}@{self._suffix}"
-
-    def get(self, name: str) -> str | None:
-        if name in self._memory:
-            return self._memory[name] or None
-        if self._keyring is None:
-            return None
-        try:
-            return self._keyring.get_password(KEYRING_SERVICE, self._user(name)) or None
-        except Exception as exc:
-            log.warning("keyring read failed for %s: %s", name, type(exc).__name__)
-            return None
-
-    def set(self, name: str, value: str | None) -> None:
-        value = (value or "").strip()
-        self._memory[name] = value
-        if self._keyring is None:
-            return
-        try:
-            if value:
-                self._keyring.set_password(KEYRING_SERVICE, self._user(name), value)
-            else:
-                with contextlib.suppress(Exception):
-                    self._keyring.delete_password(KEYRING_SERVICE, self._user(name))
-            self._memory.pop(name, None)
-        except Exception as exc:
-            log.warning("keyring write failed for %s: %s", name, type(exc).__name__)
-            self.problem = (
-                "The system keyring refused to store the secret; it is kept in memory only."
-            )
-
-
 def new_webhook_secret() -> str:
     return secrets.token_urlsafe(24)
-
-
-@dataclass(frozen=True)
-class SecretsRead:
-    """What Settings.read_secrets() found. Values are "" when there is none."""
-
-    effective: dict[str, str]  # what is used: the environment variable's, else the stored one
-    stored: dict[str, str]  # what the keyring (or this run's memory) holds
-    persistent: bool  # kept in a system keyring (False: memory only, for this run)
-    where: str  # where they are kept, in words: "your system keyring (…)"
-    problem: str | None  # a sentence for the user when they are not (or could not be) kept
 
 
 @dataclass
@@ -379,18 +104,18 @@ class Settings:
                     raise ValueError("it is not a JSON object")
             except (OSError, ValueError, RecursionError) as exc:
                 values, original = {}, None
-                problems.append(_move_aside(path, exc))
+                problems.append(move_aside(path, exc))
         known: dict[str, Any] = {}
         extra: dict[str, Any] = {}
         ignored_a_value = False
         for key, value in values.items():
-            if key in _CHECKS:
+            if key in CHECKS:
                 try:
-                    known[key] = _CHECKS[key](value)
-                except _Ignored as bad:
-                    problems.append(_ignored(path, key, value, str(bad)))
+                    known[key] = CHECKS[key](value)
+                except Ignored as bad:
+                    problems.append(ignored_sentence(path, key, value, str(bad)))
                     ignored_a_value = True
-            elif _looks_secret(key):
+            elif looks_secret(key):
                 # Not kept aside either: a copy would only make the plain-text secret last.
                 problems.append(
                     f"Ignored “{key}” in {path}: secrets are never read from this file, and it "
@@ -443,7 +168,7 @@ class Settings:
                 current = self.unsaved_original
             # Still the user's file (not already saved over through a copy of this object)?
             if current == self.unsaved_original:
-                aside = _aside_path(path)
+                aside = aside_path(path)
                 write_private(aside, self.unsaved_original)
                 log.warning("kept the previous %s as %s before saving over it", path.name, aside)
             self.unsaved_original = None
@@ -457,7 +182,7 @@ class Settings:
     # -- secrets ----------------------------------------------------------------------------
     def secret(self, name: str) -> str | None:
         """A secret: its environment variable when set, else the keyring (or memory)."""
-        env = self._env(_SECRET_ENV[name])
+        env = self._env(SECRET_ENV[name])
         if env:
             return env
         return self.secrets_store.get(name) if self.secrets_store else None
@@ -475,7 +200,7 @@ class Settings:
             except Exception as exc:  # a broken backend: as if nothing were stored
                 log.warning("reading %s failed: %s", name, type(exc).__name__)
                 stored[name] = ""
-            effective[name] = self._env(_SECRET_ENV[name]) or stored[name]
+            effective[name] = self._env(SECRET_ENV[name]) or stored[name]
         if store is None:
             return SecretsRead(effective, stored, persistent=False, where="memory", problem=None)
         return SecretsRead(
