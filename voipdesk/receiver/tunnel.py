@@ -35,6 +35,8 @@ from voipdesk.receiver.ngrok_agent import (
     RETRYABLE,
     classify,
     download_agent,
+    launch,
+    prepare_config,
     runs_agent,
     sentence,
     terminate,
@@ -84,8 +86,9 @@ class Tunnel:
     """Exposes a local port through an ngrok agent, restarting the agent when it dies.
 
     `start` blocks (call it from a worker thread). `on_status` and `on_download_progress` are
-    called from worker threads and must return quickly. The authtoken reaches the agent as its
-    `--authtoken` argument (pyngrok's auth_token route), never through a file we write.
+    called from worker threads and must return quickly. The authtoken reaches the agent in its
+    environment (NGROK_AUTHTOKEN), never on its command line, where every local user could read
+    it, nor in a file we write.
     """
 
     def __init__(
@@ -249,12 +252,12 @@ class Tunnel:
             cfg = PyngrokConfig(
                 ngrok_path=self._key,
                 config_path=str(self.config_path),
-                auth_token=self._authtoken,  # passed as --authtoken; pyngrok logs no value
                 log_event_callback=self._on_agent_log,
                 startup_timeout=_STARTUP_TIMEOUT,
                 # Ctrl+C in a terminal must not kill it behind our back (POSIX only).
                 start_new_session=os.name == "posix",
             )
+            cfg.auth_token = None  # pyngrok would put NGROK_AUTHTOKEN on the command line
             options: dict[str, str] = {}
             if self._domain and getattr(cfg, "config_version", "2") == "3":
                 options["url"] = f"https://{self._domain}"  # pyngrok 9 creates v3 endpoints
@@ -268,16 +271,31 @@ class Tunnel:
             guard.daemon = True
             self._launching, began = True, time.monotonic()
             guard.start()
+            agent = None
             try:
+                prepare_config(self.config_path)
+                agent = launch(cfg, self._authtoken or "")
                 upstream = f"http://127.0.0.1:{self._port}"
                 endpoint = ngrok.connect(upstream, "http", _ENDPOINT_NAME, cfg, **options)
-                agent = process.get_process(cfg)
+                # Ours ended (and connect may have had pyngrok start one with no authtoken).
+                if (
+                    agent.proc.poll() is not None
+                    or process._current_processes.get(self._key) is not agent
+                ):
+                    raise PyngrokNgrokError("the ngrok agent ended while the tunnel started")
             except Exception as exc:  # start() must not raise; _failure logs what it was
+                # An agent that ended after it came up: what pyngrok says next is not why.
+                ended = agent is not None and agent.proc.poll() is not None
                 process.kill_process(self._key)  # it may have started before the endpoint failed
                 if isinstance(exc, yaml.YAMLError):  # our config file got damaged: start afresh
                     self.config_path.unlink(missing_ok=True)
                 if stopping.is_set():
                     return _OFF
+                if ended:
+                    log.warning("the ngrok agent ended while the tunnel started: %s",
+                                redact(str(exc)))  # fmt: skip
+                    self._died = True
+                    return self._announce(self._error("agent_died"))
                 timed_out = time.monotonic() - began >= _STARTUP_TIMEOUT
                 return self._announce(self._failure(exc, timed_out))
             finally:
@@ -358,7 +376,7 @@ class Tunnel:
 
     def _kill_agent(self, *, wait: bool = False) -> None:
         """Kill our agent now, even while pyngrok waits for it to start (holding its lock)."""
-        # pyngrok registers the process before its start-up loop; this is the only handle then.
+        # launch() registers the process before its start-up loop; the only handle until then.
         starting = getattr(process, "_current_processes", {}).get(self._key)
         for agent in (self._agent, starting):
             if agent is not None:
