@@ -23,6 +23,8 @@ Behaviour, as the real agent would show it:
   but never a session), "blip" (drop and re-establish the session after 0.3 s),
   "noapi" (no /api/endpoints, like agents older than pyngrok 9 expects), "die_after=SECONDS".
 - FAKE_NGROK_ARGV_LOG → each run appends its argv as one JSON line there.
+- FAKE_NGROK_LIFELINE=pid → live until that process ends, not until its parent does (the real
+  agent outlives the voipdesk that started it; the test run's pid keeps hygiene).
 """
 
 from __future__ import annotations
@@ -300,9 +302,17 @@ def config_authtoken(path: str | None) -> str:
 
 def exit_with_parent() -> None:
     """Test hygiene (the real agent does not do this): a killed test run leaves no agent."""
+    lifeline = int(os.environ.get("FAKE_NGROK_LIFELINE") or 0)
     parent = os.getppid()
-    while os.getppid() == parent:
+    while True:
         time.sleep(0.5)
+        if lifeline:
+            try:
+                os.kill(lifeline, 0)
+            except ProcessLookupError:
+                break
+        elif os.getppid() != parent:
+            break
     os._exit(0)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
@@ -20,6 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from voipdesk.receiver import agent_owner
 from voipdesk.receiver import tunnel as tunnel_module
 from voipdesk.receiver.tunnel import Tunnel, TunnelState, TunnelStatus
 
@@ -64,8 +66,15 @@ def agents_running(config: Path) -> list[int]:
     return pids
 
 
+def agent_pids(data_dir: Path, owner: int | None = None) -> list[int]:
+    """The agents data_dir/ngrok/agent.pid records for `owner` (default: this process)."""
+    records = agent_owner.read(data_dir / "ngrok" / "agent.pid")
+    return [r.pid for r in records if r.owner == (owner or os.getpid())]
+
+
 def agent_pid(tunnel: Tunnel) -> int:
-    return int((tunnel.config_path.parent / "agent.pid").read_text())
+    (pid,) = agent_pids(tunnel.config_path.parent.parent)
+    return pid
 
 
 def free_port() -> int:
@@ -610,17 +619,25 @@ def start_stale_agent(agent: Path, config: Path) -> subprocess.Popen:
     return stale
 
 
+@pytest.mark.parametrize("record", ["bare pid", "reused owner pid"])
 def test_a_stale_agent_from_a_crash_is_stopped_but_strangers_are_not(
-    agent: Path, data_dir: Path, upstream: Upstream, make_tunnel: Callable
+    agent: Path, data_dir: Path, upstream: Upstream, make_tunnel: Callable, record: str
 ) -> None:
     config = data_dir / "ngrok" / "ngrok.yml"
     pid_file = data_dir / "ngrok" / "agent.pid"
     stale = start_stale_agent(agent, config)
     try:
-        pid_file.write_text(f"{stale.pid}\n")
-        tunnel, _ = make_tunnel()
-        assert tunnel.start(upstream.port).state is TunnelState.ONLINE
-        assert stale.wait(timeout=5) is not None
+        with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"]) as stranger:
+            if record == "bare pid":  # as a voipdesk wrote it before it recorded owners
+                pid_file.write_text(f"{stale.pid}\n")
+            else:  # the owner's pid now names another process: its start time tells them apart
+                owner = agent_owner.AgentRecord(stale.pid, None, stranger.pid, "0:0")
+                pid_file.write_text(json.dumps({"agents": [owner.__dict__]}))
+            tunnel, _ = make_tunnel()
+            assert tunnel.start(upstream.port).state is TunnelState.ONLINE
+            assert stale.wait(timeout=5) is not None
+            assert stranger.poll() is None
+            stranger.kill()
     finally:
         stale.kill()
         stale.wait(5)
@@ -634,6 +651,59 @@ def test_a_stale_agent_from_a_crash_is_stopped_but_strangers_are_not(
         assert tunnel.start(upstream.port).state is TunnelState.ONLINE
         assert stranger.poll() is None, "not an agent of ours: left alone"
         stranger.kill()
+
+
+OWNER = """
+import os, sys, time
+from pathlib import Path
+from voipdesk.receiver.tunnel import Tunnel
+tunnel = Tunnel(data_dir=Path(sys.argv[1]), authtoken=os.environ["OWNER_TOKEN"])
+print(tunnel.start(int(sys.argv[2])).state, flush=True)
+time.sleep(120)
+"""
+
+
+def test_another_voipdesks_agent_is_left_alone_until_that_voipdesk_is_gone(
+    agent: Path, data_dir: Path, upstream: Upstream, make_tunnel: Callable
+) -> None:
+    """Two voipdesks on one data folder used to kill each other's agents in turn, for good."""
+    config = data_dir / "ngrok" / "ngrok.yml"
+    # Its agent outlives it, as the real one does (in a session of its own); the fake agent
+    # ends with this test run instead.
+    env = {**os.environ, "OWNER_TOKEN": TOKEN, "FAKE_NGROK_LIFELINE": str(os.getpid())}
+    command = [sys.executable, "-c", OWNER, str(data_dir), str(upstream.port)]
+    owner = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
+    owned: list[int] = []
+    try:
+        assert owner.stdout is not None and owner.stdout.readline().strip() == "online"
+        owned = agent_pids(data_dir, owner.pid)
+        assert len(owned) == 1 and agents_running(config) == owned
+
+        second, _ = make_tunnel()
+        assert second.start(upstream.port).state is TunnelState.ONLINE
+        time.sleep(0.3)
+        assert owned[0] in agents_running(config), "the first voipdesk's agent was killed"
+        assert sorted(agents_running(config)) == sorted([owned[0], agent_pid(second)])
+        second.stop()
+        assert agents_running(config) == owned
+        assert agent_pids(data_dir, owner.pid) == owned, "its record stays"
+
+        owner.kill()  # a crash: its agent stays behind, holding the account's session
+        owner.wait(5)
+        time.sleep(0.3)
+        assert agents_running(config) == owned
+        assert second.start(upstream.port).state is TunnelState.ONLINE
+        wait_until(lambda: owned[0] not in agents_running(config), what="the stale agent to end")
+        assert agents_running(config) == [agent_pid(second)]
+        assert agent_pids(data_dir, owner.pid) == []
+    finally:
+        owner.kill()
+        owner.wait(5)
+        if owner.stdout is not None:
+            owner.stdout.close()
+        for pid in owned:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def test_a_new_tunnel_takes_over_from_the_old_one(

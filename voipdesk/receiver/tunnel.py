@@ -29,6 +29,7 @@ from pyngrok.log import NgrokLog
 from pyngrok.process import NgrokProcess
 
 from voipdesk.logs import RedactingFilter, redact, register_secret
+from voipdesk.receiver import agent_owner
 from voipdesk.receiver.ngrok_agent import (
     AGENT_BIN,
     DOWNLOAD_ERRORS,
@@ -37,9 +38,7 @@ from voipdesk.receiver.ngrok_agent import (
     download_agent,
     launch,
     prepare_config,
-    runs_agent,
     sentence,
-    terminate,
 )
 
 log = logging.getLogger("voipdesk.receiver.tunnel")
@@ -248,7 +247,7 @@ class Tunnel:
             with _owners_lock:
                 if stopping.is_set() or _owners.get(self._key) is not self:
                     return _OFF
-            self._stop_stale_agent()
+            agent_owner.stop_left_behind(self._pid_path, self.config_path)
             cfg = PyngrokConfig(
                 ngrok_path=self._key,
                 config_path=str(self.config_path),
@@ -306,9 +305,7 @@ class Tunnel:
                 return _OFF
             self._agent, self._died = agent, False
             self._public_url = (endpoint.public_url or "").rstrip("/") or None
-            with contextlib.suppress(OSError):
-                self._pid_path.parent.mkdir(parents=True, exist_ok=True)
-                self._pid_path.write_text(f"{agent.proc.pid}\n", encoding="ascii")
+            agent_owner.record(self._pid_path, agent.proc.pid)
             log.info("tunnel online at %s (agent pid %d)", self._public_url, agent.proc.pid)
             return self._announce(self._online())
 
@@ -363,17 +360,6 @@ class Tunnel:
             except Exception:
                 log.exception("the download progress callback failed")
 
-    def _stop_stale_agent(self) -> None:
-        """Kill an agent that a crashed run left behind with our config: it holds the session."""
-        try:
-            pid = int(self._pid_path.read_text(encoding="ascii").strip())
-        except (OSError, ValueError):
-            return
-        if pid > 0 and pid != os.getpid() and runs_agent(pid, self.config_path):
-            log.info("stopping the ngrok agent (pid %d) left by an earlier run", pid)
-            terminate(pid)
-        self._pid_path.unlink(missing_ok=True)
-
     def _kill_agent(self, *, wait: bool = False) -> None:
         """Kill our agent now, even while pyngrok waits for it to start (holding its lock)."""
         # launch() registers the process before its start-up loop; the only handle until then.
@@ -396,9 +382,7 @@ class Tunnel:
             agent.proc.kill()
             agent.proc.wait(timeout=5)
         process.is_process_running(self._key)  # makes pyngrok forget the agent if it was ours
-        with contextlib.suppress(OSError, ValueError):
-            if int(self._pid_path.read_text(encoding="ascii")) == agent.proc.pid:
-                self._pid_path.unlink()
+        agent_owner.forget(self._pid_path, agent.proc.pid)
 
     # -- watching ------------------------------------------------------------------------------
     def _watch(self, stopping: threading.Event) -> None:
