@@ -1,15 +1,19 @@
 #!/usr/bin/env python3
 """A stand-in ngrok agent for tests: the log lines, local API and forwarding pyngrok relies on.
 
-`ngrok start --none --log stdout --config PATH --authtoken TOKEN` prints the agent's logfmt lines
+`ngrok start --none --log stdout --config PATH [--authtoken TOKEN]` prints the agent's logfmt lines
 (`starting web service` with the API address, `client session established`, `tunnel session
 started`), serves the agent API (/api/endpoints for pyngrok 9, /api/tunnels for older ones) and,
 per endpoint, a real HTTP forwarder on 127.0.0.1 whose address is the "public URL"; it answers 502
 with ERR_NGROK_8012 when the upstream is down, like ngrok's edge.
 
 Behaviour, as the real agent would show it:
+- the authtoken comes from where ngrok v3 reads it: --authtoken, else the NGROK_AUTHTOKEN
+  environment variable, else the config file (`agent: authtoken:`, or a v2 file's top-level
+  `authtoken:`); none → ERR_NGROK_4018.
 - authtoken "bad…" → ERR_NGROK_105, "revoked…" → ERR_NGROK_107, "limit…" → ERR_NGROK_108;
-  these print the agent's error lines (echoing the authtoken, as ngrok does) and exit 1.
+  these print the agent's error lines (echoing the authtoken, as ngrok does) on stderr and in
+  its log, and exit 1.
 - FAKE_NGROK_VERSION below 3 → ERR_NGROK_121 (too old) and exit 1.
 - a domain starting with "notmine" → the endpoint is refused with ERR_NGROK_319.
 - FAKE_NGROK_DOMAIN_PORT → a domain's forwarder listens on that port (a stable public URL).
@@ -19,6 +23,8 @@ Behaviour, as the real agent would show it:
   but never a session), "blip" (drop and re-establish the session after 0.3 s),
   "noapi" (no /api/endpoints, like agents older than pyngrok 9 expects), "die_after=SECONDS".
 - FAKE_NGROK_ARGV_LOG → each run appends its argv as one JSON line there.
+- FAKE_NGROK_LIFELINE=pid → live until that process ends, not until its parent does (the real
+  agent outlives the voipdesk that started it; the test run's pid keeps hygiene).
 """
 
 from __future__ import annotations
@@ -52,12 +58,14 @@ def logfmt(lvl: str, msg: str, **fields: str) -> None:
 
 
 def fail(err: str) -> None:
-    """A fatal session error: ngrok logs it, prints it on stderr and exits."""
+    """A fatal session error: ngrok prints it on stderr, logs it and exits. (The real agent
+    writes both at once; stderr comes first here so a test sees it whatever the timing, since
+    voipdesk ends the agent on its first fatal log line.)"""
+    for line in err.replace("\r", "").split("\n"):
+        print(f"ERROR:  {line}", file=sys.stderr, flush=True)
     logfmt("eror", "failed to reconnect session", obj="tunnels.session", err=err)
     logfmt("eror", "session closing", obj="tunnels.session", err=err)
     logfmt("crit", "command failed", err=err)
-    for line in err.replace("\r", "").split("\n"):
-        print(f"ERROR:  {line}", file=sys.stderr, flush=True)
     sys.exit(1)
 
 
@@ -280,11 +288,31 @@ def option(args: list[str], name: str) -> str | None:
     return None
 
 
+def config_authtoken(path: str | None) -> str:
+    """The authtoken in a config file: v3's `agent: authtoken:` or v2's top-level one."""
+    if not path or not os.path.exists(path):
+        return ""
+    import yaml
+
+    with open(path, encoding="utf-8") as f:
+        config = yaml.safe_load(f) or {}
+    agent = config.get("agent") if isinstance(config.get("agent"), dict) else {}
+    return str(agent.get("authtoken") or config.get("authtoken") or "")
+
+
 def exit_with_parent() -> None:
     """Test hygiene (the real agent does not do this): a killed test run leaves no agent."""
+    lifeline = int(os.environ.get("FAKE_NGROK_LIFELINE") or 0)
     parent = os.getppid()
-    while os.getppid() == parent:
+    while True:
         time.sleep(0.5)
+        if lifeline:
+            try:
+                os.kill(lifeline, 0)
+            except ProcessLookupError:
+                break
+        elif os.getppid() != parent:
+            break
     os._exit(0)
 
 
@@ -294,7 +322,9 @@ def start(args: list[str]) -> None:
     if "crash" in mode:
         sys.exit(3)
     config = option(args, "--config")
-    token = option(args, "--authtoken") or os.environ.get("NGROK_AUTHTOKEN") or ""
+    token = (
+        option(args, "--authtoken") or os.environ.get("NGROK_AUTHTOKEN") or config_authtoken(config)
+    )
     logfmt("info", "open config file", path=config or "default", err="nil")
     agent = Agent(int(os.environ.get("FAKE_NGROK_DOMAIN_PORT") or 0), mode)
     api = ThreadingHTTPServer(("127.0.0.1", 0), api_handler(agent))

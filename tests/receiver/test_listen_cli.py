@@ -27,9 +27,16 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
 
 class ListenProcess:
-    """`python -m voipdesk.receiver.headless` on a data dir, its output read as it comes."""
+    """`python -m voipdesk.receiver.headless` (or `command`, e.g. ("voipdesk", "listen")) on a
+    data dir, its output read as it comes."""
 
-    def __init__(self, data_dir: Path, *extra: str, **env_extra: str) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *extra: str,
+        command: tuple[str, ...] = ("voipdesk.receiver.headless",),
+        **env_extra: str,
+    ) -> None:
         env = dict(os.environ)
         for name in ("VOIPDESK_WEBHOOK_PORT", "VOIPDESK_NGROK_AUTHTOKEN", "VOIPDESK_DATA_DIR"):
             env.pop(name, None)
@@ -42,7 +49,7 @@ class ListenProcess:
             [
                 sys.executable,
                 "-m",
-                "voipdesk.receiver.headless",
+                *command,
                 "--data-dir",
                 str(data_dir),
                 *extra,
@@ -254,13 +261,18 @@ def test_without_an_ngrok_authtoken_it_says_so_and_receives_locally(tmp_path: Pa
     assert not (tmp_path / "bin").exists()  # nothing downloaded without a token
 
 
-def test_with_the_tunnel_online_it_prints_the_public_url(tmp_path: Path) -> None:
-    """The stand-in agent (fake_ngrok.py) forwards from its own port, like ngrok's edge."""
-    agent = tmp_path / "bin" / "ngrok"  # where the Tunnel looks for its managed agent
-    agent.parent.mkdir()
+def install_fake_agent(data_dir: Path) -> None:
+    """The stand-in agent (fake_ngrok.py) where the Tunnel looks for its managed agent."""
+    agent = data_dir / "bin" / "ngrok"
+    agent.parent.mkdir(parents=True)
     fake = Path(__file__).with_name("fake_ngrok.py")
     agent.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{fake}" "$@"\n')
     agent.chmod(0o755)
+
+
+def test_with_the_tunnel_online_it_prints_the_public_url(tmp_path: Path) -> None:
+    """The stand-in agent forwards from its own port, like ngrok's edge."""
+    install_fake_agent(tmp_path)
     listen = ListenProcess(
         tmp_path, "--port", "0", "--tunnel", "ngrok", VOIPDESK_NGROK_AUTHTOKEN="good-token"
     )
@@ -276,6 +288,36 @@ def test_with_the_tunnel_online_it_prints_the_public_url(tmp_path: Path) -> None
     assert "/webhook/" in url
     assert listen.stderr == ""
     assert not (tmp_path / "ngrok" / "agent.pid").exists()  # the agent was stopped
+
+
+def test_a_rejected_authtoken_is_in_neither_its_output_nor_its_log(tmp_path: Path) -> None:
+    """ngrok's error for a rejected authtoken repeats it ("Your authtoken: …"), on the agent's
+    stderr and in its log lines: `voipdesk listen` shows neither as they are."""
+    token = "bad-0fAkE-t0ken-only-for-this-test"
+    install_fake_agent(tmp_path)
+    listen = ListenProcess(
+        tmp_path,
+        "--port",
+        "0",
+        "--tunnel",
+        "ngrok",
+        command=("voipdesk", "listen"),
+        VOIPDESK_NGROK_AUTHTOKEN=token,
+    )
+    try:
+        url = listen.webhook_url()
+        listen.proc.send_signal(signal.SIGTERM)
+        assert listen.finish() == 0, listen.stderr
+    finally:
+        listen.kill()
+    assert url.startswith("http://127.0.0.1:"), "receiving on the local address only"
+    assert "ngrok did not accept your authtoken" in listen.stderr
+    assert token not in listen.stderr and token not in "\n".join([url, *listen.rest()])
+    log = (tmp_path / "logs" / "voipdesk.log").read_text(encoding="utf-8")
+    assert "ERROR:  Your authtoken: ***" in log, "the agent's stderr is logged, redacted"
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert token.encode() not in path.read_bytes(), path
 
 
 def test_the_port_comes_from_the_environment_unless_given(tmp_path: Path) -> None:

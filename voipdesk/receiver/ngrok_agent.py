@@ -1,7 +1,9 @@
-"""The ngrok agent program: fetching it, recognising its process, reading its errors."""
+"""The ngrok agent program: fetching it, starting it, recognising its process, reading its
+errors."""
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import re
@@ -16,6 +18,13 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 import httpx
+import yaml
+from pyngrok import installer, process
+from pyngrok.conf import PyngrokConfig
+from pyngrok.exception import PyngrokNgrokError
+from pyngrok.process import NgrokProcess
+
+from voipdesk.private import private_dir, tighten
 
 AGENT_BIN = "ngrok.exe" if sys.platform == "win32" else "ngrok"
 # What download_agent raises when the agent cannot be fetched or unpacked.
@@ -137,9 +146,95 @@ def download_agent(
         archive.unlink(missing_ok=True)
 
 
+def prepare_config(path: Path) -> None:
+    """Our own agent config (never the user's global one): created user-only with pyngrok's
+    defaults, then checked as pyngrok would (yaml.YAMLError when it is damaged). voipdesk puts
+    no authtoken in it, but it is where `ngrok config add-authtoken` would put one."""
+    private_dir(path.parent)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        tighten(path)
+    else:
+        os.close(fd)
+        installer.install_default_config(str(path))  # rewrites the file we made, keeping its mode
+    with path.open(encoding="utf-8") as file:
+        config = yaml.safe_load(file)
+    if isinstance(config, dict):
+        installer.validate_config(config)
+
+
+def agent_environment(authtoken: str) -> dict[str, str]:
+    """The agent's environment: ours without voipdesk's own variables (they may hold our
+    secrets), and the authtoken as NGROK_AUTHTOKEN, which the ngrok v3 agent reads when its
+    command line has no --authtoken. Only the agent's owner (and root) can read it there."""
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("VOIPDESK_")}
+    env["NGROK_AUTHTOKEN"] = authtoken
+    return env
+
+
+def launch(cfg: PyngrokConfig, authtoken: str) -> NgrokProcess:
+    """Start the agent the way pyngrok's process.get_process does, with two differences: the
+    authtoken goes in the agent's environment, not on its command line (where `ps` shows it to
+    every local user), and the agent's stderr (which echoes a rejected authtoken) joins its log
+    lines, which voipdesk's logging redacts, instead of landing on our own stderr. The agent
+    is registered with pyngrok, so ngrok.connect uses it; raises PyngrokNgrokError like pyngrok
+    when it does not come up, and OSError when the program cannot be run."""
+    key = cfg.ngrok_path
+    with process._current_processes_lock:  # what get_process holds while it starts one
+        if process.is_process_running(key):
+            return process._current_processes[key]
+        command = [key, "start", "--none", "--log", "stdout", "--config", str(cfg.config_path)]
+        options: dict = {}
+        if os.name == "posix":
+            options["start_new_session"] = cfg.start_new_session
+        else:  # no console window, and no Ctrl+C from ours
+            options["creationflags"] = getattr(subprocess, "CREATE_NO_WINDOW", 0)
+        proc = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            env=agent_environment(authtoken),
+            **options,
+        )
+        atexit.register(_end_at_exit, proc)
+        agent = NgrokProcess(proc, cfg)
+        process._current_processes[key] = agent  # from here on, Tunnel.stop can find and end it
+        deadline = time.monotonic() + cfg.startup_timeout
+        assert proc.stdout is not None
+        while time.monotonic() < deadline:
+            agent._log_startup_line(proc.stdout.readline())
+            if agent.healthy():
+                agent.startup_error = None
+                if cfg.monitor_thread:
+                    agent.start_monitor_thread()
+                return agent
+            if proc.poll() is not None:
+                for line in proc.stdout:  # what it said before it ended, to tell why
+                    agent._log_startup_line(line)
+                break
+        process.kill_process(key)
+        if agent.startup_error is not None:
+            raise PyngrokNgrokError(
+                f"The ngrok process errored on start: {agent.startup_error}.",
+                agent.logs,
+                agent.startup_error,
+            )
+        raise PyngrokNgrokError("The ngrok process was unable to start.", agent.logs)
+
+
+def _end_at_exit(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(OSError):
+        if proc.poll() is None:
+            proc.terminate()
+
+
 def runs_agent(pid: int, config_path: Path) -> bool:
-    """Whether pid is an ngrok agent started with config_path. Its command line carries the
-    authtoken: never log it."""
+    """Whether pid is an ngrok agent started with config_path."""
     line = ""
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError):

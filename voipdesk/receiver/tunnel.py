@@ -29,15 +29,16 @@ from pyngrok.log import NgrokLog
 from pyngrok.process import NgrokProcess
 
 from voipdesk.logs import RedactingFilter, redact, register_secret
+from voipdesk.receiver import agent_owner
 from voipdesk.receiver.ngrok_agent import (
     AGENT_BIN,
     DOWNLOAD_ERRORS,
     RETRYABLE,
     classify,
     download_agent,
-    runs_agent,
+    launch,
+    prepare_config,
     sentence,
-    terminate,
 )
 
 log = logging.getLogger("voipdesk.receiver.tunnel")
@@ -84,8 +85,9 @@ class Tunnel:
     """Exposes a local port through an ngrok agent, restarting the agent when it dies.
 
     `start` blocks (call it from a worker thread). `on_status` and `on_download_progress` are
-    called from worker threads and must return quickly. The authtoken reaches the agent as its
-    `--authtoken` argument (pyngrok's auth_token route), never through a file we write.
+    called from worker threads and must return quickly. The authtoken reaches the agent in its
+    environment (NGROK_AUTHTOKEN), never on its command line, where every local user could read
+    it, nor in a file we write.
     """
 
     def __init__(
@@ -245,16 +247,16 @@ class Tunnel:
             with _owners_lock:
                 if stopping.is_set() or _owners.get(self._key) is not self:
                     return _OFF
-            self._stop_stale_agent()
+            agent_owner.stop_left_behind(self._pid_path, self.config_path)
             cfg = PyngrokConfig(
                 ngrok_path=self._key,
                 config_path=str(self.config_path),
-                auth_token=self._authtoken,  # passed as --authtoken; pyngrok logs no value
                 log_event_callback=self._on_agent_log,
                 startup_timeout=_STARTUP_TIMEOUT,
                 # Ctrl+C in a terminal must not kill it behind our back (POSIX only).
                 start_new_session=os.name == "posix",
             )
+            cfg.auth_token = None  # pyngrok would put NGROK_AUTHTOKEN on the command line
             options: dict[str, str] = {}
             if self._domain and getattr(cfg, "config_version", "2") == "3":
                 options["url"] = f"https://{self._domain}"  # pyngrok 9 creates v3 endpoints
@@ -268,16 +270,31 @@ class Tunnel:
             guard.daemon = True
             self._launching, began = True, time.monotonic()
             guard.start()
+            agent = None
             try:
+                prepare_config(self.config_path)
+                agent = launch(cfg, self._authtoken or "")
                 upstream = f"http://127.0.0.1:{self._port}"
                 endpoint = ngrok.connect(upstream, "http", _ENDPOINT_NAME, cfg, **options)
-                agent = process.get_process(cfg)
+                # Ours ended (and connect may have had pyngrok start one with no authtoken).
+                if (
+                    agent.proc.poll() is not None
+                    or process._current_processes.get(self._key) is not agent
+                ):
+                    raise PyngrokNgrokError("the ngrok agent ended while the tunnel started")
             except Exception as exc:  # start() must not raise; _failure logs what it was
+                # An agent that ended after it came up: what pyngrok says next is not why.
+                ended = agent is not None and agent.proc.poll() is not None
                 process.kill_process(self._key)  # it may have started before the endpoint failed
                 if isinstance(exc, yaml.YAMLError):  # our config file got damaged: start afresh
                     self.config_path.unlink(missing_ok=True)
                 if stopping.is_set():
                     return _OFF
+                if ended:
+                    log.warning("the ngrok agent ended while the tunnel started: %s",
+                                redact(str(exc)))  # fmt: skip
+                    self._died = True
+                    return self._announce(self._error("agent_died"))
                 timed_out = time.monotonic() - began >= _STARTUP_TIMEOUT
                 return self._announce(self._failure(exc, timed_out))
             finally:
@@ -288,9 +305,7 @@ class Tunnel:
                 return _OFF
             self._agent, self._died = agent, False
             self._public_url = (endpoint.public_url or "").rstrip("/") or None
-            with contextlib.suppress(OSError):
-                self._pid_path.parent.mkdir(parents=True, exist_ok=True)
-                self._pid_path.write_text(f"{agent.proc.pid}\n", encoding="ascii")
+            agent_owner.record(self._pid_path, agent.proc.pid)
             log.info("tunnel online at %s (agent pid %d)", self._public_url, agent.proc.pid)
             return self._announce(self._online())
 
@@ -345,20 +360,9 @@ class Tunnel:
             except Exception:
                 log.exception("the download progress callback failed")
 
-    def _stop_stale_agent(self) -> None:
-        """Kill an agent that a crashed run left behind with our config: it holds the session."""
-        try:
-            pid = int(self._pid_path.read_text(encoding="ascii").strip())
-        except (OSError, ValueError):
-            return
-        if pid > 0 and pid != os.getpid() and runs_agent(pid, self.config_path):
-            log.info("stopping the ngrok agent (pid %d) left by an earlier run", pid)
-            terminate(pid)
-        self._pid_path.unlink(missing_ok=True)
-
     def _kill_agent(self, *, wait: bool = False) -> None:
         """Kill our agent now, even while pyngrok waits for it to start (holding its lock)."""
-        # pyngrok registers the process before its start-up loop; this is the only handle then.
+        # launch() registers the process before its start-up loop; the only handle until then.
         starting = getattr(process, "_current_processes", {}).get(self._key)
         for agent in (self._agent, starting):
             if agent is not None:
@@ -378,9 +382,7 @@ class Tunnel:
             agent.proc.kill()
             agent.proc.wait(timeout=5)
         process.is_process_running(self._key)  # makes pyngrok forget the agent if it was ours
-        with contextlib.suppress(OSError, ValueError):
-            if int(self._pid_path.read_text(encoding="ascii")) == agent.proc.pid:
-                self._pid_path.unlink()
+        agent_owner.forget(self._pid_path, agent.proc.pid)
 
     # -- watching ------------------------------------------------------------------------------
     def _watch(self, stopping: threading.Event) -> None:
