@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -46,7 +47,30 @@ class _Text:
     layout: QTextLayout
     height: float
     width: float
+    text: str  # as laid out; ranges and positions below are indices into it (Python's)
     links: list[tuple[int, int, QUrl]] = field(default_factory=list)
+
+
+# Qt's text layout counts UTF-16 units, Python counts code points: a character beyond the
+# Basic Multilingual Plane (emoji, flags, skin tones) is one to Python and two to Qt.
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+def _to_utf16(text: str, index: int) -> int:
+    """Qt's position of Python's text[index]."""
+    return index + len(_ASTRAL.findall(text, 0, index))
+
+
+def _from_utf16(text: str, position: int) -> int:
+    """Python's index of the character at Qt's `position`."""
+    if _ASTRAL.search(text) is None:
+        return position
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > position:
+            return index
+    return len(text)
 
 
 @dataclass
@@ -73,13 +97,16 @@ def _lay_out(
     text: str,
     font: QFont,
     width: float,
-    formats: list | None = None,
+    underline: Iterable[tuple[int, int]] = (),
     align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft,
 ) -> _Text:
+    """Lay out `text` in lines of `width`, underlining the (start, length) ranges given in
+    Python's indices."""
     layout = QTextLayout(text, font)
     option = QTextOption(align)
     option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
     layout.setTextOption(option)
+    formats = _underline(text, underline)
     if formats:
         layout.setFormats(formats)
     layout.setCacheEnabled(True)
@@ -95,26 +122,31 @@ def _lay_out(
         y += line.height()
         natural = max(natural, line.naturalTextWidth())
     layout.endLayout()
-    return _Text(layout, y, natural)
+    return _Text(layout, y, natural, text)
 
 
-def _underline(ranges: Iterable[tuple[int, int]]) -> list:
+def _underline(text: str, ranges: Iterable[tuple[int, int]]) -> list:
     formats = []
     underline = QTextCharFormat()
     underline.setFontUnderline(True)
+    astral = _ASTRAL.search(text) is not None
     for start, length in ranges:
         fmt = QTextLayout.FormatRange()
+        if astral:
+            start, length = _to_utf16(text, start), _to_utf16(text, start + length)
+            length -= start
         fmt.start, fmt.length, fmt.format = start, length, underline
         formats.append(fmt)
     return formats
 
 
 def _position_in(text: _Text, point: QPointF) -> int | None:
-    """The character under point (relative to the layout's origin), if any."""
+    """The index (Python's) of the character under point (relative to the layout's origin)."""
     for i in range(text.layout.lineCount()):
         line = text.layout.lineAt(i)
         if line.naturalTextRect().contains(point):
-            return line.xToCursor(point.x(), QTextLine.CursorPosition.CursorOnCharacter)
+            position = line.xToCursor(point.x(), QTextLine.CursorPosition.CursorOnCharacter)
+            return _from_utf16(text.text, position)
     return None
 
 
@@ -218,7 +250,7 @@ class BubbleDelegate(QStyledItemDelegate):
         if message.body or not message.attachments:
             text = _layout_text(message.body)
             links = find_links(text)
-            body = _lay_out(text, font, inner, _underline((s, n) for s, n, _u in links))
+            body = _lay_out(text, font, inner, [(s, n) for s, n, _u in links])
             body.links = links
             parts.append((body, inner_y))
             inner_y += body.height
@@ -228,7 +260,7 @@ class BubbleDelegate(QStyledItemDelegate):
             label = f"Attachment {number}" + (f": {name}" if name else "")
             if inner_y:
                 inner_y += 4
-            part = _lay_out(label, font, inner, _underline([(0, len(label))]) if url else None)
+            part = _lay_out(label, font, inner, [(0, len(label))] if url else ())
             if url is not None:
                 part.links = [(0, len(label), url)]
             parts.append((part, inner_y))
@@ -250,7 +282,7 @@ class BubbleDelegate(QStyledItemDelegate):
                 text,
                 small,
                 max_bubble,
-                _underline([action]) if action else None,
+                [action] if action else (),
                 Qt.AlignmentFlag.AlignRight
                 if message.direction is Direction.OUT
                 else Qt.AlignmentFlag.AlignLeft,

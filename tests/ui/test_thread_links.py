@@ -1,0 +1,114 @@
+"""Links in bubbles after text Qt counts differently from Python: emoji, flags, skin tones,
+family sequences and combining accents are two or more UTF-16 units in Qt's text layout. The
+underline must cover the link exactly, and a click on any of its characters must open it."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt, QUrl
+
+from voipdesk.core.models import Status
+from voipdesk.ui import theme
+from voipdesk.ui.thread import ThreadView
+
+pytestmark = pytest.mark.qt_log_ignore(
+    r"^This plugin does not support (propagateSizeHints|raise|grabbing)"
+)
+
+ALICE = "+447700900111"
+URL = "https://example.com/map?x=1&y=2"
+BEFORE = {
+    "emoji": "Party 🎉🎉 at 8! Map: ",
+    "flags": "🇬🇧🇫🇷 trip: ",
+    "skin tones": "👍🏽👋🏿 see ",
+    "family": "👨‍👩‍👧‍👦 photos at ",
+    "combining accents": "Cafe\u0301 cre\u0300me e\u0301te\u0301: ",
+}
+
+
+def _utf16(text: str, index: int) -> int:
+    return len(text[:index].encode("utf-16-le")) // 2
+
+
+def _show(qtbot, seed, body: str) -> tuple[ThreadView, object]:
+    message = seed.inbound(ALICE, body)
+    view = ThreadView(seed.store)
+    qtbot.addWidget(view)
+    view.resize(700, 400)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_conversation(message.conversation_id)
+    qtbot.wait(50)
+    view.list_view.doItemsLayout()
+    return view, view.list_view.model().index(0, 0)
+
+
+def _char_point(view: ThreadView, index, part_no: int, utf16_pos: int) -> QPoint:
+    """The middle of the character at utf16_pos, in viewport coordinates."""
+    delegate, lv = view.delegate, view.list_view
+    rect = lv.visualRect(index)
+    geometry = delegate.geometry(index)
+    part, top = geometry.parts[part_no]
+    for i in range(part.layout.lineCount()):
+        line = part.layout.lineAt(i)
+        if line.textStart() <= utf16_pos < line.textStart() + line.textLength():
+            x0 = line.cursorToX(utf16_pos)[0]
+            x1 = line.cursorToX(utf16_pos + 1)[0]
+            bubble = delegate._bubble_rect(geometry, rect)
+            return QPointF(
+                bubble.left() + theme.BUBBLE_PADDING_H + (x0 + x1) / 2,
+                bubble.top() + theme.BUBBLE_PADDING_V + top + line.y() + line.height() / 2,
+            ).toPoint()
+    raise AssertionError(f"no line holds {utf16_pos}")
+
+
+@pytest.mark.parametrize("kind", list(BEFORE))
+def test_the_underline_covers_the_link_exactly(qtbot, seed, kind):
+    body = BEFORE[kind] + URL + " ok"
+    view, index = _show(qtbot, seed, body)
+    part, _top = view.delegate.geometry(index).parts[0]
+    units = part.layout.text().encode("utf-16-le")
+    underlined = [
+        units[2 * f.start : 2 * (f.start + f.length)].decode("utf-16-le")
+        for f in part.layout.formats()
+        if f.format.fontUnderline()
+    ]
+    assert underlined == [URL]
+
+
+@pytest.mark.parametrize("kind", list(BEFORE))
+def test_a_click_on_the_first_or_last_character_opens_the_link(qtbot, seed, kind):
+    before = BEFORE[kind]
+    body = before + URL + " ok"
+    view, index = _show(qtbot, seed, body)
+    opened: list[QUrl] = []
+    view.open_url = opened.append
+    viewport = view.list_view.viewport()
+    first, last = _utf16(body, len(before)), _utf16(body, len(before) + len(URL) - 1)
+    for pos in (first, last):
+        point = _char_point(view, index, 0, pos)
+        qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=point)
+    assert [u.toString() for u in opened] == [URL, URL]
+    # The character just after the link is plain text.
+    point = _char_point(view, index, 0, _utf16(body, len(before) + len(URL) + 1))
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=point)
+    assert len(opened) == 2
+
+
+def test_retry_is_underlined_after_a_reason_with_emoji(qtbot, seed):
+    failed = seed.outgoing(ALICE, "hi", status=Status.FAILED, error="Refused 🚫🚫 by the network.")
+    view = ThreadView(seed.store)
+    qtbot.addWidget(view)
+    view.resize(900, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_conversation(failed.conversation_id)
+    qtbot.wait(50)
+    view.list_view.doItemsLayout()
+    meta = view.delegate.geometry(view.list_view.model().index(0, 0)).meta
+    units = meta.layout.text().encode("utf-16-le")
+    underlined = [
+        units[2 * f.start : 2 * (f.start + f.length)].decode("utf-16-le")
+        for f in meta.layout.formats()
+    ]
+    assert underlined == ["Retry"]
