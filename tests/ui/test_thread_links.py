@@ -112,3 +112,17 @@ def test_retry_is_underlined_after_a_reason_with_emoji(qtbot, seed):
         for f in meta.layout.formats()
     ]
     assert underlined == ["Retry"]
+
+
+def test_links_people_write_without_a_scheme_are_found():
+    from voipdesk.ui.thread import find_links
+
+    text = "Book at smileclinic.co.uk or mail sam@example.com (or see https://example.org/a_(b))."
+    found = [(text[s : s + n], url.toString()) for s, n, url in find_links(text)]
+    assert found == [
+        ("smileclinic.co.uk", "http://smileclinic.co.uk"),
+        ("sam@example.com", "mailto:sam@example.com"),
+        ("https://example.org/a_(b)", "https://example.org/a_(b)"),
+    ]
+    # Times, versions and abbreviations are not links.
+    assert find_links("e.g. 12.30, v1.2, Mr.Smith, hi.there") == []

@@ -5,18 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from PySide6.QtCore import (
-    QUrl,
-)
+from linkify_it import LinkifyIt
+from PySide6.QtCore import QUrl
 
 from voipdesk.core.models import Direction, Message, Status
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
-_URL = re.compile(
-    r"(?:https?://|www\.)[^\s<>\"'`]+|mailto:[^\s<>\"'`]+|tel:\+?[0-9][0-9().\-]*[0-9]",
-    re.IGNORECASE,
-)
-_TRAILING = ".,;:!?'\"»"
+# linkify-it (markdown-it's link finder) knows real top-level domains, e-mail addresses and where
+# a link ends before punctuation; tel: is added for the numbers people text each other.
+_LINKIFY = LinkifyIt().add("tel:", {"validate": re.compile(r"^\+?[0-9][0-9().\-]*[0-9]")})
 # Statuses that keep their own status line even inside a run of bubbles.
 ATTENTION = frozenset({Status.FAILED, Status.UNKNOWN, Status.PENDING})
 ACTIONS = {Status.FAILED: "Retry", Status.PENDING: "Retry now", Status.UNKNOWN: "Send again"}
@@ -38,17 +35,12 @@ def safe_url(text: str) -> QUrl | None:
 
 
 def find_links(text: str) -> list[tuple[int, int, QUrl]]:
-    """(start, length, url) of each safe link in a message body."""
+    """(start, length, url) of each safe link in a message body, in Python's indices."""
     links = []
-    for match in _URL.finditer(text):
-        raw = match.group(0)
-        while raw and (
-            raw[-1] in _TRAILING or (raw[-1] == ")" and raw.count(")") > raw.count("("))
-        ):
-            raw = raw[:-1]
-        url = safe_url(raw)
+    for match in _LINKIFY.match(text) or ():
+        url = safe_url(match.url)
         if url is not None:
-            links.append((match.start(), len(raw), url))
+            links.append((match.index, match.last_index - match.index, url))
     return links
 
 
