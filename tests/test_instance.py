@@ -80,8 +80,9 @@ def test_a_second_acquire_names_the_first_and_a_release_lets_the_next_one_in(tmp
     assert (holder.pid, holder.role) == (os.getpid(), "app")
     assert abs(holder.started - time.time()) < 60
     assert running(tmp_path) == holder
+    started = time.strftime("%H:%M", time.localtime(holder.started))
     assert str(caught.value) == (
-        f"the voipdesk app (process {os.getpid()}, started {time.strftime('%H:%M')}) "
+        f"the voipdesk app (process {os.getpid()}, started {started}) "
         f"is already running on the data folder {tmp_path}"
     )
     first.release()
@@ -192,7 +193,7 @@ def test_a_folder_that_cannot_be_used_is_an_os_error_not_another_voipdesk(tmp_pa
 def test_the_holder_is_described_for_a_person():
     now = time.time()
     assert Holder(4321, "app", now).describe() == (
-        f"the voipdesk app (process 4321, started {time.strftime('%H:%M')})"
+        f"the voipdesk app (process 4321, started {time.strftime('%H:%M', time.localtime(now))})"
     )
     three_days_ago = now - 3 * 86400
     assert Holder(7, "listen", three_days_ago).describe() == (
