@@ -52,8 +52,10 @@ main(["--data-dir", sys.argv[1]])
 """
 
 
-def _env() -> dict[str, str]:
+def _env(tmp_path: Path) -> dict[str, str]:
+    # TMPDIR: the app's local server socket, left behind when the test ends it with a signal.
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", VOIPDESK_TUNNEL="none")
+    env["TMPDIR"] = str(tmp_path)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     for name in ("VOIPDESK_ACCOUNT_ID", "VOIPDESK_API_TOKEN", "VOIPDESK_DATA_DIR"):
         env.pop(name, None)
@@ -88,7 +90,7 @@ def test_the_window_paints_the_newest_conversation_before_the_slow_imports(tmp_p
     data = _data_dir(tmp_path)
     run = subprocess.run(
         [sys.executable, "-c", FIRST_PAINT, str(data), json.dumps(SLOW)],
-        env=_env(),
+        env=_env(tmp_path),
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -120,7 +122,7 @@ def test_after_the_first_paint_the_services_start_and_a_webhook_is_stored(tmp_pa
     with log.open("w") as err:
         app = subprocess.Popen(
             [sys.executable, "-m", "voipdesk", "--data-dir", str(data)],
-            env=_env(),
+            env=_env(tmp_path),
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=err,
