@@ -103,7 +103,14 @@ def test_nothing_the_app_imports_is_excluded():
         if excluded(module)
     )
     assert not offending, f"voipdesk.spec excludes modules the app imports: {offending}"
-    for needed in ("PySide6.QtCore", "PySide6.QtGui", "PySide6.QtWidgets", "yaml", "phonenumbers"):
+    for needed in (
+        "PySide6.QtCore",
+        "PySide6.QtGui",
+        "PySide6.QtWidgets",
+        "PySide6.QtNetwork",  # the local socket a second start raises the window through
+        "yaml",
+        "phonenumbers",
+    ):
         assert not excluded(needed)
 
 
@@ -115,7 +122,7 @@ def test_qt_modules_in_use_are_the_ones_the_spec_expects():
         if module.startswith("PySide6.") and module.count(".") >= 1
     }
     qt = {name for name in qt if name.startswith("Qt")}
-    assert qt <= {"QtCore", "QtGui", "QtWidgets"}, (
+    assert qt <= {"QtCore", "QtGui", "QtWidgets", "QtNetwork"}, (
         f"the app now imports {sorted(qt)}: check QT_UNUSED and the plugins in voipdesk.spec"
     )
 
@@ -134,6 +141,7 @@ def test_qt_modules_in_use_are_the_ones_the_spec_expects():
         "PySide6/Qt/plugins/platformthemes/libqxdgdesktopportal.so",
         "PySide6/Qt/plugins/wayland-shell-integration/libxdg-shell.so",
         "PySide6/Qt/lib/libQt6Svg.so.6",
+        "PySide6/Qt/lib/libQt6Network.so.6",  # QLocalServer / QLocalSocket
         "PySide6/plugins/platforms/qwindows.dll",  # the Windows wheel's layout
         "PySide6/plugins/imageformats/qsvg.dll",
         "PySide6/Qt6Gui.dll",
@@ -152,6 +160,9 @@ def test_what_the_app_needs_is_kept(dest):
         "PySide6/Qt/plugins/imageformats/libqpdf.so",
         "PySide6/Qt/plugins/platforms/libqeglfs.so",
         "PySide6/Qt/plugins/generic/libqevdevmouseplugin.so",
+        "PySide6/Qt/plugins/tls/libqopensslbackend.so",
+        "PySide6/Qt/plugins/networkinformation/libqnetworkmanager.so",
+        "PySide6/plugins/tls/qschannelbackend.dll",
         "PySide6/translations/qtbase_fr.qm",  # the Windows wheel's layout
         "PySide6\\plugins\\imageformats\\qpdf.dll",
     ],

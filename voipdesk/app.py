@@ -21,6 +21,7 @@ from voipdesk.core.models import Message
 from voipdesk.paths import resource
 from voipdesk.settings import Settings
 from voipdesk.store import Store, database_path
+from voipdesk.ui import single_instance
 from voipdesk.ui.labels import plain_message_box
 from voipdesk.ui.main_window import MainWindow, incoming_title
 
@@ -408,6 +409,12 @@ def run(data_dir: Path, *, demo: bool = False) -> int:
         return 1
     app = make_application()
     app.setQuitOnLastWindowClosed(False)
+    # One app per data folder (the demo's is its own, <data>/demo): a second start brings this
+    # one's window to the front instead.
+    folder = Path(data_dir) / "demo" if demo else Path(data_dir)
+    owned = single_instance.claim(folder)
+    if isinstance(owned, int):
+        return owned
     controller = Controller(app, data_dir, demo=demo)
     try:
         if not demo:  # (the demo starts its sandbox and seeds its data first, off the GUI thread)
@@ -422,5 +429,11 @@ def run(data_dir: Path, *, demo: bool = False) -> int:
     asyncio.set_event_loop(loop)
     if controller.window is not None:
         controller.attach_services()  # before the loop runs: input then finds them attached
-    with loop:
-        return loop.run_until_complete(controller.main())
+    server = single_instance.RaiseServer(folder, controller.show_window)
+    server.start()  # (after the first paint: QtNetwork loads here)
+    try:
+        with loop:
+            return loop.run_until_complete(controller.main())
+    finally:
+        server.close()
+        owned.release()

@@ -81,7 +81,18 @@ def build_parser() -> argparse.ArgumentParser:
         "always literal)",
     )
 
-    listen = sub.add_parser("listen", parents=[data_dir], help="receive messages headless")
+    listen = sub.add_parser(
+        "listen",
+        parents=[data_dir],
+        help="receive messages headless",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Receive messages without the window: one line per message, until Ctrl+C.",
+        epilog="exit status:\n"
+        "  0   stopped (Ctrl+C or SIGTERM)\n"
+        "  2   could not start (the port is taken, or the database cannot be opened)\n"
+        "  4   another voipdesk (the app or `listen`) receives on this data folder: the\n"
+        "      message names it; only one at a time can",
+    )
     listen.add_argument(
         "--port", type=int, default=None, help="listener port (default: a free one)"
     )

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import os
 import queue
+import re
 import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -349,3 +351,50 @@ def test_a_bad_settings_json_is_a_warning_and_the_listener_still_starts(tmp_path
     assert all(str(tmp_path / "settings.json") in w for w in warnings)
     assert "“webhook_port”" in warnings[0] + warnings[1] and "“tunnel_mode”" in "".join(warnings)
     assert "Traceback" not in listen.stderr
+
+
+def test_a_second_listen_on_the_folder_exits_4_naming_the_first_which_keeps_receiving(
+    tmp_path: Path,
+) -> None:
+    """Two `listen`s on one data folder with the tunnel on used to kill each other's ngrok
+    agent; now the second refuses to start and says which voipdesk holds the folder."""
+    agent = tmp_path / "bin" / "ngrok"  # where the Tunnel looks for its managed agent
+    agent.parent.mkdir()
+    fake = Path(__file__).with_name("fake_ngrok.py")
+    agent.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{fake}" "$@"\n')
+    agent.chmod(0o755)
+    token = {"VOIPDESK_NGROK_AUTHTOKEN": "good-token"}
+    first = ListenProcess(tmp_path, "--port", "0", "--tunnel", "ngrok", **token)
+    try:
+        url = first.webhook_url()
+        agent_pid = (tmp_path / "ngrok" / "agent.pid").read_text()
+
+        env = dict(os.environ, VOIPDESK_TUNNEL="none", **token)
+        env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+        env.pop("VOIPDESK_DATA_DIR", None)
+        began = time.monotonic()
+        second = subprocess.run(
+            [sys.executable, "-m", "voipdesk", "--data-dir", str(tmp_path), "listen",
+             "--tunnel", "ngrok"],
+            capture_output=True, text=True, env=env, timeout=30,
+        )  # fmt: skip
+        assert second.returncode == 4, second.stderr
+        assert time.monotonic() - began < 10
+        assert second.stdout == ""
+        assert re.match(
+            rf"voipdesk: `voipdesk listen` \(process {first.proc.pid}, started \d\d:\d\d\) is "
+            rf"already running on the data folder {re.escape(str(tmp_path))}\. ",
+            second.stderr,
+        ), second.stderr
+        assert "Ctrl+C" in second.stderr and "--data-dir" in second.stderr
+
+        # The first one's agent was left alone, and its public URL still delivers.
+        assert (tmp_path / "ngrok" / "agent.pid").read_text() == agent_pid
+        with httpx.Client(timeout=10) as client:
+            assert client.post(url, json=message(8, "still mine")).status_code == 200
+        assert first.next_line() == f"{PEER} -> {OWN}: still mine"
+        first.proc.send_signal(signal.SIGINT)
+        assert first.finish() == 0, first.stderr
+    finally:
+        first.kill()
+    assert first.stderr == ""

@@ -43,15 +43,33 @@ def message_line(message: Message) -> str:
 
 
 def main(data_dir: Path, port: int | None = None, tunnel: str | None = None) -> int:
-    """Run the listener until SIGINT/SIGTERM; 0 on a clean stop, 2 when it cannot start."""
-    from voipdesk.settings import Settings
-    from voipdesk.store import database_path
+    """Run the listener until SIGINT/SIGTERM; 0 on a clean stop, 2 when it cannot start,
+    EXIT_RUNNING (4) when another voipdesk receives on the data folder."""
+    from voipdesk.instance import EXIT_RUNNING, AlreadyRunning, InstanceLock, stop_hint
 
     out, err = sys.stdout, sys.stderr
     for stream in (out, err):
         with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
     data_dir = Path(data_dir)
+    try:
+        owned = InstanceLock.acquire(data_dir, "listen")
+    except AlreadyRunning as exc:
+        print(
+            f"voipdesk: {exc}. Only one voipdesk at a time can receive messages for a data "
+            f"folder: {stop_hint(exc.holder)} first, or give this one another --data-dir.",
+            file=err,
+            flush=True,
+        )
+        return EXIT_RUNNING
+    with owned:
+        return _listen(data_dir, port, tunnel, out, err)
+
+
+def _listen(data_dir: Path, port: int | None, tunnel: str | None, out: TextIO, err: TextIO) -> int:
+    from voipdesk.settings import Settings
+    from voipdesk.store import database_path
+
     settings = Settings.load(data_dir)
     for problem in settings.problems:  # what settings.json could not provide: said, not fatal
         print(f"voipdesk: warning: {problem}", file=err, flush=True)
