@@ -152,10 +152,12 @@ class Tunnel:
         if self._stopping.is_set():
             return _OFF
         if status.state is TunnelState.ONLINE or status.problem in RETRYABLE:
-            self._watchdog = threading.Thread(
+            watchdog = threading.Thread(
                 target=self._watch, args=(self._stopping,), name="voipdesk-tunnel", daemon=True
             )
-            self._watchdog.start()
+            watchdog.start()
+            # Published only once started: a stop() on another thread joins it.
+            self._watchdog = watchdog
         return status
 
     def stop(self) -> None:
