@@ -42,9 +42,10 @@ def message_line(message: Message) -> str:
 
 
 def main(data_dir: Path, port: int | None = None, tunnel: str | None = None) -> int:
-    """Run the listener until SIGINT/SIGTERM; 0 on a clean stop, 2 when it cannot start."""
+    """Run the listener until SIGINT/SIGTERM; 0 on a clean stop, 2 when it cannot start, 1 when
+    it stopped because the message database was found damaged."""
     from voipdesk.settings import Settings
-    from voipdesk.store import database_path
+    from voipdesk.store import damage, database_path
 
     out, err = sys.stdout, sys.stderr
     for stream in (out, err):
@@ -63,6 +64,8 @@ def main(data_dir: Path, port: int | None = None, tunnel: str | None = None) -> 
         database_path(data_dir), settings.webhook_secret, port=port, on_messages=events.put
     )
     restore = _install_signal_handlers(lambda: events.put(_STOP))
+    db = damage.same_file_as(database_path(data_dir))
+    unwatch = damage.watch(lambda exc: events.put(("damaged", exc)) if db(exc.path) else None)
     tunnel_obj: Any = None
     try:
         try:
@@ -73,19 +76,31 @@ def main(data_dir: Path, port: int | None = None, tunnel: str | None = None) -> 
         if mode == "ngrok":
             tunnel_obj = _start_tunnel(settings, data_dir, listener, events, err)
         else:
-            events.put(("tunnel", None))
-        _relay(events, out, err, listener)
-        return 0
+            _after_check(listener, lambda: events.put(("tunnel", None)))
+        return _relay(events, out, err, listener)
     finally:
         if tunnel_obj is not None:
             with contextlib.suppress(Exception):
                 tunnel_obj.stop()
         listener.stop()
+        unwatch()
         restore()
 
 
-def _relay(events: queue.SimpleQueue, out: TextIO, err: TextIO, listener: Listener) -> None:
-    """Print the webhook line, then each stored message, until a stop event."""
+def _after_check(listener: Listener, then: Any) -> None:
+    """`then()` once the listener's check of the database has ended (on a thread): the webhook
+    line is printed only when the database was found whole (or found damaged, and said so)."""
+
+    def wait() -> None:
+        listener.checked.wait()
+        then()
+
+    threading.Thread(target=wait, name="voipdesk-check-wait", daemon=True).start()
+
+
+def _relay(events: queue.SimpleQueue, out: TextIO, err: TextIO, listener: Listener) -> int:
+    """Print the webhook line, then each stored message, until a stop event (0) or a damaged
+    database (1: receiving stops, and says why)."""
     path = listener.webhook_path
     local = listener.local_url + path
     announced: str | None = None  # the URL printed on the `webhook:` line
@@ -96,13 +111,16 @@ def _relay(events: queue.SimpleQueue, out: TextIO, err: TextIO, listener: Listen
         except queue.Empty:
             continue
         if event is _STOP:
-            return
+            return 0
         if isinstance(event, list):
             if announced is None:
                 pending.extend(event)
                 continue
             for message in event:
                 _print(out, message_line(message))
+        elif event[0] == "damaged":
+            print(f"voipdesk: receiving stopped. {event[1]}", file=err, flush=True)
+            return 1
         elif event[0] == "tunnel":  # the tunnel's first outcome: its URL or None
             announced = event[1] or local
             _print(out, f"webhook: {announced}")
@@ -149,6 +167,7 @@ def _start_tunnel(
                 print(f"{message} Receiving on the local address only.", file=err, flush=True)
         except Exception as exc:  # the listener keeps running on its local URL
             print(f"The tunnel could not start: {exc}", file=err, flush=True)
+        listener.checked.wait()  # (see _after_check)
         events.put(("tunnel", url))
 
     threading.Thread(target=run, name="voipdesk-tunnel-start", daemon=True).start()

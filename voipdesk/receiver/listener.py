@@ -90,6 +90,9 @@ class Listener:
         self._expiry: asyncio.TimerHandle | None = None
         self._worker: concurrent.futures.ThreadPoolExecutor | None = None
         self._store: Any = None
+        self._checking = False  # the store's full check runs before the first write
+        self.damaged: Exception | None = None  # the store's StoreDamaged, once found
+        self.checked = threading.Event()  # set once that check has ended (or could not run)
         self._lifecycle = threading.Lock()
 
     # -- public surface -------------------------------------------------------------------
@@ -130,6 +133,10 @@ class Listener:
                 exc = failure[0]
                 if isinstance(exc, ListenerError):
                     raise exc
+                from voipdesk.store import StoreError
+
+                if isinstance(exc, StoreError):  # damaged, or a read-only folder: a sentence
+                    raise ListenerError(str(exc)) from exc
                 raise ListenerError(
                     f"The message database {self._db_path} could not be opened ({exc}). "
                     "Check that the folder exists and is writable."
@@ -178,12 +185,16 @@ class Listener:
         self._deadlines = collections.deque()
         self._expiry = None
         self._worker = concurrent.futures.ThreadPoolExecutor(1, "voipdesk-store")
+        self.checked.clear()
         try:
             self._store = await loop.run_in_executor(self._worker, self._open_store)
         except BaseException as exc:
             failure.append(exc)
             self._worker.shutdown(wait=True)
+            self.checked.set()
             return
+        self._checking = True  # queued first on the store thread: every write waits for it
+        loop.run_in_executor(self._worker, self._check_store)
         writer = asyncio.create_task(self._writer(), name="voipdesk-webhook-writer")
         server = web.Server(
             self._handle,
@@ -198,6 +209,8 @@ class Listener:
         try:
             await self._stop.wait()
         finally:
+            if self._checking:  # a long check must not hold up the stop
+                self._store.interrupt()
             await _stop_accepting(loop, sock)
             tcp.close()
             self._closing = True
@@ -223,6 +236,20 @@ class Listener:
         from voipdesk.store import Store  # imported here so the receiver loads without SQLite
 
         return Store(self._db_path)
+
+    def _check_store(self) -> None:
+        """Read every page once per start, before the first write (store.damage says why)."""
+        from voipdesk.store import StoreDamaged
+
+        try:
+            self._store.check()
+        except StoreDamaged as exc:
+            self.damaged = exc
+        except Exception:  # interrupted by stop(), or the disk: the writes will say
+            log.debug("the store check did not finish", exc_info=True)
+        finally:
+            self._checking = False
+            self.checked.set()
 
     def _close_store(self) -> None:
         store, self._store = self._store, None
@@ -252,6 +279,8 @@ class Listener:
             if not self._is_webhook_path(request.path):
                 return _text(404, "Not Found")
             if request.method in ("GET", "HEAD"):
+                if self.damaged is not None:  # the Test button must not say all is well
+                    return _text(503, "voipdesk's message database is damaged")
                 return _text(200, READY_TEXT)
             if request.method != "POST":
                 resp = _text(405, "Method Not Allowed")
@@ -390,8 +419,14 @@ class Listener:
 
     def _store_batch(self, items: Sequence[Item]) -> list[Outcome]:
         """Runs on the store thread: one transaction; on failure, each item alone."""
+        from voipdesk.store import StoreDamaged, StoreError
+
         try:
             return list(self._store.record_webhooks(items))
+        except StoreError as exc:  # damaged, or read-only: every item would fail alike
+            if isinstance(exc, StoreDamaged):
+                self.damaged = exc
+            return [exc] * len(items)
         except Exception as exc:
             if len(items) == 1:
                 log.exception("storing a webhook failed")
