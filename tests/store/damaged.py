@@ -9,6 +9,8 @@ from voipdesk.store import database_path
 
 from .bigfile import fill
 
+__all__ = ["MESSAGES", "fill", "make"]
+
 MESSAGES = 3000
 
 
