@@ -67,6 +67,9 @@ class Controller(QObject):
         self.tray: Tray | None = None
         self._quit: asyncio.Event | None = None  # made on the loop, by main()
         self._switch_to_demo = False
+        self._repair = False  # the user chose Repair: the run ends, repairs, starts again
+        self.damaged_box: QMessageBox | None = None
+        self.repaired_box: QMessageBox | None = None
         self._tray_hint_shown = False
         self._shutting_down = False
         self._token_missing = False
@@ -120,6 +123,7 @@ class Controller(QObject):
         window.attach(services)
         services.incoming.connect(self._notify)
         services.messagesChanged.connect(lambda _m: self._update_unread())
+        services.databaseDamaged.connect(self._database_damaged)
         self.tray = Tray(window.windowIcon(), self)
         self.tray.openRequested.connect(self.show_window)
         self.tray.quitRequested.connect(self.request_quit)
@@ -234,6 +238,14 @@ class Controller(QObject):
             await self.start()
             await self._quit.wait()
             await self.shutdown()
+            if self._repair:
+                from voipdesk.ui.problem_dialog import repair_async
+
+                self._repair, self._shutting_down = False, False
+                self.repaired_box = await repair_async(database_path(self.data_dir))
+                if self.repaired_box is None:
+                    return 1  # (the window that said why has been closed)
+                continue
             if not self._switch_to_demo:
                 return 0
             self._switch_to_demo, self.demo = False, True
@@ -262,6 +274,17 @@ class Controller(QObject):
             box.exec()
             if box.clickedButton() is not quit_button:
                 return
+        self._end_run()
+
+    def _database_damaged(self, damaged) -> None:  # StoreDamaged: say why, offer Repair
+        from voipdesk.ui.problem_dialog import ask_to_repair
+
+        if self.window is not None:
+            self.show_window()
+            self.damaged_box = ask_to_repair(damaged, self.window, self._repair_now)
+
+    def _repair_now(self) -> None:
+        self._repair = True
         self._end_run()
 
     def switch_to_demo(self) -> None:

@@ -33,7 +33,7 @@ def test_noise_in_the_middle_is_found_by_the_check_and_kept_aside(tmp_path):
     assert "is damaged" in text and str(exc.kept) in text and REPAIR_COMMAND in text
     # Nothing more is written to it, by this Store or any other on the file.
     with pytest.raises(StoreDamaged):
-        store.record_webhooks([inbound("after")])
+        store.record_webhooks([inbound("after", mdr_id="after-damage")])
     with pytest.raises(StoreDamaged):
         Store(path)
     store.close()
@@ -55,7 +55,7 @@ def test_an_insert_into_damaged_pages_fails_and_keeps_the_copy(tmp_path):
     path = damaged.make(tmp_path, where="end")
     before = path.read_bytes()
     with Store(path) as store, pytest.raises(StoreDamaged) as caught:
-        store.record_webhooks([inbound("new")])
+        store.record_webhooks([inbound("new", mdr_id="new-after-damage")])
     assert kept_files(caught.value)["voipdesk.sqlite3"] == before
     assert path.read_bytes() == before
 

@@ -142,13 +142,16 @@ def _take_write_lock(conn: sqlite3.Connection | None) -> bool:
 def keep_aside(path: Path) -> tuple[Path | None, str | None]:
     """Copy the database and its -wal byte for byte into a new `damaged-*` folder beside it.
     Returns (folder, None), or (None, why it could not be done)."""
+    sources = [Path(f"{path}{suffix}") for suffix in ("", "-wal")]
+    # (no journal, or an empty one: nothing in it to keep)
+    sources = [p for p in sources if p == path or (p.exists() and p.stat().st_size)]
     folder = None
     try:
+        earlier = _kept_before(path.parent, sources)
+        if earlier is not None:  # found damaged before (by another run) and not changed since
+            return earlier, None
         folder = _new_folder(path.parent)
-        for suffix in ("", "-wal"):
-            source = Path(f"{path}{suffix}")
-            if suffix and not (source.exists() and source.stat().st_size):
-                continue  # no journal, or an empty one: nothing in it to keep
+        for source in sources:
             _copy(source, folder / source.name)
     except OSError as exc:
         if folder is not None:
@@ -175,6 +178,24 @@ def _copy(source: Path, target: Path) -> None:
         shutil.copyfileobj(src, dst, 1 << 20)
         dst.flush()
         os.fsync(dst.fileno())
+        stat = os.fstat(src.fileno())
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # (see _kept_before)
+
+
+def _kept_before(parent: Path, sources: list[Path]) -> Path | None:
+    """A damaged-* folder holding copies of exactly these files as they are now (same names,
+    sizes and modification times): another run found the same damage and nothing has written
+    to the file since, so a second copy would only fill the disk."""
+
+    def signature(files: list[Path]) -> set[tuple[str, int, int]]:
+        return {(f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files}
+
+    wanted = signature(sources)
+    for folder in sorted(parent.glob(f"{KEPT_PREFIX}*"), reverse=True):
+        with contextlib.suppress(OSError):
+            if folder.is_dir() and signature(list(folder.iterdir())) == wanted:
+                return folder
+    return None
 
 
 def check(conn: sqlite3.Connection, path: str | Path) -> None:

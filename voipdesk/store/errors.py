@@ -44,12 +44,16 @@ class StoreReadOnly(StoreError):
 
     def __init__(self, path: Path, reason: str) -> None:
         self.reason = reason
-        super().__init__(
-            path,
-            f"voipdesk cannot write to its data folder {Path(path).parent} ({reason}), so it "
-            "cannot store messages there. Make the folder writable by your user (or choose "
-            "another one with --data-dir), then start voipdesk again.",
-        )
+        super().__init__(path, unwritable_sentence(Path(path).parent, reason))
+
+
+def unwritable_sentence(folder: Path, reason: str) -> str:
+    """What happened and what to do, for a data folder that cannot be written."""
+    return (
+        f"voipdesk cannot write to its data folder {folder} ({reason}). It keeps your "
+        "messages, settings and logs there: make the folder writable by your user, or choose "
+        "another one with --data-dir (or VOIPDESK_DATA_DIR), then start voipdesk again."
+    )
 
 
 def damaged_sentence(path: Path, kept: Path | None, keep_error: str | None) -> str:
