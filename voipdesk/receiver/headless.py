@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from voipdesk.core.models import Direction, Message
-from voipdesk.receiver.listener import Listener, ListenerError
+from voipdesk.receiver.listener import CHECK_WAIT, Listener, ListenerError
 
 _STOP = object()
 _ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -88,11 +88,12 @@ def main(data_dir: Path, port: int | None = None, tunnel: str | None = None) -> 
 
 
 def _after_check(listener: Listener, then: Any) -> None:
-    """`then()` once the listener's check of the database has ended (on a thread): the webhook
-    line is printed only when the database was found whole (or found damaged, and said so)."""
+    """`then()` once the listener's check of the database has ended, or CHECK_WAIT has passed
+    (on a thread): on a file that is damaged, the webhook line is (almost always) never
+    printed: it says receiving stopped instead."""
 
     def wait() -> None:
-        listener.checked.wait()
+        listener.checked.wait(CHECK_WAIT)
         then()
 
     threading.Thread(target=wait, name="voipdesk-check-wait", daemon=True).start()
@@ -167,7 +168,7 @@ def _start_tunnel(
                 print(f"{message} Receiving on the local address only.", file=err, flush=True)
         except Exception as exc:  # the listener keeps running on its local URL
             print(f"The tunnel could not start: {exc}", file=err, flush=True)
-        listener.checked.wait()  # (see _after_check)
+        listener.checked.wait(CHECK_WAIT)  # (see _after_check)
         events.put(("tunnel", url))
 
     threading.Thread(target=run, name="voipdesk-tunnel-start", daemon=True).start()

@@ -33,6 +33,10 @@ _STORE_TIMEOUT = 30.0  # seconds a request waits for its commit before answering
 _MAX_BATCH = 500  # webhooks per transaction
 _BUSY_BATCH = 8  # a batch this big means a burst is on ...
 _GATHER_DELAY = 0.0005  # ... and the next commit waits this long (s) for more to join it
+# The first commit waits this long (s) at most for the full check of the database that starts
+# with the listener (store.damage): a small file is checked by then, and nothing is written to
+# it first; a big one whose pages are not cached (6 s for 388 MB) is checked meanwhile.
+CHECK_WAIT = 2.0
 # JSON escapes of UTF-16 surrogates: the only way a webhook can carry a lone surrogate.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
 
@@ -90,7 +94,9 @@ class Listener:
         self._expiry: asyncio.TimerHandle | None = None
         self._worker: concurrent.futures.ThreadPoolExecutor | None = None
         self._store: Any = None
-        self._checking = False  # the store's full check runs before the first write
+        self._checker: Any = None  # the Store of the full check while it runs
+        self._check_cancelled = False
+        self._check_until = 0.0
         self.damaged: Exception | None = None  # the store's StoreDamaged, once found
         self.checked = threading.Event()  # set once that check has ended (or could not run)
         self._lifecycle = threading.Lock()
@@ -193,8 +199,10 @@ class Listener:
             self._worker.shutdown(wait=True)
             self.checked.set()
             return
-        self._checking = True  # queued first on the store thread: every write waits for it
-        loop.run_in_executor(self._worker, self._check_store)
+        self._check_cancelled = False
+        self._check_until = loop.time() + CHECK_WAIT
+        checking = threading.Thread(target=self._check_store, name="voipdesk-store-check")
+        checking.start()
         writer = asyncio.create_task(self._writer(), name="voipdesk-webhook-writer")
         server = web.Server(
             self._handle,
@@ -209,8 +217,9 @@ class Listener:
         try:
             await self._stop.wait()
         finally:
-            if self._checking:  # a long check must not hold up the stop
-                self._store.interrupt()
+            self._check_cancelled = True  # a long check must not hold up the stop
+            if (checker := self._checker) is not None:
+                checker.interrupt()
             await _stop_accepting(loop, sock)
             tcp.close()
             self._closing = True
@@ -231,6 +240,7 @@ class Listener:
                 await asyncio.wait_for(writer, self._stop_timeout)
             await loop.run_in_executor(self._worker, self._close_store)
             self._worker.shutdown(wait=True)
+            await loop.run_in_executor(None, checking.join, self._stop_timeout)
 
     def _open_store(self) -> Any:
         from voipdesk.store import Store  # imported here so the receiver loads without SQLite
@@ -238,17 +248,19 @@ class Listener:
         return Store(self._db_path)
 
     def _check_store(self) -> None:
-        """Read every page once per start, before the first write (store.damage says why)."""
-        from voipdesk.store import StoreDamaged
+        """Read every page once per start, on a connection of its own (store.damage says why)."""
+        from voipdesk.store import Store, StoreDamaged
 
         try:
-            self._store.check()
+            with Store(self._db_path) as self._checker:
+                if not self._check_cancelled:
+                    self._checker.check()
         except StoreDamaged as exc:
             self.damaged = exc
         except Exception:  # interrupted by stop(), or the disk: the writes will say
             log.debug("the store check did not finish", exc_info=True)
         finally:
-            self._checking = False
+            self._checker = None
             self.checked.set()
 
     def _close_store(self) -> None:
@@ -385,6 +397,9 @@ class Listener:
             first = await self._queue.get()
             if first is None:
                 break
+            wait = self._check_until - loop.time()
+            if wait > 0 and not self.checked.is_set():  # the first commits wait for the check
+                await loop.run_in_executor(None, self.checked.wait, wait)
             if previous >= _BUSY_BATCH:
                 # A burst: wait a moment so that more requests share this commit (and its
                 # fsync). One message at a time, as usual, is committed at once.
