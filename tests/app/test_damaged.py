@@ -169,3 +169,26 @@ def test_damage_found_while_running_stops_receiving_and_repair_brings_it_back(
     with Store(database_path(tmp_path)) as store:
         store.check()
         assert "m2" in [m.body for m in store.all_messages()]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_log_that_cannot_be_written_is_said_once_in_the_window(demo_app, tmp_path, qtbot):
+    """A full disk: the log's writes fail; the window says so once, in its status bar."""
+    from voipdesk.logs import PrivateRotatingFileHandler
+
+    (tmp_path / "full.log").symlink_to("/dev/full")
+    handler = PrivateRotatingFileHandler(tmp_path / "full.log", encoding="utf-8")
+    said: list[str] = []
+    demo_app.services.notice.connect(said.append)
+    log = logging.getLogger("voipdesk.test.full")
+    log.addHandler(handler)
+    try:
+        for i in range(50):
+            log.warning("record %d", i)
+        qtbot.waitUntil(lambda: bool(said), timeout=3000)
+        qtbot.wait(100)
+    finally:
+        log.removeHandler(handler)
+        handler.close()
+    assert len(said) == 1 and said[0].startswith("Cannot write the log file")
+    assert demo_app.window.statusBar().currentMessage().startswith("Cannot write")
