@@ -79,8 +79,8 @@ def cmd_repair(data_dir: Path) -> int:
             print("Checking the message database…", file=sys.stderr, flush=True)
             with Store(path) as store:
                 store.check()
-        except StoreDamaged as exc:
-            print(f"voipdesk: {exc.detail}", file=sys.stderr, flush=True)
+        except StoreDamaged:
+            print("It is damaged: repairing it…", file=sys.stderr, flush=True)
         else:
             print("The message database is not damaged: nothing to repair.", file=sys.stderr)
             return EXIT_OK
