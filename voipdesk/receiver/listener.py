@@ -201,7 +201,9 @@ class Listener:
             return
         self._check_cancelled = False
         self._check_until = loop.time() + CHECK_WAIT
-        checking = threading.Thread(target=self._check_store, name="voipdesk-store-check")
+        checking = threading.Thread(
+            target=self._check_store, name="voipdesk-store-check", daemon=True
+        )
         checking.start()
         writer = asyncio.create_task(self._writer(), name="voipdesk-webhook-writer")
         server = web.Server(
