@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from provider.conftest import ScriptedProvider
+from store import damaged
 
 from voipdesk import __version__
 from voipdesk.core.models import InboundMessage, Status
@@ -596,9 +597,39 @@ def test_a_damaged_database_is_a_sentence_not_a_traceback(sandbox, tmp_path, com
     args = ["--from", OWN, "--to", "07700900100", "x"] if command == "send" else []
     result = voipdesk(tmp_path, command, *args, url=sandbox.send_url)
     assert result.returncode == 1
-    assert result.stderr.startswith("voipdesk: cannot use the message database")
+    assert result.stderr.startswith(f"voipdesk: The message database {database_path(tmp_path)}")
+    [kept] = tmp_path.glob("damaged-*")
+    assert "is damaged" in result.stderr and str(kept) in result.stderr
+    assert "voipdesk repair" in result.stderr
     assert "Traceback" not in result.stderr
     assert sandbox.sandbox.requests == []  # nothing is sent unless it can be stored first
+
+
+def test_repair_moves_the_readable_messages_into_a_new_database(tmp_path):
+    damaged.make(tmp_path)
+    failed = voipdesk(tmp_path, "export")
+    assert failed.returncode == 1 and "is damaged" in failed.stderr
+    result = voipdesk(tmp_path, "repair")
+    assert result.returncode == 0, result.stderr
+    [kept] = tmp_path.glob("damaged-*")  # the one export kept: not a second copy
+    assert "messages were moved into a new database" in result.stderr
+    assert str(kept) in result.stderr and "Traceback" not in result.stderr
+    exported = voipdesk(tmp_path, "export")
+    assert exported.returncode == 0
+    count = len(json.loads(exported.stdout))
+    assert 0.9 * damaged.MESSAGES < count < damaged.MESSAGES
+    assert f"{count} messages were moved" in result.stderr
+
+
+def test_repair_leaves_a_whole_database_alone(tmp_path):
+    with Store(database_path(tmp_path)) as store:
+        store.add_inbound(InboundMessage("+447700900100", OWN, "hi", "sms", "m-1", 1, "{}"))
+    before = database_path(tmp_path).read_bytes()
+    result = voipdesk(tmp_path, "repair")
+    assert result.returncode == 0
+    assert "not damaged: nothing to repair" in result.stderr
+    assert database_path(tmp_path).read_bytes() == before
+    assert not list(tmp_path.glob("damaged-*"))
 
 
 def test_the_token_is_in_no_log_and_no_output(sandbox, tmp_path):

@@ -7,6 +7,8 @@ import logging
 import logging.handlers
 import os
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -136,3 +138,42 @@ def test_the_log_folder_and_files_are_user_only(tmp_path):
     assert {str(f): stat.S_IMODE(os.stat(f).st_mode) for f in files} == {
         str(f): 0o600 for f in files
     }
+
+
+LOG_700 = """
+import logging, sys, time
+from pathlib import Path
+from voipdesk import logs
+logs.setup_logging(Path(sys.argv[1]))
+log = logging.getLogger("voipdesk.test")
+for i in range(700):
+    log.warning("record %d", i)
+if len(sys.argv) > 2:  # the disk has room again, a minute later
+    Path(sys.argv[1], "logs", "voipdesk.log").unlink()
+    logs.RETRY_AFTER = 0.0
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logs.PrivateRotatingFileHandler):
+            handler._retry_at = 0.0
+    log.warning("after")
+print("carried on", flush=True)
+"""
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("recovers", [False, True])
+def test_a_log_that_cannot_be_written_is_said_once_and_voipdesk_goes_on(tmp_path, recovers):
+    """A full disk: every write of the log fails (logs/voipdesk.log is /dev/full)."""
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "voipdesk.log").symlink_to("/dev/full")
+    device_mode = os.stat("/dev/full").st_mode
+    args = [sys.executable, "-c", LOG_700, str(tmp_path)] + (["recovers"] if recovers else [])
+    result = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout == "carried on\n"
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr[:2000]
+    assert lines[0].startswith("voipdesk: cannot write the log file")
+    assert "No space left on device" in lines[0] and "voipdesk.log" in lines[0]
+    assert os.stat("/dev/full").st_mode == device_mode  # a device keeps its mode
+    if recovers:  # writing again: it says what was dropped, then logs as before
+        text = (tmp_path / "logs" / "voipdesk.log").read_text("utf-8")
+        assert "700 records were dropped" in text and text.rstrip().endswith("after")

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from voipdesk.core.models import Message
 from voipdesk.paths import resource
 from voipdesk.settings import Settings
-from voipdesk.store import Store, database_path
+from voipdesk.store import Store, StoreDamaged, database_path
 from voipdesk.ui import single_instance
 from voipdesk.ui.labels import plain_message_box
 from voipdesk.ui.main_window import MainWindow, incoming_title
@@ -69,6 +69,9 @@ class Controller(QObject):
         self.tray: Tray | None = None
         self._quit: asyncio.Event | None = None  # made on the loop, by main()
         self._switch_to_demo = False
+        self._repair = False  # the user chose Repair: the run ends, repairs, starts again
+        self.damaged_box: QMessageBox | None = None
+        self.repaired_box: QMessageBox | None = None
         self._tray_hint_shown = False
         self._shutting_down = False
         self._token_missing = False
@@ -122,6 +125,7 @@ class Controller(QObject):
         window.attach(services)
         services.incoming.connect(self._notify)
         services.messagesChanged.connect(lambda _m: self._update_unread())
+        services.databaseDamaged.connect(self._database_damaged)
         self.tray = Tray(window.windowIcon(), self)
         self.tray.openRequested.connect(self.show_window)
         self.tray.quitRequested.connect(self.request_quit)
@@ -235,6 +239,14 @@ class Controller(QObject):
             await self.start()
             await self._quit.wait()
             await self.shutdown()
+            if self._repair:
+                from voipdesk.ui.problem_dialog import repair_async
+
+                self._repair, self._shutting_down = False, False
+                self.repaired_box = await repair_async(database_path(self.data_dir))
+                if self.repaired_box is None:
+                    return 1  # (the window that said why has been closed)
+                continue
             if not self._switch_to_demo:
                 return 0
             self._switch_to_demo, self.demo = False, True
@@ -263,6 +275,17 @@ class Controller(QObject):
             box.exec()
             if box.clickedButton() is not quit_button:
                 return
+        self._end_run()
+
+    def _database_damaged(self, damaged) -> None:  # StoreDamaged: say why, offer Repair
+        from voipdesk.ui.problem_dialog import ask_to_repair
+
+        if self.window is not None:
+            self.show_window()
+            self.damaged_box = ask_to_repair(damaged, self.window, self._repair_now)
+
+    def _repair_now(self) -> None:
+        self._repair = True
         self._end_run()
 
     def switch_to_demo(self) -> None:
@@ -415,6 +438,21 @@ def run(data_dir: Path, *, demo: bool = False) -> int:
     owned = single_instance.claim(folder)
     if isinstance(owned, int):
         return owned
+    try:  # the folder stays ours until the process is done with it, repairs included
+        while True:
+            try:
+                return _run_owned(app, Path(data_dir), folder, demo)
+            except StoreDamaged as exc:  # found as it started: say so, offer to repair it
+                print(f"voipdesk: {exc}", file=sys.stderr, flush=True)
+                from voipdesk.ui.problem_dialog import offer_repair
+
+                if not offer_repair(exc):
+                    return 1
+    finally:
+        owned.release()
+
+
+def _run_owned(app: QApplication, data_dir: Path, folder: Path, demo: bool) -> int:
     controller = Controller(app, data_dir, demo=demo)
     try:
         if not demo:  # (the demo starts its sandbox and seeds its data first, off the GUI thread)
@@ -436,4 +474,3 @@ def run(data_dir: Path, *, demo: bool = False) -> int:
             return loop.run_until_complete(controller.main())
     finally:
         server.close()
-        owned.release()

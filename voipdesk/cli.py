@@ -110,6 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=RESTORE_EPILOG,
     )
     restore.add_argument("file", metavar="FILE", help="a backup (from the data folder's backups/)")
+    sub.add_parser(
+        "repair",
+        parents=[data_dir],
+        help="repair a damaged message database",
+        description="Check the message database; when it is damaged, move every message that "
+        "can still be read into a new one. The damaged file is kept in a damaged-* folder.",
+    )
     return parser
 
 
@@ -241,11 +248,14 @@ async def _send(
     return EXIT_UNKNOWN
 
 
-def cmd_export(args: argparse.Namespace, data_dir: Path) -> int:
+def cmd_export(args: argparse.Namespace, data_dir: Path, *, read_only: bool = False) -> int:
     from voipdesk import export
     from voipdesk.store import Store, database_path
 
-    store = Store(database_path(data_dir))
+    store = Store(database_path(data_dir), read_only=read_only)
+    if store.missed_journal:
+        _warn(["the newest messages may be missing: their journal (voipdesk.sqlite3-wal) "
+               "cannot be read from a folder that cannot be written."])  # fmt: skip
     try:
         if args.out:
             count = export.write_file(
@@ -309,27 +319,38 @@ def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     if args.command or args.self_test or args.demo:
         gc.enable()
+    from voipdesk import startproblems
     from voipdesk.logs import setup_logging
     from voipdesk.settings import resolve_data_dir
-    from voipdesk.store import SchemaTooNewError
+    from voipdesk.store import SchemaTooNewError, StoreError
 
+    window = not (args.command or args.self_test)  # the app: started from the desktop
     try:
         data_dir = resolve_data_dir(getattr(args, "data_dir", None))
     except OSError as exc:
-        return _fail(f"cannot use the data folder: {exc}", EXIT_ERROR)
+        chosen = getattr(args, "data_dir", None) or os.environ.get("VOIPDESK_DATA_DIR", "")
+        startproblems.say(startproblems.folder_error_sentence(exc, chosen), window=window)
+        return EXIT_ERROR
+    problem = None if args.self_test else startproblems.folder_problem(data_dir)
+    read_only = problem is not None and args.command == "export"  # reading works read-only
+    if problem is not None and not read_only:
+        startproblems.say(problem, window=window)
+        return EXIT_ERROR
     if not args.self_test:
-        setup_logging(data_dir, verbose=args.verbose)
+        setup_logging(None if read_only else data_dir, verbose=args.verbose)
     try:
         if args.command == "send":
             return cmd_send(args, data_dir)
         if args.command == "export":
-            return cmd_export(args, data_dir)
+            return cmd_export(args, data_dir, read_only=read_only)
         if args.command in ("backup", "restore"):
             from voipdesk import backup_cli
 
             if args.command == "backup":
                 return backup_cli.cmd_backup(data_dir)
             return backup_cli.cmd_restore(data_dir, args.file)
+        if args.command == "repair":
+            return startproblems.cmd_repair(data_dir)
         if args.command == "listen":
             from voipdesk.receiver.headless import main as listen
 
@@ -338,12 +359,11 @@ def _main(argv: list[str] | None) -> int:
             from voipdesk.selftest import run as self_test
 
             return self_test(verbose=args.verbose)
-        from voipdesk.app import run as run_gui
-
-        return run_gui(data_dir, demo=args.demo)
-    except SchemaTooNewError as exc:
-        return _fail(str(exc), EXIT_ERROR)
-    except sqlite3.DatabaseError as exc:  # not a database, damaged, locked for too long
+        return startproblems.run_app(data_dir, demo=args.demo)
+    except (SchemaTooNewError, StoreError) as exc:  # damaged; a folder that cannot be written
+        startproblems.say(str(exc), window=window)
+        return EXIT_ERROR
+    except sqlite3.DatabaseError as exc:  # locked for too long, ...
         return _fail(f"cannot use the message database in {data_dir}: {exc}", EXIT_ERROR)
     except KeyboardInterrupt:
         return 130

@@ -34,6 +34,7 @@ ROLES = {
     "app": "the voipdesk app",
     "listen": "`voipdesk listen`",
     "restore": "`voipdesk restore`",
+    "repair": "`voipdesk repair`",
 }
 
 if os.name == "nt":  # pragma: no cover - Windows

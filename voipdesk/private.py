@@ -52,7 +52,9 @@ def open_private(path: str | Path, flags: int) -> int:
     fd = os.open(path, flags | os.O_CREAT | getattr(os, "O_BINARY", 0), FILE_MODE)
     if POSIX:
         with contextlib.suppress(OSError):
-            if stat.S_IMODE(os.fstat(fd).st_mode) & 0o077:
+            mode = os.fstat(fd).st_mode
+            # Only a regular file: a log symlinked to a device (/dev/null) must keep its mode.
+            if stat.S_ISREG(mode) and stat.S_IMODE(mode) & 0o077:
                 os.fchmod(fd, FILE_MODE)
     return fd
 

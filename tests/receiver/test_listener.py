@@ -447,7 +447,7 @@ def test_an_unopenable_database_is_a_listener_error(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("")
     lst = Listener(blocker / "voipdesk.sqlite3", SECRET)
-    with pytest.raises(ListenerError, match="could not be opened"):
+    with pytest.raises(ListenerError, match="not-a-dir is a file, not a folder"):
         lst.start()
     assert not lst.running
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from voipdesk.core.models import Direction, Message
-from voipdesk.receiver.listener import Listener, ListenerError
+from voipdesk.receiver.listener import CHECK_WAIT, Listener, ListenerError
 from voipdesk.store.backup import DailyBackup
 
 _STOP = object()
@@ -43,8 +43,9 @@ def message_line(message: Message) -> str:
 
 
 def main(data_dir: Path, port: int | None = None, tunnel: str | None = None) -> int:
-    """Run the listener until SIGINT/SIGTERM; 0 on a clean stop, 2 when it cannot start,
-    EXIT_RUNNING (4) when another voipdesk receives on the data folder."""
+    """Run the listener until SIGINT/SIGTERM; 0 on a clean stop, 2 when it cannot start, 1 when
+    it stopped because the message database was found damaged, EXIT_RUNNING (4) when another
+    voipdesk receives on the data folder."""
     from voipdesk.instance import EXIT_RUNNING, AlreadyRunning, InstanceLock, stop_hint
 
     out, err = sys.stdout, sys.stderr
@@ -68,7 +69,7 @@ def main(data_dir: Path, port: int | None = None, tunnel: str | None = None) -> 
 
 def _listen(data_dir: Path, port: int | None, tunnel: str | None, out: TextIO, err: TextIO) -> int:
     from voipdesk.settings import Settings
-    from voipdesk.store import database_path
+    from voipdesk.store import damage, database_path
 
     settings = Settings.load(data_dir)
     for problem in settings.problems:  # what settings.json could not provide: said, not fatal
@@ -82,6 +83,8 @@ def _listen(data_dir: Path, port: int | None, tunnel: str | None, out: TextIO, e
         database_path(data_dir), settings.webhook_secret, port=port, on_messages=events.put
     )
     restore = _install_signal_handlers(lambda: events.put(_STOP))
+    db = damage.same_file_as(database_path(data_dir))
+    unwatch = damage.watch(lambda exc: events.put(("damaged", exc)) if db(exc.path) else None)
     tunnel_obj: Any = None
     backups = DailyBackup(data_dir)
     try:
@@ -94,20 +97,33 @@ def _listen(data_dir: Path, port: int | None, tunnel: str | None, out: TextIO, e
         if mode == "ngrok":
             tunnel_obj = _start_tunnel(settings, data_dir, listener, events, err)
         else:
-            events.put(("tunnel", None))
-        _relay(events, out, err, listener)
-        return 0
+            _after_check(listener, lambda: events.put(("tunnel", None)))
+        return _relay(events, out, err, listener)
     finally:
         if tunnel_obj is not None:
             with contextlib.suppress(Exception):
                 tunnel_obj.stop()
         backups.stop()
         listener.stop()
+        unwatch()
         restore()
 
 
-def _relay(events: queue.SimpleQueue, out: TextIO, err: TextIO, listener: Listener) -> None:
-    """Print the webhook line, then each stored message, until a stop event."""
+def _after_check(listener: Listener, then: Any) -> None:
+    """`then()` once the listener's check of the database has ended, or CHECK_WAIT has passed
+    (on a thread): on a file that is damaged, the webhook line is (almost always) never
+    printed: it says receiving stopped instead."""
+
+    def wait() -> None:
+        listener.checked.wait(CHECK_WAIT)
+        then()
+
+    threading.Thread(target=wait, name="voipdesk-check-wait", daemon=True).start()
+
+
+def _relay(events: queue.SimpleQueue, out: TextIO, err: TextIO, listener: Listener) -> int:
+    """Print the webhook line, then each stored message, until a stop event (0) or a damaged
+    database (1: receiving stops, and says why)."""
     path = listener.webhook_path
     local = listener.local_url + path
     announced: str | None = None  # the URL printed on the `webhook:` line
@@ -118,13 +134,16 @@ def _relay(events: queue.SimpleQueue, out: TextIO, err: TextIO, listener: Listen
         except queue.Empty:
             continue
         if event is _STOP:
-            return
+            return 0
         if isinstance(event, list):
             if announced is None:
                 pending.extend(event)
                 continue
             for message in event:
                 _print(out, message_line(message))
+        elif event[0] == "damaged":
+            print(f"voipdesk: receiving stopped. {event[1]}", file=err, flush=True)
+            return 1
         elif event[0] == "tunnel":  # the tunnel's first outcome: its URL or None
             announced = event[1] or local
             _print(out, f"webhook: {announced}")
@@ -171,6 +190,7 @@ def _start_tunnel(
                 print(f"{message} Receiving on the local address only.", file=err, flush=True)
         except Exception as exc:  # the listener keeps running on its local URL
             print(f"The tunnel could not start: {exc}", file=err, flush=True)
+        listener.checked.wait(CHECK_WAIT)  # (see _after_check)
         events.put(("tunnel", url))
 
     threading.Thread(target=run, name="voipdesk-tunnel-start", daemon=True).start()

@@ -33,6 +33,10 @@ _STORE_TIMEOUT = 30.0  # seconds a request waits for its commit before answering
 _MAX_BATCH = 500  # webhooks per transaction
 _BUSY_BATCH = 8  # a batch this big means a burst is on ...
 _GATHER_DELAY = 0.0005  # ... and the next commit waits this long (s) for more to join it
+# The first commit waits this long (s) at most for the full check of the database that starts
+# with the listener (store.damage): a small file is checked by then, and nothing is written to
+# it first; a big one whose pages are not cached (6 s for 388 MB) is checked meanwhile.
+CHECK_WAIT = 2.0
 # JSON escapes of UTF-16 surrogates: the only way a webhook can carry a lone surrogate.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
 
@@ -92,6 +96,11 @@ class Listener:
         self._expiry: asyncio.TimerHandle | None = None
         self._worker: concurrent.futures.ThreadPoolExecutor | None = None
         self._store: Any = None
+        self._checker: Any = None  # the Store of the full check while it runs
+        self._check_cancelled = False
+        self._check_until = 0.0
+        self.damaged: Exception | None = None  # the store's StoreDamaged, once found
+        self.checked = threading.Event()  # set once that check has ended (or could not run)
         self._lifecycle = threading.Lock()
 
     # -- public surface -------------------------------------------------------------------
@@ -133,6 +142,10 @@ class Listener:
                 exc = failure[0]
                 if isinstance(exc, ListenerError):
                     raise exc
+                from voipdesk.store import StoreError
+
+                if isinstance(exc, StoreError):  # damaged, or a read-only folder: a sentence
+                    raise ListenerError(str(exc)) from exc
                 raise ListenerError(
                     f"The message database {self._db_path} could not be opened ({exc}). "
                     "Check that the folder exists and is writable."
@@ -181,12 +194,20 @@ class Listener:
         self._deadlines = collections.deque()
         self._expiry = None
         self._worker = concurrent.futures.ThreadPoolExecutor(1, "voipdesk-store")
+        self.checked.clear()
         try:
             self._store = await loop.run_in_executor(self._worker, self._open_store)
         except BaseException as exc:
             failure.append(exc)
             self._worker.shutdown(wait=True)
+            self.checked.set()
             return
+        self._check_cancelled = False
+        self._check_until = loop.time() + CHECK_WAIT
+        checking = threading.Thread(
+            target=self._check_store, name="voipdesk-store-check", daemon=True
+        )
+        checking.start()
         writer = asyncio.create_task(self._writer(), name="voipdesk-webhook-writer")
         server = GuardedServer(
             self._handle,
@@ -202,6 +223,9 @@ class Listener:
         try:
             await self._stop.wait()
         finally:
+            self._check_cancelled = True  # a long check must not hold up the stop
+            if (checker := self._checker) is not None:
+                checker.interrupt()
             await acceptor.close()
             self._closing = True
             # aiohttp's own graceful shutdown drops the rest of a body that is still arriving,
@@ -219,11 +243,28 @@ class Listener:
                 await asyncio.wait_for(writer, self._stop_timeout)
             await loop.run_in_executor(self._worker, self._close_store)
             self._worker.shutdown(wait=True)
+            await loop.run_in_executor(None, checking.join, self._stop_timeout)
 
     def _open_store(self) -> Any:
         from voipdesk.store import Store  # imported here so the receiver loads without SQLite
 
         return Store(self._db_path)
+
+    def _check_store(self) -> None:
+        """Read every page once per start, on a connection of its own (store.damage says why)."""
+        from voipdesk.store import Store, StoreDamaged
+
+        try:
+            with Store(self._db_path) as self._checker:
+                if not self._check_cancelled:
+                    self._checker.check()
+        except StoreDamaged as exc:
+            self.damaged = exc
+        except Exception:  # interrupted by stop(), or the disk: the writes will say
+            log.debug("the store check did not finish", exc_info=True)
+        finally:
+            self._checker = None
+            self.checked.set()
 
     def _close_store(self) -> None:
         store, self._store = self._store, None
@@ -253,6 +294,8 @@ class Listener:
             if not self._is_webhook_path(request.path):
                 return _text(404, "Not Found")
             if request.method in ("GET", "HEAD"):
+                if self.damaged is not None:  # the Test button must not say all is well
+                    return _text(503, "voipdesk's message database is damaged")
                 return _text(200, READY_TEXT)
             if request.method != "POST":
                 resp = _text(405, "Method Not Allowed")
@@ -357,6 +400,9 @@ class Listener:
             first = await self._queue.get()
             if first is None:
                 break
+            wait = self._check_until - loop.time()
+            if wait > 0 and not self.checked.is_set():  # the first commits wait for the check
+                await loop.run_in_executor(None, self.checked.wait, wait)
             if previous >= _BUSY_BATCH:
                 # A burst: wait a moment so that more requests share this commit (and its
                 # fsync). One message at a time, as usual, is committed at once.
@@ -391,8 +437,14 @@ class Listener:
 
     def _store_batch(self, items: Sequence[Item]) -> list[Outcome]:
         """Runs on the store thread: one transaction; on failure, each item alone."""
+        from voipdesk.store import StoreDamaged, StoreError
+
         try:
             return list(self._store.record_webhooks(items))
+        except StoreError as exc:  # damaged, or read-only: every item would fail alike
+            if isinstance(exc, StoreDamaged):
+                self.damaged = exc
+            return [exc] * len(items)
         except Exception as exc:
             if len(items) == 1:
                 log.exception("storing a webhook failed")

@@ -7,7 +7,6 @@ import json
 import logging
 import os
 import sqlite3
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -21,8 +20,9 @@ from voipdesk.core.models import (
     Status,
     StatusUpdate,
 )
-from voipdesk.private import private_dir, private_file, tighten
-from voipdesk.store.schema import migrate
+from voipdesk.store import damage
+from voipdesk.store.opening import open_for_writing, open_read_only
+from voipdesk.store.pids import pid_alive as _pid_alive
 from voipdesk.store.search import fts_query
 
 log = logging.getLogger("voipdesk.store")
@@ -92,44 +92,6 @@ def _conversation(row: tuple) -> Conversation:
     )
 
 
-def _pid_alive(pid: int | None) -> bool:
-    if not pid or pid == os.getpid():
-        return False
-    if sys.platform == "win32":
-        return _pid_alive_windows(pid)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except OSError:
-        return False
-    return True
-
-
-def _pid_alive_windows(pid: int) -> bool:
-    # Not os.kill(pid, 0): on Windows that is TerminateProcess, it would kill the other process.
-    import ctypes
-    from ctypes import wintypes
-
-    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
-    kernel32.OpenProcess.restype = wintypes.HANDLE
-    kernel32.OpenProcess.argtypes = (wintypes.DWORD, wintypes.BOOL, wintypes.DWORD)
-    kernel32.GetExitCodeProcess.argtypes = (wintypes.HANDLE, ctypes.POINTER(wintypes.DWORD))
-    kernel32.CloseHandle.argtypes = (wintypes.HANDLE,)
-    handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
-    if not handle:
-        return ctypes.get_last_error() == 5  # ERROR_ACCESS_DENIED: it exists, not ours
-    try:
-        code = wintypes.DWORD()
-        if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
-            return True
-        return code.value == 259  # STILL_ACTIVE
-    finally:
-        kernel32.CloseHandle(handle)
-
-
 _CHUNK = 500  # values per IN (...) list, well under SQLite's oldest limit of 999 variables
 
 
@@ -175,25 +137,26 @@ class Store:
     """SQLite-backed storage. One connection, guarded by a lock; give each thread its own Store
     for throughput. Every write is one transaction that is on disk when the method returns."""
 
-    def __init__(self, path: str | Path, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        clock: Callable[[], float] = time.time,
+        read_only: bool = False,
+    ) -> None:
+        """Open (or create) the database. Raises StoreDamaged or StoreReadOnly (store.errors)
+        when it cannot be used. `read_only` opens an existing file without ever writing to it
+        (for a folder that cannot be written); `missed_journal` then says whether its newest
+        changes (the -wal journal) could not be read."""
         self.path = Path(path)
-        private_dir(self.path.parent)
-        # User-only before SQLite creates it (its -wal and -shm then get the same mode). When
-        # that fails (a read-only folder), sqlite3.connect below says so as a DatabaseError.
-        with contextlib.suppress(OSError):
-            private_file(self.path)
-        for suffix in ("-wal", "-shm", "-journal"):
-            tighten(f"{self.path}{suffix}")
         self._clock = clock
         self._lock = threading.RLock()
-        self._conn = sqlite3.connect(
-            self.path, isolation_level=None, check_same_thread=False, timeout=30
-        )
-        self._conn.execute("PRAGMA journal_mode = WAL")
-        self._conn.execute("PRAGMA synchronous = FULL")
-        self._conn.execute("PRAGMA foreign_keys = ON")
-        self._conn.execute("PRAGMA busy_timeout = 30000")
-        migrate(self._conn)
+        self.read_only = read_only
+        self.missed_journal = False
+        if read_only:
+            self._conn, self.missed_journal = open_read_only(self.path)
+        else:
+            self._conn = open_for_writing(self.path)
 
     # -- plumbing -------------------------------------------------------------------------
     def close(self) -> None:
@@ -209,18 +172,45 @@ class Store:
 
     def _write(self, fn: Callable[[sqlite3.Connection], object]) -> object:
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+            damage.refuse_if_damaged(self.path)
             try:
-                result = fn(self._conn)
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    # Found damaged by another connection while this one waited for the lock.
+                    damage.refuse_if_damaged(self.path)
+                    result = fn(self._conn)
+                    self._conn.execute("COMMIT")
+                except BaseException:
+                    with contextlib.suppress(sqlite3.Error):
+                        self._conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as exc:
+                error = damage.translate(self.path, exc, self._conn)
+                if error is exc:
+                    raise  # anything else (a full disk, a lock held too long): as it was
+                raise error from exc
             return result
 
     def _read(self, sql: str, args: Sequence = ()) -> list[tuple]:
         with self._lock:
-            return self._conn.execute(sql, args).fetchall()
+            try:
+                return self._conn.execute(sql, args).fetchall()
+            except sqlite3.Error as exc:
+                error = damage.translate(self.path, exc, self._conn)
+                if error is exc:
+                    raise
+                raise error from exc
+
+    def check(self) -> None:
+        """Read every page of the file (seconds for a big one); raise StoreDamaged when any is
+        damaged. interrupt() from another thread stops it."""
+        with self._lock:
+            damage.refuse_if_damaged(self.path)
+            damage.check(self._conn, self.path)
+
+    def interrupt(self) -> None:
+        """Stop a long query (check()) running on another thread: it raises."""
+        self._conn.interrupt()
 
     # -- conversations ----------------------------------------------------------------------
     @staticmethod

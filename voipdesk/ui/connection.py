@@ -57,6 +57,7 @@ class ReceivingStatus:
     public_url: str | None  # the full public webhook URL (or the local one when tunnel disabled)
     url_changed: bool = False
     authtoken_missing: bool = False  # no ngrok authtoken: the panel offers "Set up receiving"
+    database_damaged: bool = False  # receiving stopped: the listener answers every webhook 503
 
     @property
     def needs_setup(self) -> bool:
@@ -71,6 +72,7 @@ class ReceivingStatus:
         the provider has the current URL."""
         return (
             self.listener_running
+            and not self.database_damaged
             and self.tunnel_state in ("online", "disabled")
             and not self.url_changed
         )
@@ -78,6 +80,8 @@ class ReceivingStatus:
     @property
     def summary(self) -> str:
         """One short line for the status bar."""
+        if self.database_damaged:
+            return "Not receiving: the message database is damaged"
         if not self.listener_running:
             return "Not receiving: listener stopped"
         if self.tunnel_state == "online":

@@ -15,13 +15,14 @@ from pathlib import Path
 import httpx
 from PySide6.QtCore import QObject, Signal
 
+from voipdesk import logs
 from voipdesk.core.models import Direction, Message, Status
 from voipdesk.logs import register_secret
 from voipdesk.outbox import Outbox
 from voipdesk.provider.client import DEFAULT_TIMEOUT, VoipNumberClient
 from voipdesk.provider.http_loop import HttpThread
 from voipdesk.settings import Settings
-from voipdesk.store import Store, database_path
+from voipdesk.store import Store, StoreDamaged, damage, database_path
 from voipdesk.store.backup import DailyBackup
 from voipdesk.ui.connection import ReceivingStatus
 
@@ -40,6 +41,7 @@ class Services(QObject):
     # repeats it in the status bar only when that conversation is not the one in front.
     sendFailed = Signal(object)  # Message
     contactsChanged = Signal()
+    databaseDamaged = Signal(object)  # StoreDamaged: receiving and writing stopped (once)
 
     def __init__(
         self,
@@ -82,6 +84,8 @@ class Services(QObject):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping = False
         self._stopped = False
+        self.damaged: StoreDamaged | None = None
+        self._unwatch: list[Callable[[], None]] = []
         self.receiving = ReceivingStatus(
             listener_running=False,
             listener_port=None,
@@ -161,6 +165,7 @@ class Services(QObject):
     async def start(self) -> None:
         """Recover the outbox, start the listener and the tunnel, start retrying."""
         self._loop = asyncio.get_running_loop()
+        self._watch_for_damage()
         self.load_secrets()
         recovered = await self.outbox.recover()
         if recovered:
@@ -278,9 +283,41 @@ class Services(QObject):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         await self.http.aclose()
+        for unwatch in self._unwatch:
+            unwatch()
         self.store.close()
         self._writer.close()
         self._stopped = True
+
+    # -- a damaged database, a log that cannot be written --------------------------------------
+    def _watch_for_damage(self) -> None:
+        """Found damaged by any of the stores (the listener's full check at its start, or a
+        read that meets a damaged page): receiving stops and the window says so. A log that
+        cannot be written (a full disk) is said in the status bar."""
+        same_file = damage.same_file_as(database_path(self.data_dir))
+
+        def found(exc: StoreDamaged) -> None:  # on the thread that found it
+            if same_file(exc.path):
+                self._call_soon(self._on_damaged, exc)
+
+        def log_failed(sentence: str) -> None:
+            self._call_soon(self.notice.emit, sentence[0].upper() + sentence[1:])
+
+        logs.on_write_failure.append(log_failed)
+        self._unwatch = [damage.watch(found), lambda: logs.on_write_failure.remove(log_failed)]
+        if (known := damage.known(database_path(self.data_dir))) is not None:
+            self._call_soon(self._on_damaged, known)
+
+    def _on_damaged(self, exc: StoreDamaged) -> None:
+        if self._stopped or self.damaged is not None:
+            return
+        self.damaged = exc
+        self._set_receiving(
+            listener_running=False,
+            listener_error=f"Receiving stopped: {exc}",
+            database_damaged=True,
+        )
+        self.databaseDamaged.emit(exc)
 
     # -- cross-thread plumbing -----------------------------------------------------------------
     def _call_soon(self, fn: Callable, *args: object, **kwargs: object) -> None:
@@ -406,7 +443,7 @@ class Services(QObject):
 
     async def test_receiving(self) -> tuple[bool, str]:
         """Check the webhook end to end: through the tunnel when there is one."""
-        if self.listener is None:
+        if self.listener is None or self.damaged is not None:
             return False, self.receiving.listener_error or "The listener is not running."
         path = self.listener.webhook_path
         if self.tunnel is not None:
