@@ -237,6 +237,10 @@ class Controller(QObject):
         while True:
             self._quit = asyncio.Event()
             await self.start()
+            if self.repaired_box is not None and self.repaired_box.isVisible():
+                # Said before the window came back: keep it in front of the window.
+                self.repaired_box.raise_()
+                self.repaired_box.activateWindow()
             await self._quit.wait()
             await self.shutdown()
             if self._repair:
