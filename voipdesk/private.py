@@ -85,3 +85,15 @@ def replace_private(path: str | Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def fsync_dir(folder: str | Path) -> None:
+    """Make a rename or a new file in `folder` durable (POSIX: fsync the folder; Windows has no
+    such call and needs none)."""
+    if not POSIX:
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

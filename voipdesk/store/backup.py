@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from voipdesk.private import POSIX, private_dir
+from voipdesk.private import fsync_dir, private_dir
 from voipdesk.store.store import database_path
 
 log = logging.getLogger("voipdesk.backup")
@@ -213,17 +213,6 @@ def _remove_partial(tmp: Path) -> None:
 
 def fsync_file(path: Path) -> None:
     fd = os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0))  # (Windows flushes writers only)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def fsync_dir(folder: Path) -> None:
-    """The rename is on disk too (POSIX: fsync the folder; Windows has no such call)."""
-    if not POSIX:
-        return
-    fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from voipdesk.private import open_private
-from voipdesk.store.backup import fsync_dir, fsync_file, why
+from voipdesk.private import fsync_dir, open_private
+from voipdesk.store.backup import fsync_file, why
 from voipdesk.store.schema import SCHEMA_VERSION
 from voipdesk.store.store import database_path
 

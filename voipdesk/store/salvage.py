@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+from voipdesk.private import fsync_dir
 from voipdesk.store import damage
 from voipdesk.store.errors import StoreError
 from voipdesk.store.store import Store
@@ -92,7 +93,7 @@ def repair(path: Path, *, progress: Callable[[str, int], None] | None = None) ->
         for suffix in ("-wal", "-shm"):  # the damaged file's own; the kept copy has its -wal
             _remove(Path(f"{path}{suffix}"))
         os.replace(target, path)
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
     finally:
         for suffix in ("", "-wal", "-shm"):
             _remove(Path(f"{target}{suffix}"))
@@ -247,13 +248,3 @@ def _tidy(dst: sqlite3.Connection) -> None:
 def _remove(path: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         path.unlink()
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
