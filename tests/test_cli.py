@@ -18,6 +18,7 @@ from store import damaged
 
 from voipdesk import __version__
 from voipdesk.core.models import InboundMessage, Status
+from voipdesk.export import local_time
 from voipdesk.provider.errors import ProviderError
 from voipdesk.sandbox import DEMO_ACCOUNT, Account, Sandbox, SandboxThread
 from voipdesk.store import Store, database_path
@@ -492,7 +493,7 @@ def test_export_csv_round_trips_tricky_bodies(history):
     assert records[1]["body"] == "reply, with a comma"
     assert records[2]["body"] == '\'=HYPERLINK("x")'  # safe for a spreadsheet by default
     assert [r["direction"] for r in records] == ["out", "in", "in"]
-    assert records[1]["timestamp"] == "1716204585"
+    assert records[1]["timestamp"] == local_time(1716204585)  # e.g. 2024-05-20T12:29:45+01:00
     assert records[1]["peer_number"] == "+447700900100"  # numbers are not formulas
 
 

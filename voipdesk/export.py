@@ -11,6 +11,7 @@ numbers in E.164 (+ and digits only) are left alone: they are no formula, and sc
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import os
 import re
@@ -30,6 +31,7 @@ FIELDS = (
     "status",
     "provider_id",
     "timestamp",
+    "time",
     "created_at",
     "provider_ts",
     "error_code",
@@ -49,8 +51,17 @@ def spreadsheet_safe(value: object) -> object:
     return value
 
 
+def local_time(seconds: float | None, *, ms: bool = False) -> str | None:
+    """ISO 8601 in this computer's time zone, with its offset: 2026-12-04T13:45:00+01:00."""
+    if seconds is None:
+        return None
+    spec = "milliseconds" if ms else "seconds"
+    return dt.datetime.fromtimestamp(seconds).astimezone().isoformat(timespec=spec)
+
+
 def row(message: Message) -> dict:
-    """One message as export fields; timestamps are unix seconds."""
+    """One message as export fields; times are unix seconds (JSON adds `time`, the local
+    time of `timestamp`; CSV writes every time as local ISO 8601, see write)."""
     return {
         "id": message.id,
         "direction": message.direction.value,
@@ -61,6 +72,7 @@ def row(message: Message) -> dict:
         "status": message.status.value,
         "provider_id": message.provider_id,
         "timestamp": int(message.timestamp),
+        "time": local_time(message.timestamp),
         "created_at": round(message.created_at, 3),
         "provider_ts": message.provider_ts,
         "error_code": message.error_code,
@@ -79,10 +91,16 @@ def write(
         # CRLF line ends (RFC 4180): Python's writer quotes a field only for the characters of
         # its line terminator, so with "\n" alone a body holding a lone "\r" went out unquoted
         # and split its row in two for every reader.
-        writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\r\n")
+        # A spreadsheet shows seconds since 1970 as a number: times are local ISO 8601 there.
+        fields = [f for f in FIELDS if f != "time"]
+        writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\r\n")
         writer.writeheader()
         for message in messages:
             values = row(message)
+            del values["time"]
+            values["timestamp"] = local_time(message.timestamp)
+            values["created_at"] = local_time(message.created_at, ms=True)
+            values["provider_ts"] = local_time(message.provider_ts)
             values["attachments"] = " ".join(values["attachments"])
             if safe:
                 values = {k: spreadsheet_safe(v) for k, v in values.items()}
