@@ -18,8 +18,21 @@ USAGE_LINE = "type FROM TO TEXT and Enter to deliver an inbound message"
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line of the stand-alone sandbox."""
+    numbers = " ".join(sorted(DEMO_ACCOUNT.numbers))
     parser = argparse.ArgumentParser(
-        prog="python -m voipdesk.sandbox", description="Run the VoIP Number sandbox alone."
+        prog="python -m voipdesk.sandbox",
+        description="Run the VoIP Number sandbox alone.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=f"the demo account (used unless --account is given):\n"
+        f"  account ID  {DEMO_ACCOUNT.account_id}\n"
+        f"  API token   {DEMO_ACCOUNT.api_token}\n"
+        f"  numbers     {numbers}\n"
+        f"  {ECHO_NUMBER} answers whatever it is sent\n\n"
+        "send through it:\n"
+        "  VOIPDESK_API_URL=http://127.0.0.1:8790/v1/sms/send "
+        f"VOIPDESK_ACCOUNT_ID={DEMO_ACCOUNT.account_id} \\\n"
+        f"  VOIPDESK_API_TOKEN={DEMO_ACCOUNT.api_token} voipdesk send "
+        f"--from {min(DEMO_ACCOUNT.numbers)} --to {ECHO_NUMBER} 'Hello'",
     )
     parser.add_argument("--port", type=int, default=8790, help="port on 127.0.0.1 (0: any free)")
     parser.add_argument("--webhook", help="webhook URL for every number of the account")
