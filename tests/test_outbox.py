@@ -311,6 +311,20 @@ def test_unreachable_provider_is_pending(store, clock):
     assert msg.next_attempt_at > clock.now
 
 
+def test_a_send_that_fails_is_logged_with_its_reason_and_no_secret(store, clock, caplog):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{s.getsockname()[1]}/v1/sms/send"
+    with caplog.at_level("INFO", logger="voipdesk.outbox"):
+        msg = run_outbox(store, url, lambda o: o.send(OWN, PEER, "nobody home"), clock=clock)
+    [record] = [r for r in caplog.records if r.name == "voipdesk.outbox"]
+    assert f"message {msg.id}" in record.getMessage() and "UNREACHABLE" in record.getMessage()
+    assert "could not be reached" in record.getMessage()
+    assert TOKEN not in caplog.text and "nobody home" not in caplog.text
+
+
 @pytest.mark.parametrize("kind", ["drop", "accept_then_drop", "delay"])
 def test_ambiguous_is_unknown_never_retried_but_resent_on_request(sandbox, store, clock, kind):
     sandbox.inject(kind, seconds=2.0)

@@ -171,6 +171,12 @@ class Outbox:
         )
 
     async def _update(self, message: Message, **fields: object) -> Message:
+        status, code = fields.get("status"), fields.get("error_code")
+        if status in (Status.PENDING, Status.FAILED, Status.UNKNOWN) and code:
+            # What the user reads under the bubble, for the log too (no body, no credentials).
+            log.warning(
+                "message %s not sent (%s, %s): %s", message.id, status, code, fields["error_text"]
+            )
         return self._emit(await self._db(self.store.update_outgoing, message.id, **fields))
 
     async def retry_due(self) -> list[Message]:

@@ -52,6 +52,12 @@ def status_text(message: Message) -> str:
     if status is Status.FAILED:
         reason = (message.error_text or "").strip()
         return f"Not sent — {reason}" if reason else "Not sent"
+    if status is Status.PENDING and (message.error_text or "").strip():
+        text = f"Waiting to send — {message.error_text.strip()}"  # why: offline, a wait asked
+        if message.next_attempt_at is not None:
+            at = dt.datetime.fromtimestamp(message.next_attempt_at).strftime("%H:%M")
+            text += f" Next try at {at}."
+        return text
     if status is Status.QUEUED and (message.error_text or "").strip():
         return f"Sent — {message.error_text.strip()}"  # e.g. accepted, but no message id
     return {
