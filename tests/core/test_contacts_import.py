@@ -62,6 +62,13 @@ def test_vcard_with_several_numbers_and_a_bad_one(tmp_path):
     assert problems == ["line 12: “12ab” is not a phone number (Bob Jones)."]
 
 
+def test_a_vcard_without_a_phone_number_is_said_to_be_skipped(tmp_path):
+    text = VCF + "BEGIN:VCARD\nVERSION:3.0\nFN:Dora Only-Mail\nEMAIL:dora@example.com\nEND:VCARD\n"
+    names, problems = read_contacts(write(tmp_path, "contacts.vcf", text), "GB")
+    assert "Dora Only-Mail" not in names.values()
+    assert problems[-1] == "line 19: Dora Only-Mail has no phone number, so it was skipped."
+
+
 def test_vcard_with_a_broken_card_keeps_the_others(tmp_path):
     broken = VCF.replace("N:Jones;Bob;;;\n", "N:Jones;Bob;;;\nPHOTO;ENCODING=b:\x00\x01\n  \n:::\n")
     names, problems = read_contacts(write(tmp_path, "contacts.vcf", broken), "GB")
@@ -78,7 +85,10 @@ def test_google_csv(tmp_path):
         "+442079460999": "Dana Okafor",
         "+33612345678": "Frankie",  # no first or last name: the nickname
     }
-    assert problems == ["line 5: “not-a-number” is not a phone number (Gus Moreau)."]
+    assert problems == [
+        "line 3: Eve has no phone number, so it was skipped.",
+        "line 5: “not-a-number” is not a phone number (Gus Moreau).",
+    ]
 
 
 def test_outlook_csv_skips_fax_and_pager(tmp_path):

@@ -93,6 +93,8 @@ def _read_vcards(text: str, country: str) -> tuple[dict[str, str], list[str]]:
         name = _vcard_name(component)
         tels = [str(tel.value) for tel in component.contents.get("tel", [])]
         if not tels:
+            who = name or "a contact with no name"
+            out.problems.append(f"line {start}: {who} has no phone number, so it was skipped.")
             continue
         if not name:
             out.problems.append(
@@ -193,6 +195,8 @@ def _read_csv(text: str, country: str, filename: str) -> tuple[dict[str, str], l
             if part.strip()
         ]
         if not raws:
+            if name:  # (a row of other columns only, e.g. an e-mail address, says nothing)
+                out.problems.append(f"{where}: {name} has no phone number, so it was skipped.")
             continue
         if not name:
             out.problems.append(f"{where}: {raws[0].strip()} has no name, so it was skipped.")
