@@ -333,6 +333,20 @@ class BubbleDelegate(QStyledItemDelegate):
             left = bubble.left() + 4
         return QPointF(left, rect.top() + geometry.meta_top)
 
+    def on_bubble(self, index: QModelIndex, pos: QPoint, rect: QRect) -> bool:
+        """Whether pos falls on the row's bubble (its text or its line of time and status)."""
+        geometry = self.geometry(index)
+        if geometry is None:
+            return False
+        bubble = self._bubble_rect(geometry, rect)
+        if bubble.contains(pos):
+            return True
+        if geometry.meta is None:
+            return False
+        origin = self._meta_origin(geometry, rect, bubble)
+        meta = QRectF(origin.x(), origin.y(), geometry.meta_box, geometry.meta.height)
+        return meta.contains(QPointF(pos))
+
     def hit_test(self, index: QModelIndex, pos: QPoint, rect: QRect) -> tuple[str, object] | None:
         """("url", QUrl) for a link under pos, ("action", message id) for Retry, else None."""
         geometry = self.geometry(index)
@@ -368,8 +382,6 @@ class BubbleDelegate(QStyledItemDelegate):
         rect: QRect = option.rect
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        if option.state & QStyle.StateFlag.State_Selected:
-            painter.fillRect(rect, theme.selection_fill(palette))
 
         small = theme.small_font(self._view.font())
         if geometry.day_text:
@@ -400,6 +412,12 @@ class BubbleDelegate(QStyledItemDelegate):
             outline = QPen(theme.ACCENT, 1.5)
         elif message.status in (Status.SENDING, Status.PENDING):
             fill.setAlphaF(0.7)
+        if option.state & QStyle.StateFlag.State_Selected:
+            # The bubble is what is selected: a soft halo around it, not a band across the row.
+            halo = QRectF(bubble).adjusted(-4, -4, 4, 4)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(theme.selection_fill(palette))
+            painter.drawRoundedRect(halo, theme.BUBBLE_RADIUS + 4, theme.BUBBLE_RADIUS + 4)
         if self.highlight_id == message.id:
             ring = QRectF(bubble).adjusted(-3, -3, 3, 3)
             painter.setPen(QPen(theme.ACCENT, 2))

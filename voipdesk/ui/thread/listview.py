@@ -189,9 +189,24 @@ class _MessageList(QListView):
         return delegate.hit_test(index, pos, self.visualRect(index))
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
+        pos = event.position().toPoint()
         left = event.button() == Qt.MouseButton.LeftButton
-        self._pressed = self._link_at(event.position().toPoint()) if left else None
+        self._pressed = self._link_at(pos) if left else None
+        if left and self._pressed is None and not self._on_bubble(pos):
+            # Beside the bubbles (a day separator, the empty side of a row, below the last
+            # message): nothing is picked, and what was selected is let go.
+            self.clearSelection()
+            event.accept()
+            return
         super().mousePressEvent(event)
+
+    def _on_bubble(self, pos: QPoint) -> bool:
+        index = self.indexAt(pos)
+        if not index.isValid():
+            return False
+        delegate = self.itemDelegate()
+        assert isinstance(delegate, BubbleDelegate)
+        return delegate.on_bubble(index, pos, self.visualRect(index))
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         pressed, self._pressed = self._pressed, None
