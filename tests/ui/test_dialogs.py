@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from palettes import dark_palette
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import (
     QApplication,
@@ -115,6 +115,36 @@ def test_new_message_picked_completion_resolves(qtbot, new_message):
     dialog.to_edit.setText("Ann Lee (+1 202-555-0143)")
     click(qtbot, dialog.ok_button)
     assert dialog.recipient() == "+12025550143"
+
+
+def test_new_message_enter_sends_and_shift_enter_starts_a_new_line(qtbot, new_message):
+    """As in the main compose box."""
+    dialog = new_message()
+    qtbot.keyClicks(dialog.to_edit, "07700 900777")
+    dialog.text_edit.setFocus()
+    qtbot.keyClicks(dialog.text_edit, "first")
+    qtbot.keyClick(dialog.text_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClicks(dialog.text_edit, "second")
+    assert dialog.isVisible()
+    qtbot.keyClick(dialog.text_edit, Qt.Key.Key_Return)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert dialog.text() == "first\nsecond"
+
+
+def test_new_message_error_never_covers_the_message_box(qtbot, new_message):
+    dialog = new_message((OWN1, OWN2))
+    dialog.text_edit.setPlainText("hello there")
+    dialog.to_edit.setText("12ab")
+    click(qtbot, dialog.ok_button)
+    qtbot.wait(50)  # the layout settles
+    assert dialog.to_error.isVisible()
+
+    def box(widget):
+        return widget.geometry().translated(widget.parentWidget().mapTo(dialog, QPoint(0, 0)))
+
+    assert not box(dialog.counter).intersects(box(dialog.text_edit))
+    assert not box(dialog.to_error).intersects(box(dialog.from_combo))
+    assert dialog.rect().contains(box(dialog.buttons))
 
 
 def test_new_message_invalid_number_keeps_the_dialog_open(qtbot, new_message):

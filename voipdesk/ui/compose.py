@@ -48,17 +48,21 @@ class MessageEdit(QPlainTextEdit):
 
     submitted = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, fit: bool = True) -> None:
+        """`fit`: the box grows with its text (up to MAX_LINES); else its height is the
+        caller's."""
         super().__init__(parent)
         self._composing = False  # an input method is composing: Enter confirms, never sends
+        self._fits = fit
         self.setTabChangesFocus(True)
         self.setPlaceholderText("Text message")
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.document().documentLayout().documentSizeChanged.connect(self._fit)
-        self._fit()
+        if fit:
+            self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            self.document().documentLayout().documentSizeChanged.connect(self._fit)
+            self._fit()
 
     def inputMethodEvent(self, event: QInputMethodEvent) -> None:
         self._composing = bool(event.preeditString())
@@ -95,7 +99,8 @@ class MessageEdit(QPlainTextEdit):
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # rewrapping changes the line count
         super().resizeEvent(event)
-        self._fit()
+        if self._fits:
+            self._fit()
 
     def sizeHint(self) -> QSize:
         return QSize(super().sizeHint().width(), self.height_for(1))

@@ -13,14 +13,13 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from voipdesk.core.phone import InvalidNumber, display, normalize
 from voipdesk.ui import theme
-from voipdesk.ui.compose import length_text
+from voipdesk.ui.compose import MessageEdit, length_text
 from voipdesk.ui.labels import plain_label
 
 
@@ -73,11 +72,12 @@ class NewMessageDialog(QDialog):
         for number in self._numbers:
             self.from_combo.addItem(display(number, country), number)
 
-        self.text_edit = QPlainTextEdit()
+        # Enter sends and Shift+Enter starts a new line, as in the main compose box.
+        self.text_edit = MessageEdit(fit=False)
         self.text_edit.setAccessibleName("Message text")
         self.text_edit.setPlaceholderText("Message (optional: leave empty to just open the chat)")
-        self.text_edit.setTabChangesFocus(True)
-        self.text_edit.setFixedHeight(self.text_edit.fontMetrics().lineSpacing() * 4 + 16)
+        self.text_edit.setFixedHeight(self.text_edit.height_for(4))
+        self.text_edit.submitted.connect(self.accept)
         self.counter = self._label()
         self.counter.setAccessibleName("Message length")
         self.counter.setAlignment(Qt.AlignmentFlag.AlignRight)
@@ -164,11 +164,22 @@ class NewMessageDialog(QDialog):
         except InvalidNumber as exc:
             self.to_error.setText(str(exc))
             self.to_error.show()
+            self._grow_to_fit()
             self.to_edit.setFocus()
             self.to_edit.selectAll()
             return
         self._recipient = number
         super().accept()
+
+    def _grow_to_fit(self) -> None:
+        """A top-level dialog keeps its size when a wrapped sentence appears in it, and Qt then
+        squeezes the rows below onto each other: grow to the height the rows need at this
+        width."""
+        layout = self.layout()
+        layout.activate()
+        needed = layout.totalHeightForWidth(self.width())
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     def _to_changed(self) -> None:
         self.to_error.hide()
