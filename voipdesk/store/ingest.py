@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from voipdesk.core.models import Direction, InboundMessage, Message, Status, StatusUpdate
 from voipdesk.store.connection import Connection
+from voipdesk.store.messages import TOUCH_CONVERSATION
 from voipdesk.store.rows import in_lists
 
 
@@ -36,8 +37,7 @@ class _InboundBatch:
     def touch_conversations(self, now: float) -> None:
         """One update per conversation: its newest message, time and unread count."""
         self._conn.executemany(
-            "UPDATE conversations SET last_message_id = ?, last_ts = ?,"
-            " unread_count = unread_count + ? WHERE id = ?",
+            TOUCH_CONVERSATION,
             [(mid, now, count, cid) for cid, (mid, count) in self._received.items()],
         )
 
@@ -87,22 +87,19 @@ class IngestMixin(Connection):
         if cid is None:
             cid = batch.conversations[key] = self._conversation_id(conn, *key)
         attachments = json.dumps(list(item.attachments)) if item.attachments else None
-        mid = conn.execute(
-            "INSERT INTO messages (conversation_id, direction, body, type, status, created_at,"
-            " provider_id, provider_ts, raw, attachments) VALUES (?, 'in', ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                cid,
-                item.body,
-                item.type,
-                Status.RECEIVED.value,
-                now,
-                item.mdr_id,
-                item.provider_ts,
-                item.raw,
-                attachments,
-            ),
-        ).lastrowid
-        assert mid is not None
+        mid = self._insert(
+            conn,
+            cid,
+            Direction.IN,
+            item.body,
+            item.type,
+            Status.RECEIVED,
+            now,
+            provider_id=item.mdr_id,
+            provider_ts=item.provider_ts,
+            raw=item.raw,
+            attachments=attachments,
+        )
         message = Message(
             id=mid,
             conversation_id=cid,

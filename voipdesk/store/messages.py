@@ -9,6 +9,13 @@ from voipdesk.core.models import Direction, Message, Status
 from voipdesk.store.connection import Connection
 from voipdesk.store.rows import MESSAGE_COLUMNS, MESSAGE_FROM, in_lists, message_from_row
 
+# A conversation's newest message, its time, and how many more are unread:
+# (last_message_id, last_ts, unread added, conversation id).
+TOUCH_CONVERSATION = (
+    "UPDATE conversations SET last_message_id = ?, last_ts = ?,"
+    " unread_count = unread_count + ? WHERE id = ?"
+)
+
 
 class MessagesMixin(Connection):
     """Reading messages a page at a time; inserting and deleting message rows."""
@@ -80,6 +87,9 @@ class MessagesMixin(Connection):
         now: float,
         **extra: object,
     ) -> int:
+        """INSERT one message row (the only place that does, for both directions); its id.
+        Making it its conversation's newest (TOUCH_CONVERSATION) is the caller's: an inbound
+        batch does that once per conversation."""
         cols = ["conversation_id", "direction", "body", "type", "status", "created_at"]
         vals: list[object] = [conversation_id, direction.value, body, kind, status.value, now]
         for key, value in extra.items():
@@ -89,12 +99,8 @@ class MessagesMixin(Connection):
         mid = conn.execute(
             f"INSERT INTO messages ({', '.join(cols)}) VALUES ({marks})", vals
         ).lastrowid
-        conn.execute(
-            "UPDATE conversations SET last_message_id = ?, last_ts = ?,"
-            " unread_count = unread_count + ? WHERE id = ?",
-            (mid, now, 1 if direction is Direction.IN else 0, conversation_id),
-        )
-        return mid  # type: ignore[return-value]
+        assert mid is not None
+        return mid
 
     def delete_message(self, message_id: int) -> None:
         """Remove a message (the user discarded it); the conversation's last message (its

@@ -8,11 +8,10 @@ from collections.abc import Sequence
 
 from voipdesk.core.models import Direction, Message, Status
 from voipdesk.store.connection import Connection
+from voipdesk.store.messages import TOUCH_CONVERSATION
 from voipdesk.store.pids import pid_alive as _pid_alive
 from voipdesk.store.rows import MESSAGE_COLUMNS, MESSAGE_FROM, message_from_row
-
-# cannot infer that `status = 'pending'` implies the IN list): a lookup instead of a full scan.
-_IN_OUTBOX = "status IN ('sending', 'pending', 'unknown')"
+from voipdesk.store.schema import IN_OUTBOX
 
 
 class OutboxRowsMixin(Connection):
@@ -24,7 +23,7 @@ class OutboxRowsMixin(Connection):
 
         def tx(conn: sqlite3.Connection) -> int:
             cid = self._conversation_id(conn, own, peer)
-            return self._insert(
+            mid = self._insert(
                 conn,
                 cid,
                 Direction.OUT,
@@ -35,6 +34,8 @@ class OutboxRowsMixin(Connection):
                 attempts=1,
                 owner_pid=os.getpid(),
             )
+            conn.execute(TOUCH_CONVERSATION, (mid, now, 0, cid))
+            return mid
 
         return self.message(self._write(tx))  # type: ignore[arg-type,return-value]
 
@@ -75,7 +76,7 @@ class OutboxRowsMixin(Connection):
     def due_pending(self, now: float) -> list[Message]:
         """PENDING messages whose retry time has come, oldest first."""
         rows = self._read(
-            f"SELECT {MESSAGE_COLUMNS} FROM {MESSAGE_FROM} WHERE m.{_IN_OUTBOX}"
+            f"SELECT {MESSAGE_COLUMNS} FROM {MESSAGE_FROM} WHERE m.{IN_OUTBOX}"
             " AND m.status = 'pending' AND COALESCE(m.next_attempt_at, 0) <= ? ORDER BY m.id",
             (now,),
         )
@@ -84,15 +85,14 @@ class OutboxRowsMixin(Connection):
     def next_retry_at(self) -> float | None:
         rows = self._read(
             "SELECT min(COALESCE(next_attempt_at, 0)) FROM messages"
-            f" WHERE {_IN_OUTBOX} AND status = 'pending'"
+            f" WHERE {IN_OUTBOX} AND status = 'pending'"
         )
         return rows[0][0]
 
     def outbox(self) -> list[Message]:
         """Outgoing messages not yet accepted: sending, pending, unknown."""
         rows = self._read(
-            f"SELECT {MESSAGE_COLUMNS} FROM {MESSAGE_FROM}"
-            " WHERE m.status IN ('sending', 'pending', 'unknown') ORDER BY m.id"
+            f"SELECT {MESSAGE_COLUMNS} FROM {MESSAGE_FROM} WHERE m.{IN_OUTBOX} ORDER BY m.id"
         )
         return [message_from_row(r) for r in rows]
 
@@ -110,7 +110,7 @@ class OutboxRowsMixin(Connection):
         # SENDING by a live process) would be marked UNKNOWN under that live send.
         def tx(conn: sqlite3.Connection) -> list[int]:
             rows = conn.execute(
-                f"SELECT id, owner_pid FROM messages WHERE {_IN_OUTBOX} AND status = 'sending'"
+                f"SELECT id, owner_pid FROM messages WHERE {IN_OUTBOX} AND status = 'sending'"
             ).fetchall()
             orphans = [(mid, pid) for mid, pid in rows if not _pid_alive(pid)]
             conn.executemany(

@@ -21,7 +21,6 @@ CONVERSATION_SELECT = (
     " LEFT JOIN messages m ON m.id = c.last_message_id"
     " LEFT JOIN contacts k ON k.number = c.peer_number"
 )
-# Repeating the partial index's condition lets SQLite use messages_outbox for one status (it
 
 
 def message_from_row(row: sqlite3.Row | tuple) -> Message:

@@ -4,6 +4,15 @@ from __future__ import annotations
 
 import sqlite3
 
+from voipdesk.core.models import Status
+
+# The outbox: outgoing messages the provider has not accepted yet. Defined here, once: the
+# messages_outbox partial index below is built on this condition. Queries that want one status
+# repeat it (`m.` + it) because SQLite cannot infer that `status = 'pending'` implies the IN
+# list: a lookup instead of a full scan. Changing it would change a released migration.
+OUTBOX_STATUSES = (Status.SENDING, Status.PENDING, Status.UNKNOWN)
+IN_OUTBOX = "status IN ({})".format(", ".join(f"'{s.value}'" for s in OUTBOX_STATUSES))
+
 # Each entry moves the schema from version i to i+1. Never edit a released entry: append.
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -44,7 +53,9 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX messages_outbound_ref ON messages (provider_id)
         WHERE direction = 'out' AND provider_id IS NOT NULL;
     CREATE INDEX messages_outbox ON messages (status)
-        WHERE status IN ('sending', 'pending', 'unknown');
+        WHERE """
+    + IN_OUTBOX
+    + """;
 
     CREATE VIRTUAL TABLE messages_fts USING fts5 (
         body, content = 'messages', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'

@@ -9,12 +9,18 @@ from voipdesk.store.connection import Connection
 from voipdesk.store.rows import MESSAGE_COLUMNS, message_from_row
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+_MAX_WORDS = 16
+
+
+def search_words(text: str) -> list[str]:
+    """The words a search looks for, each as a word prefix, all of them: the one token rule,
+    for the store's query and for the UI's highlighting of what matched."""
+    return _WORD.findall(text or "")[:_MAX_WORDS]
 
 
 def fts_query(text: str) -> str:
     """Every word of `text` as a quoted prefix term, ANDed: no FTS5 syntax from user input."""
-    words = _WORD.findall(text or "")
-    return " ".join(f'"{w}"*' for w in words[:16])
+    return " ".join(f'"{w}"*' for w in search_words(text))
 
 
 class SearchMixin(Connection):
