@@ -96,16 +96,21 @@ class SchemaTooNewError(RuntimeError):
     """The database was written by a newer voipdesk."""
 
 
+def too_new_sentence(version: int) -> str:
+    """What to say about a database whose schema `version` is newer than this voipdesk's."""
+    return (
+        f"This message database was written by a newer voipdesk (schema {version}, "
+        f"this version knows {SCHEMA_VERSION}). Update voipdesk to open it."
+    )
+
+
 def migrate(conn: sqlite3.Connection) -> int:
     """Bring the database to SCHEMA_VERSION; return the version it had before."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise SchemaTooNewError(
-                f"This message database was written by a newer voipdesk (schema {version}, "
-                f"this version knows {SCHEMA_VERSION}). Update voipdesk to open it."
-            )
+            raise SchemaTooNewError(too_new_sentence(version))
         for step in range(version, SCHEMA_VERSION):
             for statement in _split(MIGRATIONS[step]):
                 conn.execute(statement)

@@ -24,5 +24,7 @@ class Store(
     OutboxRowsMixin,
     ContactsMixin,
 ):
-    """SQLite-backed storage. One connection, guarded by a lock; give each thread its own Store
-    for throughput. Every write is one transaction that is on disk when the method returns."""
+    """SQLite-backed storage (open one with store.open_store). Safe to call from any thread: one
+    connection behind one lock; a worker that wants throughput opens its own (StoreOpener).
+    Every write is one transaction that is on disk when the method returns. Failures are the
+    StoreError types of store.errors."""
