@@ -1,5 +1,4 @@
-"""The message store: one Store facade (per-concern modules behind it), opened from a location
-by open_store; its failures are the StoreError types of store.errors."""
+"""The message store: the Store facade, open_store, and the StoreError types."""
 
 from voipdesk.store.errors import (
     StoreDamaged,

@@ -21,7 +21,8 @@ def database_path(data_dir: Path) -> Path:
 
 class Connection:
     """One SQLite connection guarded by a lock: every write is one transaction that is on disk
-    when the method returns; SQLite errors become store errors (store.errors)."""
+    when the method returns; SQLite errors become store errors (store.errors). The per-concern
+    mixins build on it and call one another's helpers through self (Store combines them all)."""
 
     def __init__(
         self,

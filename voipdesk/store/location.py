@@ -1,5 +1,4 @@
-"""Where a store lives, and opening it there: a data folder today (the SQLite file in it); a
-database URL once a server backend exists, so callers hold a location, never a file path."""
+"""Opening a store from its location: a data folder today, a database URL later."""
 
 from __future__ import annotations
 
@@ -16,6 +15,7 @@ from voipdesk.store.store import Store
 Location = Path | str
 
 
+# Callers hold a location, never a file path, so a server backend can come in behind it.
 def open_store(
     location: Location, *, clock: Callable[[], float] = time.time, read_only: bool = False
 ) -> Store:

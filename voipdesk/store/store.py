@@ -1,5 +1,4 @@
-"""The message store: one facade over conversations, messages, search, ingest, outbox rows and
-contacts, each kept in its own module (all sharing one connection)."""
+"""The Store facade: one class composed of the per-concern modules, sharing one connection."""
 
 from __future__ import annotations
 
