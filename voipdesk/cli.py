@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import sqlite3
 import sys
 from pathlib import Path
 
@@ -185,10 +184,10 @@ async def _send(
     from voipdesk.logs import register_secret
     from voipdesk.outbox import Outbox, wait_text
     from voipdesk.provider.client import VoipNumberClient
-    from voipdesk.store import Store, database_path
+    from voipdesk.store import open_store
 
     register_secret(token)
-    store = Store(database_path(data_dir))
+    store = open_store(data_dir)
     try:
         async with httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0)) as http:
             client = VoipNumberClient(
@@ -250,9 +249,9 @@ async def _send(
 
 def cmd_export(args: argparse.Namespace, data_dir: Path, *, read_only: bool = False) -> int:
     from voipdesk import export
-    from voipdesk.store import Store, database_path
+    from voipdesk.store import open_store
 
-    store = Store(database_path(data_dir), read_only=read_only)
+    store = open_store(data_dir, read_only=read_only)
     if store.missed_journal:
         _warn(["the newest messages may be missing: their journal (voipdesk.sqlite3-wal) "
                "cannot be read from a folder that cannot be written."])  # fmt: skip
@@ -322,7 +321,7 @@ def _main(argv: list[str] | None) -> int:
     from voipdesk import startproblems
     from voipdesk.logs import setup_logging
     from voipdesk.settings import resolve_data_dir
-    from voipdesk.store import SchemaTooNewError, StoreError
+    from voipdesk.store import SchemaTooNewError, StoreError, StoreUnavailable
 
     window = not (args.command or args.self_test)  # the app: started from the desktop
     try:
@@ -360,11 +359,11 @@ def _main(argv: list[str] | None) -> int:
 
             return self_test(verbose=args.verbose)
         return startproblems.run_app(data_dir, demo=args.demo)
+    except StoreUnavailable as exc:  # locked for too long, ...
+        return _fail(f"cannot use the message database in {data_dir}: {exc.reason}", EXIT_ERROR)
     except (SchemaTooNewError, StoreError) as exc:  # damaged; a folder that cannot be written
         startproblems.say(str(exc), window=window)
         return EXIT_ERROR
-    except sqlite3.DatabaseError as exc:  # locked for too long, ...
-        return _fail(f"cannot use the message database in {data_dir}: {exc}", EXIT_ERROR)
     except KeyboardInterrupt:
         return 130
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from voipdesk.core.models import InboundMessage, Status
 from voipdesk.sandbox import DEMO_ACCOUNT, Sandbox, SandboxThread
 from voipdesk.settings import Settings
-from voipdesk.store import Store, database_path
+from voipdesk.store import open_store
 
 OWN = "+447700900001"
 SAM = "+447700900100"  # answers whatever you text
@@ -57,7 +57,7 @@ def seed(data_dir: Path, now: float | None = None) -> None:
     """A few believable threads, only into an empty demo database."""
     now = now or time.time()
     clock = [now]
-    store = Store(database_path(data_dir), clock=lambda: clock[0])
+    store = open_store(data_dir, clock=lambda: clock[0])
     try:
         if store.message_count():
             return

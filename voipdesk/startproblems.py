@@ -55,7 +55,7 @@ def cmd_repair(data_dir: Path) -> int:
     """`voipdesk repair`: check the database; when it is damaged, move every message that can
     still be read into a new one (store.salvage), keeping the damaged file aside."""
     from voipdesk.instance import AlreadyRunning, InstanceLock
-    from voipdesk.store import Store, database_path
+    from voipdesk.store import database_path, open_store
     from voipdesk.store.salvage import RepairFailed, repair
 
     path = database_path(data_dir)
@@ -70,7 +70,7 @@ def cmd_repair(data_dir: Path) -> int:
     try:
         try:
             print("Checking the message database…", file=sys.stderr, flush=True)
-            with Store(path) as store:
+            with open_store(data_dir) as store:
                 store.check()
         except StoreDamaged:
             print("It is damaged: repairing it…", file=sys.stderr, flush=True)

@@ -128,3 +128,12 @@ def test_no_words_no_results(filled, text):
 
 def test_fts_query_quotes_every_word():
     assert fts_query('he said "NEAR(x)" -y*') == '"he"* "said"* "NEAR"* "x"* "y"*'
+
+
+def test_search_words_is_the_one_token_rule():
+    from voipdesk.store.search import search_words
+
+    text = "it's café-time " + " ".join(f"w{i}" for i in range(20))
+    words = search_words(text)
+    assert words[:4] == ["it", "s", "café", "time"] and len(words) == 16
+    assert fts_query(text) == " ".join(f'"{w}"*' for w in words)

@@ -69,7 +69,7 @@ def main(data_dir: Path, port: int | None = None, tunnel: str | None = None) -> 
 
 def _listen(data_dir: Path, port: int | None, tunnel: str | None, out: TextIO, err: TextIO) -> int:
     from voipdesk.settings import Settings
-    from voipdesk.store import damage, database_path
+    from voipdesk.store import StoreOpener, damage, database_path
 
     settings = Settings.load(data_dir)
     for problem in settings.problems:  # what settings.json could not provide: said, not fatal
@@ -80,7 +80,7 @@ def _listen(data_dir: Path, port: int | None, tunnel: str | None, out: TextIO, e
 
     events: queue.SimpleQueue[Any] = queue.SimpleQueue()  # put() is safe in signal handlers
     listener = Listener(
-        database_path(data_dir), settings.webhook_secret, port=port, on_messages=events.put
+        StoreOpener(data_dir), settings.webhook_secret, port=port, on_messages=events.put
     )
     restore = _install_signal_handlers(lambda: events.put(_STOP))
     db = damage.same_file_as(database_path(data_dir))

@@ -59,7 +59,7 @@ class Listener:
 
     def __init__(
         self,
-        db_path: Path,
+        db_path: Path | Callable[[], Any],  # a database file, or a store.StoreOpener
         secret: str,
         *,
         port: int | None = None,
@@ -74,7 +74,7 @@ class Listener:
             loopback = False
         if not loopback:
             raise ValueError(f"the listener only binds a loopback address, not {host!r}")
-        self._db_path = Path(db_path)
+        self._db_path = db_path if callable(db_path) else Path(db_path)
         self._secret = secret.encode("utf-8")
         self._requested_port = port or 0
         self.host = host
@@ -246,16 +246,18 @@ class Listener:
             await loop.run_in_executor(None, checking.join, self._stop_timeout)
 
     def _open_store(self) -> Any:
+        if callable(self._db_path):  # a StoreOpener: opens its store on this thread
+            return self._db_path()
         from voipdesk.store import Store  # imported here so the receiver loads without SQLite
 
         return Store(self._db_path)
 
     def _check_store(self) -> None:
         """Read every page once per start, on a connection of its own (store.damage says why)."""
-        from voipdesk.store import Store, StoreDamaged
+        from voipdesk.store import StoreDamaged
 
         try:
-            with Store(self._db_path) as self._checker:
+            with self._open_store() as self._checker:
                 if not self._check_cancelled:
                     self._checker.check()
         except StoreDamaged as exc:

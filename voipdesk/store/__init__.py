@@ -1,6 +1,13 @@
-"""SQLite storage: schema, migrations, messages, conversations, contacts and search."""
+"""The message store: the Store facade, open_store, and the StoreError types."""
 
-from voipdesk.store.errors import StoreDamaged, StoreError, StoreReadOnly
+from voipdesk.store.errors import (
+    StoreDamaged,
+    StoreError,
+    StoreReadOnly,
+    StoreTooNew,
+    StoreUnavailable,
+)
+from voipdesk.store.location import StoreOpener, open_store
 from voipdesk.store.schema import SCHEMA_VERSION, SchemaTooNewError
 from voipdesk.store.store import Store, database_path
 
@@ -10,6 +17,10 @@ __all__ = [
     "Store",
     "StoreDamaged",
     "StoreError",
+    "StoreOpener",
     "StoreReadOnly",
+    "StoreTooNew",
+    "StoreUnavailable",
     "database_path",
+    "open_store",
 ]

@@ -28,11 +28,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from voipdesk.private import open_private, private_dir
-from voipdesk.store.errors import StoreDamaged, StoreReadOnly
+from voipdesk.store.errors import StoreDamaged, StoreReadOnly, StoreUnavailable
 
 log = logging.getLogger("voipdesk.store")
 
 SQLITE_READONLY, SQLITE_CANTOPEN, SQLITE_CORRUPT, SQLITE_NOTADB = 8, 14, 11, 26
+# Conditions of the store rather than of one statement: busy/locked too long, out of memory,
+# interrupted, a disk that fails, a full disk, a file that cannot be opened, a lock protocol
+# failure. (A syntax error or a missing table is SQLITE_ERROR: a bug, left as it is.)
+_UNAVAILABLE = {5, 6, 7, 9, 10, 13, 14, 15}
 KEPT_PREFIX = "damaged-"
 _COPY_LOCK_TIMEOUT_MS = 5000
 
@@ -65,6 +69,12 @@ def is_damage(exc: BaseException) -> bool:
         return code in (SQLITE_CORRUPT, SQLITE_NOTADB)
     text = str(exc).lower()
     return "malformed" in text or "not a database" in text
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether an sqlite3 error is a condition of the store (locked too long, a failing or full
+    disk, interrupted, cannot open), not of one statement."""
+    return isinstance(exc, sqlite3.Error) and _primary_code(exc) in _UNAVAILABLE
 
 
 def known(path: str | Path) -> StoreDamaged | None:
@@ -200,20 +210,24 @@ def _kept_before(parent: Path, sources: list[Path]) -> Path | None:
 
 def check(conn: sqlite3.Connection, path: str | Path) -> None:
     """Read every page (PRAGMA quick_check); raise StoreDamaged when any is damaged.
-    Another thread may stop it with conn.interrupt() (sqlite3.OperationalError)."""
+    Another thread may stop it with conn.interrupt() (StoreUnavailable)."""
     try:
         rows = conn.execute("PRAGMA quick_check(5)").fetchall()
     except sqlite3.DatabaseError as exc:
-        if is_damage(exc):
-            raise found(path, str(exc), conn) from exc
-        raise
+        error = translate(path, exc, conn)
+        if error is exc:
+            raise
+        raise error from exc
     if rows != [("ok",)]:
         detail = "; ".join(str(r[0]) for r in rows).replace("\n", " ")[:300]
         raise found(path, f"quick_check: {detail}", conn)
 
 
 def translate(path: str | Path, exc: sqlite3.Error, conn: sqlite3.Connection | None) -> Exception:
-    """The store's own error for an sqlite3 error (StoreDamaged, StoreReadOnly), or exc."""
+    """The store's own error for an sqlite3 error (StoreDamaged, StoreReadOnly, StoreUnavailable
+    for the rest of what concerns the whole store: locked too long, a disk that fails, an
+    interruption), or exc itself: an error of one statement (a row a constraint refuses, a bug)
+    is not the store's, and a batch's other rows may still be written."""
     if is_damage(exc):
         return found(path, str(exc), conn)
     code = _primary_code(exc)
@@ -221,6 +235,8 @@ def translate(path: str | Path, exc: sqlite3.Error, conn: sqlite3.Connection | N
         reason = unwritable_reason(Path(path).parent)
         if reason is not None or code == SQLITE_READONLY:
             return StoreReadOnly(Path(path), reason or "the database file is read-only")
+    if is_unavailable(exc):
+        return StoreUnavailable(Path(path), str(exc))
     return exc
 
 

@@ -7,15 +7,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from voipdesk.store.schema import SchemaTooNewError
+
 REPAIR_COMMAND = "voipdesk repair"
 
 
 class StoreError(Exception):
     """The message database cannot be used; str() is a sentence for the user."""
 
-    def __init__(self, path: Path, sentence: str) -> None:
+    def __init__(self, path: Path | str, sentence: str) -> None:
         super().__init__(sentence)
-        self.path = Path(path)
+        # The database file; for a database server, its URL as said (never with a password).
+        self.path: Path | str = path if is_url(path) else Path(path)
+
+
+def is_url(location: Path | str) -> bool:
+    """Whether a store location is a URL (a database server) rather than a path."""
+    return isinstance(location, str) and "://" in location
 
 
 class StoreDamaged(StoreError):
@@ -45,6 +53,24 @@ class StoreReadOnly(StoreError):
     def __init__(self, path: Path, reason: str) -> None:
         self.reason = reason
         super().__init__(path, unwritable_sentence(Path(path).parent, reason))
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be used now: locked by another program for too long, a disk that fails
+    or is full, an operation interrupted, or a kind of store this voipdesk cannot use."""
+
+    def __init__(self, path: Path | str, reason: str, sentence: str | None = None) -> None:
+        self.reason = reason
+        super().__init__(
+            path,
+            sentence
+            or f"The message database {path} cannot be used ({reason}). Check that the folder "
+            "exists and is writable, and that no other program holds the database.",
+        )
+
+
+class StoreTooNew(StoreError, SchemaTooNewError):
+    """The database was written by a newer voipdesk (a schema this version does not know)."""
 
 
 def unwritable_sentence(folder: Path, reason: str) -> str:

@@ -11,8 +11,8 @@ from urllib.parse import quote
 
 from voipdesk.private import private_dir, private_file, tighten
 from voipdesk.store import damage
-from voipdesk.store.errors import StoreReadOnly
-from voipdesk.store.schema import SCHEMA_VERSION, SchemaTooNewError, migrate
+from voipdesk.store.errors import StoreReadOnly, StoreTooNew, StoreUnavailable
+from voipdesk.store.schema import SCHEMA_VERSION, SchemaTooNewError, migrate, too_new_sentence
 
 log = logging.getLogger("voipdesk.store")
 
@@ -46,7 +46,10 @@ def open_for_writing(path: Path) -> sqlite3.Connection:
         if error is exc:
             raise
         raise error from exc
-    except BaseException:  # SchemaTooNewError, KeyboardInterrupt
+    except SchemaTooNewError as exc:
+        conn.close()  # type: ignore[union-attr]  # migrate() ran on it
+        raise StoreTooNew(path, str(exc)) from exc
+    except BaseException:  # KeyboardInterrupt
         if conn is not None:
             conn.close()
         raise
@@ -85,13 +88,12 @@ def open_read_only(path: Path) -> tuple[sqlite3.Connection, bool]:
             conn.close()
         if damage.is_damage(exc):
             raise damage.found(path, str(exc), None) from exc
+        if damage.is_unavailable(exc):
+            raise StoreUnavailable(path, str(exc)) from exc
         raise
     if version > SCHEMA_VERSION:
         conn.close()
-        raise SchemaTooNewError(
-            f"This message database was written by a newer voipdesk (schema {version}, "
-            f"this version knows {SCHEMA_VERSION}). Update voipdesk to open it."
-        )
+        raise StoreTooNew(path, too_new_sentence(version))
     if skipped_wal:
         log.warning("reading %s without its -wal journal (the folder is read-only)", path)
     return conn, skipped_wal

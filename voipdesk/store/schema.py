@@ -4,6 +4,15 @@ from __future__ import annotations
 
 import sqlite3
 
+from voipdesk.core.models import Status
+
+# The outbox: outgoing messages the provider has not accepted yet. Defined here, once: the
+# messages_outbox partial index below is built on this condition. Queries that want one status
+# repeat it (`m.` + it) because SQLite cannot infer that `status = 'pending'` implies the IN
+# list: a lookup instead of a full scan. Changing it would change a released migration.
+OUTBOX_STATUSES = (Status.SENDING, Status.PENDING, Status.UNKNOWN)
+IN_OUTBOX = "status IN ({})".format(", ".join(f"'{s.value}'" for s in OUTBOX_STATUSES))
+
 # Each entry moves the schema from version i to i+1. Never edit a released entry: append.
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -44,7 +53,9 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX messages_outbound_ref ON messages (provider_id)
         WHERE direction = 'out' AND provider_id IS NOT NULL;
     CREATE INDEX messages_outbox ON messages (status)
-        WHERE status IN ('sending', 'pending', 'unknown');
+        WHERE """
+    + IN_OUTBOX
+    + """;
 
     CREATE VIRTUAL TABLE messages_fts USING fts5 (
         body, content = 'messages', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
@@ -85,16 +96,21 @@ class SchemaTooNewError(RuntimeError):
     """The database was written by a newer voipdesk."""
 
 
+def too_new_sentence(version: int) -> str:
+    """What to say about a database whose schema `version` is newer than this voipdesk's."""
+    return (
+        f"This message database was written by a newer voipdesk (schema {version}, "
+        f"this version knows {SCHEMA_VERSION}). Update voipdesk to open it."
+    )
+
+
 def migrate(conn: sqlite3.Connection) -> int:
     """Bring the database to SCHEMA_VERSION; return the version it had before."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise SchemaTooNewError(
-                f"This message database was written by a newer voipdesk (schema {version}, "
-                f"this version knows {SCHEMA_VERSION}). Update voipdesk to open it."
-            )
+            raise SchemaTooNewError(too_new_sentence(version))
         for step in range(version, SCHEMA_VERSION):
             for statement in _split(MIGRATIONS[step]):
                 conn.execute(statement)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
 from voipdesk.core.models import Direction, Message
 from voipdesk.core.phone import display
+from voipdesk.store.search import search_words
 from voipdesk.store.store import Store
 from voipdesk.ui import theme
 from voipdesk.ui.listmodel import ACCESSIBLE as _ACCESSIBLE
@@ -35,7 +36,6 @@ from voipdesk.ui.listmodel import DISPLAY as _DISPLAY
 from voipdesk.ui.listmodel import ROLE_BASE as _ROLE_BASE
 from voipdesk.ui.listmodel import PagedListModel
 
-_WORD = re.compile(r"\w+", re.UNICODE)
 _SNIPPET_LEAD = 24  # characters of context kept before the first match
 
 
@@ -53,7 +53,7 @@ class SearchRole(IntEnum):
 
 def match_pattern(query: str) -> re.Pattern[str] | None:
     """A regex finding the query's words as word prefixes, as the store's search does."""
-    words = _WORD.findall(query or "")[:16]
+    words = search_words(query)
     if not words:
         return None
     alternatives = "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))

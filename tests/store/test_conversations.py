@@ -1,0 +1,75 @@
+"""Conversations: keyed by both numbers, listed newest first, unread counts, drafts."""
+
+from __future__ import annotations
+
+from voipdesk.core.models import Direction
+from voipdesk.store import Store, database_path
+
+from .conftest import OWN, OWN2, PEER, PEER2, inbound
+
+
+def test_conversations_are_keyed_by_own_and_peer_number(store):
+    a = store.conversation_for(OWN, PEER)
+    assert store.conversation_for(OWN, PEER).id == a.id
+    b = store.conversation_for(OWN2, PEER)  # the same peer texting our other number
+    c = store.conversation_for(OWN, PEER2)
+    assert len({a.id, b.id, c.id}) == 3
+    m1, _ = store.add_inbound(inbound("to one", frm=PEER, to=OWN))
+    m2, _ = store.add_inbound(inbound("to two", frm=PEER, to=OWN2))
+    assert (m1.conversation_id, m2.conversation_id) == (a.id, b.id)
+    out = store.add_outgoing(OWN, PEER, "reply")
+    assert out.conversation_id == a.id
+    assert (out.own_number, out.peer_number) == (OWN, PEER)
+
+
+def test_empty_conversations_are_not_listed(store):
+    store.conversation_for(OWN, PEER)
+    assert store.conversations() == []
+    assert store.conversation_count() == 0
+
+
+def test_conversation_list_is_newest_first_with_last_message(store, clock):
+    store.add_inbound(inbound("old", frm=PEER))
+    clock.now += 10
+    store.add_inbound(inbound("new", frm=PEER2))
+    clock.now += 10
+    store.add_outgoing(OWN, PEER, "answer")
+    convs = store.conversations()
+    assert [c.peer_number for c in convs] == [PEER, PEER2]
+    assert (convs[0].last_body, convs[0].last_direction) == ("answer", Direction.OUT)
+    assert convs[0].last_timestamp == clock.now
+    assert store.conversation_count() == 2
+
+
+def test_unread_counts_and_mark_read(store):
+    store.add_inbound(inbound("1", frm=PEER))
+    store.add_inbound(inbound("2", frm=PEER))
+    m3, _ = store.add_inbound(inbound("3", frm=PEER2))
+    store.add_outgoing(OWN, PEER, "outgoing never counts")
+    a = store.conversation_for(OWN, PEER)
+    assert a.unread_count == 2
+    assert store.unread_total() == 3
+    store.mark_read(a.id)
+    assert store.conversation(a.id).unread_count == 0
+    assert store.unread_total() == 1
+    store.mark_read(m3.conversation_id)
+    store.mark_read(m3.conversation_id)  # twice is harmless
+    assert store.unread_total() == 0
+
+
+def test_drafts(store):
+    cid = store.conversation_for(OWN, PEER).id
+    assert store.draft(cid) == ""
+    store.set_draft(cid, "half a thought\nsecond line")
+    assert store.draft(cid) == "half a thought\nsecond line"
+    store.set_draft(cid, "")
+    assert store.draft(cid) == ""
+    assert store.draft(999_999) == ""
+
+
+def test_drafts_survive_reopening(tmp_path):
+    path = database_path(tmp_path)
+    with Store(path) as s:
+        s.set_draft(s.conversation_for(OWN, PEER).id, "kept")
+    with Store(path) as s:
+        assert s.draft(s.conversation_for(OWN, PEER).id) == "kept"

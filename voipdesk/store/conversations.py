@@ -1,0 +1,78 @@
+"""Store: conversations, unread counts and drafts."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from voipdesk.core.models import Conversation
+from voipdesk.store.connection import Connection
+from voipdesk.store.rows import CONVERSATION_SELECT, conversation_from_row
+
+
+class ConversationsMixin(Connection):
+    """Conversations between an own number and a peer, their unread counts and drafts."""
+
+    @staticmethod
+    def _conversation_id(conn: sqlite3.Connection, own: str, peer: str) -> int:
+        row = conn.execute(
+            "INSERT INTO conversations (own_number, peer_number) VALUES (?, ?)"
+            " ON CONFLICT (own_number, peer_number) DO UPDATE SET own_number = own_number"
+            " RETURNING id",
+            (own, peer),
+        ).fetchone()
+        return row[0]
+
+    def conversation_for(self, own: str, peer: str) -> Conversation:
+        """The conversation between two numbers, created empty if new."""
+        cid = self._write(lambda c: self._conversation_id(c, own, peer))
+        conv = self.conversation(cid)  # type: ignore[arg-type]
+        assert conv is not None
+        return conv
+
+    def conversation(self, conversation_id: int) -> Conversation | None:
+        rows = self._read(CONVERSATION_SELECT + " WHERE c.id = ?", (conversation_id,))
+        return conversation_from_row(rows[0]) if rows else None
+
+    def conversations(self, limit: int = 200, offset: int = 0) -> list[Conversation]:
+        """Conversations that have messages, most recent first."""
+        rows = self._read(
+            CONVERSATION_SELECT + " WHERE c.last_message_id IS NOT NULL"
+            " ORDER BY c.last_ts DESC, c.id DESC LIMIT ? OFFSET ?",
+            (limit, offset),
+        )
+        return [conversation_from_row(r) for r in rows]
+
+    def own_numbers(self) -> list[str]:
+        """The user's own numbers that have conversations with messages, sorted."""
+        rows = self._read(
+            "SELECT DISTINCT own_number FROM conversations WHERE last_message_id IS NOT NULL"
+            " ORDER BY own_number"
+        )
+        return [r[0] for r in rows]
+
+    def conversation_count(self) -> int:
+        return self._read("SELECT count(*) FROM conversations WHERE last_message_id IS NOT NULL")[
+            0
+        ][0]
+
+    def mark_read(self, conversation_id: int) -> None:
+        self._write(
+            lambda c: c.execute(
+                "UPDATE conversations SET unread_count = 0 WHERE id = ? AND unread_count != 0",
+                (conversation_id,),
+            )
+        )
+
+    def unread_total(self) -> int:
+        return self._read("SELECT COALESCE(sum(unread_count), 0) FROM conversations")[0][0]
+
+    def set_draft(self, conversation_id: int, text: str) -> None:
+        self._write(
+            lambda c: c.execute(
+                "UPDATE conversations SET draft = ? WHERE id = ?", (text, conversation_id)
+            )
+        )
+
+    def draft(self, conversation_id: int) -> str:
+        rows = self._read("SELECT draft FROM conversations WHERE id = ?", (conversation_id,))
+        return rows[0][0] if rows else ""

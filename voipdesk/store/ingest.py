@@ -1,0 +1,120 @@
+"""Store: inbound messages from webhooks, a batch per transaction."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+
+from voipdesk.core.models import Direction, InboundMessage, Message, Status, StatusUpdate
+from voipdesk.store.connection import Connection
+from voipdesk.store.messages import TOUCH_CONVERSATION
+from voipdesk.store.rows import in_lists
+
+
+class _InboundBatch:
+    """What one record_webhooks transaction knows: the mdr_ids already stored (one query for
+    the batch), the conversations it used, and what each conversation received."""
+
+    def __init__(self, conn: sqlite3.Connection, mdr_ids: list[str]) -> None:
+        self._conn = conn
+        self.known: dict[str, Message | int] = {}
+        self.conversations: dict[tuple[str, str], int] = {}
+        self._received: dict[int, tuple[int, int]] = {}  # cid -> (newest id, count)
+        for chunk, marks in in_lists(mdr_ids):
+            self.known.update(
+                conn.execute(
+                    "SELECT provider_id, id FROM messages"
+                    f" WHERE direction = 'in' AND provider_id IN ({marks})",
+                    chunk,
+                ).fetchall()
+            )
+
+    def received(self, cid: int, mid: int) -> None:
+        _newest, count = self._received.get(cid, (0, 0))
+        self._received[cid] = (mid, count + 1)
+
+    def touch_conversations(self, now: float) -> None:
+        """One update per conversation: its newest message, time and unread count."""
+        self._conn.executemany(
+            TOUCH_CONVERSATION,
+            [(mid, now, count, cid) for cid, (mid, count) in self._received.items()],
+        )
+
+
+class IngestMixin(Connection):
+    """Inbound messages, stored once by their mdr_id, a batch per transaction."""
+
+    def add_inbound(self, item: InboundMessage) -> tuple[Message, bool]:
+        """Store one inbound message; (message, False) when its mdr_id is already stored."""
+        result = self.record_webhooks([item])[0]
+        assert result[0] is not None
+        return result  # type: ignore[return-value]
+
+    def record_webhooks(
+        self, items: Sequence[InboundMessage | StatusUpdate]
+    ) -> list[tuple[Message | None, bool]]:
+        """Apply what webhooks brought in ONE transaction; results align with `items`:
+        (stored or affected message, whether anything changed)."""
+        now = float(self._clock())
+
+        def tx(conn: sqlite3.Connection) -> list[tuple[Message | int | None, bool]]:
+            batch = _InboundBatch(conn, [i.mdr_id for i in items if isinstance(i, InboundMessage)])
+            out: list[tuple[Message | int | None, bool]] = []
+            for item in items:
+                if isinstance(item, InboundMessage):
+                    out.append(self._ingest(conn, item, now, batch))
+                else:
+                    out.append(self._report(conn, item))
+            batch.touch_conversations(now)
+            return out
+
+        results: list[tuple[Message | int | None, bool]] = self._write(tx)  # type: ignore[assignment]
+        # New messages come back as stored, without a read per item (it halved the webhook
+        # burst rate); the rest (duplicates, reported messages) are read back in one query.
+        wanted = [r for r, _ in results if isinstance(r, int)]
+        read = {m.id: m for m in self._messages_by_id(wanted)} if wanted else {}
+        return [(read.get(r) if isinstance(r, int) else r, changed) for r, changed in results]
+
+    def _ingest(
+        self, conn: sqlite3.Connection, item: InboundMessage, now: float, batch: _InboundBatch
+    ) -> tuple[Message | int, bool]:
+        known = batch.known.get(item.mdr_id)
+        if known is not None:  # stored before, or earlier in this batch
+            return known, False
+        key = (item.to_number, item.from_number)
+        cid = batch.conversations.get(key)
+        if cid is None:
+            cid = batch.conversations[key] = self._conversation_id(conn, *key)
+        attachments = json.dumps(list(item.attachments)) if item.attachments else None
+        mid = self._insert(
+            conn,
+            cid,
+            Direction.IN,
+            item.body,
+            item.type,
+            Status.RECEIVED,
+            now,
+            provider_id=item.mdr_id,
+            provider_ts=item.provider_ts,
+            raw=item.raw,
+            attachments=attachments,
+        )
+        message = Message(
+            id=mid,
+            conversation_id=cid,
+            direction=Direction.IN,
+            own_number=item.to_number,
+            peer_number=item.from_number,
+            body=item.body,
+            type=item.type,
+            status=Status.RECEIVED,
+            created_at=now,
+            provider_id=item.mdr_id,
+            provider_ts=item.provider_ts,
+            raw=item.raw,
+            attachments=tuple(json.loads(attachments)) if attachments else (),
+        )
+        batch.known[item.mdr_id] = message
+        batch.received(cid, mid)
+        return message, True

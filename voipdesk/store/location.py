@@ -1,0 +1,74 @@
+"""Opening a store from its location: a data folder today, a database URL later."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from voipdesk.store.connection import database_path
+from voipdesk.store.errors import StoreUnavailable, is_url
+from voipdesk.store.store import Store
+
+# What a store location may be: a data folder, or (later) a database URL.
+Location = Path | str
+
+
+# Callers hold a location, never a file path, so a server backend can come in behind it.
+def open_store(
+    location: Location, *, clock: Callable[[], float] = time.time, read_only: bool = False
+) -> Store:
+    """The store at `location`, opened on the calling thread. A data folder holds the SQLite
+    file. Raises StoreError (store.errors): damaged, read-only, too new, or unavailable (a
+    PostgreSQL URL, until that backend exists)."""
+    if is_url(location):
+        where = redacted(str(location))
+        scheme = urlsplit(str(location)).scheme.lower()
+        if scheme in ("postgres", "postgresql"):
+            raise StoreUnavailable(
+                where,
+                "PostgreSQL is not supported yet",
+                f"voipdesk cannot keep messages in a PostgreSQL database yet ({where}): this "
+                "version keeps them in a file in its data folder. Leave out the database URL "
+                "to use the data folder.",
+            )
+        raise StoreUnavailable(
+            where,
+            f"unknown kind of database: {scheme}",
+            f"voipdesk does not know the kind of database at {where}: give a data folder.",
+        )
+    return Store(database_path(Path(location)), clock=clock, read_only=read_only)
+
+
+class StoreOpener:
+    """Opens the store at one location each time it is called, on the calling thread: what a
+    worker that needs its own connection (the listener's store thread) is given. str() says
+    where, for sentences (never a password)."""
+
+    def __init__(self, location: Location, **options: object) -> None:
+        self.location = location
+        self._options = options
+
+    def __call__(self) -> Store:
+        return open_store(self.location, **self._options)  # type: ignore[arg-type]
+
+    def __str__(self) -> str:
+        if is_url(self.location):
+            return redacted(str(self.location))
+        return str(database_path(Path(self.location)))
+
+    def __repr__(self) -> str:
+        return f"StoreOpener({str(self)!r})"
+
+
+def redacted(url: str) -> str:
+    """A database URL without its password, for sentences and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host += f":{parts.port}"
+    netloc = f"{parts.username}:***@{host}" if parts.username else f"***@{host}"
+    return urlunsplit(parts._replace(netloc=netloc))

@@ -1,0 +1,139 @@
+"""Store: reading messages (one, a page, all) and the rows they are written as."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+
+from voipdesk.core.models import Direction, Message, Status
+from voipdesk.store.connection import Connection
+from voipdesk.store.rows import MESSAGE_COLUMNS, MESSAGE_FROM, in_lists, message_from_row
+
+# A conversation's newest message, its time, and how many more are unread:
+# (last_message_id, last_ts, unread added, conversation id).
+TOUCH_CONVERSATION = (
+    "UPDATE conversations SET last_message_id = ?, last_ts = ?,"
+    " unread_count = unread_count + ? WHERE id = ?"
+)
+
+
+class MessagesMixin(Connection):
+    """Reading messages a page at a time; inserting and deleting message rows."""
+
+    def message(self, message_id: int) -> Message | None:
+        rows = self._read(
+            f"SELECT {MESSAGE_COLUMNS} FROM {MESSAGE_FROM} WHERE m.id = ?", (message_id,)
+        )
+        return message_from_row(rows[0]) if rows else None
+
+    def messages(
+        self, conversation_id: int, *, before_id: int | None = None, limit: int = 50
+    ) -> list[Message]:
+        """One page of a thread, oldest first: the newest `limit` messages older than before_id."""
+        rows = self._read(
+            f"SELECT {MESSAGE_COLUMNS} FROM {MESSAGE_FROM}"
+            " WHERE m.conversation_id = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?",
+            (conversation_id, before_id if before_id is not None else 2**62, limit),
+        )
+        return [message_from_row(r) for r in reversed(rows)]
+
+    def messages_after(
+        self, conversation_id: int, after_id: int, *, limit: int = -1
+    ) -> list[Message]:
+        """Messages of a thread newer than after_id, oldest first (the oldest `limit` of them,
+        when a limit is given)."""
+        rows = self._read(
+            f"SELECT {MESSAGE_COLUMNS} FROM {MESSAGE_FROM}"
+            " WHERE m.conversation_id = ? AND m.id > ? ORDER BY m.id LIMIT ?",
+            (conversation_id, after_id, limit),
+        )
+        return [message_from_row(r) for r in rows]
+
+    def all_messages(self, batch: int = 1000) -> Iterator[Message]:
+        """Every stored message in storage order, read in batches."""
+        last = 0
+        while True:
+            rows = self._read(
+                f"SELECT {MESSAGE_COLUMNS} FROM {MESSAGE_FROM} WHERE m.id > ?"
+                " ORDER BY m.id LIMIT ?",
+                (last, batch),
+            )
+            if not rows:
+                return
+            for r in rows:
+                yield message_from_row(r)
+            last = rows[-1][0]
+
+    def message_count(self) -> int:
+        return self._read("SELECT count(*) FROM messages")[0][0]
+
+    def _messages_by_id(self, ids: Sequence[int]) -> list[Message]:
+        found: list[Message] = []
+        for chunk, marks in in_lists(ids):
+            rows = self._read(
+                f"SELECT {MESSAGE_COLUMNS} FROM {MESSAGE_FROM} WHERE m.id IN ({marks})", chunk
+            )
+            found += [message_from_row(r) for r in rows]
+        return found
+
+    @staticmethod
+    def _insert(
+        conn: sqlite3.Connection,
+        conversation_id: int,
+        direction: Direction,
+        body: str,
+        kind: str,
+        status: Status,
+        now: float,
+        **extra: object,
+    ) -> int:
+        """INSERT one message row (the only place that does, for both directions); its id.
+        Making it its conversation's newest (TOUCH_CONVERSATION) is the caller's: an inbound
+        batch does that once per conversation."""
+        cols = ["conversation_id", "direction", "body", "type", "status", "created_at"]
+        vals: list[object] = [conversation_id, direction.value, body, kind, status.value, now]
+        for key, value in extra.items():
+            cols.append(key)
+            vals.append(value)
+        marks = ", ".join("?" * len(vals))
+        mid = conn.execute(
+            f"INSERT INTO messages ({', '.join(cols)}) VALUES ({marks})", vals
+        ).lastrowid
+        assert mid is not None
+        return mid
+
+    def delete_message(self, message_id: int) -> None:
+        """Remove a message (the user discarded it); the conversation's last message (its
+        preview and time) follows, and its unread count drops when the message was unread."""
+
+        def tx(conn: sqlite3.Connection) -> None:
+            row = conn.execute(
+                "SELECT m.conversation_id, m.direction, c.unread_count FROM messages m"
+                " JOIN conversations c ON c.id = m.conversation_id WHERE m.id = ?",
+                (message_id,),
+            ).fetchone()
+            if not row:
+                return
+            cid, direction, unread = row
+            was_unread = 0
+            if direction == Direction.IN.value and unread > 0:
+                # Each inbound message adds one to unread_count and mark_read zeroes it, so the
+                # unread ones are the thread's newest `unread` inbound messages (ids only grow).
+                # Counting this one and the inbound ones after it, up to unread + 1 of them:
+                newer = conn.execute(
+                    "SELECT count(*) FROM (SELECT 1 FROM messages WHERE conversation_id = ?"
+                    " AND id >= ? AND direction = 'in' LIMIT ?)",
+                    (cid, message_id, unread + 1),
+                ).fetchone()[0]
+                was_unread = 1 if newer <= unread else 0
+            conn.execute("DELETE FROM messages WHERE id = ?", (message_id,))
+            conn.execute(
+                "UPDATE conversations SET last_message_id = (SELECT max(id) FROM messages"
+                " WHERE conversation_id = ?1),"
+                " last_ts = COALESCE((SELECT created_at FROM messages WHERE id = (SELECT max(id)"
+                " FROM messages WHERE conversation_id = ?1)), last_ts),"
+                " unread_count = max(unread_count - ?2, 0) WHERE id = ?1",
+                (cid, was_unread),
+            )
+
+        self._write(tx)
