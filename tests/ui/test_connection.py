@@ -8,8 +8,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QPalette
 
+from voipdesk.receiver.status import ReceivingStatus
 from voipdesk.ui import theme
-from voipdesk.ui.connection import URL_CHANGED_TEXT, ConnectionPanel, ReceivingStatus
+from voipdesk.ui.connection import URL_CHANGED_TEXT, ConnectionPanel
 
 pytestmark = pytest.mark.qt_log_ignore(
     r"^This plugin does not support (propagateSizeHints|raise|grabbing)"

@@ -18,9 +18,10 @@ from PySide6.QtWidgets import (
 
 from voipdesk.core.phone import InvalidNumber, normalize
 from voipdesk.paths import resource
+from voipdesk.receiver.status import ReceivingStatus
 from voipdesk.ui import theme
 from voipdesk.ui.compose import ComposeBox
-from voipdesk.ui.connection import ConnectionPanel, ReceivingStatus
+from voipdesk.ui.connection import ConnectionPanel
 from voipdesk.ui.main_window import import_summary, skipped_summary
 from voipdesk.ui.new_message import NewMessageDialog
 from voipdesk.ui.settings import SECTIONS, SettingsDialog

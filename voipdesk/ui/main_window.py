@@ -36,13 +36,13 @@ from PySide6.QtWidgets import (
 from voipdesk import __version__
 from voipdesk.core.models import Message
 from voipdesk.core.phone import display
+from voipdesk.receiver.status import ReceivingStatus, TunnelState
 from voipdesk.ui import theme
 from voipdesk.ui.compose import ComposeBox
 from voipdesk.ui.connection import (
     STARTING_COLOR,
     URL_CHANGED_TEXT,
     ConnectionPanel,
-    ReceivingStatus,
     status_dot,
 )
 from voipdesk.ui.conversations import ConversationList, ConversationListModel
@@ -567,9 +567,9 @@ class MainWindow(QMainWindow):
         palette = self.palette()
         if status.ok:
             color = theme.success_text(palette)
-            if status.tunnel_state == "disabled" and not self.demo:
+            if status.tunnel_state is TunnelState.DISABLED and not self.demo:
                 color = theme.muted_text(palette)
-        elif status.listener_running and status.tunnel_state == "starting":
+        elif status.listener_running and status.tunnel_state is TunnelState.STARTING:
             color = QColor(STARTING_COLOR)
         else:
             color = theme.error_text(palette)

@@ -21,10 +21,10 @@ from voipdesk.logs import register_secret
 from voipdesk.outbox import Outbox
 from voipdesk.provider.client import DEFAULT_TIMEOUT, VoipNumberClient
 from voipdesk.provider.http_loop import HttpThread
+from voipdesk.receiver.status import NOT_STARTED, ReceivingStatus, TunnelState
 from voipdesk.settings import Settings
 from voipdesk.store import Store, StoreDamaged, damage, database_path
 from voipdesk.store.backup import DailyBackup
-from voipdesk.ui.connection import ReceivingStatus
 
 log = logging.getLogger("voipdesk.app")
 
@@ -86,14 +86,7 @@ class Services(QObject):
         self._stopped = False
         self.damaged: StoreDamaged | None = None
         self._unwatch: list[Callable[[], None]] = []
-        self.receiving = ReceivingStatus(
-            listener_running=False,
-            listener_port=None,
-            listener_error=None,
-            tunnel_state="off",
-            tunnel_message="Not started yet.",
-            public_url=None,
-        )
+        self.receiving: ReceivingStatus = NOT_STARTED
 
     # -- credentials --------------------------------------------------------------------------
     def credentials(self) -> tuple[str, str]:
@@ -226,7 +219,7 @@ class Services(QObject):
         if self.settings.effective_tunnel == "none":
             self._set_receiving(
                 authtoken_missing=False,
-                tunnel_state="disabled",
+                tunnel_state=TunnelState.DISABLED,
                 tunnel_message="The tunnel is off: only this computer can reach the listener.",
                 public_url=self.local_webhook_url(),
             )
@@ -244,7 +237,9 @@ class Services(QObject):
             on_download_progress=self._from_download,
         )
         port, tunnel = self.listener.port, self.tunnel
-        self._set_receiving(tunnel_state="starting", tunnel_message="Starting the tunnel…")
+        self._set_receiving(
+            tunnel_state=TunnelState.STARTING, tunnel_message="Starting the tunnel…"
+        )
         threading.Thread(
             target=self._run_tunnel, args=(tunnel, port), name="voipdesk-tunnel", daemon=True
         ).start()
@@ -255,7 +250,10 @@ class Services(QObject):
         except Exception as exc:
             log.exception("tunnel start failed")
             self._call_soon(
-                self._set_receiving, tunnel_state="error", tunnel_message=str(exc), public_url=None
+                self._set_receiving,
+                tunnel_state=TunnelState.ERROR,
+                tunnel_message=str(exc),
+                public_url=None,
             )
             return
         self._from_tunnel(status)
@@ -356,7 +354,7 @@ class Services(QObject):
         path = self.listener.webhook_path if self.listener else ""
         url = status.public_url + path if status.public_url else None
         changed = False
-        if url and status.state == "online":
+        if url and status.state is TunnelState.ONLINE:
             previous = self.settings.last_public_url
             changed = bool(previous) and previous != url
             if previous != url:
@@ -364,15 +362,14 @@ class Services(QObject):
                 self.spawn(asyncio.to_thread(self.settings.save))
             changed = changed or self.receiving.url_changed
         self._set_receiving(
-            tunnel_state=str(status.state),
+            tunnel_state=TunnelState(status.state),
             tunnel_message=status.message,
-            public_url=url if status.state == "online" else self.receiving.public_url,
+            public_url=url if status.state is TunnelState.ONLINE else self.receiving.public_url,
             url_changed=changed,
         )
 
     def _set_receiving(self, **changes: object) -> None:
-        values = {**self.receiving.__dict__, **changes}
-        self.receiving = ReceivingStatus(**values)
+        self.receiving = self.receiving.but(**changes)
         self.receivingChanged.emit(self.receiving)
 
     def acknowledge_url_change(self) -> None:
