@@ -28,7 +28,8 @@ from voipdesk.ui.main_window import MainWindow, incoming_title
 if TYPE_CHECKING:
     import asyncio
 
-    from voipdesk.ui.services import Services
+    from voipdesk.services import Services
+    from voipdesk.ui.bridge import ServicesBridge
     from voipdesk.ui.tray import Tray
 
 log = logging.getLogger("voipdesk.app")
@@ -65,6 +66,7 @@ class Controller(QObject):
         self.confirm_quit = confirm_quit
         self.sandbox = None
         self.services: Services | None = None
+        self.bridge: ServicesBridge | None = None  # the services' events as signals
         self.window: MainWindow | None = None
         self.tray: Tray | None = None
         self._quit: asyncio.Event | None = None  # made on the loop, by main()
@@ -74,7 +76,6 @@ class Controller(QObject):
         self.repaired_box: QMessageBox | None = None
         self._tray_hint_shown = False
         self._shutting_down = False
-        self._token_missing = False
         self.settings_problems_box: QMessageBox | None = None
         self._unread_soon = QTimer(self)
         self._unread_soon.setSingleShot(True)
@@ -103,8 +104,8 @@ class Controller(QObject):
         window.setupRequested.connect(self.open_settings)
         window.receivingSetupRequested.connect(lambda: self.open_settings("Receiving"))
         window.demoRequested.connect(self.switch_to_demo)
-        window.unreadChanged = self._update_unread  # type: ignore[method-assign]
-        window.hiddenToTray = self._hidden_to_tray  # type: ignore[method-assign]
+        window.unreadChanged.connect(self._update_unread)
+        window.hiddenToTray.connect(self._hidden_to_tray)
         nothing_configured = not settings.effective_account_id and not settings.numbers
         window.show_welcome(nothing_configured and not self.demo)
         conversations = store.conversations(limit=1)
@@ -114,18 +115,19 @@ class Controller(QObject):
 
     def attach_services(self, credentials: tuple[str, str] | None = None) -> None:
         """The services (not started yet) and the tray, connected to the window."""
-        from voipdesk.ui.services import Services
+        from voipdesk.services import Services
+        from voipdesk.ui.bridge import ServicesBridge
         from voipdesk.ui.tray import Tray
 
         window = self.window
         assert window is not None
         settings = window.settings
         services = Services(settings, store=window.store, credentials=credentials)
-        self.services = services
-        window.attach(services)
-        services.incoming.connect(self._notify)
-        services.messagesChanged.connect(lambda _m: self._update_unread())
-        services.databaseDamaged.connect(self._database_damaged)
+        self.services, self.bridge = services, ServicesBridge(services, self)
+        window.attach(services, self.bridge)
+        self.bridge.incoming.connect(self._notify)
+        self.bridge.messagesChanged.connect(lambda _m: self._update_unread())
+        self.bridge.databaseDamaged.connect(self._database_damaged)
         self.tray = Tray(window.windowIcon(), self)
         self.tray.openRequested.connect(self.show_window)
         self.tray.quitRequested.connect(self.request_quit)
@@ -162,7 +164,6 @@ class Controller(QObject):
         await services.start()
         if self.sandbox is not None:
             await self._point_sandbox_at_listener(settings.numbers)
-        await self._check_token()
         self._show_settings_problems(settings)
         self._update_unread()
         # What start-up built lives as long as the app: keep it out of the collector's full
@@ -205,29 +206,6 @@ class Controller(QObject):
                 sandbox.call(sandbox.sandbox.set_webhook, number, url)
 
         await asyncio.to_thread(point)
-
-    async def _check_token(self) -> None:
-        """Say (in the banner) that sending waits for an API token; clear it once there is one."""
-        services = self.services
-        if services is None or self.demo:
-            return
-        settings = services.settings
-        await services.wait_for_secrets()  # read off the GUI thread, once for both
-        has_token = services.secret("api_token")
-        if self.services is not services:  # shut down meanwhile
-            return
-        if settings.effective_account_id and not has_token:
-            store = settings.secrets_store
-            self._token_missing = True
-            services.sendingPaused.emit(
-                "Your API token is not stored"
-                + (" (there is no system keyring)" if store and not store.persistent else "")
-                + ". Enter it in Settings to send messages."
-            )
-        elif self._token_missing:
-            self._token_missing = False
-            if services.outbox.paused is None:  # a provider's refusal keeps its own banner
-                services.sendingPaused.emit("")
 
     # -- run ----------------------------------------------------------------------------------
     async def main(self) -> int:
@@ -301,7 +279,7 @@ class Controller(QObject):
         self._shutting_down = True
         if self.window is not None:
             if self.window.conversation_id is not None and self.services is not None:
-                self.services._writer.set_draft(
+                await self.services.set_draft(
                     self.window.conversation_id, self.window.compose.draft()
                 )
             self.window.close_to_tray = False
@@ -319,7 +297,9 @@ class Controller(QObject):
             self.window.deleteLater()
         if self.tray is not None:
             self.tray.deleteLater()
-        self.window = self.services = self.tray = None
+        if self.bridge is not None:
+            self.bridge.deleteLater()
+        self.window = self.services = self.bridge = self.tray = None
 
     # -- window and tray ----------------------------------------------------------------------
     def show_window(self) -> None:
@@ -380,8 +360,6 @@ class Controller(QObject):
             return
         changed = set(dialog.changed_fields())
         applied = self.services.settings_changed(changed)  # secrets read on a worker first
-        if changed & {"api_token", "account_id"}:
-            self.services.spawn(self._check_token())
         if self.sandbox is not None and changed & {"webhook_port", "webhook_secret", "numbers"}:
             # The demo's sandbox plays the provider's Numbers page: give it the new URL.
             numbers = list(settings.numbers)

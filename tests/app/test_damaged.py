@@ -190,7 +190,7 @@ def test_a_log_that_cannot_be_written_is_said_once_in_the_window(demo_app, tmp_p
     (tmp_path / "full.log").symlink_to("/dev/full")
     handler = PrivateRotatingFileHandler(tmp_path / "full.log", encoding="utf-8")
     said: list[str] = []
-    demo_app.services.notice.connect(said.append)
+    demo_app.services.notice.connect(lambda _level, text: said.append(text))
     log = logging.getLogger("voipdesk.test.full")
     log.addHandler(handler)
     try:

@@ -4,6 +4,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from voipdesk import demo
+from voipdesk.services import SendingState
 from voipdesk.ui.thread import MessageRole
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
@@ -43,7 +44,7 @@ def test_a_changed_webhook_url_stays_loud_until_the_new_one_is_copied(demo_app, 
     assert window.url_banner.isVisible()
     assert "webhook URL changed" in window.url_banner.label.text()
     # Sending can be paused at the same time: both are said, neither hides the other.
-    services.sendingPaused.emit("VoIP Number refused your API token.")
+    demo_app.bridge.sendingChanged.emit(SendingState("VoIP Number refused your API token."))
     assert window.url_banner.isVisible() and window.banner.isVisible()
     window.url_banner.button.click()
     dialog = window._connection_dialog

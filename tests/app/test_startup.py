@@ -147,8 +147,8 @@ def test_secrets_are_read_off_the_gui_thread_and_sending_waits_for_the_read(
     starts with the authtoken read, and a send right after a token change uses the new token."""
     from types import SimpleNamespace
 
+    from voipdesk.services import Services
     from voipdesk.settings import Settings
-    from voipdesk.ui.services import Services
 
     for name in ("VOIPDESK_TUNNEL", "VOIPDESK_API_TOKEN", "VOIPDESK_NGROK_AUTHTOKEN"):
         monkeypatch.delenv(name, raising=False)
@@ -202,7 +202,7 @@ def test_secrets_are_read_off_the_gui_thread_and_sending_waits_for_the_read(
         stored["api_token"] = "tok-new"  # the user typed a new token in Settings
         services.settings_changed({"api_token"})
         echoed: list[str] = []
-        services.messagesChanged.connect(lambda ms: echoed.extend(m.status.value for m in ms))
+        services.messages_changed.connect(lambda ms: echoed.extend(m.status.value for m in ms))
         task = services.send("+447700900001", "+447700900100", "after the change")
         # The bubble shows at once; only the request waits for the keyring.
         qtbot.waitUntil(lambda: "sending" in echoed, timeout=2000)

@@ -122,35 +122,6 @@ def test_listener_down_is_shown_in_the_error_colour(panel):
     assert not panel.test_button.isEnabled()
 
 
-@pytest.mark.parametrize(
-    ("changes", "summary", "ok"),
-    [
-        ({}, "Receiving ✓", True),
-        ({"url_changed": True}, "Receiving: webhook URL changed", False),
-        ({"tunnel_state": "starting"}, "Receiving: tunnel starting…", False),
-        ({"tunnel_state": "disabled"}, "Receiving on this computer only", True),
-        ({"tunnel_state": "error"}, "Not receiving: tunnel problem", False),
-        (
-            {"tunnel_state": "off", "authtoken_missing": True},
-            "Not receiving: set up receiving",
-            False,
-        ),
-        ({"listener_running": False}, "Not receiving: listener stopped", False),
-    ],
-    ids=["online", "url-changed", "starting", "disabled", "error", "no-authtoken", "no-listener"],
-)
-def test_summary_and_ok(changes, summary, ok):
-    status = dataclasses.replace(ONLINE, **changes)
-    assert status.summary == summary
-    assert status.ok is ok
-
-
-def test_status_survives_the_apps_dict_round_trip():
-    # services.py rebuilds the status with ReceivingStatus(**{**old.__dict__, **changes}).
-    rebuilt = ReceivingStatus(**{**ONLINE.__dict__, "url_changed": True})
-    assert rebuilt.url_changed and rebuilt.public_url == URL
-
-
 def test_tunnel_sentence_is_not_said_twice(panel):
     panel.set_status(
         dataclasses.replace(

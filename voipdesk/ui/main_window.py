@@ -51,9 +51,10 @@ from voipdesk.ui.thread import ThreadView
 from voipdesk.ui.welcome import WelcomePage
 
 if TYPE_CHECKING:
+    from voipdesk.services import SendingState, Services
     from voipdesk.settings import Settings
     from voipdesk.store import Store
-    from voipdesk.ui.services import Services
+    from voipdesk.ui.bridge import ServicesBridge
 
 
 class Banner(QWidget):
@@ -95,6 +96,8 @@ class MainWindow(QMainWindow):
     settingsRequested = Signal()
     receivingSetupRequested = Signal()  # Settings, open at the Receiving tab
     firstPainted = Signal()  # the window has been painted once (start-up waits for it)
+    unreadChanged = Signal()  # the unread count may have changed (the tray recounts)
+    hiddenToTray = Signal()  # closed while the tray keeps the app running
     painted = False
 
     def __init__(
@@ -229,18 +232,19 @@ class MainWindow(QMainWindow):
         self.compose.draftChanged.connect(self._draft_changed)
         self.thread.renameRequested.connect(self.rename_contact)
 
-    def attach(self, services: Services) -> None:
-        """Connect the painted window to the running parts of the app (once)."""
-        self.services = s = services
-        s.messagesChanged.connect(self._messages_changed)
-        s.incoming.connect(self._incoming)
-        s.receivingChanged.connect(self._receiving_changed)
-        s.sendingPaused.connect(self._sending_paused)
-        s.notice.connect(lambda text: self.show_status(text, 12000))
-        s.sendFailed.connect(self._send_failed)
-        s.contactsChanged.connect(self._contacts_changed)
-        self.thread.retryRequested.connect(s.resend)
-        self.thread.discardRequested.connect(s.discard)
+    def attach(self, services: Services, bridge: ServicesBridge) -> None:
+        """Connect the painted window to the running parts of the app (once): their events
+        arrive through the bridge's signals, actions go to the services."""
+        self.services = services
+        bridge.messagesChanged.connect(self._messages_changed)
+        bridge.incoming.connect(self._incoming)
+        bridge.receivingChanged.connect(self._receiving_changed)
+        bridge.sendingChanged.connect(self._sending_changed)
+        bridge.notice.connect(self.show_notice)
+        bridge.sendFailed.connect(self._send_failed)
+        bridge.contactsChanged.connect(self._contacts_changed)
+        self.thread.retryRequested.connect(services.resend)
+        self.thread.discardRequested.connect(services.discard)
         open_id = self._conversation_id  # opened before there were services: read it now
         conversation = self.store.conversation(open_id) if open_id is not None else None
         if conversation is not None and conversation.unread_count:
@@ -306,10 +310,7 @@ class MainWindow(QMainWindow):
         # Only that conversation changed (not the whole list: re-reading every loaded row for
         # each message that arrives in the open thread kept the GUI thread busy).
         self.conversation_model.update_conversations([conversation_id])
-        self.unreadChanged()
-
-    def unreadChanged(self) -> None:
-        pass
+        self.unreadChanged.emit()
 
     def _open_search_hit(self, conversation_id: int, message_id: int) -> None:
         self.open_conversation(conversation_id)
@@ -350,7 +351,7 @@ class MainWindow(QMainWindow):
             return
         reason = message.error_text or "The message was not sent."
         who = incoming_title(message, self.services)
-        self.show_status(f"Not sent to {who}: {reason}", 12000)
+        self.show_notice("warning", f"Not sent to {who}: {reason}")
 
     def is_reading(self, conversation_id: int) -> bool:
         """The user has this thread in front of them right now."""
@@ -365,7 +366,7 @@ class MainWindow(QMainWindow):
         for conversation_id in {m.conversation_id for m in messages}:
             if self.is_reading(conversation_id):
                 self._mark_read(conversation_id)
-        self.unreadChanged()
+        self.unreadChanged.emit()
 
     def _contacts_changed(self) -> None:
         self.conversations.set_contacts_changed()
@@ -544,11 +545,15 @@ class MainWindow(QMainWindow):
         self.services.spawn(run())
 
     # -- sending paused -------------------------------------------------------------------------
-    def _sending_paused(self, sentence: str) -> None:
-        if sentence:
-            self.banner.show_text(f"Sending is paused. {sentence}", "Open Settings")
+    def _sending_changed(self, state: SendingState) -> None:
+        if state.paused:
+            self.banner.show_text(f"Sending is paused. {state.paused_because}", "Open Settings")
         else:
             self.banner.hide()
+
+    def show_notice(self, level: str, text: str) -> None:
+        """An app-level notice (the services' one channel): in the status bar, for a while."""
+        self.show_status(text, 12000)
 
     def show_status(self, text: str, timeout: int = 10000) -> None:
         """A passing line in the status bar, shortened with “…” to the room it has (the whole
@@ -619,13 +624,10 @@ class MainWindow(QMainWindow):
         if self.close_to_tray:
             event.ignore()
             self.hide()
-            self.hiddenToTray()
+            self.hiddenToTray.emit()
         else:
             event.ignore()
             self.quitRequested.emit()
-
-    def hiddenToTray(self) -> None:
-        pass
 
 
 def incoming_title(message: Message, services: Services) -> str:
