@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QSize, Qt, Signal
-from PySide6.QtGui import (
-    QAction,
-    QCloseEvent,
-    QColor,
-    QIcon,
-    QKeySequence,
-    QPainter,
-    QPaintEvent,
-    QPalette,
-    QPixmap,
-)
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QIcon, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
-    QInputDialog,
     QMainWindow,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QStackedWidget,
@@ -33,54 +18,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from voipdesk import __version__
 from voipdesk.core.models import Message
 from voipdesk.core.phone import display
-from voipdesk.receiver.status import ReceivingStatus, TunnelState
 from voipdesk.ui import theme
+from voipdesk.ui.banner import Banner
 from voipdesk.ui.compose import ComposeBox
-from voipdesk.ui.connection import (
-    STARTING_COLOR,
-    URL_CHANGED_TEXT,
-    ConnectionPanel,
-    status_dot,
-)
+from voipdesk.ui.connection import ConnectionPanel
 from voipdesk.ui.conversations import ConversationList, ConversationListModel
-from voipdesk.ui.labels import plain_label, plain_message_box
+from voipdesk.ui.labels import plain_label
+from voipdesk.ui.receiving_view import ReceivingView
 from voipdesk.ui.thread import ThreadView
 from voipdesk.ui.welcome import WelcomePage
+from voipdesk.ui.window_actions import WindowActions
 
 if TYPE_CHECKING:
     from voipdesk.services import SendingState, Services
     from voipdesk.settings import Settings
     from voipdesk.store import Store
     from voipdesk.ui.bridge import ServicesBridge
-
-
-class Banner(QWidget):
-    """A strip above the thread for things the user must act on (paused sending, URL changes)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setAutoFillBackground(True)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(12, 8, 12, 8)
-        self.label = plain_label(wrap=True)
-        self.button = QPushButton()
-        layout.addWidget(self.label, 1)
-        layout.addWidget(self.button)
-        self.hide()
-
-    def apply_colors(self) -> None:
-        palette = self.palette()
-        palette.setColor(self.backgroundRole(), theme.tinted(theme.error_text(palette), 0.16))
-        self.setPalette(palette)
-
-    def show_text(self, text: str, button: str) -> None:
-        self.apply_colors()
-        self.label.setText(text)
-        self.button.setText(button)
-        self.show()
 
 
 class MainWindow(QMainWindow):
@@ -121,7 +76,6 @@ class MainWindow(QMainWindow):
         # Built when first shown, like the connection dialog: neither is in the first paint of
         # a set-up app, and building them would delay it.
         self._welcome: WelcomePage | None = None
-        self._connection: tuple[ConnectionPanel, QDialog] | None = None
 
         self.conversation_model = ConversationListModel(store, country=country)
         self.conversations = ConversationList(self.conversation_model, store)
@@ -132,11 +86,11 @@ class MainWindow(QMainWindow):
         self.banner = Banner()  # sending is paused
         self.banner.setAccessibleName("Sending paused")
         self.banner.button.clicked.connect(lambda: self.settingsRequested.emit())
-        self.url_banner = Banner()  # the webhook URL changed (both can be true at once)
-        self.url_banner.setAccessibleName("Webhook URL changed")
-        self.url_banner.button.clicked.connect(self.show_connection)
-        self._url_copied = False
-        self._receiving_status: ReceivingStatus | None = None  # none reported yet
+        self.receiving = ReceivingView(self, demo=demo)
+        self.receiving.testRequested.connect(self._test_receiving)
+        self.receiving.setupRequested.connect(self.receivingSetupRequested)
+        self.url_banner = self.receiving.url_banner
+        self.receiving_button = self.receiving.button
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -178,17 +132,12 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.splitter)
         self.setCentralWidget(self.pages)
 
-        self.receiving_button = QPushButton("Receiving: starting…")
-        self.receiving_button.setFlat(True)
-        self.receiving_button.setAccessibleName("Receiving status")
-        self.receiving_button.setToolTip("Show the connection: webhook URL and Test")
-        self.receiving_button.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.receiving_button.clicked.connect(self.show_connection)
         self.statusBar().addPermanentWidget(self.receiving_button)
         self.statusBar().messageChanged.connect(
             lambda text: None if text else self.statusBar().setToolTip("")
         )
-        self._build_menus()
+        self.actions = WindowActions(self)
+        self.actions.build_menus()
         self._wire()
         self.compose.setEnabled(False)
         self.compose.hide()  # nothing to write into until a conversation is open
@@ -196,41 +145,13 @@ class MainWindow(QMainWindow):
         self._apply_colors()
 
     # -- building -----------------------------------------------------------------------------
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        self.new_action = self._action(
-            file_menu, "&New message…", QKeySequence.StandardKey.New, self.new_message
-        )
-        file_menu.addSeparator()
-        self._action(file_menu, "&Import contacts…", None, self.import_contacts)
-        self._action(file_menu, "&Export messages…", None, self.export_messages)
-        file_menu.addSeparator()
-        self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.quitRequested.emit)
-        edit_menu = self.menuBar().addMenu("&Edit")
-        self._action(
-            edit_menu, "&Find…", QKeySequence.StandardKey.Find, self.conversations.focus_search
-        )
-        self._action(edit_menu, "&Settings…", QKeySequence("Ctrl+,"), self.settingsRequested.emit)
-        view_menu = self.menuBar().addMenu("&View")
-        self._action(view_menu, "&Connection…", None, self.show_connection)
-        help_menu = self.menuBar().addMenu("&Help")
-        self._action(help_menu, "&About voipdesk", None, self._about)
-
-    def _action(self, menu, text: str, shortcut, slot) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(shortcut)
-        action.triggered.connect(slot)
-        menu.addAction(action)
-        return action
-
     def _wire(self) -> None:
         self.conversations.conversationActivated.connect(self.open_conversation)
         self.conversations.searchResultActivated.connect(self._open_search_hit)
-        self.conversations.newMessageRequested.connect(self.new_message)
+        self.conversations.newMessageRequested.connect(self.actions.new_message)
         self.compose.sendRequested.connect(self._send)
         self.compose.draftChanged.connect(self._draft_changed)
-        self.thread.renameRequested.connect(self.rename_contact)
+        self.thread.renameRequested.connect(self.actions.rename_contact)
 
     def attach(self, services: Services, bridge: ServicesBridge) -> None:
         """Connect the painted window to the running parts of the app (once): their events
@@ -238,7 +159,8 @@ class MainWindow(QMainWindow):
         self.services = services
         bridge.messagesChanged.connect(self._messages_changed)
         bridge.incoming.connect(self._incoming)
-        bridge.receivingChanged.connect(self._receiving_changed)
+        bridge.receivingChanged.connect(self.receiving.set_status)
+        self.receiving.urlAcknowledged.connect(services.acknowledge_url_change)
         bridge.sendingChanged.connect(self._sending_changed)
         bridge.notice.connect(self.show_notice)
         bridge.sendFailed.connect(self._send_failed)
@@ -324,7 +246,7 @@ class MainWindow(QMainWindow):
         if self._own is not None and sender != self._own:
             # Another From number is another conversation: go there, so the bubble (and
             # what happens to it) is in front of the user rather than in a thread out of sight.
-            self.services.spawn(self._start_conversation(sender, self._peer, text))
+            self.services.spawn(self.start_conversation(sender, self._peer, text))
             return
         self.services.send(sender, self._peer, text)
 
@@ -374,31 +296,7 @@ class MainWindow(QMainWindow):
             self.thread.set_conversation(self._conversation_id)
 
     # -- actions ------------------------------------------------------------------------------
-    def new_message(self) -> None:
-        from voipdesk.ui.new_message import NewMessageDialog
-
-        settings = self.settings
-        if not settings.numbers:
-            QMessageBox.information(
-                self,
-                "Add your number first",
-                "Add your VoIP Number SMS number in Settings before starting a conversation.",
-            )
-            self.settingsRequested.emit()
-            return
-        dialog = NewMessageDialog(
-            settings.effective_country,
-            self.store.contacts(),
-            list(settings.numbers),
-            parent=self,
-        )
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        self.services.spawn(
-            self._start_conversation(dialog.sender(), dialog.recipient(), dialog.text())
-        )
-
-    async def _start_conversation(self, own: str, peer: str, text: str) -> None:
+    async def start_conversation(self, own: str, peer: str, text: str) -> None:
         conversation_id = await self.services.open_conversation(own, peer)
         # Open it first, then send: the bubble appears at once and its status follows, instead
         # of the window waiting for the provider's answer.
@@ -407,135 +305,17 @@ class MainWindow(QMainWindow):
         if text.strip():
             self.services.send(own, peer, text)
 
-    def rename_contact(self, number: str) -> None:
-        country = self.settings.effective_country
-        current = self.store.contact_name(number) or ""
-        name, ok = QInputDialog.getText(
-            self, "Name this number", f"Name for {display(number, country)}:", text=current
-        )
-        if ok:
-            self.services.set_contact(number, name.strip() or None)
-
-    def import_contacts(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Import contacts", str(Path.home()), "Contacts (*.vcf *.csv);;All files (*)"
-        )
-        if path:
-            self.services.spawn(self._import(Path(path)))
-
-    async def _import(self, path: Path) -> None:
-        try:
-            count, problems = await self.services.import_contacts(path)
-        except (OSError, ValueError) as exc:
-            QMessageBox.warning(self, "Import contacts", str(exc))
-            return
-        box = plain_message_box(
-            QMessageBox.Icon.Information if count else QMessageBox.Icon.Warning,
-            "Import contacts",
-            import_summary(count, path.name),
-            QMessageBox.StandardButton.Ok,
-            self,
-        )
-        if problems:
-            box.setInformativeText(skipped_summary(problems))
-        box.exec()
-
-    def export_messages(self) -> None:
-        path, chosen = QFileDialog.getSaveFileName(
-            self,
-            "Export messages",
-            str(Path.home() / "voipdesk-messages.json"),
-            "JSON (*.json);;CSV (*.csv)",
-        )
-        if path:
-            fmt = "csv" if path.lower().endswith(".csv") or chosen.startswith("CSV") else "json"
-            self.services.spawn(self._export(Path(path), fmt))
-
-    async def _export(self, path: Path, fmt: str) -> None:
-        try:
-            count = await self.services.export(path, fmt)
-        except OSError as exc:
-            QMessageBox.warning(self, "Export messages", f"Could not write {path}: {exc}")
-            return
-        messages = "1 message" if count == 1 else f"{count} messages"
-        self.show_status(f"Exported {messages} to {path}", 10000)
-
     # -- receiving ----------------------------------------------------------------------------
-    def _receiving_changed(self, status: ReceivingStatus) -> None:
-        demo_ok = self.demo and status.ok
-        self.receiving_button.setText(
-            "Demo: receiving from the sandbox" if demo_ok else status.summary
-        )
-        self._receiving_status = status
-        self._paint_receiving_dot()
-        if self._connection is not None:
-            self.connection_panel.set_status(status)
-        if status.url_changed:
-            self.url_banner.show_text(URL_CHANGED_TEXT, "Show new URL")
-        else:
-            self.url_banner.hide()
-            self._url_copied = False
-
-    def _url_copy_clicked(self) -> None:
-        status = self._receiving_status
-        if status is not None and status.url_changed:
-            self._url_copied = True
-
-    def _connection_closed(self) -> None:
-        # The loud warning stays until the user has copied the new URL and closed the panel.
-        if self._url_copied:
-            self._url_copied = False
-            self.services.acknowledge_url_change()
-
     @property
     def connection_panel(self) -> ConnectionPanel:
-        return self._connection_parts()[0]
+        return self.receiving.connection_panel
 
     @property
     def _connection_dialog(self) -> QDialog:
-        return self._connection_parts()[1]
-
-    def _connection_parts(self) -> tuple[ConnectionPanel, QDialog]:
-        if self._connection is None:
-            panel = ConnectionPanel()
-            panel.set_demo(self.demo)
-            panel.testRequested.connect(self._test_receiving)
-            panel.setupRequested.connect(self._set_up_receiving)
-            self._connection = panel, self._build_connection_dialog(panel)
-            if self._receiving_status is not None:
-                panel.set_status(self._receiving_status)
-        return self._connection
-
-    def _build_connection_dialog(self, panel: ConnectionPanel) -> QDialog:
-        # Built once, with the panel in it from the start (moving a coloured panel into a
-        # dialog later re-polishes it under the app's style sheet).
-        dialog = QDialog(self)
-        dialog.setWindowTitle("Connection")
-        layout = QVBoxLayout(dialog)
-        layout.setContentsMargins(8, 8, 12, 12)
-        layout.addWidget(panel, 1)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(dialog.reject)
-        layout.addWidget(buttons)
-        dialog.setMinimumWidth(560)
-        dialog.finished.connect(lambda _result: self._connection_closed())
-        panel.copy_button.clicked.connect(self._url_copy_clicked)
-        panel.copy_new_button.clicked.connect(self._url_copy_clicked)
-        return dialog
+        return self.receiving.connection_dialog
 
     def show_connection(self) -> None:
-        dialog = self._connection_dialog
-        if not dialog.isVisible():
-            width = max(dialog.width(), 640)
-            height = dialog.layout().heightForWidth(width)  # wrapped lines included
-            dialog.resize(width, max(height, dialog.sizeHint().height()) + 8)
-        dialog.show()
-        dialog.raise_()
-        dialog.activateWindow()
-
-    def _set_up_receiving(self) -> None:
-        self._connection_dialog.hide()  # the dialog would sit on top of Settings
-        self.receivingSetupRequested.emit()
+        self.receiving.show_connection()
 
     def _test_receiving(self) -> None:
         async def run() -> None:
@@ -565,39 +345,13 @@ class MainWindow(QMainWindow):
         bar.setToolTip(text if shown != text else "")
 
     # -- looks --------------------------------------------------------------------------------
-    def _paint_receiving_dot(self) -> None:
-        status = self._receiving_status
-        if status is None:
-            return
-        palette = self.palette()
-        if status.ok:
-            color = theme.success_text(palette)
-            if status.tunnel_state is TunnelState.DISABLED and not self.demo:
-                color = theme.muted_text(palette)
-        elif status.listener_running and status.tunnel_state is TunnelState.STARTING:
-            color = QColor(STARTING_COLOR)
-        else:
-            color = theme.error_text(palette)
-        dpr = self.devicePixelRatioF()
-        dot = status_dot(color, dpr=dpr)
-        # The dot with room after it, so it does not touch the words.
-        icon = QPixmap(round(16 * dpr), round(10 * dpr))
-        icon.setDevicePixelRatio(dpr)
-        icon.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(icon)
-        painter.drawPixmap(2, 0, dot)
-        painter.end()
-        self.receiving_button.setIconSize(QSize(16, 10))
-        self.receiving_button.setIcon(QIcon(icon))
-
     def _apply_colors(self) -> None:
         if self.demo_notice is not None:
             notice = self.demo_notice.palette()
             notice.setColor(QPalette.ColorRole.Window, theme.tinted(theme.ACCENT, 0.14))
             self.demo_notice.setPalette(notice)
         self.banner.apply_colors()
-        self.url_banner.apply_colors()
-        self._paint_receiving_dot()
+        self.receiving.apply_colors()
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
@@ -611,13 +365,6 @@ class MainWindow(QMainWindow):
             self._apply_colors()
 
     # -- lifecycle ----------------------------------------------------------------------------
-    def _about(self) -> None:
-        QMessageBox.about(
-            self,
-            "About voipdesk",
-            f"voipdesk {__version__}\nText from your computer with your VoIP Number account.",
-        )
-
     close_to_tray = True  # set by the app from settings and tray availability
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -633,21 +380,3 @@ class MainWindow(QMainWindow):
 def incoming_title(message: Message, services: Services) -> str:
     name = services.store.contact_name(message.peer_number)
     return name or display(message.peer_number, services.settings.effective_country)
-
-
-def import_summary(count: int, file_name: str) -> str:
-    """The first line after a contacts import, in plain words (singular and plural right)."""
-    if count == 0:
-        return f"No contact names with a usable number were found in {file_name}."
-    names = "1 contact name" if count == 1 else f"{count} contact names"
-    return f"Imported {names} from {file_name}."
-
-
-def skipped_summary(problems: list[str], shown: int = 10) -> str:
-    """Which entries were left out and why (the first few, then how many more)."""
-    count = len(problems)
-    head = "1 entry was skipped:" if count == 1 else f"{count} entries were skipped:"
-    lines = [head, *problems[:shown]]
-    if count > shown:
-        lines.append(f"…and {count - shown} more.")
-    return "\n".join(lines)
