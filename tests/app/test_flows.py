@@ -80,3 +80,36 @@ def test_first_start_welcome_hides_the_status_bar_until_set_up(aio, tmp_path, mo
         assert not window.compose.isVisible()  # nothing to write into before a conversation
     finally:
         aio(controller.shutdown())
+
+
+def _shown(window, kind):
+    return next((d for d in window.findChildren(kind) if d.isVisible()), None)
+
+
+def test_a_new_message_dialog_opens_without_blocking_and_its_ok_opens_the_conversation(
+    demo_app, qtbot
+):
+    from voipdesk.ui.new_message import NewMessageDialog
+
+    window = demo_app.window
+    window.actions.new_message()  # returns at once: no nested event loop
+    dialog = _shown(window, NewMessageDialog)
+    assert dialog is not None and dialog.isModal()
+    qtbot.keyClicks(dialog.to_edit, "07700 900777")
+    dialog.text_edit.setPlainText("hello there")
+    qtbot.keyClick(dialog.to_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "hello there" in bodies(window), timeout=3000)
+    conversation = window.services.store.conversation(window.conversation_id)
+    assert conversation.peer_number == "+447700900777"
+
+
+def test_naming_a_number_opens_a_dialog_and_its_ok_stores_the_name(demo_app, qtbot):
+    from PySide6.QtWidgets import QInputDialog
+
+    window = demo_app.window
+    window.actions.rename_contact(demo.SAM)
+    dialog = _shown(window, QInputDialog)
+    assert dialog is not None and dialog.textValue() == "Sam Demo"
+    dialog.setTextValue("  Samuel  ")
+    dialog.accept()
+    qtbot.waitUntil(lambda: window.services.store.contact_name(demo.SAM) == "Samuel", timeout=3000)
