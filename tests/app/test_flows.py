@@ -113,3 +113,19 @@ def test_naming_a_number_opens_a_dialog_and_its_ok_stores_the_name(demo_app, qtb
     dialog.setTextValue("  Samuel  ")
     dialog.accept()
     qtbot.waitUntil(lambda: window.services.store.contact_name(demo.SAM) == "Samuel", timeout=3000)
+
+
+def test_quit_asks_first_without_a_nested_loop_and_only_quit_quits(demo_app, qtbot, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    ended: list[bool] = []
+    monkeypatch.setattr(demo_app, "_end_run", lambda: ended.append(True))
+    demo_app.confirm_quit = True
+    for choice in ("Cancel", "Quit"):
+        demo_app.request_quit()  # returns at once: the box is window-modal
+        box = _shown(demo_app.window, QMessageBox)
+        assert box is not None and box.windowTitle() == "Quit voipdesk?"
+        button = next(b for b in box.buttons() if b.text().replace("&", "") == choice)
+        button.click()
+        qtbot.waitUntil(lambda box=box: not box.isVisible(), timeout=2000)
+        assert ended == ([True] if choice == "Quit" else [])

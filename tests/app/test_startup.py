@@ -6,6 +6,7 @@ import time
 
 import pytest
 from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QDialog
 
 from voipdesk import demo
 from voipdesk.app import Controller, make_application
@@ -60,12 +61,12 @@ def test_demo_sandbox_follows_a_new_webhook_secret(aio, tmp_path, monkeypatch, q
         old = services.local_webhook_url()
         services.settings.regenerate_webhook_secret()
 
-        class Dialog:  # what SettingsDialog reports after OK
+        class Dialog(QDialog):  # what SettingsDialog reports after OK
             def __init__(self, *args, **kwargs):
-                pass
+                super().__init__()
 
-            def exec(self):
-                return 1
+            def open(self):
+                self.accept()
 
             def changed_fields(self):
                 return {"webhook_secret"}
@@ -102,13 +103,14 @@ def test_missing_token_banner_goes_once_the_token_is_entered(aio, tmp_path, monk
         assert "API token is not stored" in window.banner.label.text()
         assert window.banner.button.text() == "Open Settings"
 
-        class Dialog:  # the user types the token and presses OK
+        class Dialog(QDialog):  # the user types the token and presses OK
             def __init__(self, settings, *args, **kwargs):
+                super().__init__()
                 self.settings = settings
 
-            def exec(self):
+            def open(self):
                 self.settings.set_secret("api_token", "tok-abcdef")
-                return 1
+                self.accept()
 
             def changed_fields(self):
                 return {"api_token"}
