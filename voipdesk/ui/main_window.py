@@ -67,9 +67,6 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("voipdesk — Demo" if demo else "voipdesk")
         self.resize(1040, 700)
         self.setMinimumSize(640, 480)
-        self._conversation_id: int | None = None
-        self._peer: str | None = None
-        self._own: str | None = None
         country = settings.effective_country
 
         self.pages = QStackedWidget()
@@ -167,7 +164,7 @@ class MainWindow(QMainWindow):
         bridge.contactsChanged.connect(self._contacts_changed)
         self.thread.retryRequested.connect(services.resend)
         self.thread.discardRequested.connect(services.discard)
-        open_id = self._conversation_id  # opened before there were services: read it now
+        open_id = self.conversation_id  # opened before there were services: read it now
         conversation = self.store.conversation(open_id) if open_id is not None else None
         if conversation is not None and conversation.unread_count:
             self._mark_read(open_id)
@@ -199,16 +196,16 @@ class MainWindow(QMainWindow):
     # -- conversations ------------------------------------------------------------------------
     @property
     def conversation_id(self) -> int | None:
-        return self._conversation_id
+        """The open conversation (the thread's: it is the one owner)."""
+        return self.thread.conversation_id
 
     def open_conversation(self, conversation_id: int) -> None:
         conversation = self.store.conversation(conversation_id)
         if conversation is None:
             return
-        if self._conversation_id not in (None, conversation_id) and self.services is not None:
-            self.services.set_draft(self._conversation_id, self.compose.draft())
-        self._conversation_id = conversation_id
-        self._peer, self._own = conversation.peer_number, conversation.own_number
+        previous = self.conversation_id
+        if previous not in (None, conversation_id) and self.services is not None:
+            self.services.set_draft(previous, self.compose.draft())
         self.thread.set_conversation(conversation_id)
         numbers = list(self.settings.numbers) or [conversation.own_number]
         if conversation.own_number not in numbers:
@@ -239,25 +236,26 @@ class MainWindow(QMainWindow):
         self.thread.show_message(message_id)
 
     def _send(self, sender: str, text: str) -> None:
-        if self._peer is None:
+        conversation = self.thread.conversation
+        if conversation is None:
             return
-        if self._conversation_id is not None:
-            self.services.set_draft(self._conversation_id, "")
-        if self._own is not None and sender != self._own:
+        self.services.set_draft(conversation.id, "")
+        peer = conversation.peer_number
+        if sender != conversation.own_number:
             # Another From number is another conversation: go there, so the bubble (and
             # what happens to it) is in front of the user rather than in a thread out of sight.
-            self.services.spawn(self.start_conversation(sender, self._peer, text))
+            self.services.spawn(self.start_conversation(sender, peer, text))
             return
-        self.services.send(sender, self._peer, text)
+        self.services.send(sender, peer, text)
 
     def _draft_changed(self, text: str) -> None:
-        if self._conversation_id is not None:
-            self.services.set_draft(self._conversation_id, text)
+        if self.conversation_id is not None:
+            self.services.set_draft(self.conversation_id, text)
 
     def _messages_changed(self, messages: list[Message]) -> None:
         self.conversation_model.apply(messages)
         self.thread.apply(messages)
-        open_id = self._conversation_id
+        open_id = self.conversation_id
         if open_id is not None and self.conversations.selected_conversation_id() != open_id:
             # a conversation opened before its first message put it in the list (a new
             # conversation, or the same person from another own number): highlight it now
@@ -269,7 +267,7 @@ class MainWindow(QMainWindow):
 
     def _send_failed(self, message: Message) -> None:
         # The open thread already says it under the bubble; saying it twice only adds noise.
-        if message.conversation_id == self._conversation_id:
+        if message.conversation_id == self.conversation_id:
             return
         reason = message.error_text or "The message was not sent."
         who = incoming_title(message, self.services)
@@ -278,7 +276,7 @@ class MainWindow(QMainWindow):
     def is_reading(self, conversation_id: int) -> bool:
         """The user has this thread in front of them right now."""
         return (
-            self._conversation_id == conversation_id
+            self.conversation_id == conversation_id
             and self.isVisible()
             and self.isActiveWindow()
             and not self.isMinimized()
@@ -292,8 +290,8 @@ class MainWindow(QMainWindow):
 
     def _contacts_changed(self) -> None:
         self.conversations.set_contacts_changed()
-        if self._conversation_id is not None:
-            self.thread.set_conversation(self._conversation_id)
+        if self.conversation_id is not None:
+            self.thread.set_conversation(self.conversation_id)
 
     # -- actions ------------------------------------------------------------------------------
     async def start_conversation(self, own: str, peer: str, text: str) -> None:
