@@ -40,7 +40,7 @@ def test_sending_from_another_number_opens_that_conversation(demo_app, qtbot):
 
 def test_a_changed_webhook_url_stays_loud_until_the_new_one_is_copied(demo_app, qtbot):
     window, services = demo_app.window, demo_app.services
-    services._set_receiving(url_changed=True)  # as after a restart without a static domain
+    services.receiver.set(url_changed=True)  # as after a restart without a static domain
     assert window.url_banner.isVisible()
     assert "webhook URL changed" in window.url_banner.label.text()
     # Sending can be paused at the same time: both are said, neither hides the other.

@@ -110,9 +110,6 @@ class Services:
     def local_webhook_url(self) -> str | None:
         return self.receiver.local_webhook_url()
 
-    def _set_receiving(self, **changes: object) -> None:
-        self.receiver.set(**changes)
-
     # -- credentials --------------------------------------------------------------------------
     def credentials(self) -> tuple[str, str]:
         """Account ID and API token as last read (never reads the keyring itself)."""
