@@ -13,43 +13,25 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer
-from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
-from voipdesk.core.models import Message
-from voipdesk.paths import resource
 from voipdesk.settings import Settings
 from voipdesk.store import Store, StoreDamaged, database_path
 from voipdesk.ui import single_instance
-from voipdesk.ui.labels import plain_message_box
-from voipdesk.ui.main_window import MainWindow, incoming_title
+from voipdesk.ui.app_boxes import ask_to_quit, settings_problems_box
+from voipdesk.ui.application import app_icon, make_application, wait_until_painted
+from voipdesk.ui.main_window import MainWindow
 
 if TYPE_CHECKING:
     import asyncio
 
-    from voipdesk.ui.services import Services
+    from voipdesk.services import Services
+    from voipdesk.ui.bridge import ServicesBridge
     from voipdesk.ui.tray import Tray
+    from voipdesk.ui.tray_link import TrayLink
 
 log = logging.getLogger("voipdesk.app")
-
-
-def make_application(argv: list[str] | None = None) -> QApplication:
-    """The QApplication with our name, icon and stylesheet (reused when one exists)."""
-    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
-    app.setApplicationName("voipdesk")
-    app.setApplicationDisplayName("voipdesk")
-    app.setOrganizationName("voipdesk")
-    QGuiApplication.setDesktopFileName("voipdesk")
-    app.setWindowIcon(app_icon())
-    style = resource("style.qss")
-    if style.exists():
-        app.setStyleSheet(style.read_text("utf-8"))
-    return app  # type: ignore[return-value]
-
-
-def app_icon() -> QIcon:
-    return QIcon(str(resource("voipdesk.svg")))
 
 
 class Controller(QObject):
@@ -65,8 +47,10 @@ class Controller(QObject):
         self.confirm_quit = confirm_quit
         self.sandbox = None
         self.services: Services | None = None
+        self.bridge: ServicesBridge | None = None  # the services' events as signals
         self.window: MainWindow | None = None
         self.tray: Tray | None = None
+        self.tray_link: TrayLink | None = None  # unread count and notifications
         self._quit: asyncio.Event | None = None  # made on the loop, by main()
         self._switch_to_demo = False
         self._repair = False  # the user chose Repair: the run ends, repairs, starts again
@@ -74,12 +58,8 @@ class Controller(QObject):
         self.repaired_box: QMessageBox | None = None
         self._tray_hint_shown = False
         self._shutting_down = False
-        self._token_missing = False
         self.settings_problems_box: QMessageBox | None = None
-        self._unread_soon = QTimer(self)
-        self._unread_soon.setSingleShot(True)
-        self._unread_soon.setInterval(0)
-        self._unread_soon.timeout.connect(self._recount_unread)
+        self.settings_dialog: QDialog | None = None  # open, window-modal
 
     # -- start --------------------------------------------------------------------------------
     def show_first(self) -> None:
@@ -103,8 +83,7 @@ class Controller(QObject):
         window.setupRequested.connect(self.open_settings)
         window.receivingSetupRequested.connect(lambda: self.open_settings("Receiving"))
         window.demoRequested.connect(self.switch_to_demo)
-        window.unreadChanged = self._update_unread  # type: ignore[method-assign]
-        window.hiddenToTray = self._hidden_to_tray  # type: ignore[method-assign]
+        window.hiddenToTray.connect(self._hidden_to_tray)
         nothing_configured = not settings.effective_account_id and not settings.numbers
         window.show_welcome(nothing_configured and not self.demo)
         conversations = store.conversations(limit=1)
@@ -114,19 +93,20 @@ class Controller(QObject):
 
     def attach_services(self, credentials: tuple[str, str] | None = None) -> None:
         """The services (not started yet) and the tray, connected to the window."""
-        from voipdesk.ui.services import Services
+        from voipdesk.services import Services
+        from voipdesk.ui.bridge import ServicesBridge
         from voipdesk.ui.tray import Tray
+        from voipdesk.ui.tray_link import TrayLink
 
         window = self.window
         assert window is not None
         settings = window.settings
         services = Services(settings, store=window.store, credentials=credentials)
-        self.services = services
-        window.attach(services)
-        services.incoming.connect(self._notify)
-        services.messagesChanged.connect(lambda _m: self._update_unread())
-        services.databaseDamaged.connect(self._database_damaged)
+        self.services, self.bridge = services, ServicesBridge(services, self)
+        window.attach(services, self.bridge)
+        self.bridge.databaseDamaged.connect(self._database_damaged)
         self.tray = Tray(window.windowIcon(), self)
+        self.tray_link = TrayLink(self.tray, window, services, self.bridge)
         self.tray.openRequested.connect(self.show_window)
         self.tray.quitRequested.connect(self.request_quit)
         self.tray.notificationClicked.connect(self.open_from_notification)
@@ -162,9 +142,9 @@ class Controller(QObject):
         await services.start()
         if self.sandbox is not None:
             await self._point_sandbox_at_listener(settings.numbers)
-        await self._check_token()
         self._show_settings_problems(settings)
-        self._update_unread()
+        if self.tray_link is not None:
+            self.tray_link.update_unread()
         # What start-up built lives as long as the app: keep it out of the collector's full
         # passes, which would walk all of it in the middle of a scroll or a paint.
         gc.freeze()
@@ -174,18 +154,8 @@ class Controller(QObject):
         problems = list(getattr(settings, "problems", None) or [])
         if not problems or self.window is None:
             return
-        box = plain_message_box(
-            QMessageBox.Icon.Warning,
-            "Some settings could not be used",
-            "Some of your settings could not be used, so voipdesk started without them.",
-            QMessageBox.StandardButton.Ok,
-            self.window,
-        )
-        box.setInformativeText("\n\n".join(problems))
-        box.setStyleSheet("QLabel#qt_msgbox_informativelabel { min-width: 420px; }")
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box = settings_problems_box(self.window, problems)
         box.finished.connect(lambda _r: setattr(self, "settings_problems_box", None))
-        box.open()
         self.settings_problems_box = box
 
     async def _point_sandbox_at_listener(self, numbers: list[str]) -> None:
@@ -205,29 +175,6 @@ class Controller(QObject):
                 sandbox.call(sandbox.sandbox.set_webhook, number, url)
 
         await asyncio.to_thread(point)
-
-    async def _check_token(self) -> None:
-        """Say (in the banner) that sending waits for an API token; clear it once there is one."""
-        services = self.services
-        if services is None or self.demo:
-            return
-        settings = services.settings
-        await services.wait_for_secrets()  # read off the GUI thread, once for both
-        has_token = services.secret("api_token")
-        if self.services is not services:  # shut down meanwhile
-            return
-        if settings.effective_account_id and not has_token:
-            store = settings.secrets_store
-            self._token_missing = True
-            services.sendingPaused.emit(
-                "Your API token is not stored"
-                + (" (there is no system keyring)" if store and not store.persistent else "")
-                + ". Enter it in Settings to send messages."
-            )
-        elif self._token_missing:
-            self._token_missing = False
-            if services.outbox.paused is None:  # a provider's refusal keeps its own banner
-                services.sendingPaused.emit("")
 
     # -- run ----------------------------------------------------------------------------------
     async def main(self) -> int:
@@ -263,22 +210,8 @@ class Controller(QObject):
     def request_quit(self) -> None:
         """Quit, after saying what quitting means for receiving."""
         if self.confirm_quit and self.window is not None:
-            box = QMessageBox(self.window)
-            box.setIcon(QMessageBox.Icon.Question)
-            box.setWindowTitle("Quit voipdesk?")
-            box.setText("Quit voipdesk?")
-            box.setInformativeText(
-                "While voipdesk is closed it cannot receive: messages sent to your numbers "
-                "won't appear here until you start it again (they stay on VoIP Number's "
-                "Messaging page)."
-            )
-            # Wide enough that the explanation reads as a paragraph, not a narrow column.
-            box.setStyleSheet("QLabel#qt_msgbox_informativelabel { min-width: 380px; }")
-            quit_button = box.addButton("Quit", QMessageBox.ButtonRole.AcceptRole)
-            box.addButton(QMessageBox.StandardButton.Cancel)
-            box.exec()
-            if box.clickedButton() is not quit_button:
-                return
+            ask_to_quit(self.window, self._end_run)
+            return
         self._end_run()
 
     def _database_damaged(self, damaged) -> None:  # StoreDamaged: say why, offer Repair
@@ -305,7 +238,7 @@ class Controller(QObject):
         self._shutting_down = True
         if self.window is not None:
             if self.window.conversation_id is not None and self.services is not None:
-                self.services._writer.set_draft(
+                await self.services.set_draft(
                     self.window.conversation_id, self.window.compose.draft()
                 )
             self.window.close_to_tray = False
@@ -323,7 +256,9 @@ class Controller(QObject):
             self.window.deleteLater()
         if self.tray is not None:
             self.tray.deleteLater()
-        self.window = self.services = self.tray = None
+        if self.bridge is not None:
+            self.bridge.deleteLater()
+        self.window = self.services = self.bridge = self.tray = self.tray_link = None
 
     # -- window and tray ----------------------------------------------------------------------
     def show_window(self) -> None:
@@ -349,43 +284,33 @@ class Controller(QObject):
                 None,
             )
 
-    def _update_unread(self) -> None:
-        """Recount the unread messages for the tray, once per turn of the loop however many
-        changes asked (a message arriving asks two or three times)."""
-        self._unread_soon.start()
-
-    def _recount_unread(self) -> None:
-        if self.tray is not None and self.services is not None:
-            self.tray.set_unread(self.services.store.unread_total())
-
-    def _notify(self, messages: list[Message]) -> None:
-        if self.services is None or self.window is None or self.tray is None:
-            return
-        if not self.services.settings.notifications:
-            return
-        for message in messages:
-            if self.window.is_reading(message.conversation_id):
-                continue
-            body = message.body or ("Picture message" if message.type == "mms" else "")
-            self.tray.notify(incoming_title(message, self.services), body, message.conversation_id)
-
     def open_settings(self, section: str | None = None) -> None:
-        import asyncio
-
+        """Settings, window-modal (open(), not exec(): no nested loop under qasync); what was
+        saved is taken up when it closes with OK."""
         from voipdesk.ui.settings import SettingsDialog
 
         if self.window is None or self.services is None:
             return
-        settings = self.services.settings
-        dialog = SettingsDialog(settings, parent=self.window, demo=self.demo)
+        if self.settings_dialog is not None:  # open already: in front
+            self.settings_dialog.raise_()
+            self.settings_dialog.activateWindow()
+            return
+        dialog = SettingsDialog(self.services.settings, parent=self.window, demo=self.demo)
         if isinstance(section, str):  # (a signal may hand over a bool instead)
             dialog.show_section(section)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._settings_saved(set(dialog.changed_fields())))
+        dialog.finished.connect(lambda _r: setattr(self, "settings_dialog", None))
+        self.settings_dialog = dialog
+        dialog.open()
+
+    def _settings_saved(self, changed: set[str]) -> None:
+        import asyncio
+
+        if self.window is None or self.services is None:  # shut down meanwhile
             return
-        changed = set(dialog.changed_fields())
+        settings = self.services.settings
         applied = self.services.settings_changed(changed)  # secrets read on a worker first
-        if changed & {"api_token", "account_id"}:
-            self.services.spawn(self._check_token())
         if self.sandbox is not None and changed & {"webhook_port", "webhook_secret", "numbers"}:
             # The demo's sandbox plays the provider's Numbers page: give it the new URL.
             numbers = list(settings.numbers)
@@ -402,22 +327,6 @@ class Controller(QObject):
         )
         if settings.effective_account_id or settings.numbers:
             self.window.show_welcome(False)
-
-
-def wait_until_painted(window: MainWindow, timeout_ms: int = 1000) -> None:
-    """Run Qt's own loop until the window has painted once (or timeout_ms has passed: a window
-    that is never exposed must not stop the start). Keyboard and mouse input waits meanwhile;
-    it reaches the window once the services are attached."""
-    if window.painted:
-        return
-    waiting = QEventLoop()
-    window.firstPainted.connect(waiting.quit, Qt.ConnectionType.QueuedConnection)
-    give_up = QTimer(singleShot=True, interval=timeout_ms)
-    give_up.timeout.connect(waiting.quit)
-    give_up.start()
-    waiting.exec(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
-    give_up.stop()
-    window.firstPainted.disconnect(waiting.quit)
 
 
 def run(data_dir: Path, *, demo: bool = False) -> int:

@@ -190,7 +190,7 @@ def test_a_log_that_cannot_be_written_is_said_once_in_the_window(demo_app, tmp_p
     (tmp_path / "full.log").symlink_to("/dev/full")
     handler = PrivateRotatingFileHandler(tmp_path / "full.log", encoding="utf-8")
     said: list[str] = []
-    demo_app.services.notice.connect(said.append)
+    demo_app.services.notice.connect(lambda _level, text: said.append(text))
     log = logging.getLogger("voipdesk.test.full")
     log.addHandler(handler)
     try:
@@ -203,3 +203,20 @@ def test_a_log_that_cannot_be_written_is_said_once_in_the_window(demo_app, tmp_p
         handler.close()
     assert len(said) == 1 and said[0].startswith("Cannot write the log file")
     assert demo_app.window.statusBar().currentMessage().startswith("Cannot write")
+
+
+def test_a_repair_that_fails_on_the_apps_loop_is_said_until_closed(aio, tmp_path, answers):
+    """No nested event loop: the window that says why waits on the app's loop for its OK."""
+    from voipdesk.ui.problem_dialog import repair_async
+
+    def failing_repair(path, progress=None):
+        raise OSError("No space left on device")
+
+    path = damaged.make(tmp_path)
+    said = answers("OK")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("voipdesk.store.salvage.repair", failing_repair)
+        assert aio(repair_async(path)) is None
+    [(text, why)] = said.seen
+    assert text == "The database could not be repaired"
+    assert why.startswith("The repair stopped: No space left on device.")

@@ -45,7 +45,8 @@ def test_the_settings_dialog_saves_while_the_app_runs(aio, tmp_path, monkeypatch
             dialog.ok_button.click()
 
         QTimer.singleShot(0, user)
-        window.banner.button.click()  # opens Settings; back here once the dialog has closed
+        window.banner.button.click()  # opens Settings (window-modal, no nested event loop)
+        qtbot.waitUntil(lambda: controller.settings_dialog is None, timeout=15_000)
         give_up.stop()
         assert seen == ["Paste your API token"]
         assert window.statusBar().currentMessage() == "Settings saved."

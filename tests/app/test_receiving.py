@@ -11,9 +11,9 @@ import pytest
 from receiver.test_tunnel import TOKEN, FileServer, agent_archive, agents_running, write_agent
 
 from voipdesk.receiver.tunnel import Tunnel
+from voipdesk.services import Services
 from voipdesk.settings import Settings
 from voipdesk.ui.connection import ConnectionPanel
-from voipdesk.ui.services import Services
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the fake agent is a sh script")
 
@@ -30,8 +30,8 @@ def services(aio, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qtbot):
         panel = ConnectionPanel()
         qtbot.addWidget(panel)
         seen: list = []
-        services.receivingChanged.connect(seen.append)
-        services.receivingChanged.connect(panel.set_status)
+        services.receiving_changed.connect(seen.append)
+        services.receiving_changed.connect(panel.set_status)
         made.append(services)
         aio(services.start())
         return services, panel, seen

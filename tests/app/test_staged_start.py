@@ -23,8 +23,8 @@ OWN, OLD_PEER, NEW_PEER = "+447700900001", "+447700900100", "+447700900200"
 # Imported only once the window has painted: each costs tens of ms at start (filelock: the
 # data folder's lock is taken before the window with the OS's own call; QtNetwork: the server a
 # second start talks to starts after the paint).
-SLOW = ("asyncio", "qasync", "httpx", "aiohttp", "keyring", "voipdesk.ui.services", "filelock",
-        "PySide6.QtNetwork")  # fmt: skip
+SLOW = ("asyncio", "qasync", "httpx", "aiohttp", "keyring", "voipdesk.services",
+        "voipdesk.ui.bridge", "filelock", "PySide6.QtNetwork")  # fmt: skip
 
 # The real `voipdesk --data-dir D` start; at the window's first paint it prints what it shows
 # and which slow modules were loaded by then, and exits.

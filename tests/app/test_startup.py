@@ -6,6 +6,7 @@ import time
 
 import pytest
 from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QDialog
 
 from voipdesk import demo
 from voipdesk.app import Controller, make_application
@@ -60,12 +61,12 @@ def test_demo_sandbox_follows_a_new_webhook_secret(aio, tmp_path, monkeypatch, q
         old = services.local_webhook_url()
         services.settings.regenerate_webhook_secret()
 
-        class Dialog:  # what SettingsDialog reports after OK
+        class Dialog(QDialog):  # what SettingsDialog reports after OK
             def __init__(self, *args, **kwargs):
-                pass
+                super().__init__()
 
-            def exec(self):
-                return 1
+            def open(self):
+                self.accept()
 
             def changed_fields(self):
                 return {"webhook_secret"}
@@ -102,13 +103,14 @@ def test_missing_token_banner_goes_once_the_token_is_entered(aio, tmp_path, monk
         assert "API token is not stored" in window.banner.label.text()
         assert window.banner.button.text() == "Open Settings"
 
-        class Dialog:  # the user types the token and presses OK
+        class Dialog(QDialog):  # the user types the token and presses OK
             def __init__(self, settings, *args, **kwargs):
+                super().__init__()
                 self.settings = settings
 
-            def exec(self):
+            def open(self):
                 self.settings.set_secret("api_token", "tok-abcdef")
-                return 1
+                self.accept()
 
             def changed_fields(self):
                 return {"api_token"}
@@ -147,8 +149,8 @@ def test_secrets_are_read_off_the_gui_thread_and_sending_waits_for_the_read(
     starts with the authtoken read, and a send right after a token change uses the new token."""
     from types import SimpleNamespace
 
+    from voipdesk.services import Services
     from voipdesk.settings import Settings
-    from voipdesk.ui.services import Services
 
     for name in ("VOIPDESK_TUNNEL", "VOIPDESK_API_TOKEN", "VOIPDESK_NGROK_AUTHTOKEN"):
         monkeypatch.delenv(name, raising=False)
@@ -202,7 +204,7 @@ def test_secrets_are_read_off_the_gui_thread_and_sending_waits_for_the_read(
         stored["api_token"] = "tok-new"  # the user typed a new token in Settings
         services.settings_changed({"api_token"})
         echoed: list[str] = []
-        services.messagesChanged.connect(lambda ms: echoed.extend(m.status.value for m in ms))
+        services.messages_changed.connect(lambda ms: echoed.extend(m.status.value for m in ms))
         task = services.send("+447700900001", "+447700900100", "after the change")
         # The bubble shows at once; only the request waits for the keyring.
         qtbot.waitUntil(lambda: "sending" in echoed, timeout=2000)

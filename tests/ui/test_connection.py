@@ -8,8 +8,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QPalette
 
+from voipdesk.receiver.status import ReceivingStatus
 from voipdesk.ui import theme
-from voipdesk.ui.connection import URL_CHANGED_TEXT, ConnectionPanel, ReceivingStatus
+from voipdesk.ui.connection import URL_CHANGED_TEXT, ConnectionPanel
 
 pytestmark = pytest.mark.qt_log_ignore(
     r"^This plugin does not support (propagateSizeHints|raise|grabbing)"
@@ -119,35 +120,6 @@ def test_listener_down_is_shown_in_the_error_colour(panel):
     assert panel.listener_label.text() == down.listener_error
     assert text_color(panel.listener_label) == theme.error_text(panel.palette()).name()
     assert not panel.test_button.isEnabled()
-
-
-@pytest.mark.parametrize(
-    ("changes", "summary", "ok"),
-    [
-        ({}, "Receiving ✓", True),
-        ({"url_changed": True}, "Receiving: webhook URL changed", False),
-        ({"tunnel_state": "starting"}, "Receiving: tunnel starting…", False),
-        ({"tunnel_state": "disabled"}, "Receiving on this computer only", True),
-        ({"tunnel_state": "error"}, "Not receiving: tunnel problem", False),
-        (
-            {"tunnel_state": "off", "authtoken_missing": True},
-            "Not receiving: set up receiving",
-            False,
-        ),
-        ({"listener_running": False}, "Not receiving: listener stopped", False),
-    ],
-    ids=["online", "url-changed", "starting", "disabled", "error", "no-authtoken", "no-listener"],
-)
-def test_summary_and_ok(changes, summary, ok):
-    status = dataclasses.replace(ONLINE, **changes)
-    assert status.summary == summary
-    assert status.ok is ok
-
-
-def test_status_survives_the_apps_dict_round_trip():
-    # services.py rebuilds the status with ReceivingStatus(**{**old.__dict__, **changes}).
-    rebuilt = ReceivingStatus(**{**ONLINE.__dict__, "url_changed": True})
-    assert rebuilt.url_changed and rebuilt.public_url == URL
 
 
 def test_tunnel_sentence_is_not_said_twice(panel):

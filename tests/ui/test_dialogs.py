@@ -18,13 +18,14 @@ from PySide6.QtWidgets import (
 
 from voipdesk.core.phone import InvalidNumber, normalize
 from voipdesk.paths import resource
+from voipdesk.receiver.status import ReceivingStatus
 from voipdesk.ui import theme
 from voipdesk.ui.compose import ComposeBox
-from voipdesk.ui.connection import ConnectionPanel, ReceivingStatus
-from voipdesk.ui.main_window import import_summary, skipped_summary
+from voipdesk.ui.connection import ConnectionPanel
 from voipdesk.ui.new_message import NewMessageDialog
 from voipdesk.ui.settings import SECTIONS, SettingsDialog
 from voipdesk.ui.welcome import WelcomePage
+from voipdesk.ui.window_actions import import_summary, skipped_summary
 
 pytestmark = pytest.mark.qt_log_ignore(
     r"^This plugin does not support (propagateSizeHints|raise|grabbing)"

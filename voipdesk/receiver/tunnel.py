@@ -11,7 +11,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 
 import httpx
@@ -40,6 +39,7 @@ from voipdesk.receiver.ngrok_agent import (
     prepare_config,
     sentence,
 )
+from voipdesk.receiver.status import TunnelState
 
 log = logging.getLogger("voipdesk.receiver.tunnel")
 
@@ -57,15 +57,6 @@ _REDACTED_LOGGERS = ("pyngrok", "pyngrok.ngrok", "pyngrok.process", "pyngrok.pro
 _owners: dict[str, Tunnel] = {}
 _owners_lock = threading.Lock()
 _agents_lock = threading.RLock()
-
-
-class TunnelState(StrEnum):
-    """The tunnel's lifecycle as the UI shows it."""
-
-    OFF = "off"
-    STARTING = "starting"
-    ONLINE = "online"
-    ERROR = "error"
 
 
 @dataclass(frozen=True)

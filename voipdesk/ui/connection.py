@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette, QPixmap, QShowEvent
 from PySide6.QtWidgets import (
@@ -17,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from voipdesk.receiver.status import NOT_STARTED, ReceivingStatus, TunnelState
 from voipdesk.ui import theme
 from voipdesk.ui.labels import plain_label
 
@@ -35,66 +34,14 @@ URL_CHANGED_TEXT = (
     "messages sent to your numbers will not arrive."
 )
 _TUNNEL_WORDS = {
-    "off": "Tunnel off",
-    "starting": "Tunnel starting",
-    "online": "Tunnel online",
-    "error": "Tunnel problem",
-    "disabled": "Tunnel turned off",
+    TunnelState.OFF: "Tunnel off",
+    TunnelState.STARTING: "Tunnel starting",
+    TunnelState.ONLINE: "Tunnel online",
+    TunnelState.ERROR: "Tunnel problem",
+    TunnelState.DISABLED: "Tunnel turned off",
 }
 STARTING_COLOR = "#d29922"  # amber: on its way
 _AMBER = QColor(STARTING_COLOR)
-
-
-@dataclass(frozen=True)
-class ReceivingStatus:
-    """Where receiving stands: the local listener, the tunnel, and the URL the provider needs."""
-
-    listener_running: bool
-    listener_port: int | None
-    listener_error: str | None
-    tunnel_state: str  # "off" | "starting" | "online" | "error" | "disabled"
-    tunnel_message: str  # plain sentence
-    public_url: str | None  # the full public webhook URL (or the local one when tunnel disabled)
-    url_changed: bool = False
-    authtoken_missing: bool = False  # no ngrok authtoken: the panel offers "Set up receiving"
-    database_damaged: bool = False  # receiving stopped: the listener answers every webhook 503
-
-    @property
-    def needs_setup(self) -> bool:
-        """Receiving cannot work until the user adds an ngrok authtoken."""
-        return self.authtoken_missing or (
-            self.tunnel_state in ("off", "error") and "authtoken" in self.tunnel_message.lower()
-        )
-
-    @property
-    def ok(self) -> bool:
-        """Messages can arrive: the listener runs, the tunnel is up (or deliberately off), and
-        the provider has the current URL."""
-        return (
-            self.listener_running
-            and not self.database_damaged
-            and self.tunnel_state in ("online", "disabled")
-            and not self.url_changed
-        )
-
-    @property
-    def summary(self) -> str:
-        """One short line for the status bar."""
-        if self.database_damaged:
-            return "Not receiving: the message database is damaged"
-        if not self.listener_running:
-            return "Not receiving: listener stopped"
-        if self.tunnel_state == "online":
-            return "Receiving: webhook URL changed" if self.url_changed else "Receiving ✓"
-        if self.tunnel_state == "disabled":
-            return "Receiving on this computer only"
-        if self.tunnel_state == "starting":
-            return "Receiving: tunnel starting…"
-        if self.needs_setup:
-            return "Not receiving: set up receiving"
-        if self.tunnel_state == "error":
-            return "Not receiving: tunnel problem"
-        return "Not receiving: tunnel off"
 
 
 def status_dot(color: QColor, size: int = 10, dpr: float = 1.0) -> QPixmap:
@@ -228,9 +175,7 @@ class ConnectionPanel(QWidget):
         self.copy_new_button.clicked.connect(lambda: self.copy_url(self.copy_new_button))
         self.test_button.clicked.connect(self._test_clicked)
         self.setup_button.clicked.connect(self.setupRequested)
-        self.set_status(
-            ReceivingStatus(False, None, None, "off", "Not started yet.", None),
-        )
+        self.set_status(NOT_STARTED)
 
     # -- public API -----------------------------------------------------------------------------
     def status(self) -> ReceivingStatus | None:
@@ -261,7 +206,7 @@ class ConnectionPanel(QWidget):
         else:
             tunnel_text = f"{word}: {message}"
         self.tunnel_label.setText(tunnel_text)
-        local = status.tunnel_state == "disabled"
+        local = status.tunnel_state is TunnelState.DISABLED
         self.url_title.setText("Webhook URL on this computer" if local else "Your webhook URL")
         self.instruction.setText(DEMO_TEXT if self._demo else LOCAL_TEXT if local else PASTE_TEXT)
         self.url_edit.setText(status.public_url or "")
@@ -320,11 +265,11 @@ class ConnectionPanel(QWidget):
             listener_color = good if status.listener_running else bad
             self.listener_dot.setPixmap(status_dot(listener_color, dpr=dpr))
             tunnel_color = {
-                "online": good,
-                "starting": _AMBER,
-                "error": bad,
-                "disabled": muted,
-                "off": bad if status.needs_setup else muted,
+                TunnelState.ONLINE: good,
+                TunnelState.STARTING: _AMBER,
+                TunnelState.ERROR: bad,
+                TunnelState.DISABLED: muted,
+                TunnelState.OFF: bad if status.needs_setup else muted,
             }.get(status.tunnel_state, muted)
             self.tunnel_dot.setPixmap(status_dot(tunnel_color, dpr=dpr))
             theme.set_text_color(

@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QSize, Qt, Signal
-from PySide6.QtGui import (
-    QAction,
-    QCloseEvent,
-    QColor,
-    QIcon,
-    QKeySequence,
-    QPainter,
-    QPaintEvent,
-    QPalette,
-    QPixmap,
-)
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QIcon, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
-    QInputDialog,
     QMainWindow,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QStackedWidget,
@@ -33,53 +18,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from voipdesk import __version__
 from voipdesk.core.models import Message
 from voipdesk.core.phone import display
 from voipdesk.ui import theme
+from voipdesk.ui.banner import Banner
 from voipdesk.ui.compose import ComposeBox
-from voipdesk.ui.connection import (
-    STARTING_COLOR,
-    URL_CHANGED_TEXT,
-    ConnectionPanel,
-    ReceivingStatus,
-    status_dot,
-)
+from voipdesk.ui.connection import ConnectionPanel
 from voipdesk.ui.conversations import ConversationList, ConversationListModel
-from voipdesk.ui.labels import plain_label, plain_message_box
+from voipdesk.ui.labels import plain_label
+from voipdesk.ui.receiving_view import ReceivingView
 from voipdesk.ui.thread import ThreadView
 from voipdesk.ui.welcome import WelcomePage
+from voipdesk.ui.window_actions import WindowActions
 
 if TYPE_CHECKING:
+    from voipdesk.services import SendingState, Services
     from voipdesk.settings import Settings
     from voipdesk.store import Store
-    from voipdesk.ui.services import Services
-
-
-class Banner(QWidget):
-    """A strip above the thread for things the user must act on (paused sending, URL changes)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setAutoFillBackground(True)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(12, 8, 12, 8)
-        self.label = plain_label(wrap=True)
-        self.button = QPushButton()
-        layout.addWidget(self.label, 1)
-        layout.addWidget(self.button)
-        self.hide()
-
-    def apply_colors(self) -> None:
-        palette = self.palette()
-        palette.setColor(self.backgroundRole(), theme.tinted(theme.error_text(palette), 0.16))
-        self.setPalette(palette)
-
-    def show_text(self, text: str, button: str) -> None:
-        self.apply_colors()
-        self.label.setText(text)
-        self.button.setText(button)
-        self.show()
+    from voipdesk.ui.bridge import ServicesBridge
 
 
 class MainWindow(QMainWindow):
@@ -95,6 +51,8 @@ class MainWindow(QMainWindow):
     settingsRequested = Signal()
     receivingSetupRequested = Signal()  # Settings, open at the Receiving tab
     firstPainted = Signal()  # the window has been painted once (start-up waits for it)
+    unreadChanged = Signal()  # the unread count may have changed (the tray recounts)
+    hiddenToTray = Signal()  # closed while the tray keeps the app running
     painted = False
 
     def __init__(
@@ -109,16 +67,12 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("voipdesk — Demo" if demo else "voipdesk")
         self.resize(1040, 700)
         self.setMinimumSize(640, 480)
-        self._conversation_id: int | None = None
-        self._peer: str | None = None
-        self._own: str | None = None
         country = settings.effective_country
 
         self.pages = QStackedWidget()
         # Built when first shown, like the connection dialog: neither is in the first paint of
         # a set-up app, and building them would delay it.
         self._welcome: WelcomePage | None = None
-        self._connection: tuple[ConnectionPanel, QDialog] | None = None
 
         self.conversation_model = ConversationListModel(store, country=country)
         self.conversations = ConversationList(self.conversation_model, store)
@@ -129,11 +83,11 @@ class MainWindow(QMainWindow):
         self.banner = Banner()  # sending is paused
         self.banner.setAccessibleName("Sending paused")
         self.banner.button.clicked.connect(lambda: self.settingsRequested.emit())
-        self.url_banner = Banner()  # the webhook URL changed (both can be true at once)
-        self.url_banner.setAccessibleName("Webhook URL changed")
-        self.url_banner.button.clicked.connect(self.show_connection)
-        self._url_copied = False
-        self._receiving_status: ReceivingStatus | None = None  # none reported yet
+        self.receiving = ReceivingView(self, demo=demo)
+        self.receiving.testRequested.connect(self._test_receiving)
+        self.receiving.setupRequested.connect(self.receivingSetupRequested)
+        self.url_banner = self.receiving.url_banner
+        self.receiving_button = self.receiving.button
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -175,17 +129,12 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.splitter)
         self.setCentralWidget(self.pages)
 
-        self.receiving_button = QPushButton("Receiving: starting…")
-        self.receiving_button.setFlat(True)
-        self.receiving_button.setAccessibleName("Receiving status")
-        self.receiving_button.setToolTip("Show the connection: webhook URL and Test")
-        self.receiving_button.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.receiving_button.clicked.connect(self.show_connection)
         self.statusBar().addPermanentWidget(self.receiving_button)
         self.statusBar().messageChanged.connect(
             lambda text: None if text else self.statusBar().setToolTip("")
         )
-        self._build_menus()
+        self.actions = WindowActions(self)
+        self.actions.build_menus()
         self._wire()
         self.compose.setEnabled(False)
         self.compose.hide()  # nothing to write into until a conversation is open
@@ -193,55 +142,29 @@ class MainWindow(QMainWindow):
         self._apply_colors()
 
     # -- building -----------------------------------------------------------------------------
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        self.new_action = self._action(
-            file_menu, "&New message…", QKeySequence.StandardKey.New, self.new_message
-        )
-        file_menu.addSeparator()
-        self._action(file_menu, "&Import contacts…", None, self.import_contacts)
-        self._action(file_menu, "&Export messages…", None, self.export_messages)
-        file_menu.addSeparator()
-        self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.quitRequested.emit)
-        edit_menu = self.menuBar().addMenu("&Edit")
-        self._action(
-            edit_menu, "&Find…", QKeySequence.StandardKey.Find, self.conversations.focus_search
-        )
-        self._action(edit_menu, "&Settings…", QKeySequence("Ctrl+,"), self.settingsRequested.emit)
-        view_menu = self.menuBar().addMenu("&View")
-        self._action(view_menu, "&Connection…", None, self.show_connection)
-        help_menu = self.menuBar().addMenu("&Help")
-        self._action(help_menu, "&About voipdesk", None, self._about)
-
-    def _action(self, menu, text: str, shortcut, slot) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(shortcut)
-        action.triggered.connect(slot)
-        menu.addAction(action)
-        return action
-
     def _wire(self) -> None:
         self.conversations.conversationActivated.connect(self.open_conversation)
         self.conversations.searchResultActivated.connect(self._open_search_hit)
-        self.conversations.newMessageRequested.connect(self.new_message)
+        self.conversations.newMessageRequested.connect(self.actions.new_message)
         self.compose.sendRequested.connect(self._send)
         self.compose.draftChanged.connect(self._draft_changed)
-        self.thread.renameRequested.connect(self.rename_contact)
+        self.thread.renameRequested.connect(self.actions.rename_contact)
 
-    def attach(self, services: Services) -> None:
-        """Connect the painted window to the running parts of the app (once)."""
-        self.services = s = services
-        s.messagesChanged.connect(self._messages_changed)
-        s.incoming.connect(self._incoming)
-        s.receivingChanged.connect(self._receiving_changed)
-        s.sendingPaused.connect(self._sending_paused)
-        s.notice.connect(lambda text: self.show_status(text, 12000))
-        s.sendFailed.connect(self._send_failed)
-        s.contactsChanged.connect(self._contacts_changed)
-        self.thread.retryRequested.connect(s.resend)
-        self.thread.discardRequested.connect(s.discard)
-        open_id = self._conversation_id  # opened before there were services: read it now
+    def attach(self, services: Services, bridge: ServicesBridge) -> None:
+        """Connect the painted window to the running parts of the app (once): their events
+        arrive through the bridge's signals, actions go to the services."""
+        self.services = services
+        bridge.messagesChanged.connect(self._messages_changed)
+        bridge.incoming.connect(self._incoming)
+        bridge.receivingChanged.connect(self.receiving.set_status)
+        self.receiving.urlAcknowledged.connect(services.acknowledge_url_change)
+        bridge.sendingChanged.connect(self._sending_changed)
+        bridge.notice.connect(self.show_notice)
+        bridge.sendFailed.connect(self._send_failed)
+        bridge.contactsChanged.connect(self._contacts_changed)
+        self.thread.retryRequested.connect(services.resend)
+        self.thread.discardRequested.connect(services.discard)
+        open_id = self.conversation_id  # opened before there were services: read it now
         conversation = self.store.conversation(open_id) if open_id is not None else None
         if conversation is not None and conversation.unread_count:
             self._mark_read(open_id)
@@ -273,16 +196,16 @@ class MainWindow(QMainWindow):
     # -- conversations ------------------------------------------------------------------------
     @property
     def conversation_id(self) -> int | None:
-        return self._conversation_id
+        """The open conversation (the thread's: it is the one owner)."""
+        return self.thread.conversation_id
 
     def open_conversation(self, conversation_id: int) -> None:
         conversation = self.store.conversation(conversation_id)
         if conversation is None:
             return
-        if self._conversation_id not in (None, conversation_id) and self.services is not None:
-            self.services.set_draft(self._conversation_id, self.compose.draft())
-        self._conversation_id = conversation_id
-        self._peer, self._own = conversation.peer_number, conversation.own_number
+        previous = self.conversation_id
+        if previous not in (None, conversation_id) and self.services is not None:
+            self.services.set_draft(previous, self.compose.draft())
         self.thread.set_conversation(conversation_id)
         numbers = list(self.settings.numbers) or [conversation.own_number]
         if conversation.own_number not in numbers:
@@ -306,35 +229,33 @@ class MainWindow(QMainWindow):
         # Only that conversation changed (not the whole list: re-reading every loaded row for
         # each message that arrives in the open thread kept the GUI thread busy).
         self.conversation_model.update_conversations([conversation_id])
-        self.unreadChanged()
-
-    def unreadChanged(self) -> None:
-        pass
+        self.unreadChanged.emit()
 
     def _open_search_hit(self, conversation_id: int, message_id: int) -> None:
         self.open_conversation(conversation_id)
         self.thread.show_message(message_id)
 
     def _send(self, sender: str, text: str) -> None:
-        if self._peer is None:
+        conversation = self.thread.conversation
+        if conversation is None:
             return
-        if self._conversation_id is not None:
-            self.services.set_draft(self._conversation_id, "")
-        if self._own is not None and sender != self._own:
+        self.services.set_draft(conversation.id, "")
+        peer = conversation.peer_number
+        if sender != conversation.own_number:
             # Another From number is another conversation: go there, so the bubble (and
             # what happens to it) is in front of the user rather than in a thread out of sight.
-            self.services.spawn(self._start_conversation(sender, self._peer, text))
+            self.services.spawn(self.start_conversation(sender, peer, text))
             return
-        self.services.send(sender, self._peer, text)
+        self.services.send(sender, peer, text)
 
     def _draft_changed(self, text: str) -> None:
-        if self._conversation_id is not None:
-            self.services.set_draft(self._conversation_id, text)
+        if self.conversation_id is not None:
+            self.services.set_draft(self.conversation_id, text)
 
     def _messages_changed(self, messages: list[Message]) -> None:
         self.conversation_model.apply(messages)
         self.thread.apply(messages)
-        open_id = self._conversation_id
+        open_id = self.conversation_id
         if open_id is not None and self.conversations.selected_conversation_id() != open_id:
             # a conversation opened before its first message put it in the list (a new
             # conversation, or the same person from another own number): highlight it now
@@ -346,16 +267,16 @@ class MainWindow(QMainWindow):
 
     def _send_failed(self, message: Message) -> None:
         # The open thread already says it under the bubble; saying it twice only adds noise.
-        if message.conversation_id == self._conversation_id:
+        if message.conversation_id == self.conversation_id:
             return
         reason = message.error_text or "The message was not sent."
         who = incoming_title(message, self.services)
-        self.show_status(f"Not sent to {who}: {reason}", 12000)
+        self.show_notice("warning", f"Not sent to {who}: {reason}")
 
     def is_reading(self, conversation_id: int) -> bool:
         """The user has this thread in front of them right now."""
         return (
-            self._conversation_id == conversation_id
+            self.conversation_id == conversation_id
             and self.isVisible()
             and self.isActiveWindow()
             and not self.isMinimized()
@@ -365,39 +286,15 @@ class MainWindow(QMainWindow):
         for conversation_id in {m.conversation_id for m in messages}:
             if self.is_reading(conversation_id):
                 self._mark_read(conversation_id)
-        self.unreadChanged()
+        self.unreadChanged.emit()
 
     def _contacts_changed(self) -> None:
         self.conversations.set_contacts_changed()
-        if self._conversation_id is not None:
-            self.thread.set_conversation(self._conversation_id)
+        if self.conversation_id is not None:
+            self.thread.set_conversation(self.conversation_id)
 
     # -- actions ------------------------------------------------------------------------------
-    def new_message(self) -> None:
-        from voipdesk.ui.new_message import NewMessageDialog
-
-        settings = self.settings
-        if not settings.numbers:
-            QMessageBox.information(
-                self,
-                "Add your number first",
-                "Add your VoIP Number SMS number in Settings before starting a conversation.",
-            )
-            self.settingsRequested.emit()
-            return
-        dialog = NewMessageDialog(
-            settings.effective_country,
-            self.store.contacts(),
-            list(settings.numbers),
-            parent=self,
-        )
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        self.services.spawn(
-            self._start_conversation(dialog.sender(), dialog.recipient(), dialog.text())
-        )
-
-    async def _start_conversation(self, own: str, peer: str, text: str) -> None:
+    async def start_conversation(self, own: str, peer: str, text: str) -> None:
         conversation_id = await self.services.open_conversation(own, peer)
         # Open it first, then send: the bubble appears at once and its status follows, instead
         # of the window waiting for the provider's answer.
@@ -406,135 +303,17 @@ class MainWindow(QMainWindow):
         if text.strip():
             self.services.send(own, peer, text)
 
-    def rename_contact(self, number: str) -> None:
-        country = self.settings.effective_country
-        current = self.store.contact_name(number) or ""
-        name, ok = QInputDialog.getText(
-            self, "Name this number", f"Name for {display(number, country)}:", text=current
-        )
-        if ok:
-            self.services.set_contact(number, name.strip() or None)
-
-    def import_contacts(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Import contacts", str(Path.home()), "Contacts (*.vcf *.csv);;All files (*)"
-        )
-        if path:
-            self.services.spawn(self._import(Path(path)))
-
-    async def _import(self, path: Path) -> None:
-        try:
-            count, problems = await self.services.import_contacts(path)
-        except (OSError, ValueError) as exc:
-            QMessageBox.warning(self, "Import contacts", str(exc))
-            return
-        box = plain_message_box(
-            QMessageBox.Icon.Information if count else QMessageBox.Icon.Warning,
-            "Import contacts",
-            import_summary(count, path.name),
-            QMessageBox.StandardButton.Ok,
-            self,
-        )
-        if problems:
-            box.setInformativeText(skipped_summary(problems))
-        box.exec()
-
-    def export_messages(self) -> None:
-        path, chosen = QFileDialog.getSaveFileName(
-            self,
-            "Export messages",
-            str(Path.home() / "voipdesk-messages.json"),
-            "JSON (*.json);;CSV (*.csv)",
-        )
-        if path:
-            fmt = "csv" if path.lower().endswith(".csv") or chosen.startswith("CSV") else "json"
-            self.services.spawn(self._export(Path(path), fmt))
-
-    async def _export(self, path: Path, fmt: str) -> None:
-        try:
-            count = await self.services.export(path, fmt)
-        except OSError as exc:
-            QMessageBox.warning(self, "Export messages", f"Could not write {path}: {exc}")
-            return
-        messages = "1 message" if count == 1 else f"{count} messages"
-        self.show_status(f"Exported {messages} to {path}", 10000)
-
     # -- receiving ----------------------------------------------------------------------------
-    def _receiving_changed(self, status: ReceivingStatus) -> None:
-        demo_ok = self.demo and status.ok
-        self.receiving_button.setText(
-            "Demo: receiving from the sandbox" if demo_ok else status.summary
-        )
-        self._receiving_status = status
-        self._paint_receiving_dot()
-        if self._connection is not None:
-            self.connection_panel.set_status(status)
-        if status.url_changed:
-            self.url_banner.show_text(URL_CHANGED_TEXT, "Show new URL")
-        else:
-            self.url_banner.hide()
-            self._url_copied = False
-
-    def _url_copy_clicked(self) -> None:
-        status = self._receiving_status
-        if status is not None and status.url_changed:
-            self._url_copied = True
-
-    def _connection_closed(self) -> None:
-        # The loud warning stays until the user has copied the new URL and closed the panel.
-        if self._url_copied:
-            self._url_copied = False
-            self.services.acknowledge_url_change()
-
     @property
     def connection_panel(self) -> ConnectionPanel:
-        return self._connection_parts()[0]
+        return self.receiving.connection_panel
 
     @property
     def _connection_dialog(self) -> QDialog:
-        return self._connection_parts()[1]
-
-    def _connection_parts(self) -> tuple[ConnectionPanel, QDialog]:
-        if self._connection is None:
-            panel = ConnectionPanel()
-            panel.set_demo(self.demo)
-            panel.testRequested.connect(self._test_receiving)
-            panel.setupRequested.connect(self._set_up_receiving)
-            self._connection = panel, self._build_connection_dialog(panel)
-            if self._receiving_status is not None:
-                panel.set_status(self._receiving_status)
-        return self._connection
-
-    def _build_connection_dialog(self, panel: ConnectionPanel) -> QDialog:
-        # Built once, with the panel in it from the start (moving a coloured panel into a
-        # dialog later re-polishes it under the app's style sheet).
-        dialog = QDialog(self)
-        dialog.setWindowTitle("Connection")
-        layout = QVBoxLayout(dialog)
-        layout.setContentsMargins(8, 8, 12, 12)
-        layout.addWidget(panel, 1)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(dialog.reject)
-        layout.addWidget(buttons)
-        dialog.setMinimumWidth(560)
-        dialog.finished.connect(lambda _result: self._connection_closed())
-        panel.copy_button.clicked.connect(self._url_copy_clicked)
-        panel.copy_new_button.clicked.connect(self._url_copy_clicked)
-        return dialog
+        return self.receiving.connection_dialog
 
     def show_connection(self) -> None:
-        dialog = self._connection_dialog
-        if not dialog.isVisible():
-            width = max(dialog.width(), 640)
-            height = dialog.layout().heightForWidth(width)  # wrapped lines included
-            dialog.resize(width, max(height, dialog.sizeHint().height()) + 8)
-        dialog.show()
-        dialog.raise_()
-        dialog.activateWindow()
-
-    def _set_up_receiving(self) -> None:
-        self._connection_dialog.hide()  # the dialog would sit on top of Settings
-        self.receivingSetupRequested.emit()
+        self.receiving.show_connection()
 
     def _test_receiving(self) -> None:
         async def run() -> None:
@@ -544,11 +323,15 @@ class MainWindow(QMainWindow):
         self.services.spawn(run())
 
     # -- sending paused -------------------------------------------------------------------------
-    def _sending_paused(self, sentence: str) -> None:
-        if sentence:
-            self.banner.show_text(f"Sending is paused. {sentence}", "Open Settings")
+    def _sending_changed(self, state: SendingState) -> None:
+        if state.paused:
+            self.banner.show_text(f"Sending is paused. {state.paused_because}", "Open Settings")
         else:
             self.banner.hide()
+
+    def show_notice(self, level: str, text: str) -> None:
+        """An app-level notice (the services' one channel): in the status bar, for a while."""
+        self.show_status(text, 12000)
 
     def show_status(self, text: str, timeout: int = 10000) -> None:
         """A passing line in the status bar, shortened with “…” to the room it has (the whole
@@ -560,39 +343,13 @@ class MainWindow(QMainWindow):
         bar.setToolTip(text if shown != text else "")
 
     # -- looks --------------------------------------------------------------------------------
-    def _paint_receiving_dot(self) -> None:
-        status = self._receiving_status
-        if status is None:
-            return
-        palette = self.palette()
-        if status.ok:
-            color = theme.success_text(palette)
-            if status.tunnel_state == "disabled" and not self.demo:
-                color = theme.muted_text(palette)
-        elif status.listener_running and status.tunnel_state == "starting":
-            color = QColor(STARTING_COLOR)
-        else:
-            color = theme.error_text(palette)
-        dpr = self.devicePixelRatioF()
-        dot = status_dot(color, dpr=dpr)
-        # The dot with room after it, so it does not touch the words.
-        icon = QPixmap(round(16 * dpr), round(10 * dpr))
-        icon.setDevicePixelRatio(dpr)
-        icon.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(icon)
-        painter.drawPixmap(2, 0, dot)
-        painter.end()
-        self.receiving_button.setIconSize(QSize(16, 10))
-        self.receiving_button.setIcon(QIcon(icon))
-
     def _apply_colors(self) -> None:
         if self.demo_notice is not None:
             notice = self.demo_notice.palette()
             notice.setColor(QPalette.ColorRole.Window, theme.tinted(theme.ACCENT, 0.14))
             self.demo_notice.setPalette(notice)
         self.banner.apply_colors()
-        self.url_banner.apply_colors()
-        self._paint_receiving_dot()
+        self.receiving.apply_colors()
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
@@ -606,46 +363,18 @@ class MainWindow(QMainWindow):
             self._apply_colors()
 
     # -- lifecycle ----------------------------------------------------------------------------
-    def _about(self) -> None:
-        QMessageBox.about(
-            self,
-            "About voipdesk",
-            f"voipdesk {__version__}\nText from your computer with your VoIP Number account.",
-        )
-
     close_to_tray = True  # set by the app from settings and tray availability
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.close_to_tray:
             event.ignore()
             self.hide()
-            self.hiddenToTray()
+            self.hiddenToTray.emit()
         else:
             event.ignore()
             self.quitRequested.emit()
-
-    def hiddenToTray(self) -> None:
-        pass
 
 
 def incoming_title(message: Message, services: Services) -> str:
     name = services.store.contact_name(message.peer_number)
     return name or display(message.peer_number, services.settings.effective_country)
-
-
-def import_summary(count: int, file_name: str) -> str:
-    """The first line after a contacts import, in plain words (singular and plural right)."""
-    if count == 0:
-        return f"No contact names with a usable number were found in {file_name}."
-    names = "1 contact name" if count == 1 else f"{count} contact names"
-    return f"Imported {names} from {file_name}."
-
-
-def skipped_summary(problems: list[str], shown: int = 10) -> str:
-    """Which entries were left out and why (the first few, then how many more)."""
-    count = len(problems)
-    head = "1 entry was skipped:" if count == 1 else f"{count} entries were skipped:"
-    lines = [head, *problems[:shown]]
-    if count > shown:
-        lines.append(f"…and {count - shown} more.")
-    return "\n".join(lines)

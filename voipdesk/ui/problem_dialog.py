@@ -178,7 +178,12 @@ async def repair_async(path: Path) -> QMessageBox | None:
     await future
     box = _result_box(job.ok, job.text)
     if not job.ok:
-        box.exec()
+        # Application-modal, as exec() would make it, without a nested loop under qasync.
+        closed = asyncio.get_running_loop().create_future()
+        box.finished.connect(lambda _r: closed.done() or closed.set_result(None))
+        box.setModal(True)
+        box.show()
+        await closed
         return None
     box.open()
     return box

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from voipdesk.core.models import Direction, Message, Status
+from voipdesk.core.models import Conversation, Direction, Message, Status
 from voipdesk.core.phone import display
 from voipdesk.store.store import Store
 from voipdesk.ui import theme
@@ -89,7 +89,7 @@ class ThreadView(QWidget):
         # so), and every page loaded while scrolling is measured in the frame that needs it.
         self._page = page
         self._model: ThreadModel | None = None
-        self._peer: str | None = None
+        self._conversation: Conversation | None = None  # the open one, as last read
         # Opens a safe link; replaceable (tests record instead of launching a browser).
         self.open_url: Callable[[QUrl], object] = QDesktopServices.openUrl
         # Whether conversations run on several own numbers (then the header says which one);
@@ -160,6 +160,11 @@ class ThreadView(QWidget):
         return self._model.conversation_id if self._model is not None else None
 
     @property
+    def conversation(self) -> Conversation | None:
+        """The open conversation as last read (its numbers never change)."""
+        return self._conversation if self._model is not None else None
+
+    @property
     def model(self) -> ThreadModel | None:
         return self._model
 
@@ -203,10 +208,9 @@ class ThreadView(QWidget):
         conversation = (
             self._store.conversation(self.conversation_id) if self.conversation_id else None
         )
+        self._conversation = conversation
         if conversation is None:
-            self._peer = None
             return
-        self._peer = conversation.peer_number
         number = display(conversation.peer_number, self.country)
         name = conversation.display_name
         self.title.setText(name or number)
@@ -356,5 +360,5 @@ class ThreadView(QWidget):
         self.name_button.setAccessibleName("Rename contact" if named else "Name contact")
 
     def _rename(self) -> None:
-        if self._peer:
-            self.renameRequested.emit(self._peer)
+        if self._conversation is not None:
+            self.renameRequested.emit(self._conversation.peer_number)

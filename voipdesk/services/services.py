@@ -1,6 +1,6 @@
-"""The app's services behind one QObject: the store, outbox, listener and tunnel, with signals
-delivered on the GUI thread. Widgets read from `store` and call methods here; all writes and
-network calls happen off the GUI thread."""
+"""The app's running parts together, without Qt: the store, outbox, provider client, listener
+and tunnel. Callers read from `store` and call methods here; all writes and network calls run
+off the caller's thread, and what happens is told through Events (see events.py)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,8 @@ import asyncio
 import contextlib
 import importlib
 import logging
-import threading
 from collections.abc import Callable
 from pathlib import Path
-
-import httpx
-from PySide6.QtCore import QObject, Signal
 
 from voipdesk import logs
 from voipdesk.core.models import Direction, Message, Status
@@ -21,27 +17,20 @@ from voipdesk.logs import register_secret
 from voipdesk.outbox import Outbox
 from voipdesk.provider.client import DEFAULT_TIMEOUT, VoipNumberClient
 from voipdesk.provider.http_loop import HttpThread
+from voipdesk.receiver.status import ReceivingStatus
+from voipdesk.services.events import ERROR, WARNING, Event
+from voipdesk.services.receiving import Receiving
+from voipdesk.services.sending import SENDING, SendingState, sending_state
 from voipdesk.settings import Settings
 from voipdesk.store import Store, StoreDamaged, damage, database_path
 from voipdesk.store.backup import DailyBackup
-from voipdesk.ui.connection import ReceivingStatus
 
 log = logging.getLogger("voipdesk.app")
 
 
-class Services(QObject):
-    """Owns the running parts of voipdesk and reports on them through signals."""
-
-    messagesChanged = Signal(list)  # list[Message]: stored or changed (local echo included)
-    incoming = Signal(list)  # list[Message]: newly received inbound messages
-    receivingChanged = Signal(object)  # ReceivingStatus
-    sendingPaused = Signal(str)  # the sentence; "" when sending resumes
-    notice = Signal(str)  # a plain-language line for the status bar
-    # A message the user just sent failed. Its reason is shown under its bubble; the window
-    # repeats it in the status bar only when that conversation is not the one in front.
-    sendFailed = Signal(object)  # Message
-    contactsChanged = Signal()
-    databaseDamaged = Signal(object)  # StoreDamaged: receiving and writing stopped (once)
+class Services:
+    """Owns the running parts of voipdesk and tells what happens through its events, emitted
+    on the thread that runs its asyncio loop."""
 
     def __init__(
         self,
@@ -50,13 +39,21 @@ class Services(QObject):
         credentials: tuple[str, str] | None = None,
         tunnel_factory: Callable[..., object] | None = None,
         store: Store | None = None,
-        parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
         self.settings = settings
         self.data_dir = settings.data_dir
+        # Stored or changed messages (the local echo included), and newly received ones.
+        self.messages_changed: Event[list[Message]] = Event("messages changed")
+        self.incoming: Event[list[Message]] = Event("incoming")
+        # A message the user just sent failed: its reason belongs under its bubble.
+        self.send_failed: Event[Message] = Event("send failed")
+        self.sending_changed: Event[SendingState] = Event("sending changed")
+        self.contacts_changed: Event[()] = Event("contacts changed")
+        # Receiving and writing stopped (once).
+        self.database_damaged: Event[StoreDamaged] = Event("database damaged")
+        # The one channel for app-level notices: (level, plain-language sentence).
+        self.notice: Event[str, str] = Event("notice")
         self._credentials_override = credentials
-        self._tunnel_factory = tunnel_factory
         path = database_path(self.data_dir)
         # GUI-thread reads (the window's, opened before the services: closed by stop())
         self.store = store if store is not None else Store(path)
@@ -67,18 +64,28 @@ class Services(QObject):
         self.client = VoipNumberClient(self.http, url=settings.effective_api_url)
         # Secrets as last read from the keyring, on a worker thread (a locked keyring can hold
         # a read for seconds): at start and after each settings change. Sending and the tunnel
-        # wait for the read in progress; nothing here reads the keyring on the GUI thread.
+        # wait for the read in progress; nothing here reads the keyring on the caller's thread.
         self._secrets: dict[str, str] = {}
+        self._secrets_read = False
         self._secrets_task: asyncio.Task | None = None
         self._apply_credentials()
         self.outbox = Outbox(
             self._writer,
             self.client,
-            on_change=self._from_loop_message,
+            on_change=self._from_outbox,
             before_send=self.wait_for_secrets,  # the bubble shows at once; the request waits
         )
-        self.listener = None
-        self.tunnel = None
+        self.sending: SendingState = SENDING  # can we send now, and if not why
+        self.receiver = Receiving(
+            settings,
+            spawn=self.spawn,
+            call_soon=self._call_soon,
+            secret=self.secret,
+            notice=self.notice,
+            on_messages=self._from_listener,
+            tunnel_factory=tunnel_factory,
+        )
+        self.receiving_changed = self.receiver.changed
         self.backups = DailyBackup(self.data_dir)
         self._tasks: set[asyncio.Task] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -86,14 +93,22 @@ class Services(QObject):
         self._stopped = False
         self.damaged: StoreDamaged | None = None
         self._unwatch: list[Callable[[], None]] = []
-        self.receiving = ReceivingStatus(
-            listener_running=False,
-            listener_port=None,
-            listener_error=None,
-            tunnel_state="off",
-            tunnel_message="Not started yet.",
-            public_url=None,
-        )
+
+    @property
+    def receiving(self) -> ReceivingStatus:
+        """Where receiving stands."""
+        return self.receiver.status
+
+    @property
+    def listener(self):
+        return self.receiver.listener
+
+    @property
+    def tunnel(self):
+        return self.receiver.tunnel
+
+    def local_webhook_url(self) -> str | None:
+        return self.receiver.local_webhook_url()
 
     # -- credentials --------------------------------------------------------------------------
     def credentials(self) -> tuple[str, str]:
@@ -126,8 +141,9 @@ class Services(QObject):
                 return
             for value in values.values():
                 register_secret(value)
-            self._secrets = values
+            self._secrets, self._secrets_read = values, True
             self._apply_credentials()
+            self._update_sending()
 
         task = self.spawn(read())
         self._secrets_task = task
@@ -147,6 +163,17 @@ class Services(QObject):
         self.client.account_id, self.client.api_token = account, token
         self.client.url = self.settings.effective_api_url
 
+    # -- can we send ----------------------------------------------------------------------------
+    def _update_sending(self) -> None:
+        """Work out again whether sending is paused and why; tell it when that changed."""
+        token_missing = (
+            self._secrets_read and not self._credentials_override and not self.secret("api_token")
+        )
+        state = sending_state(self.outbox, self.settings, token_missing=token_missing)
+        if state != self.sending:
+            self.sending = state
+            self.sending_changed.emit(state)
+
     # -- start and stop -----------------------------------------------------------------------
     def spawn(self, coro) -> asyncio.Task:
         """Run a coroutine as a registered task (cancelled at shut-down); errors are reported."""
@@ -160,7 +187,7 @@ class Services(QObject):
         if not task.cancelled() and task.exception() is not None:
             exc = task.exception()
             log.error("background task failed", exc_info=exc)
-            self.notice.emit(f"Something went wrong: {exc}")
+            self.notice.emit(ERROR, f"Something went wrong: {exc}")
 
     async def start(self) -> None:
         """Recover the outbox, start the listener and the tunnel, start retrying."""
@@ -170,7 +197,8 @@ class Services(QObject):
         recovered = await self.outbox.recover()
         if recovered:
             self.notice.emit(
-                f"{len(recovered)} message(s) may not have been sent when voipdesk last stopped."
+                WARNING,
+                f"{len(recovered)} message(s) may not have been sent when voipdesk last stopped.",
             )
         # aiohttp takes a tenth of a second to import: on a worker, not the GUI thread.
         await asyncio.to_thread(importlib.import_module, "voipdesk.receiver.listener")
@@ -187,83 +215,14 @@ class Services(QObject):
         while True:
             problem, wait = await asyncio.to_thread(self.backups.run_if_due)
             if problem:
-                self.notice.emit(problem)
+                self.notice.emit(WARNING, problem)
             await asyncio.sleep(wait)
 
     def start_listener(self) -> None:
-        from voipdesk.receiver.listener import Listener, ListenerError
-
-        if self.listener is not None:
-            self.listener.stop()
-        self.listener = Listener(
-            database_path(self.data_dir),
-            self.settings.webhook_secret,
-            port=self.settings.effective_port,
-            on_messages=self._from_listener,
-        )
-        try:
-            self.listener.start()
-        except ListenerError as exc:
-            self.listener = None
-            self._set_receiving(listener_running=False, listener_port=None, listener_error=str(exc))
-            self.notice.emit(str(exc))
-            return
-        self._set_receiving(
-            listener_running=True, listener_port=self.listener.port, listener_error=None
-        )
-        self.restart_tunnel()
-
-    def local_webhook_url(self) -> str | None:
-        if self.listener is None:
-            return None
-        return self.listener.local_url + self.listener.webhook_path
+        self.receiver.start_listener()
 
     def restart_tunnel(self) -> None:
-        """(Re)start the tunnel on a worker thread according to the settings."""
-        self._stop_tunnel()
-        if self.listener is None:
-            return
-        if self.settings.effective_tunnel == "none":
-            self._set_receiving(
-                authtoken_missing=False,
-                tunnel_state="disabled",
-                tunnel_message="The tunnel is off: only this computer can reach the listener.",
-                public_url=self.local_webhook_url(),
-            )
-            return
-        token = self.secret("ngrok_authtoken")  # read by load_secrets(), off the GUI thread
-        self._set_receiving(authtoken_missing=not token)
-        factory = self._tunnel_factory
-        if factory is None:
-            from voipdesk.receiver.tunnel import Tunnel as factory
-        self.tunnel = factory(
-            data_dir=self.data_dir,
-            authtoken=token,
-            domain=self.settings.ngrok_domain.strip() or None,
-            on_status=self._from_tunnel,
-            on_download_progress=self._from_download,
-        )
-        port, tunnel = self.listener.port, self.tunnel
-        self._set_receiving(tunnel_state="starting", tunnel_message="Starting the tunnel…")
-        threading.Thread(
-            target=self._run_tunnel, args=(tunnel, port), name="voipdesk-tunnel", daemon=True
-        ).start()
-
-    def _run_tunnel(self, tunnel, port: int) -> None:
-        try:
-            status = tunnel.start(port)
-        except Exception as exc:
-            log.exception("tunnel start failed")
-            self._call_soon(
-                self._set_receiving, tunnel_state="error", tunnel_message=str(exc), public_url=None
-            )
-            return
-        self._from_tunnel(status)
-
-    def _stop_tunnel(self) -> None:
-        tunnel, self.tunnel = self.tunnel, None
-        if tunnel is not None:
-            threading.Thread(target=tunnel.stop, name="voipdesk-tunnel-stop", daemon=True).start()
+        self.receiver.restart_tunnel()
 
     async def stop(self) -> None:
         """Staged shut-down: tunnel, then listener (in-flight requests finish), tasks, stores."""
@@ -271,12 +230,7 @@ class Services(QObject):
             return
         self._stopping = True
         self.backups.stop()  # a backup in progress stops at its next step
-        tunnel, self.tunnel = self.tunnel, None
-        if tunnel is not None:
-            await asyncio.to_thread(tunnel.stop)
-        if self.listener is not None:
-            await asyncio.to_thread(self.listener.stop)
-            self.listener = None
+        await self.receiver.stop()
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):
@@ -287,13 +241,13 @@ class Services(QObject):
             unwatch()
         self.store.close()
         self._writer.close()
-        self._stopped = True
+        self._stopped = self.receiver.stopped = True
 
     # -- a damaged database, a log that cannot be written --------------------------------------
     def _watch_for_damage(self) -> None:
         """Found damaged by any of the stores (the listener's full check at its start, or a
-        read that meets a damaged page): receiving stops and the window says so. A log that
-        cannot be written (a full disk) is said in the status bar."""
+        read that meets a damaged page): receiving stops and database_damaged tells it. A log
+        that cannot be written (a full disk) is a notice."""
         same_file = damage.same_file_as(database_path(self.data_dir))
 
         def found(exc: StoreDamaged) -> None:  # on the thread that found it
@@ -301,7 +255,7 @@ class Services(QObject):
                 self._call_soon(self._on_damaged, exc)
 
         def log_failed(sentence: str) -> None:
-            self._call_soon(self.notice.emit, sentence[0].upper() + sentence[1:])
+            self._call_soon(self.notice.emit, WARNING, sentence[0].upper() + sentence[1:])
 
         logs.on_write_failure.append(log_failed)
         self._unwatch = [damage.watch(found), lambda: logs.on_write_failure.remove(log_failed)]
@@ -312,12 +266,12 @@ class Services(QObject):
         if self._stopped or self.damaged is not None:
             return
         self.damaged = exc
-        self._set_receiving(
+        self.receiver.set(
             listener_running=False,
             listener_error=f"Receiving stopped: {exc}",
             database_damaged=True,
         )
-        self.databaseDamaged.emit(exc)
+        self.database_damaged.emit(exc)
 
     # -- cross-thread plumbing -----------------------------------------------------------------
     def _call_soon(self, fn: Callable, *args: object, **kwargs: object) -> None:
@@ -330,63 +284,31 @@ class Services(QObject):
     def _from_listener(self, messages: list[Message]) -> None:  # listener thread
         self._call_soon(self._on_stored, list(messages))
 
-    def _from_tunnel(self, status) -> None:
-        self._call_soon(self._on_tunnel, status)
-
-    def _from_download(self, done: int, total: int) -> None:  # tunnel thread, first run only
-        got = f"{done / 1e6:.1f} MB" + (f" of {total / 1e6:.1f} MB" if total > 0 else "")
-        self._call_soon(self._set_receiving, tunnel_message=f"Downloading ngrok (once): {got}…")
-
-    def _from_loop_message(self, message: Message) -> None:  # outbox, on the loop
-        self.messagesChanged.emit([message])
-        if message.error_code and self.outbox.paused is not None:
-            self.sendingPaused.emit(self.outbox.paused.sentence)
+    def _from_outbox(self, message: Message) -> None:  # outbox, on the loop
+        self.messages_changed.emit([message])
+        if message.error_code:
+            self._update_sending()
 
     def _on_stored(self, messages: list[Message]) -> None:
         if self._stopped:
             return
-        self.messagesChanged.emit(messages)
+        self.messages_changed.emit(messages)
         new = [m for m in messages if m.direction is Direction.IN]
         if new:
             self.incoming.emit(new)
 
-    def _on_tunnel(self, status) -> None:
-        if self._stopped:
-            return
-        path = self.listener.webhook_path if self.listener else ""
-        url = status.public_url + path if status.public_url else None
-        changed = False
-        if url and status.state == "online":
-            previous = self.settings.last_public_url
-            changed = bool(previous) and previous != url
-            if previous != url:
-                self.settings.last_public_url = url
-                self.spawn(asyncio.to_thread(self.settings.save))
-            changed = changed or self.receiving.url_changed
-        self._set_receiving(
-            tunnel_state=str(status.state),
-            tunnel_message=status.message,
-            public_url=url if status.state == "online" else self.receiving.public_url,
-            url_changed=changed,
-        )
-
-    def _set_receiving(self, **changes: object) -> None:
-        values = {**self.receiving.__dict__, **changes}
-        self.receiving = ReceivingStatus(**values)
-        self.receivingChanged.emit(self.receiving)
-
     def acknowledge_url_change(self) -> None:
-        self._set_receiving(url_changed=False)
+        self.receiver.set(url_changed=False)
 
-    # -- actions for widgets --------------------------------------------------------------------
+    # -- actions --------------------------------------------------------------------------------
     def send(self, own: str, peer: str, body: str) -> asyncio.Task:
-        """Store and send a message; its states arrive through messagesChanged."""
+        """Store and send a message; its states arrive through messages_changed."""
         return self.spawn(self._send(own, peer, body))
 
     async def _send(self, own: str, peer: str, body: str) -> Message:
         message = await self.outbox.send(own, peer, body)
         if message.status is Status.FAILED:
-            self.sendFailed.emit(message)
+            self.send_failed.emit(message)
         return message
 
     def resend(self, message_id: int) -> asyncio.Task:
@@ -398,7 +320,7 @@ class Services(QObject):
         async def run() -> None:
             await self.outbox.discard(message_id)
             if message is not None:
-                self.messagesChanged.emit([message])
+                self.messages_changed.emit([message])
 
         return self.spawn(run())
 
@@ -415,7 +337,7 @@ class Services(QObject):
     def set_contact(self, number: str, name: str | None) -> asyncio.Task:
         async def run() -> None:
             await asyncio.to_thread(self._writer.set_contact, number, name)
-            self.contactsChanged.emit()
+            self.contacts_changed.emit()
 
         return self.spawn(run())
 
@@ -426,7 +348,7 @@ class Services(QObject):
             read_contacts, path, self.settings.effective_country
         )
         count = await asyncio.to_thread(self._writer.set_contacts, names)
-        self.contactsChanged.emit()
+        self.contacts_changed.emit()
         return count, problems
 
     async def export(self, path: Path, fmt: str) -> int:
@@ -443,20 +365,7 @@ class Services(QObject):
 
     async def test_receiving(self) -> tuple[bool, str]:
         """Check the webhook end to end: through the tunnel when there is one."""
-        if self.listener is None or self.damaged is not None:
-            return False, self.receiving.listener_error or "The listener is not running."
-        path = self.listener.webhook_path
-        if self.tunnel is not None:
-            return await asyncio.to_thread(self.tunnel.check, path)
-        if self.settings.effective_tunnel == "ngrok":
-            return False, "There is no tunnel: add your ngrok authtoken in Settings."
-        try:
-            response = await self.http.get(self.local_webhook_url() or "", timeout=5)
-        except httpx.HTTPError as exc:
-            return False, f"The listener did not answer ({type(exc).__name__})."
-        if response.status_code == 200:
-            return True, "The listener answers on this computer (the tunnel is off)."
-        return False, f"The listener answered HTTP {response.status_code}."
+        return await self.receiver.test(self.http, self.damaged is not None)
 
     def settings_changed(self, fields: set[str]) -> asyncio.Task:
         """Apply what the settings dialog changed: the secrets are read again (off the GUI
@@ -474,9 +383,8 @@ class Services(QObject):
             if self._stopping:
                 return
             if fields & {"account_id", "api_token", "numbers", "api_url"}:
-                if self.outbox.paused is not None:
-                    self.sendingPaused.emit("")
                 self.outbox.resume()
+                self._update_sending()
             if listener and tunnel_secret:
                 self.start_listener()
             elif not listener and fields & {"ngrok_authtoken", "ngrok_domain", "tunnel_mode"}:

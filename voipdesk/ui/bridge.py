@@ -1,0 +1,35 @@
+"""The services' events as Qt signals, for the window and the app to connect to."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+from voipdesk.services import Services
+
+
+class ServicesBridge(QObject):
+    """Re-emits each of the services' events as a signal. The services emit on the thread that
+    runs their asyncio loop, which under qasync is the GUI thread, so the signals arrive there."""
+
+    messagesChanged = Signal(list)  # list[Message]: stored or changed (local echo included)
+    incoming = Signal(list)  # list[Message]: newly received inbound messages
+    receivingChanged = Signal(object)  # ReceivingStatus
+    sendingChanged = Signal(object)  # SendingState: can we send now, and if not why
+    notice = Signal(str, str)  # level, sentence: the one channel for app-level notices
+    # A message the user just sent failed. Its reason is shown under its bubble; the window
+    # repeats it as a notice only when that conversation is not the one in front.
+    sendFailed = Signal(object)  # Message
+    contactsChanged = Signal()
+    databaseDamaged = Signal(object)  # StoreDamaged: receiving and writing stopped (once)
+
+    def __init__(self, services: Services, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        services.messages_changed.connect(self.messagesChanged.emit)
+        services.incoming.connect(self.incoming.emit)
+        services.receiving_changed.connect(self.receivingChanged.emit)
+        services.sending_changed.connect(self.sendingChanged.emit)
+        services.notice.connect(self.notice.emit)
+        services.send_failed.connect(self.sendFailed.emit)
+        services.contacts_changed.connect(self.contactsChanged.emit)
+        services.database_damaged.connect(self.databaseDamaged.emit)

@@ -1,0 +1,186 @@
+"""The main window's menus and what they open: a new message, naming a number, importing
+contacts, exporting messages, About. Every dialog opens with open() and answers by signal: no
+nested event loop runs under the app's asyncio loop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox, QWidget
+
+from voipdesk import __version__
+from voipdesk.core.phone import display
+from voipdesk.ui.labels import plain_message_box
+
+if TYPE_CHECKING:
+    from voipdesk.ui.main_window import MainWindow
+
+
+def opened(dialog: QDialog) -> QDialog:
+    """Open a dialog window-modal without a nested event loop; it is deleted once closed."""
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+    return dialog
+
+
+def say(parent: QWidget, icon: QMessageBox.Icon, title: str, text: str, more: str = "") -> None:
+    box = plain_message_box(icon, title, text, QMessageBox.StandardButton.Ok, parent)
+    if more:
+        box.setInformativeText(more)
+    opened(box)
+
+
+class WindowActions:
+    """Builds the window's menus and carries out their commands."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+
+    # -- menus ----------------------------------------------------------------------------------
+    def build_menus(self) -> None:
+        w = self.window
+        file_menu = w.menuBar().addMenu("&File")
+        w.new_action = self._action(
+            file_menu, "&New message…", QKeySequence.StandardKey.New, self.new_message
+        )
+        file_menu.addSeparator()
+        self._action(file_menu, "&Import contacts…", None, self.import_contacts)
+        self._action(file_menu, "&Export messages…", None, self.export_messages)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, w.quitRequested.emit)
+        edit_menu = w.menuBar().addMenu("&Edit")
+        self._action(
+            edit_menu, "&Find…", QKeySequence.StandardKey.Find, w.conversations.focus_search
+        )
+        self._action(edit_menu, "&Settings…", QKeySequence("Ctrl+,"), w.settingsRequested.emit)
+        view_menu = w.menuBar().addMenu("&View")
+        self._action(view_menu, "&Connection…", None, w.show_connection)
+        help_menu = w.menuBar().addMenu("&Help")
+        self._action(help_menu, "&About voipdesk", None, self.about)
+
+    def _action(self, menu, text: str, shortcut, slot) -> QAction:
+        action = QAction(text, self.window)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    # -- commands -------------------------------------------------------------------------------
+    def new_message(self) -> None:
+        from voipdesk.ui.new_message import NewMessageDialog
+
+        w = self.window
+        settings = w.settings
+        if not settings.numbers:
+            say(
+                w,
+                QMessageBox.Icon.Information,
+                "Add your number first",
+                "Add your VoIP Number SMS number in Settings before starting a conversation.",
+            )
+            w.settingsRequested.emit()
+            return
+        dialog = NewMessageDialog(
+            settings.effective_country, w.store.contacts(), list(settings.numbers), parent=w
+        )
+        dialog.accepted.connect(
+            lambda: w.services.spawn(
+                w.start_conversation(dialog.sender(), dialog.recipient(), dialog.text())
+            )
+        )
+        opened(dialog)
+
+    def rename_contact(self, number: str) -> None:
+        w = self.window
+        dialog = QInputDialog(w)
+        dialog.setWindowTitle("Name this number")
+        dialog.setLabelText(f"Name for {display(number, w.settings.effective_country)}:")
+        dialog.setTextValue(w.store.contact_name(number) or "")
+        dialog.textValueSelected.connect(
+            lambda name: w.services.set_contact(number, name.strip() or None)
+        )
+        opened(dialog)
+
+    def import_contacts(self) -> None:
+        dialog = QFileDialog(
+            self.window,
+            "Import contacts",
+            str(Path.home()),
+            "Contacts (*.vcf *.csv);;All files (*)",
+        )
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.fileSelected.connect(
+            lambda path: self.window.services.spawn(self._import(Path(path))) if path else None
+        )
+        opened(dialog)
+
+    async def _import(self, path: Path) -> None:
+        w = self.window
+        try:
+            count, problems = await w.services.import_contacts(path)
+        except (OSError, ValueError) as exc:
+            say(w, QMessageBox.Icon.Warning, "Import contacts", str(exc))
+            return
+        icon = QMessageBox.Icon.Information if count else QMessageBox.Icon.Warning
+        more = skipped_summary(problems) if problems else ""
+        say(w, icon, "Import contacts", import_summary(count, path.name), more)
+
+    def export_messages(self) -> None:
+        dialog = QFileDialog(
+            self.window,
+            "Export messages",
+            str(Path.home() / "voipdesk-messages.json"),
+            "JSON (*.json);;CSV (*.csv)",
+        )
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setFileMode(QFileDialog.FileMode.AnyFile)
+
+        def chosen(path: str) -> None:
+            if not path:
+                return
+            csv = path.lower().endswith(".csv") or dialog.selectedNameFilter().startswith("CSV")
+            self.window.services.spawn(self._export(Path(path), "csv" if csv else "json"))
+
+        dialog.fileSelected.connect(chosen)
+        opened(dialog)
+
+    async def _export(self, path: Path, fmt: str) -> None:
+        w = self.window
+        try:
+            count = await w.services.export(path, fmt)
+        except OSError as exc:
+            say(w, QMessageBox.Icon.Warning, "Export messages", f"Could not write {path}: {exc}")
+            return
+        messages = "1 message" if count == 1 else f"{count} messages"
+        w.show_status(f"Exported {messages} to {path}", 10000)
+
+    def about(self) -> None:
+        box = QMessageBox(self.window)
+        box.setWindowTitle("About voipdesk")
+        box.setIconPixmap(self.window.windowIcon().pixmap(64, 64))
+        box.setText(
+            f"voipdesk {__version__}\nText from your computer with your VoIP Number account."
+        )
+        opened(box)
+
+
+def import_summary(count: int, file_name: str) -> str:
+    """The first line after a contacts import, in plain words (singular and plural right)."""
+    if count == 0:
+        return f"No contact names with a usable number were found in {file_name}."
+    names = "1 contact name" if count == 1 else f"{count} contact names"
+    return f"Imported {names} from {file_name}."
+
+
+def skipped_summary(problems: list[str], shown: int = 10) -> str:
+    """Which entries were left out and why (the first few, then how many more)."""
+    count = len(problems)
+    head = "1 entry was skipped:" if count == 1 else f"{count} entries were skipped:"
+    lines = [head, *problems[:shown]]
+    if count > shown:
+        lines.append(f"…and {count - shown} more.")
+    return "\n".join(lines)
