@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from voipdesk.settings import Settings
-from voipdesk.store import Store, StoreDamaged, database_path
+from voipdesk.store import StoreDamaged, database_path, open_store
 from voipdesk.ui import single_instance
 from voipdesk.ui.app_boxes import ask_to_quit, settings_problems_box
 from voipdesk.ui.application import app_icon, make_application, wait_until_painted
@@ -75,7 +75,7 @@ class Controller(QObject):
     def _build(self, settings: Settings) -> None:
         """The window for these settings, on their data dir's store, opened at the newest
         conversation, shown."""
-        store = Store(database_path(settings.data_dir))
+        store = open_store(settings.data_dir)
         window = MainWindow(store, settings, app_icon(), demo=self.demo)
         self.window = window
         window.quitRequested.connect(self.request_quit)

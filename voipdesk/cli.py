@@ -366,6 +366,17 @@ def _main(argv: list[str] | None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a fault of voipdesk's own: said in a sentence, the details logged
+        import logging
+
+        logging.getLogger("voipdesk").exception("stopped by an unexpected error")
+        where = "" if args.self_test else f" The details are in {data_dir / 'logs'}."
+        startproblems.say(
+            f"voipdesk stopped because of an error of its own ({type(exc).__name__}).{where} "
+            "Nothing you typed is lost: start it again, and please report this if it repeats.",
+            window=window,
+        )
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

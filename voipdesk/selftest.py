@@ -7,6 +7,7 @@ import os
 import sys
 import tempfile
 import time
+import traceback
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -119,5 +120,11 @@ def run(*, verbose: bool = False) -> int:
                 say("all steps passed")
             return code
 
-        with loop:
-            return loop.run_until_complete(main())
+        try:
+            with loop:
+                return loop.run_until_complete(main())
+        except Exception:
+            # The self-test is read by whoever checks an install (and CI): the whole story.
+            print("self-test FAILED with an unexpected error:", file=sys.stderr, flush=True)
+            traceback.print_exc()
+            return 1

@@ -13,7 +13,7 @@ from voipdesk.core.models import Message
 from voipdesk.receiver.status import NOT_STARTED, ReceivingStatus, TunnelState
 from voipdesk.services.events import ERROR, Event
 from voipdesk.settings import Settings
-from voipdesk.store import database_path
+from voipdesk.store import StoreOpener
 
 log = logging.getLogger("voipdesk.app")
 
@@ -63,7 +63,7 @@ class Receiving:
         if self.listener is not None:
             self.listener.stop()
         self.listener = Listener(
-            database_path(self.data_dir),
+            StoreOpener(self.data_dir),
             self.settings.webhook_secret,
             port=self.settings.effective_port,
             on_messages=self._on_messages,

@@ -22,7 +22,7 @@ from voipdesk.services.events import ERROR, WARNING, Event
 from voipdesk.services.receiving import Receiving
 from voipdesk.services.sending import SENDING, SendingState, sending_state
 from voipdesk.settings import Settings
-from voipdesk.store import Store, StoreDamaged, damage, database_path
+from voipdesk.store import Store, StoreDamaged, damage, database_path, open_store
 from voipdesk.store.backup import DailyBackup
 
 log = logging.getLogger("voipdesk.app")
@@ -54,10 +54,9 @@ class Services:
         # The one channel for app-level notices: (level, plain-language sentence).
         self.notice: Event[str, str] = Event("notice")
         self._credentials_override = credentials
-        path = database_path(self.data_dir)
         # GUI-thread reads (the window's, opened before the services: closed by stop())
-        self.store = store if store is not None else Store(path)
-        self._writer = Store(path)  # writes, always from worker threads
+        self.store = store if store is not None else open_store(self.data_dir)
+        self._writer = open_store(self.data_dir)  # writes, always from worker threads
         # Requests run on a loop of their own: on the GUI's they would leave only after whatever
         # the GUI does meanwhile (the local echo's relayout and repaint delayed every send).
         self.http = HttpThread(timeout=DEFAULT_TIMEOUT)
@@ -355,7 +354,7 @@ class Services:
         from voipdesk import export
 
         def run() -> int:
-            reader = Store(database_path(self.data_dir))
+            reader = open_store(self.data_dir)
             try:
                 return export.write_file(reader.all_messages(), path, fmt)
             finally:
