@@ -8,8 +8,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from receiver.test_tunnel import TOKEN, FileServer, agent_archive, agents_running, write_agent
 
+from tests.receiver.tunnel_support import (
+    TOKEN,
+    FileServer,
+    agent_archive,
+    agents_running,
+    write_agent,
+)
 from voipdesk.receiver.tunnel import Tunnel
 from voipdesk.services import Services
 from voipdesk.settings import Settings

@@ -105,6 +105,20 @@ def seed(store, clock) -> Seeder:
 
 
 @pytest.fixture
+def three(seed, clock):
+    """Alice (oldest), Bob, Carol (newest), one message each, read (the conversation list's
+    tests)."""
+    from tests.ui.conversations_support import ALICE, BOB, CAROL
+
+    out = {}
+    for peer in (ALICE, BOB, CAROL):
+        clock.advance(60)
+        out[peer] = seed.inbound(peer, f"hello from {peer}").conversation_id
+        seed.store.mark_read(out[peer])
+    return out
+
+
+@pytest.fixture
 def paints():
     """paints(widget) -> a list that gets the rect of every paint event the widget has from
     now on (to check what a change repaints)."""

@@ -4,75 +4,33 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import re
-import subprocess
 import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import yaml
-from pyngrok import conf, installer, ngrok, process
-from pyngrok.conf import PyngrokConfig
-from pyngrok.exception import (
-    PyngrokError,
-    PyngrokNgrokError,
-    PyngrokNgrokHTTPError,
-    PyngrokNgrokInstallError,
-    PyngrokNgrokURLError,
-)
 from pyngrok.log import NgrokLog
 from pyngrok.process import NgrokProcess
 
-from voipdesk.logs import RedactingFilter, redact, register_secret
-from voipdesk.receiver import agent_owner
-from voipdesk.receiver.ngrok_agent import (
-    AGENT_BIN,
-    DOWNLOAD_ERRORS,
-    RETRYABLE,
-    classify,
-    download_agent,
-    launch,
-    prepare_config,
-    sentence,
-)
-from voipdesk.receiver.status import TunnelState
+from voipdesk.logs import RedactingFilter, register_secret
+from voipdesk.receiver.ngrok_agent import AGENT_BIN, RETRYABLE, classify, sentence
+from voipdesk.receiver.tunnel_agent import AgentControl, agents_lock, owners, owners_lock
+from voipdesk.receiver.tunnel_status import OFF as _OFF
+from voipdesk.receiver.tunnel_status import TunnelState, TunnelStatus, online_status
+
+__all__ = ["Tunnel", "TunnelState", "TunnelStatus"]
 
 log = logging.getLogger("voipdesk.receiver.tunnel")
 
-_ENDPOINT_NAME = "voipdesk"
-_STARTUP_TIMEOUT = 15  # pyngrok's wait for the agent; it only checks it between agent log lines
-_STARTUP_GRACE = 5.0  # then our own timer ends an agent that went silent
 _POLL = 0.2  # seconds between checks that the agent still runs
 # A logger's filters only see records created on that very logger, so each pyngrok logger gets
 # one; the agent's own lines (which can echo a rejected authtoken) arrive on pyngrok.process.ngrok.
 _REDACTED_LOGGERS = ("pyngrok", "pyngrok.ngrok", "pyngrok.process", "pyngrok.process.ngrok",
                      "pyngrok.installer", "pyngrok.conf", log.name)  # fmt: skip
 
-# pyngrok keeps one agent per ngrok path; the Tunnel that last started on a path owns it, and
-# every pyngrok call that starts or kills an agent happens under _agents_lock.
-_owners: dict[str, Tunnel] = {}
-_owners_lock = threading.Lock()
-_agents_lock = threading.RLock()
 
-
-@dataclass(frozen=True)
-class TunnelStatus:
-    """Where the tunnel stands, with one sentence for the user and a machine-readable problem."""
-
-    state: TunnelState
-    public_url: str | None  # https://xxxx.ngrok-free.app (no path)
-    message: str
-    problem: str | None = None
-
-
-_OFF = TunnelStatus(TunnelState.OFF, None, "The tunnel is off.")
-
-
-class Tunnel:
+class Tunnel(AgentControl):
     """Exposes a local port through an ngrok agent, restarting the agent when it dies.
 
     `start` blocks (call it from a worker thread). `on_status` and `on_download_progress` are
@@ -132,12 +90,12 @@ class Tunnel:
         self._port, self._died, self._replaced_old_agent = local_port, False, False
         if not self._authtoken:
             return self._announce(self._error("no_authtoken"))
-        with _owners_lock:
-            previous = _owners.get(self._key)
+        with owners_lock:
+            previous = owners.get(self._key)
             if previous is not None and previous is not self:
                 previous._stopping.set()
                 previous._kill_agent(wait=True)  # pyngrok would hand us the dying agent
-            _owners[self._key] = self
+            owners[self._key] = self
         self._announce(TunnelStatus(TunnelState.STARTING, None, "Starting the tunnel…"))
         status = self._attempt()
         if self._stopping.is_set():
@@ -154,17 +112,17 @@ class Tunnel:
     def stop(self) -> None:
         """Kill the agent and stop the watchdog; idempotent, quiet (on_status is not called)."""
         self._stopping.set()
-        with _owners_lock:
-            mine = _owners.get(self._key) is self
+        with owners_lock:
+            mine = owners.get(self._key) is self
             if mine:
                 self._kill_agent()  # also ends a start that is waiting on a silent agent
-                del _owners[self._key]
+                del owners[self._key]
         watchdog = self._watchdog
         if watchdog is not None and watchdog is not threading.current_thread():
             watchdog.join(timeout=10)
         # A start in progress unwinds once its agent dies; that agent may not have been
         # registered with pyngrok yet when we first looked, so keep at it.
-        while not _agents_lock.acquire(timeout=0.05):
+        while not agents_lock.acquire(timeout=0.05):
             if mine:
                 self._kill_agent()
         try:
@@ -173,7 +131,7 @@ class Tunnel:
                 self._reap(agent)
             self._watchdog = None
         finally:
-            _agents_lock.release()
+            agents_lock.release()
         with self._status_lock:
             self.status = _OFF
 
@@ -234,149 +192,6 @@ class Tunnel:
             return self._attempt()
         return status
 
-    def _launch(self) -> TunnelStatus:
-        stopping = self._stopping
-        with _agents_lock:
-            with _owners_lock:
-                if stopping.is_set() or _owners.get(self._key) is not self:
-                    return _OFF
-            agent_owner.stop_left_behind(self._pid_path, self.config_path)
-            cfg = PyngrokConfig(
-                ngrok_path=self._key,
-                config_path=str(self.config_path),
-                log_event_callback=self._on_agent_log,
-                startup_timeout=_STARTUP_TIMEOUT,
-                # Ctrl+C in a terminal must not kill it behind our back (POSIX only).
-                start_new_session=os.name == "posix",
-            )
-            cfg.auth_token = None  # pyngrok would put NGROK_AUTHTOKEN on the command line
-            options: dict[str, str] = {}
-            if self._domain and getattr(cfg, "config_version", "2") == "3":
-                options["url"] = f"https://{self._domain}"  # pyngrok 9 creates v3 endpoints
-            elif self._domain:
-                options["domain"] = self._domain
-            # pyngrok checks its start-up timeout only between agent lines; a silent agent
-            # would block it for good, so a timer ends the agent instead.
-            guard = threading.Timer(
-                _STARTUP_TIMEOUT + _STARTUP_GRACE, self._interrupt_start, ["timeout"]
-            )
-            guard.daemon = True
-            self._launching, began = True, time.monotonic()
-            guard.start()
-            agent = None
-            try:
-                prepare_config(self.config_path)
-                agent = launch(cfg, self._authtoken or "")
-                upstream = f"http://127.0.0.1:{self._port}"
-                endpoint = ngrok.connect(upstream, "http", _ENDPOINT_NAME, cfg, **options)
-                # Ours ended (and connect may have had pyngrok start one with no authtoken).
-                if (
-                    agent.proc.poll() is not None
-                    or process._current_processes.get(self._key) is not agent
-                ):
-                    raise PyngrokNgrokError("the ngrok agent ended while the tunnel started")
-            except Exception as exc:  # start() must not raise; _failure logs what it was
-                # An agent that ended after it came up: what pyngrok says next is not why.
-                ended = agent is not None and agent.proc.poll() is not None
-                process.kill_process(self._key)  # it may have started before the endpoint failed
-                if isinstance(exc, yaml.YAMLError):  # our config file got damaged: start afresh
-                    self.config_path.unlink(missing_ok=True)
-                if stopping.is_set():
-                    return _OFF
-                if ended:
-                    log.warning("the ngrok agent ended while the tunnel started: %s",
-                                redact(str(exc)))  # fmt: skip
-                    self._died = True
-                    return self._announce(self._error("agent_died"))
-                timed_out = time.monotonic() - began >= _STARTUP_TIMEOUT
-                return self._announce(self._failure(exc, timed_out))
-            finally:
-                guard.cancel()
-                self._launching = False
-            if stopping.is_set():
-                self._reap(agent)
-                return _OFF
-            self._agent, self._died = agent, False
-            self._public_url = (endpoint.public_url or "").rstrip("/") or None
-            agent_owner.record(self._pid_path, agent.proc.pid)
-            log.info("tunnel online at %s (agent pid %d)", self._public_url, agent.proc.pid)
-            return self._announce(self._online())
-
-    def _failure(self, exc: BaseException, timed_out: bool) -> TunnelStatus:
-        if isinstance(exc, PyngrokNgrokInstallError):  # pyngrok tried a download of its own
-            problem = "download_failed"
-        elif isinstance(exc, OSError):  # the program could not be executed at all
-            problem = "agent_missing"
-        elif isinstance(exc, PyngrokNgrokURLError):  # the agent's local API went away
-            problem = "unknown"
-        elif isinstance(exc, PyngrokNgrokError):
-            errors = [entry.err for entry in reversed(exc.ngrok_logs) if entry.err != "nil"]
-            problem = classify(exc.ngrok_error, getattr(exc, "body", None), str(exc), *errors)
-            # Connected, but without the local API pyngrok 9 uses (/api/endpoints).
-            session = any("client session established" in (e.msg or "") for e in exc.ngrok_logs)
-            if problem == "unknown" and (
-                (isinstance(exc, PyngrokNgrokHTTPError) and exc.status_code == 404)
-                or (timed_out and session and exc.ngrok_error is None)
-            ):
-                problem = "agent_too_old"
-        else:  # not pyngrok's: a bug or a damaged config file
-            log.error("unexpected tunnel failure", exc_info=exc)
-            problem = "unknown"
-        if problem == "unknown" and self._died:
-            problem = "agent_died"
-        log.warning("the tunnel could not start (%s): %s", problem, redact(str(exc)))
-        return self._error(problem)
-
-    # -- the agent program ---------------------------------------------------------------------
-    def _ensure_agent(self) -> TunnelStatus | None:
-        """Download the agent on first use; None when it is in place."""
-        if self.ngrok_path.exists():
-            return None
-        try:
-            url = self._agent_url or installer.get_ngrok_cdn_url(conf.get_default().ngrok_version)
-        except PyngrokError:
-            return self._error("agent_missing")  # no ngrok build for this platform
-        if self.status.state is not TunnelState.ERROR:  # no flicker on retries
-            self._announce(TunnelStatus(TunnelState.STARTING, None, "Downloading ngrok (once)…"))
-        try:
-            download_agent(url, self.ngrok_path, self._progress, self._stopping)
-        except DOWNLOAD_ERRORS as exc:
-            log.warning("could not download the ngrok agent from %s: %s", url, exc)
-            return self._error("download_failed")
-        log.info("downloaded the ngrok agent to %s", self.ngrok_path)
-        return None
-
-    def _progress(self, done: int, total: int) -> None:
-        if self._on_download_progress is not None:
-            try:
-                self._on_download_progress(done, total)
-            except Exception:
-                log.exception("the download progress callback failed")
-
-    def _kill_agent(self, *, wait: bool = False) -> None:
-        """Kill our agent now, even while pyngrok waits for it to start (holding its lock)."""
-        # launch() registers the process before its start-up loop; the only handle until then.
-        starting = getattr(process, "_current_processes", {}).get(self._key)
-        for agent in (self._agent, starting):
-            if agent is not None:
-                with contextlib.suppress(OSError, subprocess.SubprocessError):
-                    agent.proc.kill()
-                    if wait:
-                        agent.proc.wait(timeout=5)
-
-    def _interrupt_start(self, reason: str) -> None:
-        # While we launch we hold _agents_lock, so the registered agent can only be ours.
-        if self._launching:
-            log.info("stopping the starting ngrok agent: %s", reason)
-            self._kill_agent()
-
-    def _reap(self, agent: NgrokProcess) -> None:
-        with contextlib.suppress(OSError, subprocess.SubprocessError):
-            agent.proc.kill()
-            agent.proc.wait(timeout=5)
-        process.is_process_running(self._key)  # makes pyngrok forget the agent if it was ours
-        agent_owner.forget(self._pid_path, agent.proc.pid)
-
     # -- watching ------------------------------------------------------------------------------
     def _watch(self, stopping: threading.Event) -> None:
         """Restart a dead agent and retry failed starts, with exponential backoff."""
@@ -424,11 +239,7 @@ class Tunnel:
         return TunnelStatus(TunnelState.ERROR, None, text, problem)
 
     def _online(self) -> TunnelStatus:
-        return TunnelStatus(
-            TunnelState.ONLINE,
-            self._public_url,
-            "The tunnel is online: paste the webhook address on the provider's Numbers page.",
-        )
+        return online_status(self._public_url)
 
     def _announce(self, status: TunnelStatus) -> TunnelStatus:
         with self._status_lock:

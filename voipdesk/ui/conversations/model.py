@@ -1,0 +1,244 @@
+"""The conversation list's model: conversations newest first, paged, kept in step without resets."""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+from collections.abc import Iterable
+from enum import IntEnum
+
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Signal
+
+from voipdesk.core.models import Conversation, Direction, Message
+from voipdesk.core.phone import display
+from voipdesk.store.store import Store
+from voipdesk.ui import theme
+from voipdesk.ui.listmodel import ACCESSIBLE as _ACCESSIBLE
+from voipdesk.ui.listmodel import DISPLAY as _DISPLAY
+from voipdesk.ui.listmodel import ROLE_BASE as _ROLE_BASE
+from voipdesk.ui.listmodel import PagedListModel
+
+
+class ConversationRole(IntEnum):
+    """Data roles of ConversationListModel."""
+
+    Conversation = _ROLE_BASE
+    Id = _ROLE_BASE + 1
+    PeerNumber = _ROLE_BASE + 2
+    DisplayName = _ROLE_BASE + 3
+    LastBody = _ROLE_BASE + 4
+    Timestamp = _ROLE_BASE + 5
+    Unread = _ROLE_BASE + 6
+    Via = _ROLE_BASE + 7  # the own number, formatted, when the user texts from several; else None
+
+
+def _sort_key(conversation: Conversation) -> tuple[float, int]:
+    # The store's order (last_ts DESC, id DESC) as an ascending key, for bisect.
+    return (-conversation.last_timestamp, -conversation.id)
+
+
+def preview_text(conversation: Conversation) -> str:
+    """The one-line preview of a conversation's last message."""
+    body = " ".join(conversation.last_body.split()) or "Attachment"
+    return f"You: {body}" if conversation.last_direction is Direction.OUT else body
+
+
+class ConversationListModel(PagedListModel):
+    """Conversations newest first, loaded from the store a page at a time."""
+
+    PAGE = 200
+    ROLES = ConversationRole
+    severalOwnNumbersChanged = Signal()  # several_own_numbers flipped
+
+    def __init__(self, store: Store, *, country: str = "GB", parent: QObject | None = None):
+        super().__init__(parent)
+        self._store = store
+        self.country = country
+        self._rows: list[Conversation] = []
+        # Own numbers among the conversations: with more than one, rows say which they are on
+        # (the same person texted from two numbers is two conversations).
+        self._own_numbers: set[str] = set(store.own_numbers())
+        self.fetchMore(QModelIndex())
+
+    # -- Qt model interface ---------------------------------------------------------------------
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> object:
+        conversation = self.row_at(index)
+        if conversation is None:
+            return None
+        if role == _DISPLAY or role == ConversationRole.DisplayName:
+            return self.display_name(conversation)
+        if role == ConversationRole.Conversation:
+            return conversation
+        if role == ConversationRole.Id:
+            return conversation.id
+        if role == ConversationRole.PeerNumber:
+            return conversation.peer_number
+        if role == ConversationRole.LastBody:
+            return conversation.last_body
+        if role == ConversationRole.Timestamp:
+            return conversation.last_timestamp
+        if role == ConversationRole.Unread:
+            return conversation.unread_count
+        if role == ConversationRole.Via:
+            return self.via(conversation)
+        if role == _ACCESSIBLE:
+            unread = f", {conversation.unread_count} unread" if conversation.unread_count else ""
+            when = theme.relative_time(conversation.last_timestamp)
+            via = self.via(conversation)
+            on = f", via {via}" if via else ""
+            return (
+                f"{self.display_name(conversation)}{unread}{on}, {when}: "
+                f"{preview_text(conversation)}"
+            )
+        return None
+
+    def _next_page(self) -> list[Conversation]:
+        page = self._store.conversations(limit=self.PAGE, offset=len(self._rows))
+        self._at_end = len(page) < self.PAGE
+        known = {c.id for c in self._rows}  # rows that moved up since the offset was counted
+        return [c for c in page if c.id not in known]
+
+    # -- lookups ----------------------------------------------------------------------------------
+    def display_name(self, conversation: Conversation) -> str:
+        """The contact's name, else the number formatted for people."""
+        return conversation.display_name or display(conversation.peer_number, self.country)
+
+    @property
+    def several_own_numbers(self) -> bool:
+        return len(self._own_numbers) > 1
+
+    def via(self, conversation: Conversation) -> str | None:
+        """The own number a conversation is on, formatted, when the user has several; else None."""
+        if not self.several_own_numbers:
+            return None
+        return display(conversation.own_number, self.country)
+
+    def _update_own_numbers(self) -> None:
+        before = self.several_own_numbers
+        self._own_numbers = set(self._store.own_numbers())
+        if before != self.several_own_numbers:
+            if self._rows:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, 0))
+            self.severalOwnNumbersChanged.emit()
+
+    def row_of(self, conversation_id: int) -> int:
+        """The row of a loaded conversation, or -1."""
+        for row, conversation in enumerate(self._rows):
+            if conversation.id == conversation_id:
+                return row
+        return -1
+
+    def index_for(self, conversation_id: int) -> QModelIndex:
+        """The index of a loaded conversation (invalid when it is not loaded)."""
+        row = self.row_of(conversation_id)
+        return self.index(row, 0) if row >= 0 else QModelIndex()
+
+    def conversation(self, row: int) -> Conversation | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    # -- keeping up with the store ----------------------------------------------------------------
+    def apply(self, messages: Iterable[Message]) -> None:
+        """Messages were stored or changed: update their conversations in place and move them to
+        where they now sort (the top, for a new message). Selection and scrolling survive."""
+        seen: list[int] = []
+        for message in messages:
+            if message.conversation_id not in seen:
+                seen.append(message.conversation_id)
+        self.update_conversations(seen)
+
+    def update_conversations(self, conversation_ids: Iterable[int]) -> None:
+        """Re-read these conversations from the store and put each where it now belongs."""
+        recount = False
+        for conversation_id in conversation_ids:
+            recount = self._sync(conversation_id) or recount
+        if recount:
+            self._update_own_numbers()
+
+    def _sync(self, conversation_id: int) -> bool:
+        """Returns whether the set of own numbers in use may have changed."""
+        fresh = self._store.conversation(conversation_id)
+        row = self.row_of(conversation_id)
+        if fresh is None or fresh.last_message_id is None:
+            if row >= 0:
+                self._remove(row)
+            return self.several_own_numbers  # the last conversation on a number may have gone
+        recount = fresh.own_number not in self._own_numbers
+        others = self._rows[:row] + self._rows[row + 1 :] if row >= 0 else self._rows
+        target = bisect.bisect_left(others, _sort_key(fresh), key=_sort_key)
+        if target >= len(others) and not self._at_end:
+            # It now sorts below what is loaded; the next page brings it (and keeps paging exact).
+            if row >= 0:
+                self._remove(row)
+            return recount
+        if row < 0:
+            self.beginInsertRows(QModelIndex(), target, target)
+            self._rows.insert(target, fresh)
+            self.endInsertRows()
+            return recount
+        self._rows[row] = fresh
+        if target != row:
+            destination = target if target < row else target + 1
+            self.beginMoveRows(QModelIndex(), row, row, QModelIndex(), destination)
+            self._rows.insert(target, self._rows.pop(row))
+            self.endMoveRows()
+        index = self.index(target, 0)
+        self.dataChanged.emit(index, index)
+        return recount
+
+    def _remove(self, row: int) -> None:
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._rows[row]
+        self.endRemoveRows()
+
+    def refresh(self) -> None:
+        """Re-read every loaded conversation (unread counts, last messages, order) without a
+        reset, so the selection survives."""
+        wanted = max(len(self._rows) + (self.PAGE if self._at_end else 0), self.PAGE)
+        fresh = self._store.conversations(limit=wanted, offset=0)
+        self._at_end = len(fresh) < wanted
+        self._reconcile(fresh)
+        self._update_own_numbers()
+
+    def set_contacts_changed(self) -> None:
+        """Contact names changed: show the new ones."""
+        names = self._store.contacts()
+        changed = False
+        for row, conversation in enumerate(self._rows):
+            name = names.get(conversation.peer_number)
+            if name != conversation.display_name:
+                self._rows[row] = dataclasses.replace(conversation, display_name=name)
+                changed = True
+        if changed:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, 0))
+
+    def _reconcile(self, fresh: list[Conversation]) -> None:
+        by_id = {c.id: c for c in fresh}
+        for row in reversed(range(len(self._rows))):
+            if self._rows[row].id not in by_id:
+                self._remove(row)
+        known = {c.id for c in self._rows}
+        missing = [c for c in fresh if c.id not in known]
+        if missing:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(missing) - 1)
+            self._rows.extend(missing)
+            self.endInsertRows()
+        old = self._rows
+        previous = {c.id: c for c in old}
+        order = [c.id for c in fresh]
+        if [c.id for c in old] != order:
+            self.layoutAboutToBeChanged.emit()
+            new_row = {cid: row for row, cid in enumerate(order)}
+            before = self.persistentIndexList()
+            after = [
+                self.index(new_row[old[p.row()].id], 0) if p.isValid() else QModelIndex()
+                for p in before
+            ]
+            self._rows = list(fresh)
+            self.changePersistentIndexList(before, after)
+            self.layoutChanged.emit()
+        else:
+            self._rows = list(fresh)
+        changed = [row for row, c in enumerate(self._rows) if previous.get(c.id) != c]
+        if changed:
+            self.dataChanged.emit(self.index(min(changed), 0), self.index(max(changed), 0))
