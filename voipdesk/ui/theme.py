@@ -6,8 +6,8 @@ import datetime as dt
 import hashlib
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPalette, QPixmap
+from PySide6.QtCore import QRect, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPalette, QPixmap, QRegion
 from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
 
 ACCENT = QColor("#2f7cf6")  # outgoing bubbles, selection, unread badge
@@ -64,14 +64,12 @@ def avatar_color(number: str) -> QColor:
 
 
 def initials(name: str | None, number: str) -> str:
-    """Up to two letters from a name; the last two digits of a number without one."""
+    """Up to two letters from a name; "" for a number without one (drawn as a silhouette:
+    two digits would read like a count)."""
     if name:
         parts = [p for p in name.replace("-", " ").split() if p[:1].isalnum()]
-        letters = "".join(p[0] for p in parts[:2]).upper()
-        if letters:
-            return letters
-    digits = [c for c in number if c.isdigit()]
-    return "".join(digits[-2:]) or "#"
+        return "".join(p[0] for p in parts[:2]).upper()
+    return ""
 
 
 def relative_time(ts: float, now: float | None = None) -> str:
@@ -160,7 +158,18 @@ def paint_avatar(painter: QPainter, rect: QRect, number: str, name: str | None) 
     font.setPixelSize(max(round(rect.height() * 0.38), 8))
     painter.setFont(font)
     painter.setPen(accent_text())
-    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, initials(name, number))
+    letters = initials(name, number)
+    if letters:
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, letters)
+    else:  # someone not in the contacts: a person's silhouette, as messaging apps show
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(accent_text())
+        w, h = rect.width(), rect.height()
+        head = QRectF(rect.left() + w * 0.35, rect.top() + h * 0.2, w * 0.3, h * 0.3)
+        painter.drawEllipse(head)
+        shoulders = QRectF(rect.left() + w * 0.2, rect.top() + h * 0.62, w * 0.6, h * 0.5)
+        painter.setClipRegion(QRegion(rect, QRegion.RegionType.Ellipse))
+        painter.drawEllipse(shoulders)
     painter.restore()
 
 
