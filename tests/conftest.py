@@ -1,8 +1,19 @@
-"""The app's qasync loop, for every test folder that runs widgets on it (tests/app, tests/ui)."""
+"""For every test: a config folder of its own; the app's qasync loop for the test folders that run
+widgets on it (tests/app, tests/ui)."""
 
 import asyncio
+import atexit
+import os
+import shutil
+import tempfile
 
 import pytest
+
+# The app writes a start-at-login entry (voipdesk/autostart.py) under XDG_CONFIG_HOME: never
+# into the real user's ~/.config from a test, nor from the app processes tests start.
+_CONFIG = tempfile.mkdtemp(prefix="voipdesk-tests-config-")
+os.environ["XDG_CONFIG_HOME"] = _CONFIG
+atexit.register(shutil.rmtree, _CONFIG, True)
 
 
 @pytest.fixture(scope="session")

@@ -38,12 +38,19 @@ class Controller(QObject):
     """Owns one running voipdesk: services, window, tray. Start and stop run once each."""
 
     def __init__(
-        self, app: QApplication, data_dir: Path, *, demo: bool = False, confirm_quit: bool = True
+        self,
+        app: QApplication,
+        data_dir: Path,
+        *,
+        demo: bool = False,
+        confirm_quit: bool = True,
+        hidden: bool = False,
     ) -> None:
         super().__init__()
         self.app = app
         self.data_dir = Path(data_dir)
         self.demo = demo
+        self.hidden = hidden  # started at login: in the tray, no window until asked for
         self.confirm_quit = confirm_quit
         self.sandbox = None
         self.services: Services | None = None
@@ -70,7 +77,8 @@ class Controller(QObject):
         settings = Settings.load(self.data_dir)
         self._build(settings)
         assert self.window is not None
-        wait_until_painted(self.window)
+        if not self.hidden:
+            wait_until_painted(self.window)
 
     def _build(self, settings: Settings) -> None:
         """The window for these settings, on their data dir's store, opened at the newest
@@ -89,7 +97,8 @@ class Controller(QObject):
         conversations = store.conversations(limit=1)
         if conversations and not nothing_configured:
             window.open_conversation(conversations[0].id)
-        window.show()
+        if not self.hidden:
+            window.show()
 
     def attach_services(self, credentials: tuple[str, str] | None = None) -> None:
         """The services (not started yet) and the tray, connected to the window."""
@@ -110,6 +119,10 @@ class Controller(QObject):
         self.tray.openRequested.connect(self.show_window)
         self.tray.quitRequested.connect(self.request_quit)
         self.tray.notificationClicked.connect(self.open_from_notification)
+        if self.hidden:  # never unreachable: minimised where the desktop shows no tray icons
+            log.info("started in the tray%s", "" if self.tray.available else " (minimised)")
+            if not self.tray.available:
+                window.showMinimized()
         window.close_to_tray = settings.close_to_tray and self.tray.available
 
     async def start(self) -> None:
@@ -329,7 +342,7 @@ class Controller(QObject):
             self.window.show_welcome(False)
 
 
-def run(data_dir: Path, *, demo: bool = False) -> int:
+def run(data_dir: Path, *, demo: bool = False, hidden: bool = False) -> int:
     """Start the GUI; returns the process exit code."""
     if (
         sys.platform.startswith("linux")
@@ -354,7 +367,7 @@ def run(data_dir: Path, *, demo: bool = False) -> int:
     try:  # the folder stays ours until the process is done with it, repairs included
         while True:
             try:
-                return _run_owned(app, Path(data_dir), folder, demo)
+                return _run_owned(app, Path(data_dir), folder, demo, hidden)
             except StoreDamaged as exc:  # found as it started: say so, offer to repair it
                 print(f"voipdesk: {exc}", file=sys.stderr, flush=True)
                 from voipdesk.ui.problem_dialog import offer_repair
@@ -365,8 +378,8 @@ def run(data_dir: Path, *, demo: bool = False) -> int:
         owned.release()
 
 
-def _run_owned(app: QApplication, data_dir: Path, folder: Path, demo: bool) -> int:
-    controller = Controller(app, data_dir, demo=demo)
+def _run_owned(app: QApplication, data_dir: Path, folder: Path, demo: bool, hidden: bool) -> int:
+    controller = Controller(app, data_dir, demo=demo, hidden=hidden)
     try:
         if not demo:  # (the demo starts its sandbox and seeds its data first, off the GUI thread)
             controller.show_first()

@@ -10,6 +10,10 @@ import plistlib
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from voipdesk.settings import Settings
 
 NAME = "voipdesk"
 MAC_LABEL = "net.voipdesk.app"
@@ -23,6 +27,34 @@ def command(data_dir: Path) -> list[str]:
     else:  # an installed package: the same Python, so the same environment
         program = [sys.executable, "-m", "voipdesk"]
     return [*program, "--data-dir", str(Path(data_dir).resolve()), "--hidden"]
+
+
+def wanted(settings: Settings) -> bool:
+    """Whether voipdesk should start at login for these settings: as chosen in Settings, and
+    when not chosen yet, once an account is set up (never for the demo)."""
+    if settings.demo:
+        return False
+    if settings.start_at_login is not None:
+        return settings.start_at_login
+    return bool(settings.effective_account_id and settings.numbers)
+
+
+def sync(settings: Settings) -> str | None:
+    """Make the login entry match the settings (a worker's job: it writes a file or the
+    registry). None when done, else a sentence saying what could not be done. The demo's
+    settings leave the entry alone (it is the real voipdesk's)."""
+    if settings.demo:
+        return None
+    want = wanted(settings)
+    try:
+        if want:
+            enable(settings.data_dir)
+        elif is_enabled():
+            disable()
+    except OSError as exc:
+        what = "start at login" if want else "stop starting at login"
+        return f"voipdesk could not {what} ({exc.strerror or exc}): {where()}."
+    return None
 
 
 def where() -> str:

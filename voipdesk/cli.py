@@ -37,6 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--self-test", action="store_true", help="start offscreen, check receive and send, quit"
     )
+    parser.add_argument(
+        "--hidden",
+        action="store_true",
+        help="start in the tray without a window (how voipdesk starts when you log in)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log to stderr too")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -358,7 +363,7 @@ def _main(argv: list[str] | None) -> int:
             from voipdesk.selftest import run as self_test
 
             return self_test(verbose=args.verbose)
-        return startproblems.run_app(data_dir, demo=args.demo)
+        return startproblems.run_app(data_dir, demo=args.demo, hidden=args.hidden)
     except StoreUnavailable as exc:  # locked for too long, ...
         return _fail(f"cannot use the message database in {data_dir}: {exc.reason}", EXIT_ERROR)
     except (SchemaTooNewError, StoreError) as exc:  # damaged; a folder that cannot be written

@@ -165,6 +165,24 @@ def test_changed_fields_lists_only_what_changed(qtbot, settings, open_dialog):
     assert saved(settings)[0]["webhook_port"] == 53121
 
 
+def test_start_at_login_is_on_once_an_account_is_set_up_and_can_be_turned_off(
+    qtbot, settings, open_dialog
+):
+    dialog = open_dialog(settings)
+    assert not dialog.login_check.isChecked()  # nothing set up yet
+    dialog.close()
+    settings.account_id, settings.numbers = "acct-1", ["+447700900001"]
+    dialog = open_dialog(settings)
+    assert dialog.login_check.isChecked()  # not chosen yet: on, since the account is set up
+    press_ok(qtbot, dialog)
+    assert "start_at_login" not in dialog.changed_fields()  # still not chosen: stays so
+    dialog = open_dialog(settings)
+    dialog.login_check.setChecked(False)
+    press_ok(qtbot, dialog)
+    assert "start_at_login" in dialog.changed_fields()
+    assert saved(settings)[0]["start_at_login"] is False
+
+
 def test_port_and_domain_errors_show_beside_their_fields(qtbot, settings, open_dialog):
     dialog = open_dialog(settings)
     dialog.tabs.setCurrentIndex(SECTIONS.index("Account"))

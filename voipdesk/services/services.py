@@ -207,6 +207,15 @@ class Services:
         self.start_listener()
         self.spawn(self.outbox.run())
         self.spawn(self._back_up_daily())
+        self.spawn(self._sync_autostart())
+
+    async def _sync_autostart(self) -> None:
+        """The login entry as the settings want it (autostart.py), on a worker thread."""
+        from voipdesk import autostart
+
+        problem = await asyncio.to_thread(autostart.sync, self.settings)
+        if problem:
+            self.notice.emit(WARNING, problem)
 
     async def _back_up_daily(self) -> None:
         """The daily backup of the database (store/backup.py), on a worker thread: at start when
@@ -376,6 +385,8 @@ class Services:
         if listener and not tunnel_secret:
             # The tunnel's authtoken did not change: the new webhook address works at once.
             self.start_listener()
+        if fields & {"start_at_login", "account_id", "numbers"}:
+            self.spawn(self._sync_autostart())
 
         async def apply() -> None:
             await self.wait_for_secrets()

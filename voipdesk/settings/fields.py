@@ -102,6 +102,7 @@ CHECKS: dict[str, Callable[[object], Any]] = {
     "api_url": _api_url,
     "notifications": _flag,
     "close_to_tray": _flag,
+    "start_at_login": _flag,
     "last_public_url": _text,
     "demo": _flag,
 }
@@ -118,6 +119,7 @@ _FALLBACK = {
     "api_url": "VoIP Number's own endpoint",
     "notifications": "true",
     "close_to_tray": "true",
+    "start_at_login": "on once your account is set up",
     "last_public_url": "none",
     "demo": "false",
 }

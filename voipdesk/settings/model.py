@@ -70,6 +70,9 @@ class Settings:
     api_url: str = ""  # empty: the provider's default endpoint
     notifications: bool = True
     close_to_tray: bool = True
+    # Start hidden in the tray at login (autostart.py); None: not chosen yet, which means on
+    # once an account is set up (a closed app cannot receive).
+    start_at_login: bool | None = None
     last_public_url: str = ""  # to warn loudly when the public webhook URL changes
     demo: bool = False
 

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from voipdesk import autostart
 from voipdesk.settings import SecretsRead, Settings
 from voipdesk.settings.edit import SaveResult, SettingsEdit, check, domain_only
 from voipdesk.ui import theme
@@ -108,6 +109,7 @@ class SettingsDialog(QDialog):
         self.regenerate_done = receiving.regenerate_done
         self.country_combo = general.country_combo
         self.notifications_check, self.tray_check = general.notifications_check, general.tray_check
+        self.login_check = general.login_check
         self.api_url_edit, self.tunnel_check = advanced.api_url_edit, advanced.tunnel_check
         self._secret_fields = {**account.secret_fields, **receiving.secret_fields}
 
@@ -233,6 +235,11 @@ class SettingsDialog(QDialog):
             "api_url": self.api_url_edit.text().strip(),
             "notifications": self.notifications_check.isChecked(),
             "close_to_tray": self.tray_check.isChecked(),
+            # Saved as chosen only once the box differs from what was in effect: an undecided
+            # setting stays undecided (on once an account is set up).
+            "start_at_login": self.settings.start_at_login
+            if self.login_check.isChecked() == autostart.wanted(self.settings)
+            else self.login_check.isChecked(),
             "tunnel_mode": "ngrok" if self.tunnel_check.isChecked() else "none",
         }
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from voipdesk import autostart
 from voipdesk.provider.wire import DEFAULT_SEND_URL
 from voipdesk.settings import Settings
 from voipdesk.ui.labels import plain_label, plain_message_box
@@ -216,6 +217,16 @@ class GeneralPage(QWidget):
             if QSystemTrayIcon.isSystemTrayAvailable()
             else "Messages can only arrive while voipdesk runs. This desktop shows no tray "
             "icons right now, so closing the window asks whether to quit.",
+        )
+        self.login_check = QCheckBox("Start voipdesk when I log in")
+        self.login_check.setChecked(autostart.wanted(settings))
+        form.row(
+            "Starting",
+            self.login_check,
+            "It starts in the tray, without a window, so messages arrive from the moment you "
+            "log in."
+            if QSystemTrayIcon.isSystemTrayAvailable()
+            else "It starts minimised, so messages arrive from the moment you log in.",
         )
 
 
