@@ -48,6 +48,16 @@ def saved(settings: Settings) -> tuple[dict, bytes]:
     return json.loads(raw), raw
 
 
+def with_account(settings: Settings, monkeypatch=None) -> Settings:
+    """An account that can send: saving refuses an incomplete one, saying what is missing.
+    With monkeypatch, the API token comes from the environment too."""
+    settings.account_id = settings.account_id or "acc-000"
+    settings.numbers = settings.numbers or [OWN1]
+    if monkeypatch is not None:
+        monkeypatch.setenv("VOIPDESK_API_TOKEN", TOKEN)
+    return settings
+
+
 def click(qtbot, widget) -> None:
     qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
 
@@ -166,12 +176,12 @@ def test_changed_fields_lists_only_what_changed(qtbot, settings, open_dialog):
 
 
 def test_start_at_login_is_on_once_an_account_is_set_up_and_can_be_turned_off(
-    qtbot, settings, open_dialog
+    qtbot, settings, open_dialog, monkeypatch
 ):
     dialog = open_dialog(settings)
     assert not dialog.login_check.isChecked()  # nothing set up yet
     dialog.close()
-    settings.account_id, settings.numbers = "acct-1", ["+447700900001"]
+    with_account(settings, monkeypatch)
     dialog = open_dialog(settings)
     assert dialog.login_check.isChecked()  # not chosen yet: on, since the account is set up
     press_ok(qtbot, dialog)
@@ -181,6 +191,33 @@ def test_start_at_login_is_on_once_an_account_is_set_up_and_can_be_turned_off(
     press_ok(qtbot, dialog)
     assert "start_at_login" in dialog.changed_fields()
     assert saved(settings)[0]["start_at_login"] is False
+
+
+def test_an_account_that_cannot_send_is_said_beside_each_field_before_saving(
+    qtbot, settings, open_dialog
+):
+    dialog = open_dialog(settings)
+    dialog.account_edit.setText("not an id!")
+    press_ok(qtbot, dialog)
+    assert dialog.isVisible() and dialog.result() != QDialog.DialogCode.Accepted
+    errors = {
+        key: label.text() for key, label in dialog._errors.items() if label.isVisibleTo(dialog)
+    }
+    assert errors.keys() == {"account_id", "api_token", "numbers"}
+    assert "is not an Account ID" in errors["account_id"]
+    assert "Paste your API token" in errors["api_token"]
+    assert "Add at least one" in errors["numbers"]
+    assert (
+        not (settings.data_dir / "settings.json").exists()
+        or saved(settings)[0]["account_id"] != "not an id!"
+    )
+    # Set up fully, it saves.
+    dialog.account_edit.setText("acc-123")
+    qtbot.keyClicks(dialog.token_field.edit, TOKEN)
+    qtbot.keyClicks(dialog.number_edit, "07700 900001")
+    press_ok(qtbot, dialog)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert saved(settings)[0]["account_id"] == "acc-123"
 
 
 def test_port_and_domain_errors_show_beside_their_fields(qtbot, settings, open_dialog):
@@ -199,8 +236,9 @@ def test_port_and_domain_errors_show_beside_their_fields(qtbot, settings, open_d
     assert settings.webhook_port is None
 
 
-def test_numbers_make_default_and_remove(qtbot, settings, open_dialog):
+def test_numbers_make_default_and_remove(qtbot, settings, open_dialog, monkeypatch):
     settings.numbers = [OWN1, OWN2]
+    with_account(settings, monkeypatch)
     dialog = open_dialog(settings)
     assert "Default" in dialog.numbers_list.item(0).text()
     assert "Default" not in dialog.numbers_list.item(1).text()
@@ -254,6 +292,7 @@ def test_a_failed_save_keeps_the_dialog_open_and_changes_nothing(
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the data folder should be")
     settings.data_dir = blocker
+    settings.numbers = [OWN1]
     dialog = open_dialog(settings)
     dialog.account_edit.setText("acc-123")
     qtbot.keyClicks(dialog.token_field.edit, TOKEN)
@@ -267,6 +306,7 @@ def test_a_failed_save_keeps_the_dialog_open_and_changes_nothing(
 
 def test_saving_runs_off_the_gui_thread_and_says_saving(qtbot, settings, open_dialog, monkeypatch):
     """A keyring that takes its time (or waits to be unlocked) must not freeze the window."""
+    with_account(settings)
     store = settings.secrets_store
     release = threading.Event()
     writes: list[tuple[str, bool]] = []
@@ -344,6 +384,7 @@ def test_opening_does_not_wait_for_a_slow_keyring(qtbot, aio, settings, monkeypa
 def test_the_app_saving_meanwhile_keeps_what_the_dialog_saved(qtbot, settings, open_dialog):
     """While the dialog waits for the keyring, the app saves the same settings (a new public
     URL, from a worker thread): the file keeps the dialog's values and the app's."""
+    with_account(settings)
     store = settings.secrets_store
     release = threading.Event()
     writing = threading.Event()
@@ -378,6 +419,7 @@ def test_the_app_saving_meanwhile_keeps_what_the_dialog_saved(qtbot, settings, o
 def test_the_dialog_never_looks_for_the_keyring_on_the_gui_thread(qtbot, aio, settings):
     """Finding the keyring backend imports keyring and may ask D-Bus (or wait for the store's
     lock): opening the dialog and saving leave that to worker threads."""
+    with_account(settings)
     store = settings.secrets_store
     assert not store._probed
     probes: list[bool] = []  # True: asked on the GUI thread
@@ -425,6 +467,7 @@ class RefusingKeyring:
 def test_a_keyring_that_refuses_is_explained_before_closing(
     qtbot, settings, open_dialog, monkeypatch
 ):
+    with_account(settings)
     store = settings.secrets_store
     monkeypatch.setattr(store, "_keyring", RefusingKeyring())
     monkeypatch.setattr(store, "problem", None)
@@ -518,6 +561,7 @@ def test_a_dialog_deleted_while_its_worker_runs_is_left_alone(
 ):
     """The app may delete the dialog (shutting down) while the keyring is read or written: the
     worker's result then goes nowhere, without an error, and what was saved stays saved."""
+    with_account(settings)
     store = settings.secrets_store
     release, started = threading.Event(), threading.Event()
     slow = "get" if busy == "reading the keyring" else "set"

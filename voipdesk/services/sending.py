@@ -24,8 +24,10 @@ SENDING = SendingState()
 
 def token_missing_sentence(settings: Settings) -> str:
     store = settings.secrets_store
-    no_keyring = " (there is no system keyring)" if store and not store.persistent else ""
-    return f"Your API token is not stored{no_keyring}. Enter it in Settings to send messages."
+    text = "Your API token is not stored: enter it in Settings to send messages."
+    if store and not store.persistent:
+        text += " (This computer has no system keyring, so voipdesk asks for it on each start.)"
+    return text
 
 
 def sending_state(outbox: Outbox, settings: Settings, *, token_missing: bool) -> SendingState:

@@ -9,6 +9,7 @@ on a worker thread."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 
 from voipdesk.settings.model import Settings, new_webhook_secret
@@ -44,6 +45,31 @@ def check(settings: Settings, typed: dict[str, object]) -> tuple[dict[str, objec
     for key, sentence in candidate.validate().items():
         errors.setdefault(key, sentence)
     return values, errors
+
+
+# An Account ID as the provider's Settings page shows it: letters, digits and - _ . @ only.
+_ACCOUNT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]*")
+
+
+def account_problems(account_id: str, token: bool | None, numbers: list[str]) -> dict[str, str]:
+    """What stops an account from sending, by field, said before saving: an Account ID that
+    cannot be one, and — once any of the three is given — the ones still missing. `token`:
+    whether an API token will be there (None: not known yet, so not said)."""
+    errors: dict[str, str] = {}
+    if account_id and not _ACCOUNT_ID.fullmatch(account_id):
+        errors["account_id"] = (
+            f"“{account_id}” is not an Account ID: copy it from app.voipnumber.net/settings "
+            "(letters and digits, no spaces)."
+        )
+    if not (account_id or token or numbers):
+        return errors  # nothing of an account yet: other settings can still be saved
+    if not account_id:
+        errors["account_id"] = "Enter your Account ID: voipdesk needs it to send messages."
+    if token is False:
+        errors["api_token"] = "Paste your API token: voipdesk needs it to send messages."
+    if not numbers:
+        errors["numbers"] = "Add at least one of your VoIP Number numbers to send from."
+    return errors
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ class SecretStore:
                     "No system keyring was found, so your API token and ngrok authtoken are "
                     "kept in memory only while voipdesk runs, and you will be asked again next "
                     "time. Install a keyring service (GNOME Keyring, KWallet or KeePassXC) to "
-                    "remember them, or set VOIPDESK_API_TOKEN and VOIPDESK_NGROK_AUTHTOKEN."
+                    "remember them."
                 )
                 self._where = "memory only (no system keyring)"
                 log.info("no keyring backend (%s): secrets kept in memory only", type(exc).__name__)

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from voipdesk import autostart
 from voipdesk.settings import SecretsRead, Settings
-from voipdesk.settings.edit import SaveResult, SettingsEdit, check, domain_only
+from voipdesk.settings.edit import SaveResult, SettingsEdit, account_problems, check, domain_only
 from voipdesk.ui import theme
 from voipdesk.ui.labels import plain_label
 from voipdesk.ui.settings.form import Form, scrolling
@@ -258,6 +258,12 @@ class SettingsDialog(QDialog):
         if not self.numbers_editor.add_typed():  # a number typed but not added yet counts
             return
         values, errors = check(self.settings, self._typed())
+        if not self.demo:
+            problems = account_problems(
+                str(values.get("account_id", "")), self._token_after_save(), self.numbers()
+            )
+            for key, sentence in problems.items():
+                errors.setdefault(key, sentence)
         if errors:
             for key, sentence in errors.items():
                 self._set_error(key, sentence)
@@ -285,6 +291,17 @@ class SettingsDialog(QDialog):
         self._set_saving(True, keyring=bool(secret_changes))
         self._pending = edit
         self._off_gui_thread(edit.write, self._save_done)
+
+    def _token_after_save(self) -> bool | None:
+        """Whether an API token will be there once saved (typed, kept, or from the
+        environment); None while the keyring has not been read yet."""
+        field, _title = self._secret_fields["api_token"]
+        changed, value = field.change()
+        if changed:
+            return bool(value)
+        if self._keyring is None:
+            return None
+        return bool(self._keyring.effective.get("api_token"))
 
     def reject(self) -> None:
         if self._saving:  # the file may be half-way written: wait for the result
