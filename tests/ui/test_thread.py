@@ -546,7 +546,7 @@ def test_scrolling_down_after_scrolling_up_loads_the_newer_pages(qtbot, seed, cl
 
 
 def test_the_delegate_keeps_laid_out_text_for_recent_rows_only(qtbot, seed, clock):
-    from voipdesk.ui.thread.delegate import _LAYOUT_CACHE
+    from voipdesk.ui.thread.layout import LAYOUT_CACHE
 
     cid = thread_of(seed, ALICE, 1500, start=clock.now)
     view = show_thread(qtbot, seed.store, cid, page=60)
@@ -555,7 +555,7 @@ def test_the_delegate_keeps_laid_out_text_for_recent_rows_only(qtbot, seed, cloc
         bar.setValue(max(bar.minimum(), bar.value() - bar.pageStep()))
         view.list_view.viewport().repaint()
         qtbot.wait(1)
-    assert len(view.delegate._layouts) <= _LAYOUT_CACHE
+    assert len(view.delegate._layouts) <= LAYOUT_CACHE
     assert view.model.rowCount() <= 600
 
 

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from PySide6.QtCore import (
     QModelIndex,
@@ -15,7 +12,6 @@ from PySide6.QtCore import (
     QRectF,
     QSize,
     Qt,
-    QUrl,
 )
 from PySide6.QtGui import (
     QColor,
@@ -24,10 +20,6 @@ from PySide6.QtGui import (
     QPainter,
     QPalette,
     QPen,
-    QTextCharFormat,
-    QTextLayout,
-    QTextLine,
-    QTextOption,
 )
 from PySide6.QtWidgets import (
     QListView,
@@ -38,137 +30,19 @@ from PySide6.QtWidgets import (
 
 from voipdesk.core.models import Direction, Status
 from voipdesk.ui import theme
+from voipdesk.ui.thread.layout import (
+    HEIGHT_CACHE,
+    LAYOUT_CACHE,
+    Geometry,
+    Text,
+    lay_out,
+    layout_text,
+    position_in,
+    remember,
+    touch,
+)
 from voipdesk.ui.thread.model import MessageRole, RenderInfo
 from voipdesk.ui.thread.text import find_links, safe_url
-
-
-@dataclass
-class _Text:
-    layout: QTextLayout
-    height: float
-    width: float
-    text: str  # as laid out; ranges and positions below are indices into it (Python's)
-    links: list[tuple[int, int, QUrl]] = field(default_factory=list)
-
-
-# Qt's text layout counts UTF-16 units, Python counts code points: a character beyond the
-# Basic Multilingual Plane (emoji, flags, skin tones) is one to Python and two to Qt.
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
-
-
-def _to_utf16(text: str, index: int) -> int:
-    """Qt's position of Python's text[index]."""
-    return index + len(_ASTRAL.findall(text, 0, index))
-
-
-def _from_utf16(text: str, position: int) -> int:
-    """Python's index of the character at Qt's `position`."""
-    if _ASTRAL.search(text) is None:
-        return position
-    units = 0
-    for index, char in enumerate(text):
-        units += 2 if ord(char) > 0xFFFF else 1
-        if units > position:
-            return index
-    return len(text)
-
-
-@dataclass
-class _Geometry:
-    height: int
-    outgoing: bool
-    day_text: str | None
-    day_top: int
-    bubble_top: int
-    bubble_size: QSize
-    parts: list[tuple[_Text, float]]  # text blocks in the bubble and their y inside it
-    meta: _Text | None
-    meta_top: int
-    meta_box: int  # the width the meta line wraps in (right-aligned in it when outgoing)
-    action: tuple[int, int] | None
-
-
-def _layout_text(body: str) -> str:
-    """QTextLayout breaks lines only at U+2028, not at newlines."""
-    return body.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\u2028")
-
-
-def _lay_out(
-    text: str,
-    font: QFont,
-    width: float,
-    underline: Iterable[tuple[int, int]] = (),
-    align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft,
-) -> _Text:
-    """Lay out `text` in lines of `width`, underlining the (start, length) ranges given in
-    Python's indices."""
-    layout = QTextLayout(text, font)
-    option = QTextOption(align)
-    option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
-    layout.setTextOption(option)
-    formats = _underline(text, underline)
-    if formats:
-        layout.setFormats(formats)
-    layout.setCacheEnabled(True)
-    layout.beginLayout()
-    y = 0.0
-    natural = 0.0
-    while True:
-        line = layout.createLine()
-        if not line.isValid():
-            break
-        line.setLineWidth(width)
-        line.setPosition(QPointF(0, y))
-        y += line.height()
-        natural = max(natural, line.naturalTextWidth())
-    layout.endLayout()
-    return _Text(layout, y, natural, text)
-
-
-def _underline(text: str, ranges: Iterable[tuple[int, int]]) -> list:
-    formats = []
-    underline = QTextCharFormat()
-    underline.setFontUnderline(True)
-    astral = _ASTRAL.search(text) is not None
-    for start, length in ranges:
-        fmt = QTextLayout.FormatRange()
-        if astral:
-            start, length = _to_utf16(text, start), _to_utf16(text, start + length)
-            length -= start
-        fmt.start, fmt.length, fmt.format = start, length, underline
-        formats.append(fmt)
-    return formats
-
-
-def _position_in(text: _Text, point: QPointF) -> int | None:
-    """The index (Python's) of the character under point (relative to the layout's origin)."""
-    for i in range(text.layout.lineCount()):
-        line = text.layout.lineAt(i)
-        if line.naturalTextRect().contains(point):
-            position = line.xToCursor(point.x(), QTextLine.CursorPosition.CursorOnCharacter)
-            return _from_utf16(text.text, position)
-    return None
-
-
-# Row heights kept (a few bytes each): more than a ThreadModel window, so laying out the
-# window again never re-measures a row. Laid-out text (kilobytes a row) is kept only for the
-# rows painted recently: a screen's worth many times over.
-_HEIGHT_CACHE = 4000
-_LAYOUT_CACHE = 200
-
-
-def _touch(cache: dict, key: tuple):
-    """cache[key] (None when missing), now the most recently used."""
-    value = cache.pop(key, None)
-    if value is not None:
-        cache[key] = value
-    return value
-
-
-def _remember(cache: dict, key: tuple, value: object, limit: int) -> None:
-    if len(cache) >= limit:
-        del cache[next(iter(cache))]  # the least recently used
-    cache[key] = value
 
 
 class BubbleDelegate(QStyledItemDelegate):
@@ -179,7 +53,7 @@ class BubbleDelegate(QStyledItemDelegate):
         super().__init__(view)
         self._view = view
         # Both least recently used first; keyed by RenderInfo.key.
-        self._layouts: dict[tuple, _Geometry] = {}
+        self._layouts: dict[tuple, Geometry] = {}
         self._heights: dict[tuple, int] = {}
         self._cache_width = -1
         self.layout_width: int | None = None  # set by the view for the length of a layout pass
@@ -198,21 +72,21 @@ class BubbleDelegate(QStyledItemDelegate):
         extent = view.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, view)
         return max(view.width() - 2 * view.frameWidth() - extent, 160)
 
-    def geometry(self, index: QModelIndex) -> _Geometry | None:
+    def geometry(self, index: QModelIndex) -> Geometry | None:
         info: RenderInfo | None = index.data(MessageRole.Render)
         return None if info is None else self._geometry(info)
 
-    def _geometry(self, info: RenderInfo) -> _Geometry:
+    def _geometry(self, info: RenderInfo) -> Geometry:
         width = self.layout_width or self.available_width()
         if width != self._cache_width:
             self.clear_cache()
             self._cache_width = width
         key = info.key
-        geometry = _touch(self._layouts, key)
+        geometry = touch(self._layouts, key)
         if geometry is None:
             geometry = self._measure(info, info.meta, width)
-            _remember(self._layouts, key, geometry, _LAYOUT_CACHE)
-            _remember(self._heights, key, geometry.height, _HEIGHT_CACHE)
+            remember(self._layouts, key, geometry, LAYOUT_CACHE)
+            remember(self._heights, key, geometry.height, HEIGHT_CACHE)
         return geometry
 
     def height(self, index: QModelIndex) -> int:
@@ -222,14 +96,14 @@ class BubbleDelegate(QStyledItemDelegate):
 
     def _height(self, info: RenderInfo) -> int:
         if (self.layout_width or self.available_width()) == self._cache_width:
-            height = _touch(self._heights, info.key)
+            height = touch(self._heights, info.key)
             if height is not None:
                 return height
         return self._geometry(info).height
 
     def _measure(
         self, info: RenderInfo, meta: tuple[str, tuple[int, int] | None] | None, width: int
-    ) -> _Geometry:
+    ) -> Geometry:
         message = info.message
         font = self._view.font()
         small = theme.small_font(font)
@@ -245,12 +119,12 @@ class BubbleDelegate(QStyledItemDelegate):
         else:
             y += theme.TURN_GAP if info.run_start else theme.SAME_SIDE_GAP
 
-        parts: list[tuple[_Text, float]] = []
+        parts: list[tuple[Text, float]] = []
         inner_y = 0.0
         if message.body or not message.attachments:
-            text = _layout_text(message.body)
+            text = layout_text(message.body)
             links = find_links(text)
-            body = _lay_out(text, font, inner, [(s, n) for s, n, _u in links])
+            body = lay_out(text, font, inner, [(s, n) for s, n, _u in links])
             body.links = links
             parts.append((body, inner_y))
             inner_y += body.height
@@ -260,7 +134,7 @@ class BubbleDelegate(QStyledItemDelegate):
             label = f"Attachment {number}" + (f": {name}" if name else "")
             if inner_y:
                 inner_y += 4
-            part = _lay_out(label, font, inner, [(0, len(label))] if url else ())
+            part = lay_out(label, font, inner, [(0, len(label))] if url else ())
             if url is not None:
                 part.links = [(0, len(label), url)]
             parts.append((part, inner_y))
@@ -278,7 +152,7 @@ class BubbleDelegate(QStyledItemDelegate):
         action = None
         if meta is not None:
             text, action = meta
-            meta_part = _lay_out(
+            meta_part = lay_out(
                 text,
                 small,
                 max_bubble,
@@ -291,7 +165,7 @@ class BubbleDelegate(QStyledItemDelegate):
             y = meta_top + math.ceil(meta_part.height)
         if info.is_last:
             y += theme.TURN_GAP
-        return _Geometry(
+        return Geometry(
             height=math.ceil(y),
             outgoing=message.direction is Direction.OUT,
             day_text=info.day_text,
@@ -316,14 +190,14 @@ class BubbleDelegate(QStyledItemDelegate):
 
     # -- where things are inside an item ---------------------------------------------------------
     @staticmethod
-    def _bubble_rect(geometry: _Geometry, rect: QRect) -> QRect:
+    def _bubble_rect(geometry: Geometry, rect: QRect) -> QRect:
         size = geometry.bubble_size
         margin = theme.THREAD_SIDE_MARGIN
         x = rect.right() + 1 - margin - size.width() if geometry.outgoing else rect.left() + margin
         return QRect(x, rect.top() + geometry.bubble_top, size.width(), size.height())
 
     @staticmethod
-    def _meta_origin(geometry: _Geometry, rect: QRect, bubble: QRect) -> QPointF:
+    def _meta_origin(geometry: Geometry, rect: QRect, bubble: QRect) -> QPointF:
         assert geometry.meta is not None
         # Lines are aligned inside a box of meta_box width: its right edge under the bubble's
         # right edge for outgoing (right-aligned text), its left edge under the left otherwise.
@@ -358,14 +232,14 @@ class BubbleDelegate(QStyledItemDelegate):
             origin = QPointF(
                 bubble.left() + theme.BUBBLE_PADDING_H, bubble.top() + theme.BUBBLE_PADDING_V + top
             )
-            char = _position_in(part, point - origin)
+            char = position_in(part, point - origin)
             if char is None:
                 continue
             for start, length, url in part.links:
                 if start <= char < start + length:
                     return ("url", url)
         if geometry.meta is not None and geometry.action is not None:
-            char = _position_in(geometry.meta, point - self._meta_origin(geometry, rect, bubble))
+            char = position_in(geometry.meta, point - self._meta_origin(geometry, rect, bubble))
             start, length = geometry.action
             if char is not None and start <= char < start + length:
                 return ("action", index.data(MessageRole.Id))
@@ -458,6 +332,3 @@ class BubbleDelegate(QStyledItemDelegate):
             painter.setPen(theme.error_text(palette) if error else theme.muted_text(palette))
             geometry.meta.layout.draw(painter, self._meta_origin(geometry, rect, bubble))
         painter.restore()
-
-
-# -- the view ----------------------------------------------------------------------------------

@@ -14,8 +14,6 @@ SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 # linkify-it (markdown-it's link finder) knows real top-level domains, e-mail addresses and where
 # a link ends before punctuation; tel: is added for the numbers people text each other.
 _LINKIFY = LinkifyIt().add("tel:", {"validate": re.compile(r"^\+?[0-9][0-9().\-]*[0-9]")})
-# Statuses that keep their own status line even inside a run of bubbles.
-ATTENTION = frozenset({Status.FAILED, Status.UNKNOWN, Status.PENDING})
 ACTIONS = {Status.FAILED: "Retry", Status.PENDING: "Retry now", Status.UNKNOWN: "Send again"}
 
 
