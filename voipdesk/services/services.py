@@ -18,6 +18,7 @@ from voipdesk.outbox import Outbox
 from voipdesk.provider.client import DEFAULT_TIMEOUT, VoipNumberClient
 from voipdesk.provider.http_loop import HttpThread
 from voipdesk.receiver.status import ReceivingStatus
+from voipdesk.services.backups import back_up_daily
 from voipdesk.services.events import ERROR, WARNING, Event
 from voipdesk.services.receiving import Receiving
 from voipdesk.services.sending import SENDING, SendingState, sending_state
@@ -210,16 +211,7 @@ class Services:
         await self.wait_for_secrets()
         self.start_listener()
         self.spawn(self.outbox.run())
-        self.spawn(self._back_up_daily())
-
-    async def _back_up_daily(self) -> None:
-        """The daily backup of the database (store/backup.py), on a worker thread: at start when
-        the newest is a day old, then daily. A failure is said once; receiving goes on."""
-        while True:
-            problem, wait = await asyncio.to_thread(self.backups.run_if_due)
-            if problem:
-                self.notice.emit(WARNING, problem)
-            await asyncio.sleep(wait)
+        self.spawn(back_up_daily(self.backups, lambda problem: self.notice.emit(WARNING, problem)))
 
     def start_listener(self) -> None:
         self.receiver.start_listener()
