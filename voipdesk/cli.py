@@ -356,7 +356,7 @@ def _main(argv: list[str] | None) -> int:
         if args.command == "repair":
             return startproblems.cmd_repair(data_dir)
         if args.command == "listen":
-            from voipdesk.receiver.headless import main as listen
+            from voipdesk.services.listen import main as listen
 
             return listen(data_dir, args.port, args.tunnel)
         if args.self_test:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -15,18 +12,6 @@ from voipdesk.services import SendingState, Services
 from voipdesk.settings import Settings
 
 OWN, PEER = "+447700900001", "+447700900100"
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def test_the_services_load_no_qt():
-    code = (
-        "import sys, voipdesk.services; "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'qasync') "
-        "or m.startswith('voipdesk.ui')))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[]"
 
 
 @pytest.fixture

@@ -66,3 +66,44 @@ def test_contact_names_show_after_set_contacts_changed(seed, three):
     model.set_contacts_changed()
     assert index.data(ConversationRole.DisplayName) == "Alice Martin"
     assert index.data(Qt.ItemDataRole.DisplayRole) == "Alice Martin"
+
+
+def test_a_message_for_a_loaded_conversation_is_applied_without_reading_the_store(
+    seed, three, clock, monkeypatch
+):
+    model = ConversationListModel(seed.store)
+    clock.advance(60)
+    message = seed.inbound(BOB, "straight from the message")
+    sent = seed.outgoing(CAROL, "a status change later", status=Status.SENDING)
+    model.apply([sent])
+    truth = {c.id: c for c in seed.store.conversations(limit=10)}
+
+    def no_reads(*_args):
+        raise AssertionError("read the store for a conversation it has")
+
+    monkeypatch.setattr(seed.store, "conversation", no_reads)
+    monkeypatch.setattr(seed.store, "conversations", no_reads)
+    model.apply([message])
+    model.apply([seed.store.update_outgoing(sent.id, status=Status.QUEUED)])
+    assert ids(model) == [three[CAROL], three[BOB], three[ALICE]]
+    for row in range(3):
+        shown = model.index(row, 0).data(ConversationRole.Conversation)
+        assert shown == truth[shown.id]
+
+
+def test_marked_read_follows_the_store_whichever_is_told_first(seed, three, clock):
+    model = ConversationListModel(seed.store)
+    clock.advance(60)
+    first = seed.inbound(ALICE, "one")
+    model.apply([first])  # told before the mark-read
+    second = seed.inbound(ALICE, "two")  # stored before the mark-read, told after it
+    cleared, upto = seed.store.mark_read(three[ALICE])
+    assert upto == second.id and cleared >= 2
+    model.mark_read(three[ALICE], cleared, upto)
+    model.apply([second])
+    third = seed.inbound(ALICE, "three")  # after it: unread
+    model.apply([third])
+    index = model.index_for(three[ALICE])
+    assert seed.store.conversation(three[ALICE]).unread_count == 1
+    assert index.data(ConversationRole.Unread) == 1
+    assert index.data(ConversationRole.LastBody) == "three"

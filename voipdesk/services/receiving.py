@@ -32,8 +32,14 @@ class Receiving:
         notice: Event[str, str],
         on_messages: Callable[[list[Message]], None],
         tunnel_factory: Callable[..., object] | None = None,
+        port: int | None = None,
+        tunnel_mode: str | None = None,
+        remember_url: bool = True,
     ) -> None:
+        """`port` and `tunnel_mode` override the settings' (for `listen`); `remember_url`
+        keeps the public URL in the settings (the app does, to say when it changed)."""
         self.settings = settings
+        self._port, self._tunnel_mode, self._remember_url = port, tunnel_mode, remember_url
         self.data_dir = settings.data_dir
         self._spawn, self._call_soon, self._secret = spawn, call_soon, secret
         self._notice = notice
@@ -43,6 +49,8 @@ class Receiving:
         self.tunnel = None
         self.status: ReceivingStatus = NOT_STARTED
         self.changed: Event[ReceivingStatus] = Event("receiving changed")
+        # How each tunnel start ended, told after `changed`: its status, or the exception.
+        self.tunnel_started: Event[object] = Event("tunnel started")
         self.stopped = False
 
     def set(self, **changes: object) -> None:
@@ -65,7 +73,7 @@ class Receiving:
         self.listener = Listener(
             StoreOpener(self.data_dir),
             self.settings.webhook_secret,
-            port=self.settings.effective_port,
+            port=self._port if self._port is not None else self.settings.effective_port,
             on_messages=self._on_messages,
         )
         try:
@@ -84,7 +92,7 @@ class Receiving:
         self._stop_tunnel()
         if self.listener is None:
             return
-        if self.settings.effective_tunnel == "none":
+        if self.tunnel_mode == "none":
             self.set(
                 authtoken_missing=False,
                 tunnel_state=TunnelState.DISABLED,
@@ -107,6 +115,11 @@ class Receiving:
         self.set(tunnel_state=TunnelState.STARTING, tunnel_message="Starting the tunnel…")
         self._spawn(self._run_tunnel(tunnel, self.listener.port))
 
+    @property
+    def tunnel_mode(self) -> str:
+        """ "ngrok" or "none": the override, else the settings'."""
+        return (self._tunnel_mode or self.settings.effective_tunnel).strip().lower()
+
     async def _run_tunnel(self, tunnel, port: int) -> None:
         try:
             status = await asyncio.to_thread(tunnel.start, port)
@@ -114,8 +127,11 @@ class Receiving:
             log.exception("tunnel start failed")
             if not self.stopped:
                 self.set(tunnel_state=TunnelState.ERROR, tunnel_message=str(exc), public_url=None)
+                self.tunnel_started.emit(exc)
             return
         self._on_tunnel(status)
+        if not self.stopped:
+            self.tunnel_started.emit(status)
 
     def _stop_tunnel(self) -> None:
         tunnel, self.tunnel = self.tunnel, None
@@ -148,7 +164,7 @@ class Receiving:
         if url and online:
             previous = self.settings.last_public_url
             changed = bool(previous) and previous != url
-            if previous != url:
+            if previous != url and self._remember_url:
                 self.settings.last_public_url = url
                 self._spawn(asyncio.to_thread(self.settings.save))
             changed = changed or self.status.url_changed
@@ -167,7 +183,7 @@ class Receiving:
         path = self.listener.webhook_path
         if self.tunnel is not None:
             return await asyncio.to_thread(self.tunnel.check, path)
-        if self.settings.effective_tunnel == "ngrok":
+        if self.tunnel_mode == "ngrok":
             return False, "There is no tunnel: add your ngrok authtoken in Settings."
         try:
             response = await http.get(self.local_webhook_url() or "", timeout=5)

@@ -18,9 +18,11 @@ from voipdesk.outbox import Outbox
 from voipdesk.provider.client import DEFAULT_TIMEOUT, VoipNumberClient
 from voipdesk.provider.http_loop import HttpThread
 from voipdesk.receiver.status import ReceivingStatus
+from voipdesk.services.backups import back_up_daily
 from voipdesk.services.events import ERROR, WARNING, Event
 from voipdesk.services.receiving import Receiving
 from voipdesk.services.sending import SENDING, SendingState, sending_state
+from voipdesk.services.unread import UnreadCount
 from voipdesk.settings import Settings
 from voipdesk.store import Store, StoreDamaged, damage, database_path, open_store
 from voipdesk.store.backup import DailyBackup
@@ -45,6 +47,7 @@ class Services:
         # Stored or changed messages (the local echo included), and newly received ones.
         self.messages_changed: Event[list[Message]] = Event("messages changed")
         self.incoming: Event[list[Message]] = Event("incoming")
+        self.messages_removed: Event[list[Message]] = Event("messages removed")  # discarded
         # A message the user just sent failed: its reason belongs under its bubble.
         self.send_failed: Event[Message] = Event("send failed")
         self.sending_changed: Event[SendingState] = Event("sending changed")
@@ -57,6 +60,7 @@ class Services:
         # GUI-thread reads (the window's, opened before the services: closed by stop())
         self.store = store if store is not None else open_store(self.data_dir)
         self._writer = open_store(self.data_dir)  # writes, always from worker threads
+        self.unread = UnreadCount(self._writer)  # the unread total and conversations read
         # Requests run on a loop of their own: on the GUI's they would leave only after whatever
         # the GUI does meanwhile (the local echo's relayout and repaint delayed every send).
         self.http = HttpThread(timeout=DEFAULT_TIMEOUT)
@@ -199,6 +203,7 @@ class Services:
                 WARNING,
                 f"{len(recovered)} message(s) may not have been sent when voipdesk last stopped.",
             )
+        await self.unread.count()  # before the listener adds to it
         # aiohttp takes a tenth of a second to import: on a worker, not the GUI thread.
         await asyncio.to_thread(importlib.import_module, "voipdesk.receiver.listener")
         # the tunnel needs the authtoken, the outbox the token: the latest read (Settings may
@@ -206,7 +211,7 @@ class Services:
         await self.wait_for_secrets()
         self.start_listener()
         self.spawn(self.outbox.run())
-        self.spawn(self._back_up_daily())
+        self.spawn(back_up_daily(self.backups, lambda problem: self.notice.emit(WARNING, problem)))
         self.spawn(self._sync_autostart())
 
     async def _sync_autostart(self) -> None:
@@ -216,15 +221,6 @@ class Services:
         problem = await asyncio.to_thread(autostart.sync, self.settings)
         if problem:
             self.notice.emit(WARNING, problem)
-
-    async def _back_up_daily(self) -> None:
-        """The daily backup of the database (store/backup.py), on a worker thread: at start when
-        the newest is a day old, then daily. A failure is said once; receiving goes on."""
-        while True:
-            problem, wait = await asyncio.to_thread(self.backups.run_if_due)
-            if problem:
-                self.notice.emit(WARNING, problem)
-            await asyncio.sleep(wait)
 
     def start_listener(self) -> None:
         self.receiver.start_listener()
@@ -303,6 +299,7 @@ class Services:
         self.messages_changed.emit(messages)
         new = [m for m in messages if m.direction is Direction.IN]
         if new:
+            self.unread.received(len(new))
             self.incoming.emit(new)
 
     def acknowledge_url_change(self) -> None:
@@ -328,12 +325,15 @@ class Services:
         async def run() -> None:
             await self.outbox.discard(message_id)
             if message is not None:
-                self.messages_changed.emit([message])
+                self.messages_removed.emit([message])
+                if message.direction is Direction.IN:
+                    await self.unread.count()
 
         return self.spawn(run())
 
     def mark_read(self, conversation_id: int) -> asyncio.Task:
-        return self.spawn(asyncio.to_thread(self._writer.mark_read, conversation_id))
+        """Mark a conversation read; told through unread.conversation_read and .changed."""
+        return self.spawn(self.unread.mark_read(conversation_id))
 
     def set_draft(self, conversation_id: int, text: str) -> asyncio.Task:
         return self.spawn(asyncio.to_thread(self._writer.set_draft, conversation_id, text))

@@ -255,7 +255,6 @@ class DailyBackup:
         self._stop = threading.Event()
         self._failed_at: float | None = None
         self._told = False
-        self._thread: threading.Thread | None = None
 
     def due_in(self) -> float:
         """Seconds until the next backup is due (0: now)."""
@@ -299,24 +298,6 @@ class DailyBackup:
         self._failed_at, self._told = None, False
         return None
 
-    # -- on a thread of its own (`voipdesk listen`; the app runs run_if_due on its workers) --
-    def start(self, on_problem: Callable[[str], None]) -> None:
-        def loop() -> None:
-            while not self._stop.is_set():
-                try:
-                    problem, wait = self.run_if_due()
-                except Exception:  # never let a surprise end the schedule silently
-                    log.exception("the daily backup failed")
-                    problem, wait = None, RETRY
-                if problem:
-                    on_problem(problem)
-                self._stop.wait(wait)
-
-        self._thread = threading.Thread(target=loop, name="voipdesk-backup", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self) -> None:
         """Stop the schedule; a backup in progress is abandoned (its partial file removed)."""
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)

@@ -55,13 +55,24 @@ class ConversationsMixin(Connection):
             0
         ][0]
 
-    def mark_read(self, conversation_id: int) -> None:
-        self._write(
-            lambda c: c.execute(
-                "UPDATE conversations SET unread_count = 0 WHERE id = ? AND unread_count != 0",
+    def mark_read(self, conversation_id: int) -> tuple[int, int | None]:
+        """Mark a conversation read: (how many messages were unread, its newest message id),
+        so whoever keeps counts can follow without reading them again."""
+
+        def tx(conn: sqlite3.Connection) -> tuple[int, int | None]:
+            row = conn.execute(
+                "SELECT unread_count, last_message_id FROM conversations WHERE id = ?",
                 (conversation_id,),
-            )
-        )
+            ).fetchone()
+            if row is None:
+                return 0, None
+            if row[0]:
+                conn.execute(
+                    "UPDATE conversations SET unread_count = 0 WHERE id = ?", (conversation_id,)
+                )
+            return row[0], row[1]
+
+        return self._write(tx)  # type: ignore[return-value]
 
     def unread_total(self) -> int:
         return self._read("SELECT COALESCE(sum(unread_count), 0) FROM conversations")[0][0]

@@ -13,6 +13,9 @@ class ServicesBridge(QObject):
 
     messagesChanged = Signal(list)  # list[Message]: stored or changed (local echo included)
     incoming = Signal(list)  # list[Message]: newly received inbound messages
+    messagesRemoved = Signal(list)  # list[Message]: discarded
+    unreadChanged = Signal(int)  # the unread total
+    conversationRead = Signal(int, int, object)  # id, how many were unread, newest id then
     receivingChanged = Signal(object)  # ReceivingStatus
     sendingChanged = Signal(object)  # SendingState: can we send now, and if not why
     notice = Signal(str, str)  # level, sentence: the one channel for app-level notices
@@ -27,6 +30,9 @@ class ServicesBridge(QObject):
         self.services = services
         services.messages_changed.connect(self.messagesChanged.emit)
         services.incoming.connect(self.incoming.emit)
+        services.messages_removed.connect(self.messagesRemoved.emit)
+        services.unread.changed.connect(self.unreadChanged.emit)
+        services.unread.conversation_read.connect(self.conversationRead.emit)
         services.receiving_changed.connect(self.receivingChanged.emit)
         services.sending_changed.connect(self.sendingChanged.emit)
         services.notice.connect(self.notice.emit)

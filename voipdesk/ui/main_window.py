@@ -51,7 +51,6 @@ class MainWindow(QMainWindow):
     settingsRequested = Signal()
     receivingSetupRequested = Signal()  # Settings, open at the Receiving tab
     firstPainted = Signal()  # the window has been painted once (start-up waits for it)
-    unreadChanged = Signal()  # the unread count may have changed (the tray recounts)
     hiddenToTray = Signal()  # closed while the tray keeps the app running
     painted = False
 
@@ -156,6 +155,8 @@ class MainWindow(QMainWindow):
         self.services = services
         bridge.messagesChanged.connect(self._messages_changed)
         bridge.incoming.connect(self._incoming)
+        bridge.messagesRemoved.connect(self._messages_removed)
+        bridge.conversationRead.connect(self.conversation_model.mark_read)
         bridge.receivingChanged.connect(self.receiving.set_status)
         self.receiving.urlAcknowledged.connect(services.acknowledge_url_change)
         bridge.sendingChanged.connect(self._sending_changed)
@@ -222,14 +223,7 @@ class MainWindow(QMainWindow):
     def _mark_read(self, conversation_id: int) -> None:
         if self.services is None:
             return  # attach() does it
-        task = self.services.mark_read(conversation_id)
-        task.add_done_callback(lambda _t: self._refresh_unread(conversation_id))
-
-    def _refresh_unread(self, conversation_id: int) -> None:
-        # Only that conversation changed (not the whole list: re-reading every loaded row for
-        # each message that arrives in the open thread kept the GUI thread busy).
-        self.conversation_model.update_conversations([conversation_id])
-        self.unreadChanged.emit()
+        self.services.mark_read(conversation_id)  # the list follows from conversationRead
 
     def _open_search_hit(self, conversation_id: int, message_id: int) -> None:
         self.open_conversation(conversation_id)
@@ -265,6 +259,12 @@ class MainWindow(QMainWindow):
         if self.showing_welcome() and settings.effective_account_id:
             self.show_welcome(False)
 
+    def _messages_removed(self, messages: list[Message]) -> None:
+        # The conversation's preview now comes from a message the list was not given: read it.
+        self.conversation_model.update_conversations({m.conversation_id for m in messages})
+        for message in messages:
+            self.thread.remove_message(message.id)
+
     def _send_failed(self, message: Message) -> None:
         # The open thread already says it under the bubble; saying it twice only adds noise.
         if message.conversation_id == self.conversation_id:
@@ -286,7 +286,6 @@ class MainWindow(QMainWindow):
         for conversation_id in {m.conversation_id for m in messages}:
             if self.is_reading(conversation_id):
                 self._mark_read(conversation_id)
-        self.unreadChanged.emit()
 
     def _contacts_changed(self) -> None:
         self.conversations.set_contacts_changed()

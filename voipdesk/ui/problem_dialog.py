@@ -1,12 +1,12 @@
 """Windows for what stops voipdesk from using its data: a folder it cannot write, a damaged
-message database (with Repair, which runs store.salvage off the GUI thread)."""
+message database (with Repair, which runs store.salvage on a worker, off the GUI thread)."""
 
 from __future__ import annotations
 
 import os
 import sys
-import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, Qt, QTimer
@@ -107,61 +107,74 @@ def offer_repair(damaged: StoreDamaged) -> bool:
     return ok
 
 
-class Repair:
-    """store.salvage.repair on a thread, its progress in a dialog; `done`, `ok`, `text`, and
-    `finished()` called on the GUI thread at the end."""
+def run_repair(path: Path, progress: Callable[[int], None]) -> tuple[bool, str]:
+    """store.salvage.repair, on a worker thread: (repaired, sentence); `progress` is told how
+    many messages were copied so far."""
+    from voipdesk.store import StoreError
+    from voipdesk.store.salvage import repair
 
-    def __init__(self, path: Path, parent: QWidget | None = None) -> None:
-        self.done, self.ok, self.text = False, False, ""
-        self.finished: Callable[[], None] = lambda: None
-        self._copied = 0
+    def copied(table: str, count: int) -> None:
+        if table == "messages":
+            progress(count)
+
+    try:
+        return True, repair(path, progress=copied).sentence()
+    except StoreError as exc:
+        return False, str(exc)
+    except Exception as exc:  # the disk: said, never a traceback
+        return False, f"The repair stopped: {exc}. The damaged database was left as it is."
+
+
+class RepairProgress:
+    """The progress window of a repair running on a worker: how many messages it has copied,
+    read every tenth of a second on the GUI thread."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        self.copied = 0  # set by the worker
         self.dialog = QProgressDialog("Repairing your message database…", "", 0, 0, parent)
         self.dialog.setWindowTitle("voipdesk")
         self.dialog.setCancelButton(None)  # type: ignore[arg-type]
         self.dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
         self.dialog.setMinimumDuration(0)
+        self._ended: Callable[[], bool] = lambda: False
+        self._finished: Callable[[], None] = lambda: None
         self._timer = QTimer(interval=100)
         self._timer.timeout.connect(self._poll)
-        self._thread = threading.Thread(target=self._run, args=(path,), daemon=True)
 
-    def start(self) -> None:
+    def show(
+        self, ended: Callable[[], bool] = lambda: False, finished: Callable[[], None] = lambda: None
+    ) -> None:
+        """Show it until close(), or until `ended()` says so (`finished()` is then called)."""
+        self._ended, self._finished = ended, finished
         self.dialog.show()
         self._timer.start()
-        self._thread.start()
 
-    def _run(self, path: Path) -> None:
-        from voipdesk.store import StoreError
-        from voipdesk.store.salvage import repair
+    def progress(self, copied: int) -> None:  # worker thread
+        self.copied = copied
 
-        def progress(table: str, copied: int) -> None:
-            if table == "messages":
-                self._copied = copied
-
-        try:
-            self.text, self.ok = repair(path, progress=progress).sentence(), True
-        except StoreError as exc:
-            self.text = str(exc)
-        except Exception as exc:  # the disk: said, never a traceback
-            self.text = f"The repair stopped: {exc}. The damaged database was left as it is."
-        self.done = True
+    def close(self) -> None:
+        self._timer.stop()
+        self.dialog.close()
 
     def _poll(self) -> None:
-        if self._copied:
-            self.dialog.setLabelText(f"Repairing your message database… {self._copied:,} messages")
-        if self.done:
-            self._timer.stop()
-            self.dialog.close()
-            self.finished()
+        if self.copied:
+            self.dialog.setLabelText(f"Repairing your message database… {self.copied:,} messages")
+        if self._ended():
+            self.close()
+            self._finished()
 
 
 def repair_blocking(path: Path) -> tuple[bool, str]:
-    """Repair with a progress window, before the app's loop runs: (repaired, sentence)."""
-    job = Repair(path)
-    waiting = QEventLoop()
-    job.finished = waiting.quit
-    job.start()
-    waiting.exec()
-    return job.ok, job.text
+    """Repair with a progress window, before the app's asyncio loop exists: (repaired,
+    sentence). The repair runs on a worker of its own executor (what asyncio.to_thread uses,
+    with no loop yet to own it) while a local Qt event loop waits, so the window paints."""
+    shown = RepairProgress()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="repair") as worker:
+        job = worker.submit(run_repair, path, shown.progress)
+        waiting = QEventLoop()
+        shown.show(ended=job.done, finished=waiting.quit)
+        waiting.exec()
+        return job.result()
 
 
 async def repair_async(path: Path) -> QMessageBox | None:
@@ -171,13 +184,14 @@ async def repair_async(path: Path) -> QMessageBox | None:
     closed when this returns None (the app then quits)."""
     import asyncio
 
-    future = asyncio.get_running_loop().create_future()
-    job = Repair(path)
-    job.finished = lambda: future.done() or future.set_result(None)
-    job.start()
-    await future
-    box = _result_box(job.ok, job.text)
-    if not job.ok:
+    shown = RepairProgress()
+    shown.show()
+    try:
+        ok, text = await asyncio.to_thread(run_repair, path, shown.progress)
+    finally:
+        shown.close()
+    box = _result_box(ok, text)
+    if not ok:
         # Application-modal, as exec() would make it, without a nested loop under qasync.
         closed = asyncio.get_running_loop().create_future()
         box.finished.connect(lambda _r: closed.done() or closed.set_result(None))

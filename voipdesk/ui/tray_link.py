@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject
 
 from voipdesk.core.models import Message
 from voipdesk.ui.main_window import incoming_title
@@ -25,21 +25,12 @@ class TrayLink(QObject):
     ) -> None:
         super().__init__(tray)
         self.tray, self.window, self.services = tray, window, services
-        self._unread_soon = QTimer(self)
-        self._unread_soon.setSingleShot(True)
-        self._unread_soon.setInterval(0)
-        self._unread_soon.timeout.connect(self._recount_unread)
         bridge.incoming.connect(self._notify)
-        bridge.messagesChanged.connect(lambda _m: self.update_unread())
-        window.unreadChanged.connect(self.update_unread)
+        bridge.unreadChanged.connect(self.tray.set_unread)  # the services own the total
 
     def update_unread(self) -> None:
-        """Recount the unread messages for the tray, once per turn of the loop however many
-        changes asked (a message arriving asks two or three times)."""
-        self._unread_soon.start()
-
-    def _recount_unread(self) -> None:
-        self.tray.set_unread(self.services.store.unread_total())
+        """Show the unread total as the services last counted it."""
+        self.tray.set_unread(self.services.unread.shown)
 
     def _notify(self, messages: list[Message]) -> None:
         if not self.services.settings.notifications:

@@ -58,6 +58,8 @@ class ConversationListModel(PagedListModel):
         # Own numbers among the conversations: with more than one, rows say which they are on
         # (the same person texted from two numbers is two conversations).
         self._own_numbers: set[str] = set(store.own_numbers())
+        # Conversation id -> the newest message id the store had when it marked it read.
+        self._read_upto: dict[int, int] = {}
         self.fetchMore(QModelIndex())
 
     # -- Qt model interface ---------------------------------------------------------------------
@@ -113,9 +115,13 @@ class ConversationListModel(PagedListModel):
             return None
         return display(conversation.own_number, self.country)
 
-    def _update_own_numbers(self) -> None:
+    def _update_own_numbers(self, added: set[str] | None = None) -> None:
+        """The own numbers in use: `added` to those known, else read again from the store."""
         before = self.several_own_numbers
-        self._own_numbers = set(self._store.own_numbers())
+        if added is not None:
+            self._own_numbers |= added
+        else:
+            self._own_numbers = set(self._store.own_numbers())
         if before != self.several_own_numbers:
             if self._rows:
                 self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, 0))
@@ -138,25 +144,77 @@ class ConversationListModel(PagedListModel):
 
     # -- keeping up with the store ----------------------------------------------------------------
     def apply(self, messages: Iterable[Message]) -> None:
-        """Messages were stored or changed: update their conversations in place and move them to
-        where they now sort (the top, for a new message). Selection and scrolling survive."""
-        seen: list[int] = []
-        for message in messages:
-            if message.conversation_id not in seen:
-                seen.append(message.conversation_id)
-        self.update_conversations(seen)
+        """Messages were stored or changed: a conversation's newer message becomes its preview
+        and time (an inbound one adds to its unread count) and the conversation moves to where
+        it now sorts (the top, for a new message), from the messages themselves. Only a
+        conversation not loaded yet is read from the store (its contact name and unread count
+        are not in a message). Selection and scrolling survive."""
+        gone, added = False, set()
+        for message in sorted(messages, key=lambda m: m.id):
+            row = self.row_of(message.conversation_id)
+            if row < 0:
+                fresh = self._store.conversation(message.conversation_id)
+            else:
+                fresh = self._with_message(self._rows[row], message)
+                if fresh is None:
+                    continue  # a status change, or a message it already shows
+            if fresh is None or fresh.last_message_id is None:
+                gone = True
+            else:
+                added.add(fresh.own_number)
+            self._place(message.conversation_id, fresh)
+        if gone:
+            self._update_own_numbers()
+        elif added - self._own_numbers:
+            self._update_own_numbers(added)
+
+    def _with_message(self, conversation: Conversation, message: Message) -> Conversation | None:
+        """The conversation with `message` as its newest (None when it is not newer): the
+        store's rule (store/messages.py TOUCH_CONVERSATION) applied to what the row knows."""
+        if conversation.last_message_id is not None and message.id <= conversation.last_message_id:
+            return None
+        unread = conversation.unread_count
+        if message.direction is Direction.IN and message.id > self._read_upto.get(
+            conversation.id, 0
+        ):
+            unread += 1
+        return dataclasses.replace(
+            conversation,
+            last_message_id=message.id,
+            last_body=message.body,
+            last_direction=message.direction,
+            last_timestamp=message.created_at,
+            unread_count=unread,
+        )
+
+    def mark_read(self, conversation_id: int, cleared: int, upto: int | None) -> None:
+        """The store marked a conversation read: `cleared` messages, up to message `upto`
+        (an inbound message up to it that is told later is not unread)."""
+        if upto is not None:
+            self._read_upto[conversation_id] = upto
+        row = self.row_of(conversation_id)
+        if row < 0 or not cleared:
+            return
+        conversation = self._rows[row]
+        unread = max(conversation.unread_count - cleared, 0)
+        if unread != conversation.unread_count:
+            self._rows[row] = dataclasses.replace(conversation, unread_count=unread)
+            index = self.index(row, 0)
+            self.dataChanged.emit(index, index)
 
     def update_conversations(self, conversation_ids: Iterable[int]) -> None:
-        """Re-read these conversations from the store and put each where it now belongs."""
+        """Re-read these conversations from the store and put each where it now belongs (after
+        a message was discarded: the preview then comes from one the list was not given)."""
         recount = False
         for conversation_id in conversation_ids:
-            recount = self._sync(conversation_id) or recount
+            fresh = self._store.conversation(conversation_id)
+            recount = self._place(conversation_id, fresh) or recount
         if recount:
             self._update_own_numbers()
 
-    def _sync(self, conversation_id: int) -> bool:
-        """Returns whether the set of own numbers in use may have changed."""
-        fresh = self._store.conversation(conversation_id)
+    def _place(self, conversation_id: int, fresh: Conversation | None) -> bool:
+        """Put a conversation's new state where it belongs (out of the list when it has no
+        messages). Returns whether the set of own numbers in use may have changed."""
         row = self.row_of(conversation_id)
         if fresh is None or fresh.last_message_id is None:
             if row >= 0:
