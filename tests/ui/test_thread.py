@@ -9,6 +9,7 @@ from PySide6.QtCore import QModelIndex, QPoint, QRect, Qt, QUrl
 from PySide6.QtGui import QColor, QContextMenuEvent, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QMenu
 
+from tests.ui.thread_support import settle, show_thread
 from voipdesk.core.models import Status
 from voipdesk.outbox import NO_ID_TEXT
 from voipdesk.ui.conversations import ConversationList, ConversationListModel
@@ -39,22 +40,6 @@ def ids(model: ThreadModel) -> list[int]:
 def thread_of(seed, peer: str, count: int, *, start: float, step: float = 60) -> int:
     seed.many_inbound(peer, count, start=start, step=step)
     return seed.conversation_id(peer)
-
-
-def show_thread(qtbot, store, cid: int, *, page: int = 60, size=(420, 500)) -> ThreadView:
-    view = ThreadView(store, page=page)
-    qtbot.addWidget(view)
-    view.resize(*size)
-    view.show()
-    qtbot.waitExposed(view)
-    view.set_conversation(cid)
-    return view
-
-
-def settle(qtbot, view: ThreadView) -> None:
-    """Let pending (delayed) layouts run."""
-    qtbot.wait(150)
-    view.list_view.doItemsLayout()
 
 
 def top_message(view: ThreadView) -> tuple[int, int]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt, QUrl
 
+from tests.ui.thread_support import settle, show_thread
 from voipdesk.core.models import Status
 from voipdesk.ui import theme
 from voipdesk.ui.thread import ThreadView
@@ -32,14 +33,8 @@ def _utf16(text: str, index: int) -> int:
 
 def _show(qtbot, seed, body: str) -> tuple[ThreadView, object]:
     message = seed.inbound(ALICE, body)
-    view = ThreadView(seed.store)
-    qtbot.addWidget(view)
-    view.resize(700, 400)
-    view.show()
-    qtbot.waitExposed(view)
-    view.set_conversation(message.conversation_id)
-    qtbot.wait(50)
-    view.list_view.doItemsLayout()
+    view = show_thread(qtbot, seed.store, message.conversation_id, size=(700, 400))
+    settle(qtbot, view)
     return view, view.list_view.model().index(0, 0)
 
 
@@ -97,14 +92,8 @@ def test_a_click_on_the_first_or_last_character_opens_the_link(qtbot, seed, kind
 
 def test_retry_is_underlined_after_a_reason_with_emoji(qtbot, seed):
     failed = seed.outgoing(ALICE, "hi", status=Status.FAILED, error="Refused 🚫🚫 by the network.")
-    view = ThreadView(seed.store)
-    qtbot.addWidget(view)
-    view.resize(900, 300)
-    view.show()
-    qtbot.waitExposed(view)
-    view.set_conversation(failed.conversation_id)
-    qtbot.wait(50)
-    view.list_view.doItemsLayout()
+    view = show_thread(qtbot, seed.store, failed.conversation_id, size=(900, 300))
+    settle(qtbot, view)
     meta = view.delegate.geometry(view.list_view.model().index(0, 0)).meta
     units = meta.layout.text().encode("utf-16-le")
     underlined = [

@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor
 
+from tests.ui.thread_support import settle, show_thread
 from voipdesk.ui import theme
 from voipdesk.ui.thread import ThreadView
 
@@ -20,14 +21,8 @@ ALICE = "+447700900111"
 def _show(qtbot, seed) -> tuple[ThreadView, int]:
     seed.inbound(ALICE, "Are we still on for lunch?")
     mine = seed.outgoing(ALICE, "Yes! 12:30")
-    view = ThreadView(seed.store)
-    qtbot.addWidget(view)
-    view.resize(600, 400)
-    view.show()
-    qtbot.waitExposed(view)
-    view.set_conversation(mine.conversation_id)
-    qtbot.wait(50)
-    view.list_view.doItemsLayout()
+    view = show_thread(qtbot, seed.store, mine.conversation_id, size=(600, 400))
+    settle(qtbot, view)
     return view, mine.id
 
 
