@@ -31,6 +31,7 @@ import os
 import socket
 import sys
 import time
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,6 +133,10 @@ class GuardedServer(web.Server):
         self._requests: dict[GuardedHandler, None] = {}  # handling a request, oldest first
         self.evicted = 0
         self._warned_at = -_PRESSURE_LOG_EVERY
+        # Every connection's transport until it is gone, so that stopping can end the ones a
+        # graceful close left half-closed (a write still pending to a client that went away):
+        # left to the garbage collector after the loop ends, each is an unclosed socket.
+        self._transports: weakref.WeakSet[asyncio.BaseTransport] = weakref.WeakSet()
 
     def __call__(self) -> GuardedHandler:
         return GuardedHandler(self, loop=self._event_loop, **self._handler_kwargs)
@@ -154,6 +159,13 @@ class GuardedServer(web.Server):
             self.evicted += 1
             self.drop(victim)
         return True
+
+    def abort_all(self) -> None:
+        """End every connection still open now, pending writes dropped (the last step of a
+        stop: the loop then runs once more so that each closes its socket)."""
+        for transport in list(self._transports):
+            if not transport.is_closing() or transport.get_extra_info("socket") is not None:
+                transport.abort()
 
     def drop(self, handler: GuardedHandler, answer: bytes = b"") -> None:
         self._forget(handler)
@@ -225,6 +237,7 @@ class GuardedHandler(RequestHandler):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
+        self.guard._transports.add(transport)
         # The agent opens a connection to send a request at once: from now on, headers count.
         self._arm_deadline()
         self.guard.admit(self)

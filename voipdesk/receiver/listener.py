@@ -219,7 +219,9 @@ class Listener:
                 await server.shutdown(1.0)
             for conn in server.connections:  # accepted while we were closing
                 conn.force_close()
+            server.abort_all()  # closed, but with a write pending to a client that is gone
             await asyncio.sleep(0)
+            await asyncio.sleep(0)  # (abort's connection_lost closes the socket on this turn)
             await commits.close()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(writer, self._stop_timeout)
