@@ -302,7 +302,10 @@ class Acceptor:
             )
 
     async def close(self) -> None:
-        """Stop accepting; connections accepted already are attached (then shut by the caller)."""
+        """Stop accepting; connections accepted already are attached (then shut by the caller).
+        Again later: nothing more to do unless a connection is still being set up."""
+        if self._closed and not self._attaching:
+            return
         self._closed = True
         if self._resume is not None:
             self._resume.cancel()
@@ -312,6 +315,10 @@ class Acceptor:
             self._fallback.close()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._fallback.wait_closed(), 1.0)
+        if self._attaching:
+            await asyncio.wait(set(self._attaching), timeout=1.0)
+        for task in list(self._attaching):  # still setting up: cancelled, its socket closed
+            task.cancel()
         if self._attaching:
             await asyncio.wait(set(self._attaching), timeout=1.0)
 
@@ -354,10 +361,14 @@ class Acceptor:
 
     async def _attach(self, conn: socket.socket) -> None:
         try:
-            await self._loop.connect_accepted_socket(self._server, conn)
-        except Exception as exc:
-            log.debug("an accepted connection could not be set up: %s", exc)
+            transport, _protocol = await self._loop.connect_accepted_socket(self._server, conn)
+        except BaseException as exc:  # also cancelled by a stop: the socket is ours to close
+            log.debug("an accepted connection could not be set up: %r", exc)
             conn.close()
+            if not isinstance(exc, Exception):
+                raise
+        else:
+            self._server._transports.add(transport)
 
     def _out_of_files(self, exc: OSError) -> None:
         # Something else in voipdesk holds the files: make room by closing idle connections.

@@ -207,27 +207,34 @@ class Listener:
         try:
             await self._stop.wait()
         finally:
-            self._check.cancel()  # a long check must not hold up the stop
-            await acceptor.close()
-            self._closing = True
-            # aiohttp's own graceful shutdown drops the rest of a body that is still arriving,
-            # so first wait for the requests we are handling; only then close the connections.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._idle.wait(), self._stop_timeout)
-            server.pre_shutdown()
-            with contextlib.suppress(Exception):
-                await server.shutdown(1.0)
-            for conn in server.connections:  # accepted while we were closing
-                conn.force_close()
-            server.abort_all()  # closed, but with a write pending to a client that is gone
-            await asyncio.sleep(0)
-            await asyncio.sleep(0)  # (abort's connection_lost closes the socket on this turn)
-            await commits.close()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(writer, self._stop_timeout)
-            await loop.run_in_executor(self._worker, self._close_store)
-            self._worker.shutdown(wait=True)
-            await self._check.join(self._stop_timeout)
+            try:
+                self._check.cancel()  # a long check must not hold up the stop
+                await acceptor.close()
+                self._closing = True
+                # aiohttp's own graceful shutdown drops the rest of a body that is still arriving,
+                # so first wait for the requests we are handling; only then close the connections.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._idle.wait(), self._stop_timeout)
+                server.pre_shutdown()
+                with contextlib.suppress(Exception):
+                    await server.shutdown(1.0)
+                for conn in server.connections:  # accepted while we were closing
+                    conn.force_close()
+                await asyncio.sleep(0)
+                await commits.close()
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(writer, self._stop_timeout)
+                await loop.run_in_executor(self._worker, self._close_store)
+                self._worker.shutdown(wait=True)
+                await self._check.join(self._stop_timeout)
+            finally:
+                # Last, whatever happened above: any connection still open (closed with a write
+                # pending to a client that is gone, or set up while we were stopping) is
+                # aborted, and the loop turns so that each closes its socket before it ends.
+                await acceptor.close()
+                server.abort_all()
+                for _ in range(3):
+                    await asyncio.sleep(0)
 
     # -- requests -------------------------------------------------------------------------
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
