@@ -300,23 +300,24 @@ def test_backoff_is_capped(store):
     assert outbox.delay_for(1) <= outbox.delay_for(2) <= outbox.delay_for(3)
 
 
-def test_unreachable_provider_is_pending(store, clock):
+def unreachable_url() -> str:
+    """A send URL on a loopback port nothing listens on (bound, then let go)."""
     import socket
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        url = f"http://127.0.0.1:{s.getsockname()[1]}/v1/sms/send"
+        return f"http://127.0.0.1:{s.getsockname()[1]}/v1/sms/send"
+
+
+def test_unreachable_provider_is_pending(store, clock):
+    url = unreachable_url()
     msg = run_outbox(store, url, lambda o: o.send(OWN, PEER, "nobody home"), clock=clock)
     assert (msg.status, msg.error_code) == (Status.PENDING, "UNREACHABLE")
     assert msg.next_attempt_at > clock.now
 
 
 def test_a_send_that_fails_is_logged_with_its_reason_and_no_secret(store, clock, caplog):
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        url = f"http://127.0.0.1:{s.getsockname()[1]}/v1/sms/send"
+    url = unreachable_url()
     with caplog.at_level("INFO", logger="voipdesk.outbox"):
         msg = run_outbox(store, url, lambda o: o.send(OWN, PEER, "nobody home"), clock=clock)
     [record] = [r for r in caplog.records if r.name == "voipdesk.outbox"]

@@ -8,22 +8,13 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QPalette
 
+from tests.receiver.test_status import ONLINE, URL
 from voipdesk.receiver.status import ReceivingStatus
 from voipdesk.ui import theme
 from voipdesk.ui.connection import URL_CHANGED_TEXT, ConnectionPanel
 
 pytestmark = pytest.mark.qt_log_ignore(
     r"^This plugin does not support (propagateSizeHints|raise|grabbing)"
-)
-
-URL = "https://calm-otter.ngrok-free.app/webhook/Zq3xv1ZpQm9YkQ2l8d0sT0wH1Xn4c7Vb"
-ONLINE = ReceivingStatus(
-    listener_running=True,
-    listener_port=53121,
-    listener_error=None,
-    tunnel_state="online",
-    tunnel_message="Online through ngrok.",
-    public_url=URL,
 )
 
 
