@@ -148,16 +148,25 @@ def test_early_reports_for_ids_never_stored_expire_after_a_day(store, clock):
     assert [r[0] for r in pending_rows(store)] == ["p-new", "p-recent"]
 
 
-def test_the_early_report_table_is_a_migration_of_an_old_file(tmp_path, monkeypatch):
+def test_the_early_report_table_is_a_migration_of_an_old_file(tmp_path):
     from voipdesk.store import schema
 
     path = database_path(tmp_path)
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 1)
-    with Store(path) as old:
-        old.add_outgoing(OWN, PEER, "sent by the old version")
-    monkeypatch.undo()
+    # The file as the first version left it: its schema only (today's code reads columns added
+    # since), with a message it was sending.
+    path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    for statement in schema._split(schema.MIGRATIONS[0]):
+        conn.execute(statement)
+    conn.execute(
+        "INSERT INTO conversations (id, own_number, peer_number) VALUES (1, ?, ?)", (OWN, PEER)
+    )
+    conn.execute(
+        "INSERT INTO messages (conversation_id, direction, body, status, created_at, attempts)"
+        " VALUES (1, 'out', 'sent by the old version', 'sending', 0, 1)"
+    )
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
     conn.close()
     with Store(path) as s:
         [out] = s.outbox()

@@ -50,6 +50,7 @@ class Message:
     attachments: tuple[str, ...] = ()  # MMS attachment links (http/https URLs)
     attempts: int = 0  # outbound send attempts made
     next_attempt_at: float | None = None  # outbound PENDING: when the outbox retries
+    last_attempt_at: float | None = None  # outbound: when the latest attempt began (None: 1st)
     read: bool = True
 
     @property

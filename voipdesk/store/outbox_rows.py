@@ -67,8 +67,9 @@ class OutboxRowsMixin(Connection):
         def tx(conn: sqlite3.Connection) -> int:
             return conn.execute(
                 "UPDATE messages SET status = 'sending', owner_pid = ?, attempts = attempts + 1,"
-                f" next_attempt_at = NULL WHERE id = ? AND status IN ({marks})",
-                (os.getpid(), message_id, *[s.value for s in from_status]),
+                " next_attempt_at = NULL, last_attempt_at = ?"
+                f" WHERE id = ? AND status IN ({marks})",
+                (os.getpid(), self._clock(), message_id, *[s.value for s in from_status]),
             ).rowcount
 
         return self.message(message_id) if self._write(tx) else None

@@ -87,6 +87,11 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX pending_status_age ON pending_status (received_at);
     """,
+    # 2 -> 3: when the last send attempt of an outgoing message began (a Retry that fails
+    # again then shows that it tried, and when). NULL: only the first attempt, at created_at.
+    """
+    ALTER TABLE messages ADD COLUMN last_attempt_at REAL;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

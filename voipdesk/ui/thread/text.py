@@ -9,6 +9,7 @@ from linkify_it import LinkifyIt
 from PySide6.QtCore import QUrl
 
 from voipdesk.core.models import Direction, Message, Status
+from voipdesk.ui.thread.attempts import tried_text
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 # linkify-it (markdown-it's link finder) knows real top-level domains, e-mail addresses and where
@@ -49,15 +50,19 @@ def status_text(message: Message) -> str:
     status = message.status
     if status is Status.FAILED:
         reason = (message.error_text or "").strip()
-        return f"Not sent — {reason}" if reason else "Not sent"
+        head = "Not sent" + tried_text(message)
+        return f"{head} — {reason}" if reason else head
     if status is Status.PENDING and (message.error_text or "").strip():
-        text = f"Waiting to send — {message.error_text.strip()}"  # why: offline, a wait asked
+        # why: offline, a wait asked
+        text = f"Waiting to send{tried_text(message)} — {message.error_text.strip()}"
         if message.next_attempt_at is not None:
             at = dt.datetime.fromtimestamp(message.next_attempt_at).strftime("%H:%M")
             text += f" Next try at {at}."
         return text
     if status is Status.QUEUED and (message.error_text or "").strip():
         return f"Sent — {message.error_text.strip()}"  # e.g. accepted, but no message id
+    if status is Status.UNKNOWN:
+        return "May not have been sent" + tried_text(message)
     return {
         Status.SENDING: "Sending…",
         Status.PENDING: "Waiting to send",
