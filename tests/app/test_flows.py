@@ -9,33 +9,12 @@ from voipdesk.ui.thread import MessageRole
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
-OTHER_OWN = "+447700900002"  # the demo's second own number
-
 
 def bodies(window):
     model = window.thread.model
     return [
         model.data(model.index(r, 0), MessageRole.Message).body for r in range(model.rowCount())
     ]
-
-
-def test_sending_from_another_number_opens_that_conversation(demo_app, qtbot):
-    window = demo_app.window
-    sam = next(c for c in window.services.store.conversations() if c.peer_number == demo.SAM)
-    window.open_conversation(sam.id)
-    assert window.compose.from_combo.isVisibleTo(window)
-    window.compose.from_combo.setCurrentIndex(window.compose.from_combo.findData(OTHER_OWN))
-    window.compose.editor.setPlainText("from my other number")
-    qtbot.keyClick(window.compose.editor, Qt.Key.Key_Return)
-    # The message belongs to the (other number, Sam) conversation: the window goes there and
-    # the bubble is in front of the user.
-    qtbot.waitUntil(lambda: window.conversation_id not in (None, sam.id), timeout=3000)
-    conversation = window.services.store.conversation(window.conversation_id)
-    assert (conversation.own_number, conversation.peer_number) == (OTHER_OWN, demo.SAM)
-    qtbot.waitUntil(lambda: "from my other number" in bodies(window), timeout=3000)
-    assert window.compose.sender_number() == OTHER_OWN
-    assert window.compose.draft() == ""
-    assert "from my other number" not in [m.body for m in window.services.store.messages(sam.id)]
 
 
 def test_a_changed_webhook_url_stays_loud_until_the_new_one_is_copied(demo_app, qtbot):

@@ -4,6 +4,7 @@ the same person from another number, and Retry (the real window, the sandbox ove
 import datetime as dt
 
 import pytest
+from PySide6.QtCore import Qt
 
 from tests.app.test_e2e import open_sam, thread_message, type_and_send, wait_until_failed
 from voipdesk import demo
@@ -51,3 +52,79 @@ def test_a_retry_that_fails_again_says_it_tried_again_and_when(demo_app, qtbot):
         assert f"Not sent · tried {attempts} times, last at {at}" in after
         assert after.endswith("· Retry")
         before = after
+
+
+OTHER_OWN = "+447700900002"  # the demo's second own number
+
+
+def sam_rows(window) -> list:
+    return [c for c in window.services.store.conversations() if c.peer_number == demo.SAM]
+
+
+def sent_from(controller) -> list[tuple[str, str]]:
+    sandbox = controller.sandbox
+    return [(r.sender, r.body) for r in sandbox.call(lambda: list(sandbox.sandbox.sent))]
+
+
+def test_inside_a_thread_nothing_changes_the_number_it_sends_from(demo_app, qtbot):
+    window = demo_app.window
+    sam = open_sam(window)
+    # The header names the thread's number; there is no From menu that could re-target it.
+    assert window.thread.subtitle.text() == "07700 900100 · your number 07700 900001"
+    assert not window.compose.from_combo.isVisibleTo(window)
+    type_and_send(window, qtbot, "from this thread")
+    qtbot.waitUntil(lambda: (demo.OWN, "from this thread") in sent_from(demo_app), timeout=5000)
+    assert window.conversation_id == sam
+    assert [c.id for c in sam_rows(window)] == [sam]  # no second row with the same name
+    # Settings saved (e.g. the numbers' order changed) do not bring a From menu back either.
+    window.update_numbers()
+    assert not window.compose.from_combo.isVisibleTo(window)
+    assert "your number 07700 900001" in window.thread.subtitle.text()
+
+
+def test_text_from_another_number_opens_that_conversation_and_keeps_this_one(demo_app, qtbot):
+    window = demo_app.window
+    sam = open_sam(window)
+    earlier = [m.body for m in window.services.store.messages(sam)]
+    window.compose.editor.setPlainText("meant for my other number")
+    actions = window.thread.menu_button.other_number_actions()
+    assert list(actions) == ["From 07700 900002"]
+    assert window.thread.menu_button.isVisibleTo(window)
+    actions["From 07700 900002"].trigger()
+    qtbot.waitUntil(lambda: window.conversation_id not in (None, sam), timeout=5000)
+    other = window.services.store.conversation(window.conversation_id)
+    assert (other.own_number, other.peer_number) == (OTHER_OWN, demo.SAM)
+    assert window.thread.subtitle.text() == "07700 900100 · your number 07700 900002"
+    assert window.compose.draft() == "meant for my other number"  # the typed text came along
+    qtbot.keyClick(window.compose.editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: (OTHER_OWN, "meant for my other number") in sent_from(demo_app), timeout=5000
+    )
+    qtbot.waitUntil(lambda: window.conversations.selected_conversation_id() == other.id)
+    # Two conversations with Sam now, one per number, and the first one lost nothing.
+    assert {c.own_number for c in sam_rows(window)} == {demo.OWN, OTHER_OWN}
+    window.open_conversation(sam)
+    assert [m.body for m in window.services.store.messages(sam)] == earlier
+    assert window.thread.model.rowCount() == len(earlier)
+    assert window.compose.draft() == ""  # the text moved; no copy stayed behind
+    assert "your number 07700 900001" in window.thread.subtitle.text()
+
+
+def test_retry_sends_from_the_threads_number_and_the_advice_says_so(demo_app, qtbot):
+    window, sandbox = demo_app.window, demo_app.sandbox
+    sam = open_sam(window)
+    drop_own_number(sandbox)
+    type_and_send(window, qtbot, "when my number is back")
+    message = wait_until_failed(window, qtbot, "when my number is back")
+    shown = under_bubble(window, message.id)
+    assert "does not exist on VoIP Number" in shown
+    assert "Retry sends it from +44 7700 900001 again." in shown
+    assert "“Text from another number” in the ⋯ menu" in shown
+    assert "From number" not in shown  # there is no From menu to pick from
+
+    sandbox.call(lambda: sandbox.sandbox.accounts["demo-account"].numbers.add(demo.OWN))
+    window.thread.follow(("action", message.id))  # Retry
+    qtbot.waitUntil(
+        lambda: (demo.OWN, "when my number is back") in sent_from(demo_app), timeout=5000
+    )
+    assert window.services.store.message(message.id).conversation_id == sam

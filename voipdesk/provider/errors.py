@@ -39,13 +39,12 @@ _CODES: dict[str, tuple[Category, str]] = {
     ),
     "NUMBER_NOT_FOUND": (
         Category.SENDER,
-        "The number {sender} does not exist on VoIP Number. Check your numbers in Settings "
-        "or pick another From number.",
+        "The number {sender} does not exist on VoIP Number. Check your numbers in Settings.",
     ),
     "NUMBER_OWNERSHIP": (
         Category.SENDER,
-        "The number {sender} does not belong to your VoIP Number account. Pick one of your own "
-        "numbers as From, or fix the list in Settings.",
+        "The number {sender} does not belong to your VoIP Number account. Check your numbers "
+        "in Settings.",
     ),
     "MESSAGE_INVALID": (
         Category.MESSAGE,
@@ -54,6 +53,8 @@ _CODES: dict[str, tuple[Category, str]] = {
 }
 
 KNOWN_CODES: tuple[str, ...] = tuple(_CODES)
+# The codes that mean "this own number cannot send" (another of the user's numbers might).
+SENDER_CODES: tuple[str, ...] = tuple(c for c, (k, _t) in _CODES.items() if k is Category.SENDER)
 
 
 class ProviderError(Exception):

@@ -76,7 +76,10 @@ class MainWindow(QMainWindow):
         self.conversation_model = ConversationListModel(store, country=country)
         self.conversations = ConversationList(self.conversation_model, store)
         self.thread = ThreadView(store, country=country)
-        self.thread.several_own_numbers = lambda: self.conversation_model.several_own_numbers
+        self.thread.several_own_numbers = lambda: (
+            self.conversation_model.several_own_numbers or len(self.own_numbers()) > 1
+        )
+        self.thread.own_numbers = self.own_numbers
         self.conversation_model.severalOwnNumbersChanged.connect(self.thread.refresh_header)
         self.compose = ComposeBox(country=country)
         self.banner = Banner()  # sending is paused
@@ -148,6 +151,7 @@ class MainWindow(QMainWindow):
         self.compose.sendRequested.connect(self._send)
         self.compose.draftChanged.connect(self._draft_changed)
         self.thread.renameRequested.connect(self.actions.rename_contact)
+        self.thread.otherNumberRequested.connect(self.text_from_another_number)
 
     def attach(self, services: Services, bridge: ServicesBridge) -> None:
         """Connect the painted window to the running parts of the app (once): their events
@@ -189,10 +193,18 @@ class MainWindow(QMainWindow):
         self.statusBar().setVisible(not on)
 
     def update_numbers(self) -> None:
-        settings = self.settings
-        numbers = list(settings.numbers)
+        # Inside a thread the compose box sends from the thread's number, and only from it:
+        # another number is another conversation (the header's “Text from another number”).
+        conversation = self.thread.conversation
+        numbers = [conversation.own_number] if conversation else list(self.settings.numbers)
         if numbers:
-            self.compose.set_numbers(numbers, numbers[0])
+            self.compose.set_numbers(numbers[:1], numbers[0])
+        self.thread.refresh_header()
+
+    def own_numbers(self) -> list[str]:
+        """The user's numbers: those in Settings (the default first), then any other that a
+        stored conversation is on."""
+        return list(dict.fromkeys([*self.settings.numbers, *self.store.own_numbers()]))
 
     # -- conversations ------------------------------------------------------------------------
     @property
@@ -208,10 +220,7 @@ class MainWindow(QMainWindow):
         if previous not in (None, conversation_id) and self.services is not None:
             self.services.set_draft(previous, self.compose.draft())
         self.thread.set_conversation(conversation_id)
-        numbers = list(self.settings.numbers) or [conversation.own_number]
-        if conversation.own_number not in numbers:
-            numbers.append(conversation.own_number)
-        self.compose.set_numbers(numbers, conversation.own_number)
+        self.compose.set_numbers([conversation.own_number], conversation.own_number)
         self.compose.set_draft(self.store.draft(conversation_id))
         self.compose.setEnabled(True)
         self.compose.show()
@@ -234,13 +243,8 @@ class MainWindow(QMainWindow):
         if conversation is None:
             return
         self.services.set_draft(conversation.id, "")
-        peer = conversation.peer_number
-        if sender != conversation.own_number:
-            # Another From number is another conversation: go there, so the bubble (and
-            # what happens to it) is in front of the user rather than in a thread out of sight.
-            self.services.spawn(self.start_conversation(sender, peer, text))
-            return
-        self.services.send(sender, peer, text)
+        # Always from the thread's own number: nothing in the thread changes it.
+        self.services.send(conversation.own_number, conversation.peer_number, text)
 
     def _draft_changed(self, text: str) -> None:
         if self.conversation_id is not None:
@@ -301,6 +305,22 @@ class MainWindow(QMainWindow):
         self.open_conversation(conversation_id)
         if text.strip():
             self.services.send(own, peer, text)
+
+    def text_from_another_number(self, own: str) -> None:
+        """Open (or create) the conversation with the open thread's person on another of the
+        user's numbers; text typed and not sent moves along with the user."""
+        conversation = self.thread.conversation
+        if conversation is None or self.services is None or own == conversation.own_number:
+            return
+        typed = self.compose.draft()
+        self.compose.set_draft("")  # (the thread being left keeps no copy of it)
+        self.services.spawn(self._open_other(own, conversation.peer_number, typed))
+
+    async def _open_other(self, own: str, peer: str, typed: str) -> None:
+        await self.start_conversation(own, peer, "")
+        if typed.strip() and not self.compose.draft().strip():
+            self.compose.set_draft(typed)
+            self.services.set_draft(self.thread.conversation_id, typed)
 
     # -- receiving ----------------------------------------------------------------------------
     @property

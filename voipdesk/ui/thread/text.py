@@ -10,6 +10,7 @@ from PySide6.QtCore import QUrl
 
 from voipdesk.core.models import Direction, Message, Status
 from voipdesk.ui.thread.attempts import tried_text
+from voipdesk.ui.thread.own_number import sender_advice
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 # linkify-it (markdown-it's link finder) knows real top-level domains, e-mail addresses and where
@@ -49,7 +50,9 @@ def status_text(message: Message) -> str:
         return ""
     status = message.status
     if status is Status.FAILED:
-        reason = (message.error_text or "").strip()
+        reason = " ".join(
+            filter(None, [(message.error_text or "").strip(), sender_advice(message)])
+        )
         head = "Not sent" + tried_text(message)
         return f"{head} — {reason}" if reason else head
     if status is Status.PENDING and (message.error_text or "").strip():

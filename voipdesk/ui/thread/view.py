@@ -40,6 +40,7 @@ from voipdesk.ui.labels import plain_label
 from voipdesk.ui.thread.delegate import BubbleDelegate
 from voipdesk.ui.thread.listview import _MessageList, _ViewProxy
 from voipdesk.ui.thread.model import MessageRole, ThreadModel
+from voipdesk.ui.thread.own_number import ConversationMenuButton, own_number_text
 from voipdesk.ui.thread.text import ACTIONS, find_links, safe_url
 
 LIVE_PAGES = 3  # pages kept above the newest message while it is in view and more arrive
@@ -73,6 +74,7 @@ class ThreadView(QWidget):
     retryRequested = Signal(int)  # message id
     discardRequested = Signal(int)  # message id
     renameRequested = Signal(str)  # peer number (E.164)
+    otherNumberRequested = Signal(str)  # text this person from that own number (E.164)
 
     def __init__(
         self,
@@ -95,6 +97,8 @@ class ThreadView(QWidget):
         # Whether conversations run on several own numbers (then the header says which one);
         # the window answers it from the conversation list, which already knows.
         self.several_own_numbers: Callable[[], bool] = lambda: False
+        # The user's own numbers, offered by the header's menu (“Text from another number”).
+        self.own_numbers: Callable[[], list[str]] = lambda: []
 
         self.avatar = _label()
         self.avatar.setFixedSize(theme.AVATAR_SIZE, theme.AVATAR_SIZE)
@@ -110,6 +114,7 @@ class ThreadView(QWidget):
         self._set_name_button(named=False)
         self.name_button.setToolTip("Give this number a name")
         self.name_button.clicked.connect(self._rename)
+        self.menu_button = ConversationMenuButton(self.otherNumberRequested.emit)
         names = QVBoxLayout()
         names.setSpacing(0)
         names.addStretch(1)
@@ -123,6 +128,7 @@ class ThreadView(QWidget):
         header_layout.addWidget(self.avatar)
         header_layout.addLayout(names, 1)
         header_layout.addWidget(self.name_button)
+        header_layout.addWidget(self.menu_button)
         line = _Divider()
 
         self.list_view = _MessageList(self)
@@ -216,7 +222,7 @@ class ThreadView(QWidget):
         self.title.setText(name or number)
         details = [number] if name else []
         if self.several_own_numbers():
-            details.append(f"via {display(conversation.own_number, self.country)}")
+            details.append(own_number_text(conversation.own_number, self.country))
         self.subtitle.setText(" · ".join(details))
         self.subtitle.setVisible(bool(details))
         self.avatar.setPixmap(
@@ -225,6 +231,7 @@ class ThreadView(QWidget):
             )
         )
         self._set_name_button(named=bool(name))
+        self.menu_button.refresh(conversation, self.own_numbers(), self.country)
 
     def apply(self, messages: list[Message]) -> None:
         """Messages were stored or changed; the open thread shows them (others are ignored).
