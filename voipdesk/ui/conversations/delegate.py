@@ -8,12 +8,18 @@ from PySide6.QtCore import QModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
+from voipdesk.core.models import Conversation
 from voipdesk.ui import theme
 from voipdesk.ui.conversations.model import ConversationRole, preview_text
+from voipdesk.ui.conversations.numbers import paint_tag
 
 
 class ConversationDelegate(QStyledItemDelegate):
     """Paints a conversation row: avatar, name, last message, time, unread pill."""
+
+    def number_tag(self, conversation: Conversation) -> str | None:
+        """The short tag of the own number a row is on (set by the list's NumberFilter)."""
+        return None
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
         return QSize(200, theme.ROW_HEIGHT)
@@ -57,9 +63,12 @@ class ConversationDelegate(QStyledItemDelegate):
         painter.setFont(small)
         painter.setPen(muted)
         painter.drawText(line1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, when)
+        name_rect = line1.adjusted(0, 0, -(when_width + 8), 0)
+        tag = self.number_tag(conversation)
+        if tag:  # which of the user's numbers, small beside the time; the name gives way
+            name_rect.setRight(name_rect.right() - paint_tag(painter, name_rect, tag, palette))
         painter.setFont(name_font)
         painter.setPen(text_color)
-        name_rect = line1.adjusted(0, 0, -(when_width + 8), 0)
         painter.drawText(
             name_rect,
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
@@ -83,19 +92,6 @@ class ConversationDelegate(QStyledItemDelegate):
             painter.setPen(theme.accent_text())
             painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, badge)
             line2.setRight(pill.left() - 8)
-        via = index.data(ConversationRole.Via)
-        if via:
-            # Which of the user's numbers this conversation is on, small and muted at the end of
-            # the preview line (the preview gives way first; the number is never cut).
-            via_text = f"via {via}"
-            via_width = small_fm.horizontalAdvance(via_text)
-            if via_width < line2.width() // 2 + 40:
-                painter.setFont(small)
-                painter.setPen(muted)
-                painter.drawText(
-                    line2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, via_text
-                )
-                line2.setRight(line2.right() - via_width - 8)
         painter.setFont(body_font)
         painter.setPen(text_color if unread else muted)
         painter.drawText(

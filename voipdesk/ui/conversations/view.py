@@ -22,6 +22,7 @@ from voipdesk.store.store import Store
 from voipdesk.ui import theme
 from voipdesk.ui.conversations.delegate import ConversationDelegate
 from voipdesk.ui.conversations.model import ConversationListModel, ConversationRole
+from voipdesk.ui.conversations.numbers import NumberFilter
 from voipdesk.ui.labels import plain_label
 from voipdesk.ui.listmodel import UniformListView
 from voipdesk.ui.search import SearchResultDelegate, SearchResultsModel
@@ -94,6 +95,8 @@ class ConversationList(QWidget):
         self.view.clicked.connect(self._activate)
         self.view.activated.connect(self._activate)
         self.view.selectionModel().currentChanged.connect(self._current_changed)
+        # With several own numbers: All numbers / one of them, and a tag on each row.
+        self.number_filter = NumberFilter(model, self.view, store)
 
         self.results_view = UniformListView()
         self.results_view.setAccessibleName("Search results")
@@ -136,6 +139,7 @@ class ConversationList(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addLayout(top)
+        layout.addWidget(self.number_filter)
         layout.addWidget(self.pages, 1)
 
         self._debounce = QTimer(self)
