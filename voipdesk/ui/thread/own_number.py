@@ -29,8 +29,8 @@ def sender_advice(message: Message) -> str:
         return ""
     number = display(message.own_number, "")
     return (
-        f"Retry sends it from {number} again. To send from another of your numbers, choose "
-        f"“{OTHER_NUMBER_MENU}” in the ⋯ menu at the top of this conversation."
+        f"Retry sends from {number} again. To use another of your numbers: "
+        f"⋯ (top right) → {OTHER_NUMBER_MENU}."
     )
 
 
@@ -48,6 +48,7 @@ class ConversationMenuButton(QToolButton):
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.setAutoRaise(True)
         self.setMenu(QMenu(self))
+        self.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0px; }")
         self.hide()
 
     def refresh(self, conversation: Conversation | None, numbers: list[str], country: str) -> None:
