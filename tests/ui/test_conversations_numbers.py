@@ -101,3 +101,13 @@ def test_tags_are_the_shortest_distinct_endings():
         "+447700900001": "…00001",
         "+12025550001": "…50001",
     }
+
+
+def test_each_number_says_how_many_unread_texts_it_has(qtbot, seed):
+    two_numbers(seed)
+    widget = make_list(qtbot, seed.store)
+    combo = widget.number_filter.combo
+    widget.number_filter.choose("+447700900001")
+    widget.model.apply([seed.inbound(BOB, "are you there?", own=OTHER_OWN)])
+    assert combo.itemText(2) == "07700 900002 · 1 unread"  # a text out of sight is not missed
+    assert combo.itemText(1) == "07700 900001"

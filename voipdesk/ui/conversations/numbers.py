@@ -75,6 +75,8 @@ class NumberFilter(QWidget):
         layout.addStretch(1)
         self.combo.currentIndexChanged.connect(self._apply)
         model.rowsInserted.connect(self._rows_inserted)
+        for signal in (model.dataChanged, model.rowsInserted, model.rowsRemoved):
+            signal.connect(self._count_unread)
         model.modelReset.connect(self.refresh)
         model.severalOwnNumbersChanged.connect(self.refresh)
         view.selectionModel().currentChanged.connect(self._current_changed)
@@ -119,6 +121,24 @@ class NumberFilter(QWidget):
                 self.combo.blockSignals(False)
         self.setVisible(len(numbers) > 1)
         self._apply()
+        self._count_unread()
+
+    def _count_unread(self, *_args: object) -> None:
+        """Each number's choice says how many unread texts it has (among the loaded rows), so
+        a text on a number the filter hides is not missed."""
+        if len(self._numbers) < 2:
+            return  # no filter shown
+        unread = dict.fromkeys(self._numbers, 0)
+        for row in range(self._model.rowCount()):
+            conversation = self._model.conversation(row)
+            if conversation is not None and conversation.own_number in unread:
+                unread[conversation.own_number] += conversation.unread_count
+        for index in range(1, self.combo.count()):
+            number = self.combo.itemData(index)
+            count = unread.get(number, 0)
+            text = display(number, self._model.country) + (f" · {count} unread" if count else "")
+            if self.combo.itemText(index) != text:
+                self.combo.setItemText(index, text)
 
     def _rows_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
         rows = [self._model.conversation(r) for r in range(first, last + 1)]
