@@ -96,6 +96,9 @@ def test_text_from_another_number_opens_that_conversation_and_keeps_this_one(dem
     assert (other.own_number, other.peer_number) == (OTHER_OWN, demo.SAM)
     assert window.thread.subtitle.text() == "07700 900100 · your number 07700 900002"
     assert window.compose.draft() == "meant for my other number"  # the typed text came along
+    # Not in the list until its first message; the row of the one left is no longer lit.
+    assert window.conversations.selected_conversation_id() is None
+    assert not window.conversations.view.selectionModel().selectedIndexes()
     qtbot.keyClick(window.compose.editor, Qt.Key.Key_Return)
     qtbot.waitUntil(
         lambda: (OTHER_OWN, "meant for my other number") in sent_from(demo_app), timeout=5000

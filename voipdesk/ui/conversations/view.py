@@ -169,8 +169,7 @@ class ConversationList(QWidget):
         while not index.isValid() and self.model.canFetchMore(QModelIndex()):
             self.model.fetchMore(QModelIndex())
             index = self.model.index_for(conversation_id)
-        if not index.isValid():
-            return
+        # (Not in the list: a conversation without messages yet. No other row stays lit.)
         self._selecting = True
         try:
             self.view.setCurrentIndex(index)
