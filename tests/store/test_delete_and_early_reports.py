@@ -3,6 +3,7 @@ delivery report that arrives before the send answer stored the provider's id is 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 
 import pytest
@@ -153,8 +154,13 @@ def test_the_early_report_table_is_a_migration_of_an_old_file(tmp_path, monkeypa
 
     path = database_path(tmp_path)
     monkeypatch.setattr(schema, "SCHEMA_VERSION", 1)
-    with Store(path) as old:
-        old.add_outgoing(OWN, PEER, "sent by the old version")
+    with Store(path) as old:  # written as the old version would (it reads no newer column)
+        old._write(
+            lambda c: old._insert(
+                c, old._conversation_id(c, OWN, PEER), Direction.OUT, "sent by the old version",
+                "sms", Status.SENDING, 0.0, attempts=1, owner_pid=os.getpid(),
+            )
+        )  # fmt: skip
     monkeypatch.undo()
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 1

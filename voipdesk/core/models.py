@@ -50,6 +50,7 @@ class Message:
     attachments: tuple[str, ...] = ()  # MMS attachment links (http/https URLs)
     attempts: int = 0  # outbound send attempts made
     next_attempt_at: float | None = None  # outbound PENDING: when the outbox retries
+    send_at: float | None = None  # outbound, sent later: the time it was scheduled for
     read: bool = True
 
     @property
