@@ -9,6 +9,7 @@ import time
 import httpx
 import pytest
 
+from voipdesk.core import scheduled as scheduled_module
 from voipdesk.core.models import Status
 from voipdesk.core.scheduled import BadTime, parse_when
 from voipdesk.outbox import Outbox
@@ -17,6 +18,7 @@ from voipdesk.sandbox import DEMO_ACCOUNT, Sandbox, SandboxThread
 from voipdesk.services import Services
 from voipdesk.settings import Settings
 from voipdesk.store import Store, database_path
+from voipdesk.ui.thread.text import meta_text
 
 OWN, PEER = "+447700900001", "+447700900100"
 
@@ -144,7 +146,9 @@ def settings(tmp_path, monkeypatch) -> Settings:
     return settings
 
 
-def test_scheduled_while_running_then_closed_is_sent_once_at_the_next_start(sandbox, settings):
+def test_scheduled_while_running_then_closed_is_sent_once_at_the_next_start(
+    sandbox, settings, monkeypatch
+):
     """The app is closed before the message's time and started again after it: the message is
     sent once at that start, and its bubble's line says it went late."""
     settings.api_url = sandbox.send_url
@@ -177,6 +181,11 @@ def test_scheduled_while_running_then_closed_is_sent_once_at_the_next_start(sand
     with Store(database_path(settings.data_dir)) as store:
         (message,) = store.all_messages()
         assert message.send_at == send_at and message.status in (Status.QUEUED, Status.DELIVERED)
+        # What its bubble's line says: on time within 90 s; the test's 1 s late counts as late
+        # once the limit is lower than that.
+        assert "late" not in meta_text(message)[0]
+        monkeypatch.setattr(scheduled_module, "LATE_AFTER_S", 0.5)
+        assert "sent late: voipdesk was not running then" in meta_text(message)[0]
     assert len(changes) == 1  # the open thread drops it from its scheduled ones
 
 

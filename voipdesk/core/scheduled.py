@@ -80,13 +80,17 @@ def parse_when(text: str, now: float) -> float:
 
 
 def late_note(scheduled_for: float | None, sent_at: float) -> str:
-    """What the bubble of a scheduled message says after it was sent: "" when on time."""
+    """What the bubble of a message sent later says about it ("" for one sent at once):
+    "Scheduled for 09:00 CET", or, sent late, that it went when voipdesk ran again."""
     if scheduled_for is None:
         return ""
-    when = dt.datetime.fromtimestamp(scheduled_for).strftime("%H:%M")
+    moment = dt.datetime.fromtimestamp(scheduled_for).astimezone()
+    zone = moment.tzname() or ""
+    if not zone or zone.startswith(("+", "-")):
+        zone = local_zone_name(moment).split(" ")[0]
+    same_day = moment.date() == dt.datetime.fromtimestamp(sent_at).date()
+    day = "" if same_day else f"{moment:%a} {moment.day} {moment:%b} "
+    when = f"{day}{moment:%H:%M} {zone}"
     if sent_at - scheduled_for <= LATE_AFTER_S:
         return f"Scheduled for {when}"
-    return (
-        f"Scheduled for {when_text(scheduled_for, sent_at)}; sent late, when voipdesk "
-        "was running again"
-    )
+    return f"Scheduled for {when}, sent late: voipdesk was not running then"

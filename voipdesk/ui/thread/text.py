@@ -9,6 +9,7 @@ from linkify_it import LinkifyIt
 from PySide6.QtCore import QUrl
 
 from voipdesk.core.models import Direction, Message, Status
+from voipdesk.core.scheduled import late_note
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 # linkify-it (markdown-it's link finder) knows real top-level domains, e-mail addresses and where
@@ -73,6 +74,8 @@ def meta_text(message: Message) -> tuple[str, tuple[int, int] | None]:
     status = status_text(message)
     if status:
         text += " · " + status
+    if message.send_at is not None and message.direction is Direction.OUT:  # sent later
+        text += " · " + late_note(message.send_at, message.created_at)
     action = ACTIONS.get(message.status) if message.direction is Direction.OUT else None
     if action is None:
         return text, None

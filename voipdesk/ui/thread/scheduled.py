@@ -1,0 +1,243 @@
+"""The open conversation's scheduled messages, at the end of the thread (above the compose box):
+each as a bubble with its time and zone, and Edit / Send now / Cancel until it is sent."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QRectF, Qt, Signal
+from PySide6.QtGui import QPainter, QPaintEvent, QPalette, QPen, QResizeEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from voipdesk.core.scheduled import Scheduled, when_text
+from voipdesk.store import Store
+from voipdesk.ui import theme
+from voipdesk.ui.labels import plain_label
+from voipdesk.ui.send_later import SendLaterDialog, clock_icon
+
+MAX_HEIGHT_FRACTION = 0.4  # of the window: the thread above stays readable
+
+
+class _Bubble(QFrame):
+    """A scheduled message's text: an outgoing bubble drawn with a dashed outline (not sent)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.label = plain_label(text, wrap=True, name="Scheduled message")
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(
+            theme.BUBBLE_PADDING_H,
+            theme.BUBBLE_PADDING_V,
+            theme.BUBBLE_PADDING_H,
+            theme.BUBBLE_PADDING_V,
+        )
+        layout.addWidget(self.label)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pen = QPen(theme.ACCENT, 1.5, Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        painter.setBrush(theme.unsent_bubble(self.palette()))
+        rect = QRectF(self.rect()).adjusted(0.75, 0.75, -0.75, -0.75)
+        painter.drawRoundedRect(rect, theme.BUBBLE_RADIUS, theme.BUBBLE_RADIUS)
+
+
+class ScheduledItem(QWidget):
+    """One scheduled message: its bubble, then "Scheduled · Tomorrow 09:00 CET" and the
+    actions."""
+
+    editRequested = Signal(int)
+    sendNowRequested = Signal(int)
+    cancelRequested = Signal(int)
+
+    def __init__(self, scheduled: Scheduled) -> None:
+        super().__init__()
+        self.scheduled = scheduled
+        self.bubble = _Bubble(scheduled.body)
+        bubble_row = QHBoxLayout()
+        bubble_row.setContentsMargins(0, 0, 0, 0)
+        bubble_row.addStretch(1)
+        bubble_row.addWidget(self.bubble)
+        self.when = plain_label(self.when_line(), name="When it will be sent")
+        self.icon = plain_label(name="Scheduled")
+        meta = QHBoxLayout()
+        meta.setContentsMargins(0, 0, 4, 0)
+        meta.setSpacing(6)
+        meta.addStretch(1)
+        meta.addWidget(self.icon)
+        meta.addWidget(self.when)
+        self.edit_button = self._action("Edit", "Edit the scheduled message", self.editRequested)
+        self.send_button = self._action("Send now", "Send it now", self.sendNowRequested)
+        self.cancel_button = self._action(
+            "Cancel", "Cancel it (its text goes back to the compose box)", self.cancelRequested
+        )
+        for button in (self.edit_button, self.send_button, self.cancel_button):
+            meta.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 4)
+        layout.setSpacing(3)
+        layout.addLayout(bubble_row)
+        layout.addLayout(meta)
+        self._apply_colors()
+
+    def when_line(self) -> str:
+        return f"Scheduled · {when_text(self.scheduled.send_at)} ·"
+
+    def _action(self, text: str, name: str, signal) -> QPushButton:
+        button = QPushButton(text)
+        button.setFlat(True)
+        button.setAutoDefault(False)
+        button.setCursor(Qt.CursorShape.PointingHandCursor)
+        button.setAccessibleName(name)
+        button.clicked.connect(lambda: signal.emit(self.scheduled.id))
+        return button
+
+    def set_bubble_width(self, width: int) -> None:
+        self.bubble.setMaximumWidth(max(120, int(width * theme.BUBBLE_MAX_FRACTION)))
+
+    def _apply_colors(self) -> None:
+        palette = self.palette()
+        muted = theme.muted_text(palette)
+        theme.set_text_color(self.when, muted)
+        self.icon.setPixmap(clock_icon(muted, 14).pixmap(14, 14))
+        link = palette.color(QPalette.ColorRole.Link)
+        for button in (self.edit_button, self.send_button, self.cancel_button):
+            theme.set_text_color(button, link)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_colors()
+
+
+class ScheduledPanel(QScrollArea):
+    """The scheduled messages of the open conversation, soonest first; hidden when none.
+    Reads them from the store (a few indexed rows) when the conversation or they change."""
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.conversation_id: int | None = None
+        self.items: list[ScheduledItem] = []
+        self.services = None
+        self._compose = None
+        self.setAccessibleName("Scheduled messages")
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.inner = QWidget()
+        self.inner.setBackgroundRole(QPalette.ColorRole.Base)
+        self.inner.setAutoFillBackground(True)
+        self.column = QVBoxLayout(self.inner)
+        self.column.setContentsMargins(
+            theme.THREAD_SIDE_MARGIN, 2, theme.THREAD_SIDE_MARGIN, theme.TURN_GAP // 2
+        )
+        self.column.setSpacing(2)
+        self.setWidget(self.inner)
+        self.hide()
+
+    # -- what it shows -----------------------------------------------------------------------
+    def set_conversation(self, conversation_id: int | None) -> None:
+        self.conversation_id = conversation_id
+        self.refresh()
+
+    def changed(self, conversation_id: int) -> None:
+        if conversation_id == self.conversation_id:
+            self.refresh()
+
+    def refresh(self) -> None:
+        cid = self.conversation_id
+        waiting = self.store.scheduled_in(cid) if cid is not None else []
+        for item in self.items:
+            item.setParent(None)
+            item.deleteLater()
+        self.items = []
+        for scheduled in waiting:
+            item = ScheduledItem(scheduled)
+            item.set_bubble_width(self.viewport().width() - 2 * theme.THREAD_SIDE_MARGIN)
+            item.editRequested.connect(self.edit)
+            item.sendNowRequested.connect(self.send_now)
+            item.cancelRequested.connect(self.cancel)
+            self.column.addWidget(item)
+            self.items.append(item)
+        self.setVisible(bool(self.items))
+        self._fit()
+
+    def _fit(self) -> None:
+        window = self.window()
+        limit = int(window.height() * MAX_HEIGHT_FRACTION) if window is not self else 240
+        self.inner.adjustSize()
+        self.setFixedHeight(max(0, min(self.inner.sizeHint().height(), limit)))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        for item in self.items:
+            item.set_bubble_width(self.viewport().width() - 2 * theme.THREAD_SIDE_MARGIN)
+
+    # -- actions -------------------------------------------------------------------------------
+    def attach(self, services, bridge, compose, conversation: Callable[[], object]) -> None:
+        """Wire the compose box's clock button, the actions and the services' changes."""
+        self.services = services
+        self._compose = compose
+        self._conversation = conversation
+        bridge.scheduledChanged.connect(self.changed)
+        compose.later_button.clicked.connect(self.schedule_from_compose)
+
+    def dialog(self, **kwargs) -> SendLaterDialog:
+        """The dialog (tests answer it; a modal exec() would block them)."""
+        return SendLaterDialog(self.window(), **kwargs)
+
+    def schedule_from_compose(self) -> None:
+        compose, conversation = self._compose, self._conversation()
+        if conversation is None or not compose.can_send():
+            return
+        dialog = self.dialog()
+
+        def done() -> None:
+            text = compose.draft().strip()
+            if not text:
+                return
+            self.services.scheduling.schedule(
+                compose.sender_number(), conversation.peer_number, text, dialog.when()
+            )
+            compose.set_draft("")
+            self.services.set_draft(conversation.id, "")
+            compose.focus_editor()
+
+        dialog.accepted.connect(done)
+        dialog.open()
+
+    def _find(self, scheduled_id: int) -> Scheduled | None:
+        return next((i.scheduled for i in self.items if i.scheduled.id == scheduled_id), None)
+
+    def edit(self, scheduled_id: int) -> None:
+        scheduled = self._find(scheduled_id)
+        if scheduled is None:
+            return
+        dialog = self.dialog(text=scheduled.body, at=scheduled.send_at)
+        dialog.accepted.connect(
+            lambda: self.services.scheduling.edit(scheduled_id, dialog.text(), dialog.when())
+        )
+        dialog.open()
+
+    def send_now(self, scheduled_id: int) -> None:
+        self.services.scheduling.send_now(scheduled_id)
+
+    def cancel(self, scheduled_id: int) -> None:
+        """Cancelled: nothing is lost, its text goes back to an empty compose box."""
+        scheduled = self._find(scheduled_id)
+        self.services.scheduling.cancel(scheduled_id)
+        compose = self._compose
+        if scheduled is not None and compose is not None and not compose.draft().strip():
+            compose.set_draft(scheduled.body)
+            self.services.set_draft(scheduled.conversation_id, scheduled.body)
+            compose.focus_editor()
