@@ -1,4 +1,5 @@
-"""The Send later dialog: presets in local time, the zone named, a past time refused."""
+"""Send later in widgets: the dialog (presets in local time, the zone named, a past time refused)
+and the line under a message that was sent later."""
 
 import os
 
@@ -65,3 +66,23 @@ def test_editing_shows_the_text_and_its_time_and_refuses_an_empty_text(qtbot):
     assert d.text() == "call me" and d.custom.isChecked() and d.when() == at
     d.editor.setPlainText("   ")
     assert not d.ok.isEnabled() and "empty" in d.problem.text()
+
+
+def test_a_message_sent_later_says_so_under_its_bubble_even_inside_a_run(qtbot, store, clock):
+    """Its line ("Scheduled for 09:00 …") shows although a message follows it at once."""
+    from tests.ui.thread_support import show_thread
+    from voipdesk.core.models import Status
+    from voipdesk.ui.thread import MessageRole
+
+    OWN, PEER = "+447700900001", "+447700900100"
+    waiting = store.schedule(OWN, PEER, "sent later", clock.now)
+    taken = store.take_scheduled(waiting.id)
+    store.update_outgoing(taken.id, status=Status.QUEUED, provider_id="p-1")
+    clock.advance(30)
+    after = store.add_outgoing(OWN, PEER, "right after")
+    store.update_outgoing(after.id, status=Status.QUEUED, provider_id="p-2")
+    view = show_thread(qtbot, store, waiting.conversation_id)
+    model = view.model
+    metas = [model.index(r, 0).data(MessageRole.Render).meta for r in range(model.rowCount())]
+    assert metas[0] is not None and "Sent · Scheduled for 09:00" in metas[0][0]
+    assert "Scheduled" not in metas[1][0]

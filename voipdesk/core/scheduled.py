@@ -34,6 +34,8 @@ def local_zone_name(when: dt.datetime | None = None) -> str:
     offset = moment.strftime("%z")
     offset = f"UTC{offset[:3]}:{offset[3:]}" if offset else "UTC"
     name = moment.tzname() or ""
+    if name in ("UTC", "GMT") and offset == "UTC+00:00":
+        return name
     return f"{name} ({offset})" if name and not name.startswith(("+", "-")) else offset
 
 

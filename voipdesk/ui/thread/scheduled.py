@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter, QPaintEvent, QPalette, QPen, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
-    QPushButton,
     QScrollArea,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -80,7 +80,11 @@ class ScheduledItem(QWidget):
         self.cancel_button = self._action(
             "Cancel", "Cancel it (its text goes back to the compose box)", self.cancelRequested
         )
-        for button in (self.edit_button, self.send_button, self.cancel_button):
+        self.dots = []
+        for n, button in enumerate((self.edit_button, self.send_button, self.cancel_button)):
+            if n:
+                self.dots.append(plain_label("·"))
+                meta.addWidget(self.dots[-1])
             meta.addWidget(button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 4)
@@ -92,22 +96,29 @@ class ScheduledItem(QWidget):
     def when_line(self) -> str:
         return f"Scheduled · {when_text(self.scheduled.send_at)} ·"
 
-    def _action(self, text: str, name: str, signal) -> QPushButton:
-        button = QPushButton(text)
-        button.setFlat(True)
-        button.setAutoDefault(False)
+    def _action(self, text: str, name: str, signal) -> QToolButton:
+        button = QToolButton()
+        button.setText(text)
+        button.setAutoRaise(True)
         button.setCursor(Qt.CursorShape.PointingHandCursor)
         button.setAccessibleName(name)
         button.clicked.connect(lambda: signal.emit(self.scheduled.id))
         return button
 
     def set_bubble_width(self, width: int) -> None:
-        self.bubble.setMaximumWidth(max(120, int(width * theme.BUBBLE_MAX_FRACTION)))
+        """Wide enough for its text, as a thread's bubbles are, up to their largest width."""
+        most = max(120, int(width * theme.BUBBLE_MAX_FRACTION)) - 2 * theme.BUBBLE_PADDING_H
+        label = self.bubble.label
+        natural = label.fontMetrics().boundingRect(
+            QRect(0, 0, most, 100_000), Qt.TextFlag.TextWordWrap, label.text()
+        )
+        label.setFixedWidth(min(most, natural.width() + 2))
 
     def _apply_colors(self) -> None:
         palette = self.palette()
         muted = theme.muted_text(palette)
-        theme.set_text_color(self.when, muted)
+        for label in (self.when, *self.dots):
+            theme.set_text_color(label, muted)
         self.icon.setPixmap(clock_icon(muted, 14).pixmap(14, 14))
         link = palette.color(QPalette.ColorRole.Link)
         for button in (self.edit_button, self.send_button, self.cancel_button):
@@ -163,7 +174,6 @@ class ScheduledPanel(QScrollArea):
         self.items = []
         for scheduled in waiting:
             item = ScheduledItem(scheduled)
-            item.set_bubble_width(self.viewport().width() - 2 * theme.THREAD_SIDE_MARGIN)
             item.editRequested.connect(self.edit)
             item.sendNowRequested.connect(self.send_now)
             item.cancelRequested.connect(self.cancel)
@@ -172,16 +182,31 @@ class ScheduledPanel(QScrollArea):
         self.setVisible(bool(self.items))
         self._fit()
 
+    def _content_width(self) -> int:
+        parent = self.parentWidget()
+        width = self.viewport().width() if self.isVisible() else (parent or self).width()
+        return max(160, width)
+
     def _fit(self) -> None:
+        """As tall as its messages (their text wrapped at the panel's width), up to a part of
+        the window; scrolls beyond that."""
+        width = self._content_width()
+        for item in self.items:
+            item.set_bubble_width(width - 2 * theme.THREAD_SIDE_MARGIN)
+        column = self.column
+        height = (
+            column.totalHeightForWidth(width)
+            if column.hasHeightForWidth()
+            else column.totalSizeHint().height()
+        )
         window = self.window()
         limit = int(window.height() * MAX_HEIGHT_FRACTION) if window is not self else 240
-        self.inner.adjustSize()
-        self.setFixedHeight(max(0, min(self.inner.sizeHint().height(), limit)))
+        self.setFixedHeight(max(0, min(height, limit)))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        for item in self.items:
-            item.set_bubble_width(self.viewport().width() - 2 * theme.THREAD_SIDE_MARGIN)
+        if event.size().width() != event.oldSize().width():
+            QTimer.singleShot(0, self._fit)
 
     # -- actions -------------------------------------------------------------------------------
     def attach(self, services, bridge, compose, conversation: Callable[[], object]) -> None:
