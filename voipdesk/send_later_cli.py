@@ -23,14 +23,14 @@ def schedule(data_dir: Path, sender: str, to: str, text: str, send_at: float) ->
 
     store = open_store(data_dir)
     try:
-        scheduled = store.schedule(sender, to, text, send_at)
+        store.schedule(sender, to, text, send_at)
     finally:
         store.close()
     local = time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(send_at))
     local = f"{local[:-2]}:{local[-2:]}"
     print(f"Scheduled for {when_text(send_at)} ({local}).")
     print(
-        f"voipdesk: message {scheduled.id} is stored to be sent then by the voipdesk app "
+        "voipdesk: the message is stored to be sent then by the voipdesk app "
         "(if the app is closed at that time, it sends it when it next starts). "
         "`voipdesk listen` does not send it.",
         file=sys.stderr,

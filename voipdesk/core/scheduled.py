@@ -75,7 +75,8 @@ def parse_when(text: str, now: float) -> float:
     at = moment.timestamp()
     if at <= now:
         raise BadTime(
-            f"{when_text(at, now)} is in the past (it is now {when_text(now, now)}). "
+            f"{when_text(at, now)} is in the past (it is now "
+            f"{when_text(now, now).removeprefix('Today ')}). "
             "Pick a time in the future."
         )
     return at
