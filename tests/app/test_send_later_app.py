@@ -12,7 +12,7 @@ from voipdesk.core.models import Status
 from voipdesk.ui.send_later import SendLaterDialog
 from voipdesk.ui.thread import MessageRole
 
-from .test_e2e import open_sam, sent_bodies, thread_message, type_and_send
+from .test_e2e import open_sam, sent_bodies, set_token, thread_message, type_and_send
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
@@ -126,3 +126,27 @@ def test_the_clock_button_follows_send_and_a_cancelled_dialog_keeps_the_text(dem
     qtbot.waitUntil(lambda: find_dialog(window) is None)
     assert window.compose.draft() == "maybe later" and not window.scheduled.items
     assert QApplication.activeModalWidget() is None
+
+
+def test_one_due_while_sending_is_paused_says_it_waits_then_goes_once(demo_app, qtbot):
+    window = demo_app.window
+    conversation_id = open_sam(window)
+    set_token(demo_app, "rotated")
+    type_and_send(window, qtbot, "held back")
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=5000)  # sending is paused
+    services = window.services
+    conversation = services.store.conversation(conversation_id)
+    own, peer = conversation.own_number, conversation.peer_number
+    services.scheduling.schedule(own, peer, "due while paused", time.time() + 1.0)
+    qtbot.waitUntil(lambda: bool(window.scheduled.items))
+    line = item(window, "due while paused").when
+    qtbot.waitUntil(lambda: "sent once sending can resume" in line.text(), timeout=4000)
+    assert line.text().startswith("Due Today ")
+    assert "due while paused" not in sent_bodies(demo_app)
+    set_token(demo_app, "demo-token")
+    services.settings_changed({"api_token"})
+    qtbot.waitUntil(lambda: "due while paused" in sent_bodies(demo_app), timeout=5000)
+    qtbot.waitUntil(lambda: not window.scheduled.items)
+    qtbot.wait(500)
+    assert sent_bodies(demo_app).count("due while paused") == 1
+    assert services.store.scheduled_in(conversation_id) == []

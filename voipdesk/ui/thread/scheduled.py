@@ -3,6 +3,7 @@ each as a bubble with its time and zone, and Edit / Send now / Cancel until it i
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QRect, QRectF, Qt, QTimer, Signal
@@ -59,9 +60,10 @@ class ScheduledItem(QWidget):
     sendNowRequested = Signal(int)
     cancelRequested = Signal(int)
 
-    def __init__(self, scheduled: Scheduled) -> None:
+    def __init__(self, scheduled: Scheduled, *, paused: bool = False) -> None:
         super().__init__()
         self.scheduled = scheduled
+        self.paused = paused  # sending is paused (Settings): a due one waits
         self.bubble = _Bubble(scheduled.body)
         bubble_row = QHBoxLayout()
         bubble_row.setContentsMargins(0, 0, 0, 0)
@@ -94,7 +96,10 @@ class ScheduledItem(QWidget):
         self._apply_colors()
 
     def when_line(self) -> str:
-        return f"Scheduled · {when_text(self.scheduled.send_at)} ·"
+        at = self.scheduled.send_at
+        if self.paused and at <= time.time():
+            return f"Due {when_text(at)}, sent once sending can resume ·"
+        return f"Scheduled · {when_text(at)} ·"
 
     def _action(self, text: str, name: str, signal) -> QToolButton:
         button = QToolButton()
@@ -154,6 +159,9 @@ class ScheduledPanel(QScrollArea):
         )
         self.column.setSpacing(2)
         self.setWidget(self.inner)
+        self._retell = QTimer(self)
+        self._retell.setSingleShot(True)
+        self._retell.timeout.connect(self._retell_lines)
         self.hide()
 
     # -- what it shows -----------------------------------------------------------------------
@@ -173,14 +181,35 @@ class ScheduledPanel(QScrollArea):
             item.deleteLater()
         self.items = []
         for scheduled in waiting:
-            item = ScheduledItem(scheduled)
+            item = ScheduledItem(scheduled, paused=self._paused())
             item.editRequested.connect(self.edit)
             item.sendNowRequested.connect(self.send_now)
             item.cancelRequested.connect(self.cancel)
             self.column.addWidget(item)
             self.items.append(item)
         self.setVisible(bool(self.items))
+        self._retell_at_next_due()
         self._fit()
+
+    def _paused(self) -> bool:
+        services = self.services
+        return services is not None and services.sending.paused
+
+    def _retell_at_next_due(self) -> None:
+        """At the soonest one's time, each line is said again: a due message that waits for
+        sending to resume says so (one sent at its time leaves the panel instead)."""
+        self._retell.stop()
+        ahead = [i.scheduled.send_at - time.time() for i in self.items]
+        ahead = [a for a in ahead if a > 0]
+        if ahead:
+            self._retell.start(int(min(min(ahead) + 0.5, 3600) * 1000))
+
+    def _retell_lines(self) -> None:
+        paused = self._paused()
+        for item in self.items:
+            item.paused = paused
+            item.when.setText(item.when_line())
+        self._retell_at_next_due()
 
     def _content_width(self) -> int:
         parent = self.parentWidget()
@@ -215,6 +244,7 @@ class ScheduledPanel(QScrollArea):
         self._compose = compose
         self._conversation = conversation
         bridge.scheduledChanged.connect(self.changed)
+        bridge.sendingChanged.connect(lambda _state: self._retell_lines())
         compose.later_button.clicked.connect(self.schedule_from_compose)
 
     def dialog(self, **kwargs) -> SendLaterDialog:
