@@ -200,3 +200,34 @@ def test_a_time_is_read_as_iso_8601_in_local_time_unless_it_has_an_offset():
     for bad in ("tomorrow", "2020-01-01T00:00", ""):
         with pytest.raises(BadTime):
             parse_when(bad, now)
+
+
+def test_a_process_that_stopped_while_sending_one_leaves_it_unknown_never_resent(sandbox, settings):
+    """Taken into the outbox by a process that then died (a crash mid-request): at the next
+    start it may or may not have been sent, so it is never sent again by itself."""
+    import subprocess
+    import sys
+
+    settings.api_url = sandbox.send_url
+    with Store(database_path(settings.data_dir)) as store:
+        waiting = store.schedule(OWN, PEER, "taken then crashed", time.time() - 1)
+    taker = (
+        "import sys; from voipdesk.store import Store, database_path; "
+        "s = Store(database_path(sys.argv[1])); s.take_scheduled(int(sys.argv[2]))"
+    )
+    subprocess.run(
+        [sys.executable, "-c", taker, str(settings.data_dir), str(waiting.id)], check=True
+    )
+
+    async def start() -> None:
+        services = Services(settings)
+        await services.start()
+        await asyncio.sleep(1.0)  # rounds of the outbox
+        await services.stop()
+
+    asyncio.run(start())
+    assert sent(sandbox) == []
+    with Store(database_path(settings.data_dir)) as store:
+        (message,) = store.all_messages()
+        assert message.status is Status.UNKNOWN and message.error_code == "INTERRUPTED"
+        assert store.scheduled_in(waiting.conversation_id) == []
