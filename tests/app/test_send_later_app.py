@@ -150,3 +150,23 @@ def test_one_due_while_sending_is_paused_says_it_waits_then_goes_once(demo_app, 
     qtbot.wait(500)
     assert sent_bodies(demo_app).count("due while paused") == 1
     assert services.store.scheduled_in(conversation_id) == []
+
+
+def test_one_scheduled_from_the_command_line_shows_when_the_window_is_back(demo_app, qtbot):
+    from PySide6.QtCore import QEvent
+
+    from voipdesk.store import open_store
+
+    window = demo_app.window
+    conversation_id = open_sam(window)
+    conversation = window.services.store.conversation(conversation_id)
+    other = open_store(window.services.data_dir)  # what `voipdesk send --at` does
+    try:
+        other.schedule(
+            conversation.own_number, conversation.peer_number, "from a script", time.time() + 3600
+        )
+    finally:
+        other.close()
+    assert not window.scheduled.items
+    QApplication.sendEvent(window, QEvent(QEvent.Type.WindowActivate))
+    assert [i.scheduled.body for i in window.scheduled.items] == ["from a script"]

@@ -235,7 +235,7 @@ class ScheduledPanel(QScrollArea):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         if event.size().width() != event.oldSize().width():
-            QTimer.singleShot(0, self._fit)
+            QTimer.singleShot(0, self, self._fit)
 
     # -- actions -------------------------------------------------------------------------------
     def attach(self, services, bridge, compose, conversation: Callable[[], object]) -> None:
@@ -246,6 +246,14 @@ class ScheduledPanel(QScrollArea):
         bridge.scheduledChanged.connect(self.changed)
         bridge.sendingChanged.connect(lambda _state: self._retell_lines())
         compose.later_button.clicked.connect(self.schedule_from_compose)
+        # One scheduled from the command line (`voipdesk send --at`) shows when the person
+        # comes back to the window.
+        self.window().installEventFilter(self)
+
+    def eventFilter(self, watched, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.WindowActivate and self.conversation_id is not None:
+            self.refresh()
+        return False
 
     def dialog(self, **kwargs) -> SendLaterDialog:
         """The dialog (tests answer it; a modal exec() would block them)."""
