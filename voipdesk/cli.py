@@ -14,6 +14,7 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_TEMPFAIL = 0, 1, 2, 75
 # `voipdesk send` whose request may have reached the provider without an answer: NOT 75, which
 # scripts (and mail systems) read as "try again later": a retry could send the message twice.
 EXIT_UNKNOWN = 3
+EXIT_BAD_TIME = 5  # `voipdesk send --at` with a time that cannot be read or is past
 QUICK_RETRIES = (0.5, 1.5)  # seconds between the CLI's own quick attempts
 LONGEST_WAIT_S = 10.0  # a longer Retry-After ends `voipdesk send` with 75 instead of waiting
 
@@ -60,9 +61,19 @@ def build_parser() -> argparse.ArgumentParser:
         "      the voipdesk app sends it later (do not send it again)\n"
         "  3   may or may not have been sent (no answer after the request left): never\n"
         "      retried automatically; check before sending it again\n"
-        "  1   another error (the database or the data folder)",
+        "  1   another error (the database or the data folder)\n"
+        "with --at TIME:\n"
+        "  0   scheduled: when it will be sent is printed, in your local time\n"
+        "  5   TIME cannot be read or is not in the future: nothing was scheduled",
     )
     send.add_argument("--to", required=True, metavar="NUMBER", help="recipient")
+    send.add_argument(
+        "--at",
+        metavar="TIME",
+        help="send it later, at TIME (ISO 8601, e.g. 2026-12-05T09:00; without an offset it is "
+        "this computer's local time): the running voipdesk app sends it then, or at its next "
+        "start if it is closed at that time",
+    )
     send.add_argument("--from", dest="sender", metavar="NUMBER", help="one of your numbers")
     send.add_argument("text", nargs="+", help="the message (use - to read it from stdin)")
 
@@ -147,6 +158,13 @@ def cmd_send(args: argparse.Namespace, data_dir: Path) -> int:
     text = text.rstrip("\n")
     if not text.strip():
         return _fail("the message is empty; nothing was sent.")
+    send_at = None
+    if args.at is not None:
+        from voipdesk.send_later_cli import read_time
+
+        send_at = read_time(args.at)
+        if send_at is None:
+            return EXIT_BAD_TIME
     try:
         to = normalize(args.to, country)
     except InvalidNumber as exc:
@@ -172,6 +190,10 @@ def cmd_send(args: argparse.Namespace, data_dir: Path) -> int:
                 f"{code}: {error.sentence} (Or set VOIPDESK_ACCOUNT_ID / "
                 "VOIPDESK_API_TOKEN.) Nothing was sent."
             )
+    if args.at is not None:
+        from voipdesk.send_later_cli import schedule
+
+        return schedule(data_dir, sender, to, text, send_at)
     import asyncio
 
     return asyncio.run(_send(settings, data_dir, sender, to, text, account_id, token or ""))

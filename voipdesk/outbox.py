@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from voipdesk.core.models import Message, Status
 from voipdesk.provider.client import AmbiguousSendError, VoipNumberClient
 from voipdesk.provider.errors import Category, ProviderError, TransientError
+from voipdesk.send_later import SendLater
 from voipdesk.store import Store
 
 log = logging.getLogger("voipdesk.outbox")
@@ -64,6 +65,7 @@ class Outbox:
         # retry rounds wait for it. A new message the user sends still goes at once.
         self.not_before = 0.0
         self._wake = asyncio.Event()
+        self.later = SendLater(self)  # scheduled messages, sent here when due (send_later.py)
 
     # -- helpers ---------------------------------------------------------------------------
     async def _db(self, fn: Callable, *args: object, **kwargs: object):
@@ -205,9 +207,13 @@ class Outbox:
             self._wake.clear()
             try:
                 await self.retry_due()
+                await self.later.send_due()
                 next_at = await self._db(self.store.next_retry_at)
                 if next_at is not None:
                     next_at = max(next_at, self.not_before)
+                later = await self.later.next_at()
+                if later is not None:
+                    next_at = later if next_at is None else min(next_at, later)
             except asyncio.CancelledError:
                 raise
             except Exception:

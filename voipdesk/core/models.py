@@ -51,6 +51,7 @@ class Message:
     attempts: int = 0  # outbound send attempts made
     next_attempt_at: float | None = None  # outbound PENDING: when the outbox retries
     last_attempt_at: float | None = None  # outbound: when the latest attempt began (None: 1st)
+    send_at: float | None = None  # outbound, sent later: the time it was scheduled for
     read: bool = True
 
     @property

@@ -21,6 +21,7 @@ from voipdesk.receiver.status import ReceivingStatus
 from voipdesk.services.backups import back_up_daily
 from voipdesk.services.events import ERROR, WARNING, Event
 from voipdesk.services.receiving import Receiving
+from voipdesk.services.scheduling import Scheduling
 from voipdesk.services.sending import SENDING, SendingState, sending_state
 from voipdesk.services.unread import UnreadCount
 from voipdesk.settings import Settings
@@ -79,6 +80,7 @@ class Services:
             before_send=self.wait_for_secrets,  # the bubble shows at once; the request waits
         )
         self.sending: SendingState = SENDING  # can we send now, and if not why
+        self.scheduling = Scheduling(self.outbox, self.spawn)  # Send later
         self.receiver = Receiving(
             settings,
             spawn=self.spawn,

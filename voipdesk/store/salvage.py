@@ -27,7 +27,7 @@ from voipdesk.store.store import Store
 
 log = logging.getLogger("voipdesk.store")
 
-TABLES = ("conversations", "messages", "contacts", "pending_status")  # parents first
+TABLES = ("conversations", "messages", "contacts", "pending_status", "scheduled_messages")
 _RANGE = 512  # rows per read; a failing range is halved down to one row
 _ROWS_PER_PAGE = 1000  # more rows than fit in a page: a bound for rowids when max() fails
 

@@ -92,6 +92,23 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE messages ADD COLUMN last_attempt_at REAL;
     """,
+    # 3 -> 4, send later: a scheduled message waits in scheduled_messages (not in messages, no
+    # reader of the thread, the list, search or the outbox sees it) until the outbox takes it
+    # at its time: one transaction deletes it here and inserts it into messages as sending,
+    # where every rule of the outbox applies. messages.send_at keeps the time it was
+    # scheduled for (NULL for a message sent at once), so its bubble can say it was late.
+    """
+    CREATE TABLE scheduled_messages (
+        id INTEGER PRIMARY KEY,
+        conversation_id INTEGER NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        body TEXT NOT NULL,
+        send_at REAL NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX scheduled_messages_due ON scheduled_messages (send_at);
+    CREATE INDEX scheduled_messages_thread ON scheduled_messages (conversation_id, send_at);
+    ALTER TABLE messages ADD COLUMN send_at REAL;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -9,6 +9,7 @@ from voipdesk.store.ingest import IngestMixin
 from voipdesk.store.messages import MessagesMixin
 from voipdesk.store.outbox_rows import OutboxRowsMixin
 from voipdesk.store.reports import ReportsMixin
+from voipdesk.store.scheduled_rows import ScheduledRowsMixin
 from voipdesk.store.search import SearchMixin
 
 __all__ = ["Store", "database_path"]
@@ -22,6 +23,7 @@ class Store(
     ReportsMixin,
     OutboxRowsMixin,
     ContactsMixin,
+    ScheduledRowsMixin,
 ):
     """SQLite-backed storage (open one with store.open_store). Safe to call from any thread: one
     connection behind one lock; a worker that wants throughput opens its own (StoreOpener).

@@ -23,6 +23,7 @@ class ServicesBridge(QObject):
     # repeats it as a notice only when that conversation is not the one in front.
     sendFailed = Signal(object)  # Message
     contactsChanged = Signal()
+    scheduledChanged = Signal(int)  # conversation id: its scheduled messages changed
     databaseDamaged = Signal(object)  # StoreDamaged: receiving and writing stopped (once)
 
     def __init__(self, services: Services, parent: QObject | None = None) -> None:
@@ -38,4 +39,5 @@ class ServicesBridge(QObject):
         services.notice.connect(self.notice.emit)
         services.send_failed.connect(self.sendFailed.emit)
         services.contacts_changed.connect(self.contactsChanged.emit)
+        services.scheduling.changed.connect(self.scheduledChanged.emit)
         services.database_damaged.connect(self.databaseDamaged.emit)

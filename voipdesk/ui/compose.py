@@ -18,6 +18,7 @@ from voipdesk.core.phone import display
 from voipdesk.core.segments import gsm_replacement, measure
 from voipdesk.ui import theme
 from voipdesk.ui.labels import plain_label
+from voipdesk.ui.send_later import later_button
 
 MAX_LINES = 6
 DRAFT_DEBOUNCE_MS = 500
@@ -127,6 +128,7 @@ class ComposeBox(QWidget):
         self.send_button.setAccessibleName("Send message")
         self.send_button.setAutoDefault(False)
         self.send_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.later_button = later_button()  # Send later (ui/send_later.py, ui/thread/scheduled.py)
 
         self.from_combo = QComboBox()
         self.from_combo.setAccessibleName("Send from number")
@@ -146,6 +148,7 @@ class ComposeBox(QWidget):
         top.setSpacing(8)
         top.addWidget(self.editor, 1)
         top.addWidget(self.send_button, 0, Qt.AlignmentFlag.AlignBottom)
+        top.addWidget(self.later_button, 0, Qt.AlignmentFlag.AlignBottom)
         # Always there: the From selector (several numbers only) and the counter. Below them,
         # only when there is something to say: why sending is off, or the replace suggestion.
         bottom = QHBoxLayout()
@@ -165,7 +168,8 @@ class ComposeBox(QWidget):
         layout.addLayout(notes)
 
         self.setTabOrder(self.editor, self.send_button)
-        self.setTabOrder(self.send_button, self.from_combo)
+        self.setTabOrder(self.send_button, self.later_button)
+        self.setTabOrder(self.later_button, self.from_combo)
         self.setTabOrder(self.from_combo, self.replace_button)
 
         self._draft_timer = QTimer(self)
@@ -276,6 +280,7 @@ class ComposeBox(QWidget):
             self.replace_button.show()
         self.send_button.setEnabled(self._reason is None and bool(text.strip()))
         self.send_button.setToolTip(self._reason or "Send (Enter). Shift+Enter: new line.")
+        self.later_button.setEnabled(self.send_button.isEnabled())
 
     def _apply_colors(self) -> None:
         palette = self.palette()

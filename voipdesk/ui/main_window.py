@@ -28,6 +28,7 @@ from voipdesk.ui.conversations import ConversationList, ConversationListModel
 from voipdesk.ui.labels import plain_label
 from voipdesk.ui.receiving_view import ReceivingView
 from voipdesk.ui.thread import ThreadView
+from voipdesk.ui.thread.scheduled import ScheduledPanel
 from voipdesk.ui.welcome import WelcomePage
 from voipdesk.ui.window_actions import WindowActions
 
@@ -82,6 +83,7 @@ class MainWindow(QMainWindow):
         self.thread.own_numbers = self.own_numbers
         self.conversation_model.severalOwnNumbersChanged.connect(self.thread.refresh_header)
         self.compose = ComposeBox(country=country)
+        self.scheduled = ScheduledPanel(store)  # Send later: at the end of the thread
         self.banner = Banner()  # sending is paused
         self.banner.setAccessibleName("Sending paused")
         self.banner.button.clicked.connect(lambda: self.settingsRequested.emit())
@@ -121,6 +123,7 @@ class MainWindow(QMainWindow):
             self.demo_notice = notice
             right_layout.addWidget(notice)
         right_layout.addWidget(self.thread, 1)
+        right_layout.addWidget(self.scheduled)
         right_layout.addWidget(self.compose)
         self.splitter = QSplitter()
         self.splitter.addWidget(self.conversations)
@@ -169,6 +172,7 @@ class MainWindow(QMainWindow):
         bridge.contactsChanged.connect(self._contacts_changed)
         self.thread.retryRequested.connect(services.resend)
         self.thread.discardRequested.connect(services.discard)
+        self.scheduled.attach(services, bridge, self.compose, lambda: self.thread.conversation)
         open_id = self.conversation_id  # opened before there were services: read it now
         conversation = self.store.conversation(open_id) if open_id is not None else None
         if conversation is not None and conversation.unread_count:
@@ -220,6 +224,7 @@ class MainWindow(QMainWindow):
         if previous not in (None, conversation_id) and self.services is not None:
             self.services.set_draft(previous, self.compose.draft())
         self.thread.set_conversation(conversation_id)
+        self.scheduled.set_conversation(conversation_id)
         self.compose.set_numbers([conversation.own_number], conversation.own_number)
         self.compose.set_draft(self.store.draft(conversation_id))
         self.compose.setEnabled(True)

@@ -9,6 +9,7 @@ from linkify_it import LinkifyIt
 from PySide6.QtCore import QUrl
 
 from voipdesk.core.models import Direction, Message, Status
+from voipdesk.core.scheduled import late_note
 from voipdesk.ui.thread.attempts import tried_text
 from voipdesk.ui.thread.own_number import sender_advice
 
@@ -81,6 +82,8 @@ def meta_text(message: Message) -> tuple[str, tuple[int, int] | None]:
     status = status_text(message)
     if status:
         text += " · " + status
+    if message.send_at is not None and message.direction is Direction.OUT:  # sent later
+        text += " · " + late_note(message.send_at, message.created_at)
     action = ACTIONS.get(message.status) if message.direction is Direction.OUT else None
     if action is None:
         return text, None

@@ -149,6 +149,7 @@ class MessageWindow:
             self.is_last(row)
             or self._breaks(message, self._rows[row + 1])
             or message.status in ATTENTION
+            or message.send_at is not None  # sent later: its line says when it was scheduled
         )
 
     def _day_of(self, message: Message) -> tuple[int, int]:

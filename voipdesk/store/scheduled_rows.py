@@ -1,0 +1,118 @@
+"""Store: messages scheduled to be sent later (Send later), and taking one into the outbox."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+
+from voipdesk.core.models import Direction, Message, Status
+from voipdesk.core.scheduled import Scheduled
+from voipdesk.store.connection import Connection
+from voipdesk.store.messages import TOUCH_CONVERSATION
+
+_SELECT = (
+    "SELECT s.id, s.conversation_id, c.own_number, c.peer_number, s.body, s.send_at,"
+    " s.created_at FROM scheduled_messages s JOIN conversations c ON c.id = s.conversation_id"
+)
+
+
+def _scheduled(row: tuple) -> Scheduled:
+    return Scheduled(*row)
+
+
+class ScheduledRowsMixin(Connection):
+    """Scheduled messages wait in their own table: nothing that reads messages (the thread, the
+    list, search, export, the outbox's retries) sees one before the outbox takes it."""
+
+    def schedule(self, own: str, peer: str, body: str, send_at: float) -> Scheduled:
+        now = self._clock()
+
+        def tx(conn: sqlite3.Connection) -> int:
+            cid = self._conversation_id(conn, own, peer)  # type: ignore[attr-defined]
+            return conn.execute(
+                "INSERT INTO scheduled_messages (conversation_id, body, send_at, created_at)"
+                " VALUES (?, ?, ?, ?)",
+                (cid, body, send_at, now),
+            ).lastrowid
+
+        found = self.scheduled_message(self._write(tx))  # type: ignore[arg-type]
+        assert found is not None
+        return found
+
+    def scheduled_message(self, scheduled_id: int) -> Scheduled | None:
+        rows = self._read(_SELECT + " WHERE s.id = ?", (scheduled_id,))
+        return _scheduled(rows[0]) if rows else None
+
+    def scheduled_in(self, conversation_id: int) -> list[Scheduled]:
+        """A conversation's scheduled messages, the soonest first."""
+        rows = self._read(
+            _SELECT + " WHERE s.conversation_id = ? ORDER BY s.send_at, s.id", (conversation_id,)
+        )
+        return [_scheduled(r) for r in rows]
+
+    def due_scheduled(self, now: float) -> list[Scheduled]:
+        rows = self._read(_SELECT + " WHERE s.send_at <= ? ORDER BY s.send_at, s.id", (now,))
+        return [_scheduled(r) for r in rows]
+
+    def next_scheduled_at(self) -> float | None:
+        return self._read("SELECT min(send_at) FROM scheduled_messages")[0][0]
+
+    def edit_scheduled(self, scheduled_id: int, body: str, send_at: float) -> Scheduled | None:
+        """Change a scheduled message's text and time; None when it is no longer scheduled
+        (sent meanwhile, or cancelled)."""
+        changed = self._write(
+            lambda conn: (
+                conn.execute(
+                    "UPDATE scheduled_messages SET body = ?, send_at = ? WHERE id = ?",
+                    (body, send_at, scheduled_id),
+                ).rowcount
+            )
+        )
+        return self.scheduled_message(scheduled_id) if changed else None
+
+    def cancel_scheduled(self, scheduled_id: int) -> Scheduled | None:
+        """Remove a scheduled message; what it was, or None when it was no longer scheduled."""
+
+        def tx(conn: sqlite3.Connection) -> Scheduled | None:
+            row = conn.execute(_SELECT + " WHERE s.id = ?", (scheduled_id,)).fetchone()
+            if row is None:
+                return None
+            conn.execute("DELETE FROM scheduled_messages WHERE id = ?", (scheduled_id,))
+            return _scheduled(row)
+
+        return self._write(tx)  # type: ignore[return-value]
+
+    def take_scheduled(self, scheduled_id: int, *, on_time: bool = True) -> Message | None:
+        """Move a scheduled message into the outbox, claimed by this process: in one
+        transaction it leaves scheduled_messages and becomes a new outgoing message, SENDING
+        (attempt 1), as the newest of its thread (its place in send order). None when it was
+        no longer scheduled: another process took it, or it was cancelled. `on_time`: sent for
+        its time (send_at is kept); False for Send now."""
+        now = self._clock()
+
+        def tx(conn: sqlite3.Connection) -> int | None:
+            row = conn.execute(
+                "SELECT conversation_id, body, send_at FROM scheduled_messages WHERE id = ?",
+                (scheduled_id,),
+            ).fetchone()
+            if row is None:
+                return None
+            conn.execute("DELETE FROM scheduled_messages WHERE id = ?", (scheduled_id,))
+            cid, body, send_at = row
+            mid = self._insert(  # type: ignore[attr-defined]
+                conn,
+                cid,
+                Direction.OUT,
+                body,
+                "sms",
+                Status.SENDING,
+                now,
+                attempts=1,
+                owner_pid=os.getpid(),
+                send_at=send_at if on_time else None,
+            )
+            conn.execute(TOUCH_CONVERSATION, (mid, now, 0, cid))
+            return mid
+
+        mid = self._write(tx)
+        return None if mid is None else self.message(mid)  # type: ignore[attr-defined,arg-type]
