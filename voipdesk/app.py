@@ -96,7 +96,7 @@ class Controller(QObject):
         window.show_welcome(nothing_configured and not self.demo)
         conversations = store.conversations(limit=1)
         if conversations and not nothing_configured:
-            window.open_conversation(conversations[0].id)
+            window.open_conversation(conversations[0].id, by_person=False)
         if not self.hidden:
             window.show()
 

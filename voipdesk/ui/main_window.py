@@ -26,6 +26,7 @@ from voipdesk.ui.compose import ComposeBox
 from voipdesk.ui.connection import ConnectionPanel
 from voipdesk.ui.conversations import ConversationList, ConversationListModel
 from voipdesk.ui.labels import plain_label
+from voipdesk.ui.read_marking import ReadMarker
 from voipdesk.ui.receiving_view import ReceivingView
 from voipdesk.ui.thread import ThreadView
 from voipdesk.ui.welcome import WelcomePage
@@ -78,6 +79,7 @@ class MainWindow(QMainWindow):
         self.thread = ThreadView(store, country=country)
         self.thread.several_own_numbers = lambda: self.conversation_model.several_own_numbers
         self.conversation_model.severalOwnNumbersChanged.connect(self.thread.refresh_header)
+        self.read_marker = ReadMarker(self)  # when the open conversation counts as read
         self.compose = ComposeBox(country=country)
         self.banner = Banner()  # sending is paused
         self.banner.setAccessibleName("Sending paused")
@@ -165,10 +167,7 @@ class MainWindow(QMainWindow):
         bridge.contactsChanged.connect(self._contacts_changed)
         self.thread.retryRequested.connect(services.resend)
         self.thread.discardRequested.connect(services.discard)
-        open_id = self.conversation_id  # opened before there were services: read it now
-        conversation = self.store.conversation(open_id) if open_id is not None else None
-        if conversation is not None and conversation.unread_count:
-            self._mark_read(open_id)
+        self.read_marker.check_soon()  # opened before there were services
 
     # -- pages --------------------------------------------------------------------------------
     @property
@@ -200,7 +199,9 @@ class MainWindow(QMainWindow):
         """The open conversation (the thread's: it is the one owner)."""
         return self.thread.conversation_id
 
-    def open_conversation(self, conversation_id: int) -> None:
+    def open_conversation(self, conversation_id: int, *, by_person: bool = True) -> None:
+        """Open a conversation; `by_person` False when the app opens it for them (at start):
+        then it is not read until they act in the window."""
         conversation = self.store.conversation(conversation_id)
         if conversation is None:
             return
@@ -217,13 +218,7 @@ class MainWindow(QMainWindow):
         self.compose.show()
         self.compose.focus_editor()
         self.conversations.select(conversation_id)
-        if conversation.unread_count:
-            self._mark_read(conversation_id)
-
-    def _mark_read(self, conversation_id: int) -> None:
-        if self.services is None:
-            return  # attach() does it
-        self.services.mark_read(conversation_id)  # the list follows from conversationRead
+        self.read_marker.opened(conversation.unread_count, by_person=by_person)
 
     def _open_search_hit(self, conversation_id: int, message_id: int) -> None:
         self.open_conversation(conversation_id)
@@ -283,9 +278,7 @@ class MainWindow(QMainWindow):
         )
 
     def _incoming(self, messages: list[Message]) -> None:
-        for conversation_id in {m.conversation_id for m in messages}:
-            if self.is_reading(conversation_id):
-                self._mark_read(conversation_id)
+        self.read_marker.incoming(messages)
 
     def _contacts_changed(self) -> None:
         self.conversations.set_contacts_changed()

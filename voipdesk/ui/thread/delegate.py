@@ -41,6 +41,7 @@ from voipdesk.ui.thread.layout import (
     remember,
     touch,
 )
+from voipdesk.ui.thread.marks import paint_unread_divider, unread_height
 from voipdesk.ui.thread.model import MessageRole, RenderInfo
 from voipdesk.ui.thread.text import find_links, safe_url
 
@@ -118,6 +119,9 @@ class BubbleDelegate(QStyledItemDelegate):
             y = day_top + small_fm.height() + 6 + 10
         else:
             y += theme.TURN_GAP if info.run_start else theme.SAME_SIDE_GAP
+        unread_top = None
+        if info.unread_divider:
+            unread_top, y = y, y + unread_height(font)
 
         parts: list[tuple[Text, float]] = []
         inner_y = 0.0
@@ -177,6 +181,7 @@ class BubbleDelegate(QStyledItemDelegate):
             meta_top=meta_top,
             meta_box=max_bubble,
             action=action,
+            unread_top=unread_top,
         )
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
@@ -271,6 +276,8 @@ class BubbleDelegate(QStyledItemDelegate):
             painter.setFont(small)
             painter.setPen(theme.muted_text(palette))
             painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, geometry.day_text)
+        if geometry.unread_top is not None:
+            paint_unread_divider(painter, rect, geometry.unread_top, self._view.font(), palette)
 
         bubble = self._bubble_rect(geometry, rect)
         outgoing = geometry.outgoing
