@@ -22,6 +22,7 @@ from voipdesk.ui import single_instance
 from voipdesk.ui.app_boxes import ask_to_quit, settings_problems_box
 from voipdesk.ui.application import app_icon, make_application, wait_until_painted
 from voipdesk.ui.main_window import MainWindow
+from voipdesk.ui.quitting import what_quitting_stops
 
 if TYPE_CHECKING:
     import asyncio
@@ -221,9 +222,10 @@ class Controller(QObject):
             self._quit.set()
 
     def request_quit(self) -> None:
-        """Quit, after saying what quitting means for receiving."""
-        if self.confirm_quit and self.window is not None:
-            ask_to_quit(self.window, self._end_run)
+        """Quit: at once, or after asking when it would stop receiving or a send on its way."""
+        reasons = what_quitting_stops(self.services, demo=self.demo) if self.confirm_quit else []
+        if reasons and self.window is not None:
+            ask_to_quit(self.window, self._end_run, reasons)
             return
         self._end_run()
 

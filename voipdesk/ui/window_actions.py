@@ -50,7 +50,11 @@ class WindowActions:
         self._action(file_menu, "&Import contacts…", None, self.import_contacts)
         self._action(file_menu, "&Export messages…", None, self.export_messages)
         file_menu.addSeparator()
-        self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, w.quitRequested.emit)
+        # (Windows, and Qt without a desktop theme, have no standard Quit key: Ctrl+Q there too.)
+        quit_key = QKeySequence.keyBindings(QKeySequence.StandardKey.Quit) or [
+            QKeySequence("Ctrl+Q")
+        ]
+        self._action(file_menu, "&Quit", quit_key, w.quitRequested.emit)
         edit_menu = w.menuBar().addMenu("&Edit")
         self._action(
             edit_menu, "&Find…", QKeySequence.StandardKey.Find, w.conversations.focus_search
@@ -63,7 +67,9 @@ class WindowActions:
 
     def _action(self, menu, text: str, shortcut, slot) -> QAction:
         action = QAction(text, self.window)
-        if shortcut is not None:
+        if isinstance(shortcut, list):
+            action.setShortcuts(shortcut)
+        elif shortcut is not None:
             action.setShortcut(shortcut)
         action.triggered.connect(slot)
         menu.addAction(action)
