@@ -64,7 +64,8 @@ class MainWindow(QMainWindow):
         self.services: Services | None = None  # until attach()
         self.demo = demo
         self.setWindowIcon(icon)
-        self.setWindowTitle("voipdesk — Demo" if demo else "voipdesk")
+        # The desktop adds " — voipdesk" to a title that does not end with it.
+        self.setWindowTitle("Demo — voipdesk" if demo else "voipdesk")
         self.resize(1040, 700)
         self.setMinimumSize(640, 480)
         country = settings.effective_country
