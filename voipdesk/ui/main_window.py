@@ -208,13 +208,13 @@ class MainWindow(QMainWindow):
             return
         previous = self.conversation_id
         if previous not in (None, conversation_id) and self.services is not None:
-            self.services.set_draft(previous, self.compose.draft())
+            self._save_draft(previous, self.compose.draft())
         self.thread.set_conversation(conversation_id)
         numbers = list(self.settings.numbers) or [conversation.own_number]
         if conversation.own_number not in numbers:
             numbers.append(conversation.own_number)
         self.compose.set_numbers(numbers, conversation.own_number)
-        self.compose.set_draft(self.store.draft(conversation_id))
+        self.compose.set_draft(self.conversation_model.drafts.get(conversation_id, ""))
         self.compose.setEnabled(True)
         self.compose.show()
         self.compose.focus_editor()
@@ -229,7 +229,7 @@ class MainWindow(QMainWindow):
         conversation = self.thread.conversation
         if conversation is None:
             return
-        self.services.set_draft(conversation.id, "")
+        self._save_draft(conversation.id, "")
         peer = conversation.peer_number
         if sender != conversation.own_number:
             # Another From number is another conversation: go there, so the bubble (and
@@ -240,7 +240,11 @@ class MainWindow(QMainWindow):
 
     def _draft_changed(self, text: str) -> None:
         if self.conversation_id is not None:
-            self.services.set_draft(self.conversation_id, text)
+            self._save_draft(self.conversation_id, text)
+
+    def _save_draft(self, conversation_id: int, text: str) -> None:
+        self.conversation_model.set_draft(conversation_id, text)  # "Draft: …" in the list
+        self.services.set_draft(conversation_id, text)
 
     def _messages_changed(self, messages: list[Message]) -> None:
         self.conversation_model.apply(messages)

@@ -9,6 +9,7 @@ from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
 from voipdesk.ui import theme
+from voipdesk.ui.conversations.draft import paint_draft
 from voipdesk.ui.conversations.model import ConversationRole, preview_text
 
 
@@ -96,6 +97,9 @@ class ConversationDelegate(QStyledItemDelegate):
                     line2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, via_text
                 )
                 line2.setRight(line2.right() - via_width - 8)
+        if paint_draft(painter, line2, body_font, palette, index.data(ConversationRole.Draft)):
+            painter.restore()
+            return
         painter.setFont(body_font)
         painter.setPen(text_color if unread else muted)
         painter.drawText(
