@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox, Q
 from voipdesk import __version__
 from voipdesk.core.phone import display
 from voipdesk.ui.labels import plain_message_box
+from voipdesk.ui.switching import add_switching
 
 if TYPE_CHECKING:
     from voipdesk.ui.main_window import MainWindow
@@ -62,6 +63,8 @@ class WindowActions:
         self._action(edit_menu, "&Settings…", QKeySequence("Ctrl+,"), w.settingsRequested.emit)
         view_menu = w.menuBar().addMenu("&View")
         self._action(view_menu, "&Connection…", None, w.show_connection)
+        view_menu.addSeparator()
+        add_switching(w, view_menu)  # Ctrl+Tab, Alt+↑/↓, Ctrl+1…9
         help_menu = w.menuBar().addMenu("&Help")
         self._action(help_menu, "&About voipdesk", None, self.about)
 
