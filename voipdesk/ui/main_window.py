@@ -209,6 +209,8 @@ class MainWindow(QMainWindow):
         previous = self.conversation_id
         if previous not in (None, conversation_id) and self.services is not None:
             self._save_draft(previous, self.compose.draft())
+        if conversation_id != previous:
+            self.thread.delegate.match = (None, "")
         self.thread.set_conversation(conversation_id)
         numbers = list(self.settings.numbers) or [conversation.own_number]
         if conversation.own_number not in numbers:
@@ -223,6 +225,8 @@ class MainWindow(QMainWindow):
 
     def _open_search_hit(self, conversation_id: int, message_id: int) -> None:
         self.open_conversation(conversation_id)
+        # The words searched for are marked in the bubble while the conversation stays open.
+        self.thread.delegate.match = (message_id, self.conversations.search_model.query)
         self.thread.show_message(message_id)
 
     def _send(self, sender: str, text: str) -> None:

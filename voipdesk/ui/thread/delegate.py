@@ -41,7 +41,7 @@ from voipdesk.ui.thread.layout import (
     remember,
     touch,
 )
-from voipdesk.ui.thread.marks import paint_unread_divider, unread_height
+from voipdesk.ui.thread.marks import match_formats, paint_unread_divider, unread_height
 from voipdesk.ui.thread.model import MessageRole, RenderInfo
 from voipdesk.ui.thread.text import find_links, safe_url
 
@@ -61,6 +61,8 @@ class BubbleDelegate(QStyledItemDelegate):
         # Message id -> the height the last layout pass gave its row (every row, each pass).
         self.laid_out: dict[int | None, int] = {}
         self.highlight_id: int | None = None
+        # The search result opened in this thread: its matching words are marked in its bubble.
+        self.match: tuple[int | None, str] = (None, "")
 
     def clear_cache(self) -> None:
         self._layouts.clear()
@@ -314,6 +316,7 @@ class BubbleDelegate(QStyledItemDelegate):
             painter.drawRoundedRect(inset, theme.BUBBLE_RADIUS - 0.75, theme.BUBBLE_RADIUS - 0.75)
 
         painter.setPen(text_color)
+        query = self.match[1] if self.match[0] == message.id else ""
         for part, top in geometry.parts:
             part.layout.draw(
                 painter,
@@ -321,6 +324,7 @@ class BubbleDelegate(QStyledItemDelegate):
                     bubble.left() + theme.BUBBLE_PADDING_H,
                     bubble.top() + theme.BUBBLE_PADDING_V + top,
                 ),
+                match_formats(part.text, query),
             )
 
         if problem:

@@ -4,9 +4,19 @@ above the first unread message, and the search match marked inside a bubble."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QPainter,
+    QPalette,
+    QTextCharFormat,
+    QTextLayout,
+)
 
 from voipdesk.ui import theme
+from voipdesk.ui.search import match_ranges
+from voipdesk.ui.thread.layout import to_utf16
 
 UNREAD_TEXT = "Unread messages"
 
@@ -50,3 +60,26 @@ def paint_unread_divider(
     painter.setFont(bold)
     painter.setPen(color)
     painter.drawText(label, Qt.AlignmentFlag.AlignCenter, UNREAD_TEXT)
+
+
+# -- the search match ------------------------------------------------------------------------------
+MATCH_FILL = QColor("#ffd54f")  # a marker-pen amber, as messaging apps mark a found word
+MATCH_TEXT = QColor("#1f1f1f")
+
+
+def match_formats(text: str, query: str) -> list[QTextLayout.FormatRange]:
+    """The words of `query` found in `text`, as ranges QTextLayout.draw() paints marked (an
+    amber fill with dark text, readable in either bubble colour); none without a query."""
+    if not query:
+        return []
+    fmt = QTextCharFormat()
+    fmt.setBackground(MATCH_FILL)
+    fmt.setForeground(MATCH_TEXT)
+    formats = []
+    for start, length in match_ranges(text, query):
+        found = QTextLayout.FormatRange()
+        end = to_utf16(text, start + length)
+        found.start = to_utf16(text, start)
+        found.length, found.format = end - found.start, fmt
+        formats.append(found)
+    return formats
