@@ -315,6 +315,7 @@ class Controller(QObject):
             dialog.show_section(section)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._settings_saved(set(dialog.changed_fields())))
+        dialog.rejected.connect(self.window.back_to_welcome_if_new)
         dialog.finished.connect(lambda _r: setattr(self, "settings_dialog", None))
         self.settings_dialog = dialog
         dialog.open()

@@ -175,13 +175,25 @@ class MainWindow(QMainWindow):
     def welcome(self) -> WelcomePage:
         if self._welcome is None:
             self._welcome = WelcomePage()
-            self._welcome.setupRequested.connect(self.setupRequested)
+            self._welcome.setupRequested.connect(self._set_up)
             self._welcome.demoRequested.connect(self.demoRequested)
             self.pages.addWidget(self._welcome)
         return self._welcome
 
     def showing_welcome(self) -> bool:
         return self._welcome is not None and self.pages.currentWidget() is self._welcome
+
+    def _set_up(self) -> None:
+        # Settings opens over the window as it will be (the list, the status bar), not over
+        # an empty page: the welcome's words sit right behind the dialog.
+        self.show_welcome(False)
+        self.setupRequested.emit()
+
+    def back_to_welcome_if_new(self) -> None:
+        """Settings closed without saving, and still no account: the welcome page again."""
+        settings = self.services.settings if self.services is not None else self.settings
+        if self._welcome is not None and not settings.effective_account_id and not settings.numbers:
+            self.show_welcome(True)
 
     def show_welcome(self, on: bool) -> None:
         self.pages.setCurrentWidget(self.welcome if on else self.splitter)

@@ -51,6 +51,9 @@ class WindowActions:
         self._action(file_menu, "&Import contacts…", None, self.import_contacts)
         self._action(file_menu, "&Export messages…", None, self.export_messages)
         file_menu.addSeparator()
+        if not w.demo:  # the demo again, from an account or the welcome page (its own folder)
+            w.demo_action = self._action(file_menu, "Try the &demo", None, w.demoRequested.emit)
+            file_menu.addSeparator()
         # (Windows, and Qt without a desktop theme, have no standard Quit key: Ctrl+Q there too.)
         quit_key = QKeySequence.keyBindings(QKeySequence.StandardKey.Quit) or [
             QKeySequence("Ctrl+Q")
