@@ -133,3 +133,25 @@ def _newest_id(window):
     model = window.thread.model
     message = model.data(model.index(model.rowCount() - 1, 0), MessageRole.Message)
     return message.id if message is not None and message.body == "in front of you" else -1
+
+
+def test_a_text_arriving_below_while_reading_older_ones_is_read_once_scrolled_to(demo_app, qtbot):
+    window, sandbox = demo_app.window, demo_app.sandbox
+    sam = conversation_of(window, demo.SAM)
+    window.open_conversation(sam.id)
+    activate(qtbot, window)
+    for i in range(25):  # a screenful and more, read as they come
+        assert sandbox.deliver(demo.SAM, demo.OWN, f"line {i}").status == 200
+    qtbot.waitUntil(lambda: window.thread.model.rowCount() >= 26, timeout=10000)
+    qtbot.waitUntil(lambda: stored_unread(window, sam.id) == 0, timeout=3000)
+    bar = window.thread.list_view.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=2000)
+    bar.setValue(bar.minimum())  # reading the first lines again
+    assert sandbox.deliver(demo.SAM, demo.OWN, "down here").status == 200
+    qtbot.waitUntil(lambda: badge(window, sam.id) == 1, timeout=5000)
+    qtbot.wait(300)
+    assert stored_unread(window, sam.id) == 1  # below, out of sight
+    assert divider_above(window) == "down here"
+    bar.setValue(bar.maximum())
+    qtbot.waitUntil(lambda: stored_unread(window, sam.id) == 0, timeout=3000)
+    qtbot.waitUntil(lambda: badge(window, sam.id) == 0, timeout=2000)
