@@ -61,6 +61,26 @@ def test_quitting_while_a_message_is_being_sent_asks(asking_demo, qtbot):
     assert not asking_demo._quit.is_set()
 
 
+def test_quitting_with_a_message_waiting_to_be_sent_asks(asking_demo, qtbot):
+    from voipdesk.core.models import Status
+
+    window, sandbox = asking_demo.window, asking_demo.sandbox
+    sam = next(c for c in window.services.store.conversations() if c.peer_number == demo.SAM)
+    window.open_conversation(sam.id)
+    sandbox.inject("http503", count=5)  # VoIP Number is down: it waits to be sent again
+    window.compose.editor.setPlainText("try again later")
+    qtbot.keyClick(window.compose.editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: any(m.status is Status.PENDING for m in window.services.store.outbox()),
+        timeout=5000,
+    )
+    press_ctrl_q(asking_demo, qtbot)
+    box = quit_asked(window)
+    assert box is not None and "will not go out until you start" in box.informativeText()
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    assert not asking_demo._quit.is_set()
+
+
 def _configured(tmp_path, port=None):
     settings = Settings.load(tmp_path)
     settings.account_id, settings.numbers = "acc-123", ["+447700900123"]

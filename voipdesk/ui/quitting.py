@@ -33,12 +33,17 @@ def what_quitting_stops(services: Services | None, *, demo: bool) -> list[str]:
     if services is None:
         return []
     reasons = []
-    sending = sum(1 for m in services.store.outbox() if m.status is Status.SENDING)
+    outbox = services.store.outbox()
+    sending = sum(1 for m in outbox if m.status is Status.SENDING)
     if sending:
         what = "A message is" if sending == 1 else f"{sending} messages are"
         reasons.append(
             f"{what} still being sent: quitting now may leave it unclear whether it went out."
         )
+    waiting = sum(1 for m in outbox if m.status is Status.PENDING)
+    if waiting:
+        what = "A message waiting" if waiting == 1 else f"{waiting} messages waiting"
+        reasons.append(f"{what} to be sent will not go out until you start voipdesk again.")
     if not demo and receiving_would_stop(services):
         reasons.append(RECEIVING)
     return reasons
