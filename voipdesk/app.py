@@ -22,6 +22,7 @@ from voipdesk.ui import single_instance
 from voipdesk.ui.app_boxes import ask_to_quit, settings_problems_box
 from voipdesk.ui.application import app_icon, make_application, wait_until_painted
 from voipdesk.ui.main_window import MainWindow
+from voipdesk.ui.quitting import what_quitting_stops
 
 if TYPE_CHECKING:
     import asyncio
@@ -96,7 +97,7 @@ class Controller(QObject):
         window.show_welcome(nothing_configured and not self.demo)
         conversations = store.conversations(limit=1)
         if conversations and not nothing_configured:
-            window.open_conversation(conversations[0].id)
+            window.open_conversation(conversations[0].id, by_person=False)
         if not self.hidden:
             window.show()
 
@@ -221,9 +222,10 @@ class Controller(QObject):
             self._quit.set()
 
     def request_quit(self) -> None:
-        """Quit, after saying what quitting means for receiving."""
-        if self.confirm_quit and self.window is not None:
-            ask_to_quit(self.window, self._end_run)
+        """Quit: at once, or after asking when it would stop receiving or a send on its way."""
+        reasons = what_quitting_stops(self.services, demo=self.demo) if self.confirm_quit else []
+        if reasons and self.window is not None:
+            ask_to_quit(self.window, self._end_run, reasons)
             return
         self._end_run()
 
@@ -313,6 +315,7 @@ class Controller(QObject):
             dialog.show_section(section)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._settings_saved(set(dialog.changed_fields())))
+        dialog.rejected.connect(self.window.back_to_welcome_if_new)
         dialog.finished.connect(lambda _r: setattr(self, "settings_dialog", None))
         self.settings_dialog = dialog
         dialog.open()

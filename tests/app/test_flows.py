@@ -100,10 +100,18 @@ def test_quit_asks_first_without_a_nested_loop_and_only_quit_quits(demo_app, qtb
     ended: list[bool] = []
     monkeypatch.setattr(demo_app, "_end_run", lambda: ended.append(True))
     demo_app.confirm_quit = True
+    window = demo_app.window
+    # Something to lose (a message on its way out), so Quit asks (tests/app/test_quit.py).
+    sam = next(c for c in window.services.store.conversations() if c.peer_number == demo.SAM)
+    window.open_conversation(sam.id)
+    demo_app.sandbox.inject("delay", seconds=5)
+    window.compose.editor.setPlainText("on its way")
+    qtbot.keyClick(window.compose.editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: any(m.body == "on its way" for m in window.services.store.outbox()))
     for choice in ("Cancel", "Quit"):
         demo_app.request_quit()  # returns at once: the box is window-modal
         box = _shown(demo_app.window, QMessageBox)
-        assert box is not None and box.windowTitle() == "Quit voipdesk?"
+        assert box is not None and box.text() == "Quit voipdesk?"
         button = next(b for b in box.buttons() if b.text().replace("&", "") == choice)
         button.click()
         qtbot.waitUntil(lambda box=box: not box.isVisible(), timeout=2000)

@@ -142,14 +142,11 @@ def test_after_the_first_paint_the_services_start_and_a_webhook_is_stored(tmp_pa
         store = Store(database_path(data))
         try:
             assert "hello after the paint" in [m.body for m in store.all_messages()]
-            # The newest conversation, opened (unread) before the services existed, was
-            # marked read once they were attached.
+            # The newest conversation, opened for the person at start, stays unread: nobody
+            # has looked at it (no click, key or return to the window) while the services ran.
+            time.sleep(0.5)  # time for a (wrong) mark-read to be stored
             opened = next(c for c in store.conversations() if c.peer_number == NEW_PEER)
-            deadline = time.monotonic() + 10
-            while opened.unread_count and time.monotonic() < deadline:
-                time.sleep(0.05)
-                opened = store.conversation(opened.id)
-            assert opened.unread_count == 0
+            assert opened.unread_count == 5
         finally:
             store.close()
     finally:

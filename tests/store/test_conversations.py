@@ -67,6 +67,17 @@ def test_drafts(store):
     assert store.draft(999_999) == ""
 
 
+def test_all_drafts_at_once_for_the_list(store):
+    a = store.conversation_for(OWN, PEER).id
+    b = store.conversation_for(OWN, PEER2).id
+    store.conversation_for(OWN2, PEER)  # no draft: not listed
+    store.set_draft(a, "one")
+    store.set_draft(b, "two")
+    assert store.drafts() == {a: "one", b: "two"}
+    store.set_draft(a, "")
+    assert store.drafts() == {b: "two"}
+
+
 def test_drafts_survive_reopening(tmp_path):
     path = database_path(tmp_path)
     with Store(path) as s:

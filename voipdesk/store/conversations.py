@@ -84,6 +84,11 @@ class ConversationsMixin(Connection):
             )
         )
 
+    def drafts(self) -> dict[int, str]:
+        """Every conversation's unsent draft (conversation id -> text), those that have one."""
+        rows = self._read("SELECT id, draft FROM conversations WHERE draft <> ''")
+        return {row[0]: row[1] for row in rows}
+
     def draft(self, conversation_id: int) -> str:
         rows = self._read("SELECT draft FROM conversations WHERE id = ?", (conversation_id,))
         return rows[0][0] if rows else ""

@@ -11,17 +11,14 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from voipdesk.ui.labels import plain_message_box
 
 
-def ask_to_quit(parent: QWidget, quit_: Callable[[], None]) -> QMessageBox:
-    """Say what quitting means for receiving; quit_() runs only after the user chose Quit."""
+def ask_to_quit(parent: QWidget, quit_: Callable[[], None], reasons: list[str]) -> QMessageBox:
+    """Say what quitting would stop (`reasons`); quit_() runs only after the user chose Quit."""
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle("Quit voipdesk?")
+    box.setWindowTitle("Quit")  # the desktop adds " — voipdesk"
     box.setText("Quit voipdesk?")
-    box.setInformativeText(
-        "While voipdesk is closed it cannot receive: messages sent to your numbers "
-        "won't appear here until you start it again (they stay on VoIP Number's "
-        "Messaging page)."
-    )
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setInformativeText("\n\n".join(reasons))
     # Wide enough that the explanation reads as a paragraph, not a narrow column.
     box.setStyleSheet("QLabel#qt_msgbox_informativelabel { min-width: 380px; }")
     quit_button = box.addButton("Quit", QMessageBox.ButtonRole.AcceptRole)

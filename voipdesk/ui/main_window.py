@@ -26,6 +26,7 @@ from voipdesk.ui.compose import ComposeBox
 from voipdesk.ui.connection import ConnectionPanel
 from voipdesk.ui.conversations import ConversationList, ConversationListModel
 from voipdesk.ui.labels import plain_label
+from voipdesk.ui.read_marking import ReadMarker
 from voipdesk.ui.receiving_view import ReceivingView
 from voipdesk.ui.thread import ThreadView
 from voipdesk.ui.thread.scheduled import ScheduledPanel
@@ -64,7 +65,8 @@ class MainWindow(QMainWindow):
         self.services: Services | None = None  # until attach()
         self.demo = demo
         self.setWindowIcon(icon)
-        self.setWindowTitle("voipdesk — Demo" if demo else "voipdesk")
+        # The desktop adds " — voipdesk" to a title that does not end with it.
+        self.setWindowTitle("Demo — voipdesk" if demo else "voipdesk")
         self.resize(1040, 700)
         self.setMinimumSize(640, 480)
         country = settings.effective_country
@@ -82,6 +84,7 @@ class MainWindow(QMainWindow):
         )
         self.thread.own_numbers = self.own_numbers
         self.conversation_model.severalOwnNumbersChanged.connect(self.thread.refresh_header)
+        self.read_marker = ReadMarker(self)  # when the open conversation counts as read
         self.compose = ComposeBox(country=country)
         self.scheduled = ScheduledPanel(store)  # Send later: at the end of the thread
         self.banner = Banner()  # sending is paused
@@ -173,23 +176,32 @@ class MainWindow(QMainWindow):
         self.thread.retryRequested.connect(services.resend)
         self.thread.discardRequested.connect(services.discard)
         self.scheduled.attach(services, bridge, self.compose, lambda: self.thread.conversation)
-        open_id = self.conversation_id  # opened before there were services: read it now
-        conversation = self.store.conversation(open_id) if open_id is not None else None
-        if conversation is not None and conversation.unread_count:
-            self._mark_read(open_id)
+        self.read_marker.check_soon()  # opened before there were services
 
     # -- pages --------------------------------------------------------------------------------
     @property
     def welcome(self) -> WelcomePage:
         if self._welcome is None:
             self._welcome = WelcomePage()
-            self._welcome.setupRequested.connect(self.setupRequested)
+            self._welcome.setupRequested.connect(self._set_up)
             self._welcome.demoRequested.connect(self.demoRequested)
             self.pages.addWidget(self._welcome)
         return self._welcome
 
     def showing_welcome(self) -> bool:
         return self._welcome is not None and self.pages.currentWidget() is self._welcome
+
+    def _set_up(self) -> None:
+        # Settings opens over the window as it will be (the list, the status bar), not over
+        # an empty page: the welcome's words sit right behind the dialog.
+        self.show_welcome(False)
+        self.setupRequested.emit()
+
+    def back_to_welcome_if_new(self) -> None:
+        """Settings closed without saving, and still no account: the welcome page again."""
+        settings = self.services.settings if self.services is not None else self.settings
+        if self._welcome is not None and not settings.effective_account_id and not settings.numbers:
+            self.show_welcome(True)
 
     def show_welcome(self, on: bool) -> None:
         self.pages.setCurrentWidget(self.welcome if on else self.splitter)
@@ -216,44 +228,48 @@ class MainWindow(QMainWindow):
         """The open conversation (the thread's: it is the one owner)."""
         return self.thread.conversation_id
 
-    def open_conversation(self, conversation_id: int) -> None:
+    def open_conversation(self, conversation_id: int, *, by_person: bool = True) -> None:
+        """Open a conversation; `by_person` False when the app opens it for them (at start):
+        then it is not read until they act in the window."""
         conversation = self.store.conversation(conversation_id)
         if conversation is None:
             return
         previous = self.conversation_id
         if previous not in (None, conversation_id) and self.services is not None:
-            self.services.set_draft(previous, self.compose.draft())
+            self._save_draft(previous, self.compose.draft())
+        if conversation_id != previous:
+            self.thread.delegate.match = (None, "")
         self.thread.set_conversation(conversation_id)
         self.scheduled.set_conversation(conversation_id)
         self.compose.set_numbers([conversation.own_number], conversation.own_number)
-        self.compose.set_draft(self.store.draft(conversation_id))
+        self.compose.set_draft(self.conversation_model.drafts.get(conversation_id, ""))
         self.compose.setEnabled(True)
         self.compose.show()
         self.compose.focus_editor()
         self.conversations.select(conversation_id)
-        if conversation.unread_count:
-            self._mark_read(conversation_id)
-
-    def _mark_read(self, conversation_id: int) -> None:
-        if self.services is None:
-            return  # attach() does it
-        self.services.mark_read(conversation_id)  # the list follows from conversationRead
+        self.read_marker.opened(conversation.unread_count, by_person=by_person)
 
     def _open_search_hit(self, conversation_id: int, message_id: int) -> None:
         self.open_conversation(conversation_id)
+        # The words searched for are marked in the bubble while the conversation stays open.
+        self.thread.delegate.match = (message_id, self.conversations.search_model.query)
         self.thread.show_message(message_id)
 
     def _send(self, sender: str, text: str) -> None:
         conversation = self.thread.conversation
         if conversation is None:
             return
-        self.services.set_draft(conversation.id, "")
+        self._save_draft(conversation.id, "")
         # Always from the thread's own number: nothing in the thread changes it.
         self.services.send(conversation.own_number, conversation.peer_number, text)
 
     def _draft_changed(self, text: str) -> None:
         if self.conversation_id is not None:
-            self.services.set_draft(self.conversation_id, text)
+            self._save_draft(self.conversation_id, text)
+
+    def _save_draft(self, conversation_id: int, text: str) -> None:
+        self.conversation_model.set_draft(conversation_id, text)  # "Draft: …" in the list
+        self.services.set_draft(conversation_id, text)
 
     def _messages_changed(self, messages: list[Message]) -> None:
         self.conversation_model.apply(messages)
@@ -292,9 +308,7 @@ class MainWindow(QMainWindow):
         )
 
     def _incoming(self, messages: list[Message]) -> None:
-        for conversation_id in {m.conversation_id for m in messages}:
-            if self.is_reading(conversation_id):
-                self._mark_read(conversation_id)
+        self.read_marker.incoming(messages)
 
     def _contacts_changed(self) -> None:
         self.conversations.set_contacts_changed()

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox, Q
 from voipdesk import __version__
 from voipdesk.core.phone import display
 from voipdesk.ui.labels import plain_message_box
+from voipdesk.ui.switching import add_switching
 
 if TYPE_CHECKING:
     from voipdesk.ui.main_window import MainWindow
@@ -50,7 +51,14 @@ class WindowActions:
         self._action(file_menu, "&Import contacts…", None, self.import_contacts)
         self._action(file_menu, "&Export messages…", None, self.export_messages)
         file_menu.addSeparator()
-        self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, w.quitRequested.emit)
+        if not w.demo:  # the demo again, from an account or the welcome page (its own folder)
+            w.demo_action = self._action(file_menu, "Try the &demo", None, w.demoRequested.emit)
+            file_menu.addSeparator()
+        # (Windows, and Qt without a desktop theme, have no standard Quit key: Ctrl+Q there too.)
+        quit_key = QKeySequence.keyBindings(QKeySequence.StandardKey.Quit) or [
+            QKeySequence("Ctrl+Q")
+        ]
+        self._action(file_menu, "&Quit", quit_key, w.quitRequested.emit)
         edit_menu = w.menuBar().addMenu("&Edit")
         self._action(
             edit_menu, "&Find…", QKeySequence.StandardKey.Find, w.conversations.focus_search
@@ -58,12 +66,16 @@ class WindowActions:
         self._action(edit_menu, "&Settings…", QKeySequence("Ctrl+,"), w.settingsRequested.emit)
         view_menu = w.menuBar().addMenu("&View")
         self._action(view_menu, "&Connection…", None, w.show_connection)
+        view_menu.addSeparator()
+        add_switching(w, view_menu)  # Ctrl+Tab, Alt+↑/↓, Ctrl+1…9
         help_menu = w.menuBar().addMenu("&Help")
         self._action(help_menu, "&About voipdesk", None, self.about)
 
     def _action(self, menu, text: str, shortcut, slot) -> QAction:
         action = QAction(text, self.window)
-        if shortcut is not None:
+        if isinstance(shortcut, list):
+            action.setShortcuts(shortcut)
+        elif shortcut is not None:
             action.setShortcut(shortcut)
         action.triggered.connect(slot)
         menu.addAction(action)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
 from voipdesk.core.models import Conversation
 from voipdesk.ui import theme
+from voipdesk.ui.conversations.draft import paint_draft
 from voipdesk.ui.conversations.model import ConversationRole, preview_text
 from voipdesk.ui.conversations.numbers import paint_tag
 
@@ -92,6 +93,9 @@ class ConversationDelegate(QStyledItemDelegate):
             painter.setPen(theme.accent_text())
             painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, badge)
             line2.setRight(pill.left() - 8)
+        if paint_draft(painter, line2, body_font, palette, index.data(ConversationRole.Draft)):
+            painter.restore()
+            return
         painter.setFont(body_font)
         painter.setPen(text_color if unread else muted)
         painter.drawText(

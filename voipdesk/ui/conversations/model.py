@@ -13,6 +13,7 @@ from voipdesk.core.models import Conversation, Direction, Message
 from voipdesk.core.phone import display
 from voipdesk.store.store import Store
 from voipdesk.ui import theme
+from voipdesk.ui.conversations.draft import draft_preview
 from voipdesk.ui.listmodel import ACCESSIBLE as _ACCESSIBLE
 from voipdesk.ui.listmodel import DISPLAY as _DISPLAY
 from voipdesk.ui.listmodel import ROLE_BASE as _ROLE_BASE
@@ -30,6 +31,7 @@ class ConversationRole(IntEnum):
     Timestamp = _ROLE_BASE + 5
     Unread = _ROLE_BASE + 6
     Via = _ROLE_BASE + 7  # the own number, formatted, when the user texts from several; else None
+    Draft = _ROLE_BASE + 20  # the unsent draft ("" when none)
 
 
 def _sort_key(conversation: Conversation) -> tuple[float, int]:
@@ -60,6 +62,7 @@ class ConversationListModel(PagedListModel):
         self._own_numbers: set[str] = set(store.own_numbers())
         # Conversation id -> the newest message id the store had when it marked it read.
         self._read_upto: dict[int, int] = {}
+        self.drafts: dict[int, str] = store.drafts()  # conversation id -> unsent text
         self.fetchMore(QModelIndex())
 
     # -- Qt model interface ---------------------------------------------------------------------
@@ -83,6 +86,8 @@ class ConversationListModel(PagedListModel):
             return conversation.unread_count
         if role == ConversationRole.Via:
             return self.via(conversation)
+        if role == ConversationRole.Draft:
+            return self.drafts.get(conversation.id, "")
         if role == _ACCESSIBLE:
             unread = f", {conversation.unread_count} unread" if conversation.unread_count else ""
             when = theme.relative_time(conversation.last_timestamp)
@@ -90,9 +95,22 @@ class ConversationListModel(PagedListModel):
             on = f", via {via}" if via else ""
             return (
                 f"{self.display_name(conversation)}{unread}{on}, {when}: "
-                f"{preview_text(conversation)}"
+                f"{draft_preview(self.drafts.get(conversation.id)) or preview_text(conversation)}"
             )
         return None
+
+    def set_draft(self, conversation_id: int, text: str) -> None:
+        """A conversation's draft changed (the list says "Draft: …" while there is one)."""
+        text = text if text.strip() else ""
+        if self.drafts.get(conversation_id, "") == text:
+            return
+        if text:
+            self.drafts[conversation_id] = text
+        else:
+            self.drafts.pop(conversation_id, None)
+        index = self.index_for(conversation_id)
+        if index.isValid():
+            self.dataChanged.emit(index, index)
 
     def _next_page(self) -> list[Conversation]:
         page = self._store.conversations(limit=self.PAGE, offset=len(self._rows))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -258,7 +258,13 @@ class ConversationList(QWidget):
                     target = self.view
                 if target.model().rowCount() and key == Qt.Key.Key_Down:
                     target.setFocus(Qt.FocusReason.OtherFocusReason)
-                    if not target.currentIndex().isValid():
-                        target.setCurrentIndex(target.model().index(0, 0))
+                    if not target.selectionModel().hasSelection():
+                        # (Focus made the first row current without selecting it: nothing
+                        # showed where Down had gone.)
+                        current = target.currentIndex()
+                        target.selectionModel().setCurrentIndex(
+                            current if current.isValid() else target.model().index(0, 0),
+                            QItemSelectionModel.SelectionFlag.ClearAndSelect,
+                        )
                 return key == Qt.Key.Key_Down
         return super().eventFilter(watched, event)

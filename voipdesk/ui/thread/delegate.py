@@ -41,6 +41,7 @@ from voipdesk.ui.thread.layout import (
     remember,
     touch,
 )
+from voipdesk.ui.thread.marks import match_formats, paint_unread_divider, unread_height
 from voipdesk.ui.thread.model import MessageRole, RenderInfo
 from voipdesk.ui.thread.text import find_links, safe_url
 
@@ -60,6 +61,8 @@ class BubbleDelegate(QStyledItemDelegate):
         # Message id -> the height the last layout pass gave its row (every row, each pass).
         self.laid_out: dict[int | None, int] = {}
         self.highlight_id: int | None = None
+        # The search result opened in this thread: its matching words are marked in its bubble.
+        self.match: tuple[int | None, str] = (None, "")
 
     def clear_cache(self) -> None:
         self._layouts.clear()
@@ -118,6 +121,9 @@ class BubbleDelegate(QStyledItemDelegate):
             y = day_top + small_fm.height() + 6 + 10
         else:
             y += theme.TURN_GAP if info.run_start else theme.SAME_SIDE_GAP
+        unread_top = None
+        if info.unread_divider:
+            unread_top, y = y, y + unread_height(font)
 
         parts: list[tuple[Text, float]] = []
         inner_y = 0.0
@@ -177,6 +183,7 @@ class BubbleDelegate(QStyledItemDelegate):
             meta_top=meta_top,
             meta_box=max_bubble,
             action=action,
+            unread_top=unread_top,
         )
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
@@ -271,6 +278,8 @@ class BubbleDelegate(QStyledItemDelegate):
             painter.setFont(small)
             painter.setPen(theme.muted_text(palette))
             painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, geometry.day_text)
+        if geometry.unread_top is not None:
+            paint_unread_divider(painter, rect, geometry.unread_top, self._view.font(), palette)
 
         bubble = self._bubble_rect(geometry, rect)
         outgoing = geometry.outgoing
@@ -307,6 +316,7 @@ class BubbleDelegate(QStyledItemDelegate):
             painter.drawRoundedRect(inset, theme.BUBBLE_RADIUS - 0.75, theme.BUBBLE_RADIUS - 0.75)
 
         painter.setPen(text_color)
+        query = self.match[1] if self.match[0] == message.id else ""
         for part, top in geometry.parts:
             part.layout.draw(
                 painter,
@@ -314,6 +324,7 @@ class BubbleDelegate(QStyledItemDelegate):
                     bubble.left() + theme.BUBBLE_PADDING_H,
                     bubble.top() + theme.BUBBLE_PADDING_V + top,
                 ),
+                match_formats(part.text, query),
             )
 
         if problem:

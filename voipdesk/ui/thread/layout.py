@@ -55,6 +55,7 @@ class Geometry:
     meta_top: int
     meta_box: int  # the width the meta line wraps in (right-aligned in it when outgoing)
     action: tuple[int, int] | None
+    unread_top: int | None = None  # where the "Unread messages" divider is, if it is here
 
 
 def layout_text(body: str) -> str:

@@ -53,6 +53,7 @@ class RenderInfo:
     show_meta: bool
     is_last: bool
     meta: tuple[str, tuple[int, int] | None] | None  # meta_text() when show_meta
+    unread_divider: bool = False  # "Unread messages" above this bubble (the first unread)
 
     @property
     def key(self) -> tuple:
@@ -67,6 +68,7 @@ class RenderInfo:
             self.run_start,
             self.meta,
             self.is_last,
+            self.unread_divider,
         )
 
 
@@ -90,6 +92,7 @@ class ThreadModel(QAbstractListModel, WindowEvents):
         # (the window says so through changed()), and all of them at midnight ("Today").
         self._renders: dict[int, RenderInfo] = {}
         self._renders_until = 0.0
+        self.unread_from: int | None = None  # the first unread message (the divider's place)
         self._window = MessageWindow(
             store,
             conversation_id,
@@ -124,6 +127,15 @@ class ThreadModel(QAbstractListModel, WindowEvents):
     def has_newer(self) -> bool:
         """Whether the thread goes on below the last loaded row (the window is not at the end)."""
         return self._window.has_newer()
+
+    def set_unread_from(self, message_id: int | None) -> None:
+        """Put the "Unread messages" divider above this message (None: no divider)."""
+        old, self.unread_from = self.unread_from, message_id
+        for changed in {old, message_id} - {None}:
+            self._renders.pop(changed, None)
+            row = self._window.row_for(changed)
+            if row >= 0:
+                self.changed(row)
 
     # -- Qt model interface ---------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -166,7 +178,8 @@ class ThreadModel(QAbstractListModel, WindowEvents):
         if role == _ACCESSIBLE:
             who = "You" if message.direction is Direction.OUT else "They"
             text, _action = meta_text(message)
-            return f"{who}: {message.body}. {text}"
+            said = f"{who}: {message.body}. {text}"
+            return f"Unread messages. {said}" if message.id == self.unread_from else said
         return None
 
     def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> bool:
@@ -225,6 +238,7 @@ class ThreadModel(QAbstractListModel, WindowEvents):
             show_meta=show_meta,
             is_last=window.is_last(row),
             meta=meta_text(message) if show_meta else None,
+            unread_divider=message.id == self.unread_from,
         )
         return info
 

@@ -1,0 +1,152 @@
+"""When the open conversation counts as read: only once the person has looked at it.
+
+A conversation is marked read when its newest message is in view in a window that is shown,
+active and not minimised, and the person has shown they are there: they opened it themselves,
+or (for the one opened at start) did something in the window or came back to it. A message that
+arrives while the window is in the background stays unread until they come back and see it.
+The first unread message gets an "Unread messages" divider above it while the thread is open."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+from voipdesk.core.models import Direction, Message
+
+if TYPE_CHECKING:
+    from voipdesk.ui.main_window import MainWindow
+
+_INPUT = (QEvent.Type.MouseButtonPress, QEvent.Type.KeyPress, QEvent.Type.Wheel)
+
+
+class ReadMarker(QObject):
+    """Decides when the window's open conversation is read, and places its unread divider."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.present = True  # the person has acted in the window since it opened this thread
+        self._watching_input = False
+        self._was_active = False  # the window has been active
+        self._away = False  # ...and then another window was, or it was minimised or hidden
+        self._unread_here = False  # the open thread has unread messages not yet marked
+        self._soon = QTimer(self)
+        self._soon.setSingleShot(True)
+        self._soon.setInterval(0)
+        self._soon.timeout.connect(self.check)
+        bar = window.thread.list_view.verticalScrollBar()
+        bar.valueChanged.connect(self.check_soon)
+        bar.rangeChanged.connect(self.check_soon)
+        window.installEventFilter(self)
+
+    # -- what happens ----------------------------------------------------------------------------
+    def opened(self, unread: int, *, by_person: bool) -> None:
+        """A conversation was opened with `unread` unread messages, by the person (a click, a
+        notification, a search result) or for them (the newest one, at start)."""
+        self._unread_here = unread > 0
+        if unread:
+            self._place_divider(unread)
+        if by_person:
+            self._set_present()
+        else:
+            self.present = False
+            if not self._watching_input:
+                self._watching_input = True
+                QApplication.instance().installEventFilter(self)
+        self.check_soon()
+
+    def incoming(self, messages: Iterable[Message]) -> None:
+        """Messages were received (the thread and list already show them)."""
+        model = self.window.thread.model
+        mine = [
+            m
+            for m in messages
+            if model is not None
+            and m.conversation_id == model.conversation_id
+            and m.direction is Direction.IN
+        ]
+        if not mine:
+            return
+        if not self.seen_now() and not self._unread_here:
+            model.set_unread_from(min(m.id for m in mine))  # the first the person has not seen
+        self._unread_here = True
+        self.check_soon()
+
+    def check_soon(self, *_args: object) -> None:
+        self._soon.start()
+
+    # -- deciding ----------------------------------------------------------------------------------
+    def seen_now(self) -> bool:
+        """The person is looking at the open thread's newest message right now."""
+        w = self.window
+        model = w.thread.model
+        return (
+            self.present
+            and model is not None
+            and w.isVisible()
+            and w.isActiveWindow()
+            and not w.isMinimized()
+            and not w.showing_welcome()
+            and w.thread.list_view.isVisible()
+            and w.thread.list_view.at_bottom()
+            and not model.has_newer()
+        )
+
+    def check(self) -> None:
+        w = self.window
+        conversation_id = w.conversation_id
+        if conversation_id is None or w.services is None:
+            return  # (the services are attached after the first paint; they check again)
+        if not self._unread_here or not self.seen_now():
+            return
+        self._unread_here = False
+        w.services.mark_read(conversation_id)  # the list follows from conversationRead
+
+    # -- where the divider goes --------------------------------------------------------------------
+    def _place_divider(self, unread: int) -> None:
+        """Above the `unread`-th newest message received (or the oldest one loaded)."""
+        model = self.window.thread.model
+        if model is None:
+            return
+        first = None
+        for row in range(model.rowCount() - 1, -1, -1):
+            message = model.message(row)
+            if message is not None and message.direction is Direction.IN:
+                first = message.id
+                unread -= 1
+                if unread <= 0:
+                    break
+        model.set_unread_from(first)
+
+    # -- the person's presence -------------------------------------------------------------------
+    def _set_present(self) -> None:
+        self.present = True
+        if self._watching_input:
+            self._watching_input = False
+            QApplication.instance().removeEventFilter(self)
+        self.check_soon()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if watched is self.window:
+            if kind == QEvent.Type.ActivationChange:
+                if self.window.isActiveWindow():
+                    if self._away and not self.present:
+                        self._set_present()  # back to the window after being elsewhere
+                    self._was_active, self._away = True, False
+                elif self._was_active:
+                    self._away = True
+                self.check_soon()
+            elif kind in (QEvent.Type.WindowStateChange, QEvent.Type.Show):
+                self.check_soon()
+        if (
+            self._watching_input
+            and kind in _INPUT
+            and isinstance(watched, QWidget)
+            and watched.window() is self.window
+        ):
+            self._set_present()
+        return False
