@@ -1,0 +1,281 @@
+"""What an MMS links to: pictures fetched over http(s) with a size and a time limit, kept in a
+bounded cache in the data folder; anything else described (name, size), never fetched whole.
+
+A webhook carries no signature, so its links are untrusted: only http and https are fetched
+(anything else is refused with a reason and never requested), only `image/*` bodies are read,
+each at most MAX_IMAGE_BYTES within TIMEOUT_S, and the cache file is named by a hash of the URL
+(never a path built from it). Qt-free: the window decodes and scales the cached file itself."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import mimetypes
+import os
+import re
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import httpx
+
+log = logging.getLogger("voipdesk.media")
+
+MAX_IMAGE_BYTES = 10 * 1024 * 1024  # a phone's photo is 1-5 MB; carriers cap MMS far lower
+TIMEOUT_S = 20.0  # for the whole download, not per read
+CACHE_BYTES = 200 * 1024 * 1024  # the folder is trimmed, oldest used first, beyond this
+MAX_URL = 2048
+# Pictures the window decodes (Qt's built-in readers), each with the extension its cache file
+# gets so the system's viewer knows it. SVG is not here: it is a document, not a picture.
+IMAGE_TYPES = {
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/jpg": ".jpg",
+    "image/pjpeg": ".jpg",
+    "image/gif": ".gif",
+    "image/webp": ".webp",
+    "image/bmp": ".bmp",
+}
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+IMAGE, FILE, REFUSED, FAILED = "image", "file", "refused", "failed"
+
+
+@dataclass(frozen=True)
+class Media:
+    """What became of one link: IMAGE (path is the cached picture), FILE (not a picture, or too
+    big to show: name and size only, the link opens it), REFUSED (not a web link: never
+    requested) or FAILED (the download did not work: retry)."""
+
+    url: str
+    kind: str
+    name: str
+    size: int | None = None
+    content_type: str = ""
+    path: Path | None = None
+    reason: str = ""
+
+
+def refusal(url: str) -> str | None:
+    """Why `url` is not fetched, or None for a web link that may be."""
+    if len(url) > MAX_URL:
+        return "This link is too long to open."
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 (raises ValueError for a bad port)
+    except ValueError:
+        return "This link is not a valid web address."
+    if parts.scheme.lower() not in ("http", "https"):
+        scheme = parts.scheme.lower()[:12] or "no web address"
+        return f"Not opened: only web links (http, https) are, and this one is {scheme}."
+    if not parts.hostname:
+        return "This link names no server."
+    if parts.username or parts.password:
+        return "Not opened: this link carries a user name or password."
+    return None
+
+
+def display_name(url: str) -> str:
+    """A short file name to show for a link: the last part of its path, else its server."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return "attachment"
+    name = unquote(parts.path.rstrip("/").rsplit("/", 1)[-1]) if parts.path else ""
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]  # (an encoded "../" is no folder)
+    name = _UNSAFE_NAME.sub("", name).strip() or _UNSAFE_NAME.sub("", parts.hostname or "")
+    name = name or "attachment"
+    return name if len(name) <= 48 else name[:22] + "…" + name[-22:]
+
+
+def guess_kind(url: str) -> str:
+    """One of photo, video, audio, file or "" (unknown), from the link's file name alone."""
+    guessed, _encoding = mimetypes.guess_type(display_name(url), strict=False)
+    if not guessed:
+        return ""
+    top = guessed.split("/", 1)[0]
+    if guessed in IMAGE_TYPES or (top == "image" and "svg" not in guessed):
+        return "photo"
+    return top if top in ("video", "audio") else "file"
+
+
+def preview_word(attachments: tuple[str, ...] | list[str]) -> str:
+    """What a conversation list says for a message that is only attachments: "Photo",
+    "2 photos", "Video", "File", "Attachment"."""
+    kinds = {guess_kind(url) for url in attachments}
+    kind = kinds.pop() if len(kinds) == 1 else ""
+    word = {"photo": "Photo", "video": "Video", "audio": "Audio clip", "file": "File"}.get(
+        kind, "Attachment"
+    )
+    count = len(attachments)
+    return word if count <= 1 else f"{count} {word.lower()}s"
+
+
+def size_text(size: int | None) -> str:
+    if size is None:
+        return ""
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def _content_type(response: httpx.Response) -> str:
+    return response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+def _length(response: httpx.Response) -> int | None:
+    try:
+        value = int(response.headers.get("content-length", ""))
+    except ValueError:
+        return None
+    return value if value >= 0 else None
+
+
+class MediaCache:
+    """Fetches links and keeps the pictures in `folder` (None: nothing kept, e.g. in a test).
+    fetch() runs on the asyncio loop; its file work runs on worker threads."""
+
+    def __init__(
+        self,
+        folder: Path | None,
+        *,
+        max_bytes: int = MAX_IMAGE_BYTES,
+        timeout: float = TIMEOUT_S,
+        cache_bytes: int = CACHE_BYTES,
+    ) -> None:
+        self.folder = folder
+        self.max_bytes = max_bytes
+        self.timeout = timeout
+        self.cache_bytes = cache_bytes
+
+    @staticmethod
+    def key(url: str) -> str:
+        return hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()
+
+    async def fetch(self, url: str) -> Media:
+        """The link as shown: from the cache when it is there, else downloaded (never raises)."""
+        name = display_name(url)
+        reason = refusal(url)
+        if reason is not None:
+            return Media(url, REFUSED, name, reason=reason)
+        kept = await asyncio.to_thread(self._load, url)
+        if kept is not None:
+            return kept
+        try:
+            async with asyncio.timeout(self.timeout):
+                media, body = await self._download(url, name)
+        except (TimeoutError, httpx.TimeoutException):
+            return Media(url, FAILED, name, reason="The picture took too long to download.")
+        except httpx.HTTPError as exc:
+            log.info("media download failed: %s", type(exc).__name__)
+            return Media(url, FAILED, name, reason="The picture could not be downloaded.")
+        if media.kind in (IMAGE, FILE):
+            media = await asyncio.to_thread(self._keep, media, body)
+        return media
+
+    async def _download(self, url: str, name: str) -> tuple[Media, bytes]:
+        timeout = httpx.Timeout(self.timeout, connect=min(self.timeout, 10.0))
+        headers = {"Accept": "image/*;q=1, */*;q=0.1"}
+        async with (
+            httpx.AsyncClient(timeout=timeout, follow_redirects=True, max_redirects=3) as client,
+            client.stream("GET", url, headers=headers) as response,
+        ):
+            if response.status_code != 200:
+                reason = f"The server answered {response.status_code} for this picture."
+                return Media(url, FAILED, name, reason=reason), b""
+            kind = _content_type(response)
+            size = _length(response)
+            if kind not in IMAGE_TYPES:  # not a picture the window shows: describe it only
+                return Media(url, FILE, name, size=size, content_type=kind), b""
+            too_big = Media(
+                url, FILE, name, size=size, content_type=kind, reason="Too large to show here."
+            )
+            if size is not None and size > self.max_bytes:
+                return too_big, b""
+            chunks: list[bytes] = []
+            total = 0
+            async for chunk in response.aiter_bytes():
+                total += len(chunk)
+                if total > self.max_bytes:
+                    return too_big, b""
+                chunks.append(chunk)
+            return Media(url, IMAGE, name, size=total, content_type=kind), b"".join(chunks)
+
+    # -- the folder (worker threads) -------------------------------------------------------------
+    def _paths(self, url: str) -> tuple[Path, Path] | None:
+        if self.folder is None:
+            return None
+        key = self.key(url)
+        return self.folder / f"{key}.json", self.folder / key
+
+    def _load(self, url: str) -> Media | None:
+        paths = self._paths(url)
+        if paths is None:
+            return None
+        meta_path, stem = paths
+        try:
+            doc = json.loads(meta_path.read_text("utf-8"))
+            if doc.get("url") != url or doc.get("kind") not in (IMAGE, FILE):
+                return None
+            path = None
+            if doc["kind"] == IMAGE:
+                path = stem.with_suffix(IMAGE_TYPES[doc["content_type"]])
+                if not path.is_file():
+                    return None
+                os.utime(path)  # recently used: trimmed last
+            os.utime(meta_path)
+            doc["path"] = path
+            return Media(**doc)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def _keep(self, media: Media, body: bytes) -> Media:
+        paths = self._paths(media.url)
+        if paths is None:
+            return media
+        meta_path, stem = paths
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)  # type: ignore[union-attr]
+            if media.kind == IMAGE:
+                path = stem.with_suffix(IMAGE_TYPES[media.content_type])
+                _write(path, body)
+                media = Media(**{**asdict(media), "path": path})
+            doc = {**asdict(media), "path": None}
+            _write(meta_path, json.dumps(doc).encode())
+            self._trim()
+        except OSError as exc:  # a full disk: shown this time, fetched again next time
+            log.warning("media cache not written: %s", type(exc).__name__)
+        return media
+
+    def _trim(self) -> None:
+        assert self.folder is not None
+        files = []
+        for entry in os.scandir(self.folder):
+            with contextlib.suppress(OSError):
+                stat = entry.stat()
+                files.append((stat.st_mtime, stat.st_size, entry.path))
+        total = sum(size for _m, size, _p in files)
+        for _mtime, size, path in sorted(files):
+            if total <= self.cache_bytes:
+                break
+            with contextlib.suppress(OSError):
+                os.remove(path)
+                total -= size
+
+
+def _write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise
