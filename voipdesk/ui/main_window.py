@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self.conversation_model = ConversationListModel(store, country=country)
         self.conversations = ConversationList(self.conversation_model, store)
         self.thread = ThreadView(store, country=country)
+        self.thread.delegate.media.set_folder(settings.data_dir / "media")  # MMS pictures
         self.thread.several_own_numbers = lambda: self.conversation_model.several_own_numbers
         self.conversation_model.severalOwnNumbersChanged.connect(self.thread.refresh_header)
         self.compose = ComposeBox(country=country)

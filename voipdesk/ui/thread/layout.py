@@ -55,6 +55,7 @@ class Geometry:
     meta_top: int
     meta_box: int  # the width the meta line wraps in (right-aligned in it when outgoing)
     action: tuple[int, int] | None
+    media: list = field(default_factory=list)  # an MMS's attachments (ui/thread/media.Block)
 
 
 def layout_text(body: str) -> str:

@@ -37,6 +37,7 @@ from voipdesk.core.phone import display
 from voipdesk.store.store import Store
 from voipdesk.ui import theme
 from voipdesk.ui.labels import plain_label
+from voipdesk.ui.thread import media
 from voipdesk.ui.thread.delegate import BubbleDelegate
 from voipdesk.ui.thread.listview import _MessageList, _ViewProxy
 from voipdesk.ui.thread.model import MessageRole, ThreadModel
@@ -128,6 +129,7 @@ class ThreadView(QWidget):
         self.list_view = _MessageList(self)
         self.delegate = BubbleDelegate(self.list_view)
         self.list_view.setItemDelegate(self.delegate)
+        media.watch(self)
         self._proxy = _ViewProxy(self)
         self.list_view.setModel(self._proxy)
         self._highlight_timer = QTimer(self)
@@ -352,6 +354,8 @@ class ThreadView(QWidget):
             self.open_url(value)
         elif kind == "action" and isinstance(value, int):
             self.retryRequested.emit(value)
+        elif kind.startswith("media-") and isinstance(value, str):
+            self.delegate.media.follow(kind, value, self.open_url)
 
     def _set_name_button(self, *, named: bool) -> None:
         """The button's words and its accessible name together, so a screen reader says what
