@@ -10,7 +10,7 @@ import threading
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt, QTimer, QUrl
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QImage, QImageIOHandler, QImageWriter
 
 from tests.media_server import Route, png
 from tests.ui.thread_support import settle, show_thread
@@ -209,7 +209,7 @@ def test_a_missing_picture_shows_its_link_and_a_retry(aio, qtbot, seed, tmp_path
 def test_a_link_that_is_not_a_web_link_says_why_and_is_never_opened(aio, qtbot, seed, tmp_path):
     shown = Shown(qtbot, seed, tmp_path, "file:///etc/passwd")
     block = shown.wait_for("text")
-    assert "only web links" in block.text.text and block.ranges == [] and block.muted
+    assert "only web links are opened" in block.text.text and block.ranges == [] and block.muted
     shown.click(shown.point(block))
     assert shown.opened == []
 
@@ -250,3 +250,34 @@ def test_the_conversation_list_says_photo_for_a_picture_without_text(seed):
     seed.clock.advance(60)
     model.apply([mms(seed, "https://media.example/clip.mp4")])  # arriving while it shows
     assert preview_text(model.conversation(0)) == "Video"
+
+
+@pytest.mark.parametrize(
+    ("size", "ratio", "pixels", "logical"),
+    [
+        ((3000, 2000), 1.0, (240, 160), (240, 160)),
+        ((3000, 2000), 2.0, (480, 320), (240, 160)),  # sharp at 2x, the same size on screen
+        ((320, 220), 2.0, (320, 220), (240, 165)),  # never fewer logical pixels at 2x
+        ((100, 50), 2.0, (100, 50), (100, 50)),  # a small picture is not enlarged
+    ],
+)
+def test_thumbnails_keep_their_aspect_and_size_at_1x_and_2x(
+    qapp, tmp_path, size, ratio, pixels, logical
+):
+    path = tmp_path / "p.png"
+    path.write_bytes(png(*size))
+    image = thread_media.decode_thumbnail(path, ratio)
+    assert (image.width(), image.height()) == pixels
+    shown = image.deviceIndependentSize()
+    assert (round(shown.width()), round(shown.height())) == logical
+
+
+def test_a_phone_photo_stored_sideways_is_shown_upright(qapp, tmp_path):
+    image = QImage(800, 400, QImage.Format.Format_RGB32)
+    image.fill(QColor(RED))
+    writer = QImageWriter(str(tmp_path / "portrait.jpg"))
+    writer.setTransformation(QImageIOHandler.Transformation.TransformationRotate90)
+    assert writer.write(image)
+    thumb = thread_media.decode_thumbnail(tmp_path / "portrait.jpg", 2.0)
+    shown = thumb.deviceIndependentSize()
+    assert (round(shown.width()), round(shown.height())) == (120, 240)

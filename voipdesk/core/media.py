@@ -53,8 +53,10 @@ def refusal(url: str) -> str | None:
     except ValueError:
         return "This link is not a valid web address."
     if parts.scheme.lower() not in ("http", "https"):
-        scheme = parts.scheme.lower()[:12] or "no web address"
-        return f"Not opened: only web links (http, https) are, and this one is {scheme}."
+        scheme = parts.scheme.lower()[:12]
+        if not scheme:
+            return "Not opened: this is not a web link."
+        return f"Not opened: this is a {scheme}: link, and only web links are opened."
     if not parts.hostname:
         return "This link names no server."
     if parts.username or parts.password:

@@ -41,6 +41,14 @@ TIMEOUT_S = 20.0  # for the whole download, not per read
 CACHE_BYTES = 200 * 1024 * 1024  # the folder is trimmed, oldest used first, beyond this
 
 
+def _status_reason(code: int) -> str:
+    if code in (404, 410):
+        return f"The picture is no longer there (error {code})."
+    if code in (401, 403):
+        return f"The picture's server would not send it (error {code})."
+    return f"The picture could not be downloaded (error {code})."
+
+
 def _content_type(response: httpx.Response) -> str:
     return response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
@@ -103,7 +111,7 @@ class MediaCache:
             client.stream("GET", url, headers=headers) as response,
         ):
             if response.status_code != 200:
-                reason = f"The server answered {response.status_code} for this picture."
+                reason = _status_reason(response.status_code)
                 return Media(url, FAILED, name, reason=reason), b""
             kind = _content_type(response)
             size = _length(response)

@@ -12,12 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
     QFontMetrics,
     QImage,
+    QImageIOHandler,
     QImageReader,
     QPainter,
     QPainterPath,
@@ -63,21 +64,30 @@ class Block:
 
 
 def decode_thumbnail(path: Path, ratio: float) -> QImage | None:
-    """The picture at `path` scaled to fit THUMB_MAX × ratio device pixels, aspect kept (worker
-    thread: QImage is not a widget). None when it cannot be read or is absurdly large."""
+    """The picture at `path` as a thumbnail (worker thread: QImage is not a widget). Its
+    logical size fits THUMB_MAX, aspect kept, never enlarged; it has `ratio` times as many
+    pixels where the picture has them (sharp at 2x). None when it cannot be read or is absurdly
+    large."""
     reader = QImageReader(str(path))
     reader.setAutoTransform(True)  # a phone's portrait photo is stored sideways with a tag
     size = reader.size()
     if not size.isValid() or size.width() * size.height() > MAX_PIXELS:
         return None
-    limit = max(1, round(THUMB_MAX * ratio))
-    if max(size.width(), size.height()) > limit:
-        size = size.scaled(limit, limit, Qt.AspectRatioMode.KeepAspectRatio)
-        reader.setScaledSize(size)
+    if reader.transformation() & QImageIOHandler.Transformation.TransformationRotate90:
+        size.transpose()  # (the size read is the stored one)
+    w, h = size.width(), size.height()
+    logical = min(1.0, THUMB_MAX / max(w, h))  # a logical pixel per picture pixel at most
+    device = min(1.0, logical * ratio)
+    target = QSize(max(1, round(w * device)), max(1, round(h * device)))
+    if target != size:
+        if reader.transformation() & QImageIOHandler.Transformation.TransformationRotate90:
+            reader.setScaledSize(target.transposed())
+        else:
+            reader.setScaledSize(target)
     image = reader.read()
     if image.isNull():
         return None
-    image.setDevicePixelRatio(ratio)
+    image.setDevicePixelRatio(image.width() / max(1.0, w * logical))
     return image
 
 
@@ -238,7 +248,7 @@ class MediaShelf(QObject):
             detail, target = " · ".join(b for b in bits if b), ("url", QUrl(url))
         fm, small_fm = QFontMetrics(font), QFontMetrics(small)
         natural = max(fm.horizontalAdvance(name), small_fm.horizontalAdvance(detail))
-        w = min(width, max(180, CHIP_ICON + 3 * CHIP_PAD + natural))
+        w = min(width, max(180, CHIP_ICON + 3 * CHIP_PAD + natural + 2))
         h = max(CHIP_ICON, fm.height() + small_fm.height()) + 2 * CHIP_PAD
         icon = (name.rsplit(".", 1)[-1][:4].upper() if "." in name else "") or "FILE"
         return Block(
