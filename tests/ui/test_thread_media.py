@@ -10,7 +10,7 @@ import threading
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt, QTimer, QUrl
-from PySide6.QtGui import QColor, QImage, QImageIOHandler, QImageWriter
+from PySide6.QtGui import QColor, QGuiApplication, QImage, QImageIOHandler, QImageWriter
 
 from tests.media_server import Route, png
 from tests.ui.thread_support import settle, show_thread
@@ -281,3 +281,15 @@ def test_a_phone_photo_stored_sideways_is_shown_upright(qapp, tmp_path):
     thumb = thread_media.decode_thumbnail(tmp_path / "portrait.jpg", 2.0)
     shown = thumb.deviceIndependentSize()
     assert (round(shown.width()), round(shown.height())) == (120, 240)
+
+
+def test_copying_a_picture_message_copies_its_link_and_a_screen_reader_says_photo(
+    qtbot, seed, tmp_path
+):
+    url = "https://media.example/IMG_7.jpg"
+    shown = Shown(qtbot, seed, tmp_path, url)
+    shown.view.list_view.setCurrentIndex(shown.index)
+    shown.view.copy_selection()
+    assert QGuiApplication.clipboard().text() == url
+    spoken = shown.index.data(Qt.ItemDataRole.AccessibleTextRole)
+    assert spoken.startswith("They: Photo.")

@@ -31,6 +31,7 @@ from voipdesk.ui.thread.layout import Text, lay_out, position_in
 THUMB_MAX = 240  # the longer side of a thumbnail, in logical pixels (×2 decoded at 2× scale)
 THUMB_MIN = 48  # a thin picture's short side is not drawn thinner than this
 MAX_PIXELS = 80_000_000  # larger pictures are not decoded at all (a "decompression bomb")
+FETCHES = 4  # downloads at a time (a thread of many pictures opens no more connections)
 KEPT = 300  # links whose state (and thumbnail) is kept in memory, least recently used dropped
 LOADING = "loading"
 GAP = 6  # between blocks in a bubble
@@ -102,6 +103,7 @@ class MediaShelf(QObject):
         self._cache = None  # services.media.MediaCache, made at the first fetch (httpx loads then)
         self._entries: OrderedDict[str, Entry] = OrderedDict()
         self._tasks: set = set()  # the fetches under way (asyncio tasks)
+        self._slots = None  # an asyncio.Semaphore: FETCHES at a time, made on the loop
         self._version = 0
 
     def set_folder(self, folder: Path | None) -> None:
@@ -165,7 +167,10 @@ class MediaShelf(QObject):
     async def _load(self, url: str, ratio: float) -> None:
         import asyncio
 
-        media = await self.cache.fetch(url)
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(FETCHES)
+        async with self._slots:
+            media = await self.cache.fetch(url)
         image = None
         if media.kind == svc.IMAGE and media.path is not None:
             image = await asyncio.to_thread(decode_thumbnail, media.path, ratio)

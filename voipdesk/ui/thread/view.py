@@ -315,7 +315,8 @@ class ThreadView(QWidget):
         """Copy the selected messages' text (plain text, oldest first)."""
         messages = self.selected_messages()
         if messages:
-            QGuiApplication.clipboard().setText("\n".join(m.body for m in messages))
+            texts = ("\n".join(t for t in (m.body, *m.attachments) if t) for m in messages)
+            QGuiApplication.clipboard().setText("\n".join(texts))  # (an MMS: its links too)
 
     def context_menu_for(self, message_id: int) -> QMenu | None:
         """The right-click menu for a message (shown by the view; built here so it is testable)."""
