@@ -198,10 +198,11 @@ def test_a_slow_server_never_blocks_the_window_and_retry_fetches_again(
 
 
 def test_a_missing_picture_shows_its_link_and_a_retry(aio, qtbot, seed, tmp_path, media_server):
-    url = media_server.url("/gone.png")
+    url = media_server.url("/gone-\u202egnp.exe")  # (an override would show it as exe.png)
     shown = Shown(qtbot, seed, tmp_path, url)
     block = shown.wait_for("text")
-    assert "404" in block.text.text
+    assert "no longer there (error 404)" in block.text.text
+    assert "/gone-gnp.exe" in block.text.text and "\u202e" not in block.text.text
     shown.click(shown.range_point(block, "url"))
     assert shown.opened == [QUrl(url)]
 

@@ -23,7 +23,8 @@ IMAGE_TYPES = {
     "image/webp": ".webp",
     "image/bmp": ".bmp",
 }
-_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Controls and bidirectional overrides: never shown in a name or a link.
+UNSAFE_TEXT = re.compile(r"[\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 IMAGE, FILE, REFUSED, FAILED = "image", "file", "refused", "failed"
 
@@ -72,7 +73,7 @@ def display_name(url: str) -> str:
         return "attachment"
     name = unquote(parts.path.rstrip("/").rsplit("/", 1)[-1]) if parts.path else ""
     name = name.replace("\\", "/").rsplit("/", 1)[-1]  # (an encoded "../" is no folder)
-    name = _UNSAFE_NAME.sub("", name).strip() or _UNSAFE_NAME.sub("", parts.hostname or "")
+    name = UNSAFE_TEXT.sub("", name).strip() or UNSAFE_TEXT.sub("", parts.hostname or "")
     name = name or "attachment"
     return name if len(name) <= 48 else name[:22] + "…" + name[-22:]
 

@@ -7,6 +7,7 @@ or decodes on the GUI thread, and no text here is rendered as HTML."""
 
 from __future__ import annotations
 
+import sys
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -152,9 +153,11 @@ class MediaShelf(QObject):
         return self._version
 
     def _start(self, url: str, ratio: float, tries: int = 0) -> None:
-        import asyncio
-
+        # (Before the first paint asyncio is not even imported, and no loop can be running.)
+        asyncio = sys.modules.get("asyncio")
         try:
+            if asyncio is None:
+                raise RuntimeError("no loop yet")
             loop = asyncio.get_running_loop()
         except RuntimeError:  # painted before the app's loop runs: try again in a moment
             if tries < 50:  # (a test without a loop: the link stays "loading")
@@ -262,7 +265,11 @@ class MediaShelf(QObject):
 
 
 def _plain(text: str) -> str:
-    return text.replace("\n", " ").replace("\r", " ").replace("\u2028", " ")
+    """A link as one line of text, without the controls that could make it read otherwise
+    (a right-to-left override turning "gpj.exe" into "exe.jpg")."""
+    return svc.UNSAFE_TEXT.sub("", text.replace("\n", " ").replace("\r", " ")).replace(
+        "\u2028", " "
+    )
 
 
 def _rect(text: Text, y: float) -> QRectF:
