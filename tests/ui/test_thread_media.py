@@ -105,8 +105,9 @@ def test_a_picture_shows_as_a_thumbnail_with_its_aspect_kept(
     url = media_server.add("/photo.png", Route(png(480, 320, RED)))
     shown = Shown(qtbot, seed, tmp_path, url)
     block = shown.wait_for("image")
-    assert block.image is not None and not block.image.isNull()
-    size = block.image.deviceIndependentSize()
+    image = shown.shelf.image(block.url)
+    assert image is not None and not image.isNull()
+    size = image.deviceIndependentSize()
     assert (round(size.width()), round(size.height())) == (240, 160)
     assert (block.rect.width(), block.rect.height()) == (240, 160)
     # The row makes room for it, and the bubble holds no "Attachment 1" line.
@@ -140,8 +141,8 @@ def test_pictures_are_decoded_and_scaled_off_the_gui_thread(
 
     monkeypatch.setattr(thread_media, "decode_thumbnail", decode)
     url = media_server.add("/big.png", Route(png(3000, 2000, RED)))
-    block = Shown(qtbot, seed, tmp_path, url).wait_for("image")
-    assert round(block.image.deviceIndependentSize().width()) == 240
+    block = Shown(qtbot, seed, tmp_path, url).wait_for("image")  # (its size: decoded)
+    assert (block.rect.width(), block.rect.height()) == (240, 160)
     assert threads and threading.main_thread() not in threads
 
 
@@ -294,3 +295,39 @@ def test_copying_a_picture_message_copies_its_link_and_a_screen_reader_says_phot
     assert QGuiApplication.clipboard().text() == url
     spoken = shown.index.data(Qt.ItemDataRole.AccessibleTextRole)
     assert spoken.startswith("They: Photo.")
+
+
+def test_thumbnails_dropped_to_save_memory_come_back_without_moving_anything(
+    aio, qtbot, seed, tmp_path, media_server, monkeypatch
+):
+    monkeypatch.setattr(thread_media, "IMAGES_KEPT", 1)
+    first = media_server.add("/1.png", Route(png(200, 100, RED)))
+    second = media_server.add("/2.png", Route(png(100, 200, "#2040d0")))
+    mms(seed, first)
+    shown = Shown(qtbot, seed, tmp_path, second)
+    lv, shelf = shown.view.list_view, shown.shelf
+    model = lv.model()
+
+    def kinds():
+        return [shown.view.delegate.geometry(model.index(r, 0)).media[0].kind for r in range(2)]
+
+    qtbot.waitUntil(lambda: kinds() == ["image", "image"], timeout=8000)
+    settle(qtbot, shown.view)
+    heights = [lv.visualRect(model.index(r, 0)).height() for r in range(2)]
+    assert sum(shelf._entries[u].image is not None for u in (first, second)) == 1
+    # Painting both asks for the dropped one again: decoded from the kept file, not fetched.
+    qtbot.waitUntil(
+        lambda: lv.viewport().grab() is not None and shelf._entries[first].image is not None,
+        timeout=8000,
+    )
+    assert [lv.visualRect(model.index(r, 0)).height() for r in range(2)] == heights
+    assert media_server.hits("/1.png") == 1 and media_server.hits("/2.png") == 1
+
+
+def test_a_message_with_very_many_links_shows_some_and_counts_the_rest(qtbot, seed, tmp_path):
+    links = [f"file:///tmp/{i}.png" for i in range(25)]
+    shown = Shown(qtbot, seed, tmp_path, *links)
+    blocks = shown.blocks()
+    assert len(blocks) == thread_media.SHOWN + 1
+    assert blocks[-1].text.text == "and 5 more attachments"
+    assert len(shown.shelf._entries) == thread_media.SHOWN

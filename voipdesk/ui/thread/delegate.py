@@ -329,7 +329,9 @@ class BubbleDelegate(QStyledItemDelegate):
             inner = QPointF(
                 bubble.left() + theme.BUBBLE_PADDING_H, bubble.top() + theme.BUBBLE_PADDING_V
             )
-            media.paint(painter, geometry.media, inner, self._view.font(), text_color)
+            media.paint(
+                painter, geometry.media, inner, self._view.font(), text_color, self.media.image
+            )
 
         if problem:
             size = 18

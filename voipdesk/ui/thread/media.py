@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QObject, QPointF, QRectF, QSize, QSizeF, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -33,7 +33,9 @@ THUMB_MAX = 240  # the longer side of a thumbnail, in logical pixels (×2 decode
 THUMB_MIN = 48  # a thin picture's short side is not drawn thinner than this
 MAX_PIXELS = 80_000_000  # larger pictures are not decoded at all (a "decompression bomb")
 FETCHES = 4  # downloads at a time (a thread of many pictures opens no more connections)
-KEPT = 300  # links whose state (and thumbnail) is kept in memory, least recently used dropped
+KEPT = 5000  # links whose state is kept in memory (a few hundred bytes each), oldest dropped
+IMAGES_KEPT = 150  # thumbnails kept decoded (up to ~1 MB each at 2x); others decoded again
+SHOWN = 20  # attachments shown in one bubble; more are counted ("and 3 more attachments")
 LOADING = "loading"
 GAP = 6  # between blocks in a bubble
 CHIP_ICON = 32
@@ -44,8 +46,10 @@ CHIP_PAD = 8
 class Entry:
     state: str  # LOADING or one of services.media's kinds
     media: svc.Media | None = None
-    image: QImage | None = None  # the thumbnail, at the device pixel ratio it was made for
+    image: QImage | None = None  # the thumbnail (None again once dropped to save memory)
     version: int = 0
+    size: QSizeF | None = None  # the thumbnail's logical size (kept when the image is dropped)
+    ratio: float = 1.0  # the device pixel ratio it was made for
 
 
 @dataclass
@@ -55,7 +59,6 @@ class Block:
     url: str
     kind: str  # "image", "chip", "text"
     rect: QRectF
-    image: QImage | None = None
     title: str = ""
     detail: str = ""
     icon: str = ""
@@ -96,7 +99,8 @@ def decode_thumbnail(path: Path, ratio: float) -> QImage | None:
 class MediaShelf(QObject):
     """Every link's state, its fetch and its thumbnail. changed(url) when one changes."""
 
-    changed = Signal(str)
+    changed = Signal(str)  # a link's state changed: its bubble is measured again
+    repaint = Signal(str)  # a dropped thumbnail was decoded again: same size, paint it
 
     def __init__(self, folder: Path | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -106,6 +110,8 @@ class MediaShelf(QObject):
         self._tasks: set = set()  # the fetches under way (asyncio tasks)
         self._slots = None  # an asyncio.Semaphore: FETCHES at a time, made on the loop
         self._version = 0
+        self._images: OrderedDict[str, None] = OrderedDict()  # decoded, least recent first
+        self._decoding: set[str] = set()
 
     def set_folder(self, folder: Path | None) -> None:
         """Where pictures are kept between runs (the data folder's media/)."""
@@ -138,7 +144,52 @@ class MediaShelf(QObject):
 
     def stamp(self, attachments: tuple[str, ...], ratio: float) -> tuple[int, ...]:
         """What decides the size of a bubble's attachments now: their entries' versions."""
-        return tuple(self.entry(url, ratio).version for url in attachments)
+        return tuple(self.entry(url, ratio).version for url in attachments[:SHOWN])
+
+    def image(self, url: str) -> QImage | None:
+        """The link's thumbnail to paint; None while it is decoded again (it was dropped)."""
+        entry = self._entries.get(url)
+        if entry is None or entry.state != svc.IMAGE:
+            return None
+        if entry.image is None:
+            self._decode_again(url, entry)
+            return None
+        self._images.move_to_end(url)
+        return entry.image
+
+    def _hold(self, url: str, entry: Entry, image: QImage) -> None:
+        entry.image = image
+        self._images[url] = None
+        self._images.move_to_end(url)
+        while len(self._images) > IMAGES_KEPT:
+            old, _none = self._images.popitem(last=False)
+            dropped = self._entries.get(old)
+            if dropped is not None:
+                dropped.image = None
+
+    def _decode_again(self, url: str, entry: Entry) -> None:
+        asyncio = sys.modules.get("asyncio")
+        path = entry.media.path if entry.media is not None else None
+        if url in self._decoding or asyncio is None or path is None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._decoding.add(url)
+
+        async def decode() -> None:
+            try:
+                image = await asyncio.to_thread(decode_thumbnail, path, entry.ratio)
+            finally:
+                self._decoding.discard(url)
+            if image is not None and self._entries.get(url) is entry:
+                self._hold(url, entry, image)
+                self.repaint.emit(url)
+
+        task = loop.create_task(decode())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def retry(self, url: str, ratio: float = 1.0) -> None:
         entry = self._entries.get(url)
@@ -179,7 +230,11 @@ class MediaShelf(QObject):
             image = await asyncio.to_thread(decode_thumbnail, media.path, ratio)
             if image is None:
                 media = replace(media, kind=svc.FILE, reason="This picture could not be shown.")
-        self._entries[url] = Entry(media.kind, media, image, self._next())
+        entry = Entry(media.kind, media, version=self._next(), ratio=ratio)
+        if image is not None:
+            entry.size = image.deviceIndependentSize()
+            self._hold(url, entry, image)
+        self._entries[url] = entry
         self._entries.move_to_end(url)
         self.changed.emit(url)
 
@@ -207,26 +262,27 @@ class MediaShelf(QObject):
         """The blocks of a bubble's attachments, stacked from `top`, none wider than width."""
         blocks: list[Block] = []
         y = top
-        for url in attachments:
+        for url in attachments[:SHOWN]:
             if blocks:
                 y += GAP
             block = self._block(url, self.entry(url, ratio), font, width, y)
             blocks.append(block)
             y = block.rect.bottom()
+        more = len(attachments) - SHOWN
+        if more > 0:
+            text = lay_out(f"and {more} more attachment{'s' if more > 1 else ''}", font, width)
+            blocks.append(Block("", "text", _rect(text, y + GAP), text=text, muted=True))
         return blocks
 
     def _block(self, url: str, entry: Entry, font: QFont, width: int, y: float) -> Block:
         media = entry.media
         name = media.name if media is not None else svc.display_name(url)
-        if entry.state == svc.IMAGE and entry.image is not None:
-            size = entry.image.deviceIndependentSize()
-            w, h = size.width(), size.height()
+        if entry.state == svc.IMAGE and entry.size is not None:
+            w, h = entry.size.width(), entry.size.height()
             if w > width:  # a narrow window: scaled down to the bubble
                 w, h = width, h * width / w
             w, h = max(w, min(THUMB_MIN, width)), max(h, THUMB_MIN)
-            return Block(
-                url, "image", QRectF(0, y, w, h), image=entry.image, target=("media-view", url)
-            )
+            return Block(url, "image", QRectF(0, y, w, h), target=("media-view", url))
         if entry.state in (LOADING, svc.FILE):
             return self._chip(url, entry, name, font, width, y)
         assert media is not None
@@ -301,18 +357,28 @@ def hit(blocks: list[Block], point: QPointF) -> tuple[str, object] | None:
 
 
 def paint(
-    painter: QPainter, blocks: list[Block], origin: QPointF, font: QFont, color: QColor
+    painter: QPainter,
+    blocks: list[Block],
+    origin: QPointF,
+    font: QFont,
+    color: QColor,
+    image_for: Callable[[str], QImage | None],
 ) -> None:
-    """Draw the blocks at origin in the bubble's text colour."""
+    """Draw the blocks at origin in the bubble's text colour; image_for(url) gives a
+    thumbnail (None: being decoded again, a tinted box stands in)."""
     for block in blocks:
         rect = block.rect.translated(origin)
-        if block.kind == "image" and block.image is not None:
+        if block.kind == "image":
             painter.save()
             path = QPainterPath()
             path.addRoundedRect(rect, 8, 8)
             painter.setClipPath(path)
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-            painter.drawImage(rect, block.image)
+            image = image_for(block.url)
+            if image is None:
+                painter.fillRect(rect, theme.tinted(color, 0.12))
+            else:
+                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+                painter.drawImage(rect, image)
             painter.restore()
         elif block.kind == "chip":
             _paint_chip(painter, block, rect, font, color)
@@ -369,3 +435,4 @@ def watch(view) -> None:
                 model.changed(row)
 
     view.delegate.media.changed.connect(changed)
+    view.delegate.media.repaint.connect(lambda _url: view.list_view.viewport().update())
