@@ -95,3 +95,22 @@ def test_a_dropped_file_says_why_and_the_note_goes_with_the_next_message(box, qt
     with qtbot.waitSignal(box.sendRequested):
         box.send()
     assert not box.attachment_note.isVisible()
+
+
+def test_the_new_message_dialog_says_it_too(qtbot):
+    from voipdesk.ui.new_message import NewMessageDialog
+
+    dialog = NewMessageDialog("GB", {}, ["+447700900001"])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    mime = QMimeData()
+    mime.setImageData(picture())
+    QGuiApplication.clipboard().setMimeData(mime)
+    dialog.text_edit.setFocus()
+    dialog.text_edit.paste()
+    assert dialog.text_edit.toPlainText() == ""
+    assert dialog.attachment_note.isVisible()
+    assert dialog.attachment_note.text() == compose_media.PICTURE
+    # Below the box and its counter, not over them.
+    assert dialog.attachment_note.geometry().top() >= dialog.counter.geometry().bottom()
