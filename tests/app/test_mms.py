@@ -6,6 +6,7 @@ import pytest
 
 from tests.media_server import Route, png
 from voipdesk import demo
+from voipdesk.app import Controller, make_application
 from voipdesk.ui.conversations import ConversationRole, preview_text
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
@@ -51,3 +52,36 @@ def test_the_demo_shows_the_picture_its_sandbox_serves(demo_app, qtbot):
     assert model.message(row).attachments[0].startswith(demo_app.sandbox.url + "/media/")
     qtbot.waitUntil(lambda: [b.kind for b in blocks(window, row)] == ["image"], timeout=8000)
     assert not window.thread.delegate.media.image(blocks(window, row)[0].url).isNull()
+
+
+def test_after_a_restart_pictures_come_from_the_data_folder(
+    aio, qtbot, tmp_path, monkeypatch, media_server
+):
+    """Quit and start again: the MMS's picture and the demo's own (whose sandbox now listens
+    on another port, so its old link answers nothing) show from the kept files."""
+    monkeypatch.setenv("VOIPDESK_TUNNEL", "none")
+    url = media_server.add("/IMG_0042.png", Route(png(640, 480, "#20a040")))
+    jordan = "+14155550123"
+    for run in (1, 2):
+        controller = Controller(make_application(), tmp_path, demo=True, confirm_quit=False)
+        aio(controller.start())
+        try:
+            window = controller.window
+            if run == 1:
+                assert controller.sandbox.deliver(PEER, demo.OWN, "", kind="mms", media=[url])
+                store = window.services.store
+                qtbot.waitUntil(
+                    lambda s=store: any(c.peer_number == PEER for c in s.conversations()),
+                    timeout=5000,
+                )
+            for peer in (PEER, jordan):
+                open_peer(window, peer)
+                model = window.thread.model
+                row = next(r for r in range(model.rowCount()) if model.message(r).attachments)
+                qtbot.waitUntil(
+                    lambda w=window, r=row: [b.kind for b in blocks(w, r)] == ["image"],
+                    timeout=8000,
+                )
+        finally:
+            aio(controller.shutdown())
+    assert media_server.hits("/IMG_0042.png") == 1
