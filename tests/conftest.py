@@ -47,3 +47,13 @@ def aio(qasync_loop, qtbot):
     yield run
     asyncio.events._set_running_loop(None)
     asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def media_server():
+    """A local HTTP server for an MMS's media links (tests/media_server.py)."""
+    from tests.media_server import MediaServer
+
+    server = MediaServer().start()
+    yield server
+    server.stop()

@@ -140,7 +140,7 @@ class Controller(QObject):
                 self.sandbox = await asyncio.to_thread(demo.start_sandbox)
                 settings = await asyncio.to_thread(demo.demo_settings, self.data_dir)
                 settings.api_url = self.sandbox.send_url
-                await asyncio.to_thread(demo.seed, settings.data_dir)
+                await asyncio.to_thread(demo.seed, settings.data_dir, sandbox_url=self.sandbox.url)
             else:
                 settings = await asyncio.to_thread(Settings.load, self.data_dir)
             self._build(settings)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from voipdesk.core.models import InboundMessage, Status
 from voipdesk.sandbox import DEMO_ACCOUNT, Sandbox, SandboxThread
+from voipdesk.sandbox.picture import demo_png
+from voipdesk.sandbox.server import MEDIA_PATH
 from voipdesk.settings import Settings
 from voipdesk.store import open_store
 
@@ -46,15 +48,20 @@ def demo_settings(data_dir: Path) -> Settings:
     return settings
 
 
+PICTURE = "sunset.png"  # the picture Jordan sent, served by the sandbox over HTTP
+
+
 def start_sandbox() -> SandboxThread:
     sandbox = Sandbox([DEMO_ACCOUNT])
+    sandbox.add_media(PICTURE, demo_png())
     sandbox.add_responder(SAM, sam_reply, delay=1.5)
     sandbox.delivery_reports = 2.0
     return SandboxThread(sandbox).start()
 
 
-def seed(data_dir: Path, now: float | None = None) -> None:
-    """A few believable threads, only into an empty demo database."""
+def seed(data_dir: Path, now: float | None = None, *, sandbox_url: str = "") -> None:
+    """A few believable threads, only into an empty demo database. With the sandbox's URL,
+    Jordan has sent a picture (an MMS whose link the sandbox serves; kept in the media cache)."""
     now = now or time.time()
     clock = [now]
     store = open_store(data_dir, clock=lambda: clock[0])
@@ -76,10 +83,19 @@ def seed(data_dir: Path, now: float | None = None) -> None:
             ("+447700900123", "in", 2.8 * 3600, "Perfect. See you there 🙂"),
             ("+14155550123", "out", 9 * 86400, "Landed safely, heading to the office now."),
             ("+14155550123", "in", 9 * 86400 - 600, "Great, see you soon. Desk 4B is yours."),
+            ("+14155550123", "in", 9 * 86400 - 660, ""),  # a picture (without a sandbox: none)
         ]
+        picture = (sandbox_url + MEDIA_PATH + PICTURE,) if sandbox_url else ()
         for i, (peer, direction, ago, body) in enumerate(sorted(script, key=lambda s: -s[2])):
             clock[0] = now - ago
-            if direction == "in":
+            if direction == "in" and not body:
+                if picture:
+                    store.add_inbound(
+                        InboundMessage(
+                            peer, OWN, "", "mms", f"demo-seed-{i}", int(now - ago), "{}", picture
+                        )
+                    )
+            elif direction == "in":
                 store.add_inbound(
                     InboundMessage(peer, OWN, body, "sms", f"demo-seed-{i}", int(now - ago), "{}")
                 )

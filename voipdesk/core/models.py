@@ -73,6 +73,7 @@ class Conversation:
     last_timestamp: float
     unread_count: int
     display_name: str | None = None  # from contacts
+    last_attachments: tuple[str, ...] = ()  # the last message's MMS links (for its preview)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,11 @@ from voipdesk.provider.errors import ProviderError, TransientError, rejected_req
 DEFAULT_SEND_URL = "https://api.voipnumber.net/v1/sms/send"
 _URL = re.compile(r"https?://[^\s\"'<>]+", re.IGNORECASE)
 _MAX_DEPTH = 16
+# A field named for media ("media", "media_urls", "MediaUrl0", "attachments"): every link in it
+# is an attachment whatever its scheme, so that the window can say why a non-web one is not
+# opened rather than drop it unseen. Elsewhere only http(s) links count.
+_MEDIA_KEY = re.compile(r"media|attachment", re.IGNORECASE)
+_ANY_LINK = re.compile(r"^[a-z][a-z0-9+.\-]{0,15}:\S{1,2000}$", re.IGNORECASE)
 MAX_RETRY_AFTER_S = 3600.0  # a longer Retry-After is honoured as one hour
 _RAW_KEEP = 4000  # characters of an unreadable answer kept for support
 # Words a delivery report may use, mapped onto our statuses (others are kept in raw, ignored).
@@ -162,21 +167,24 @@ def _number(doc: dict, key: str) -> str:
 def _attachments(doc: dict) -> tuple[str, ...]:
     found: list[str] = []
 
-    def walk(value: Any, depth: int) -> None:
+    def walk(value: Any, depth: int, media: bool) -> None:
         if depth > _MAX_DEPTH:
             return
         if isinstance(value, str):
-            found.extend(m.group(0) for m in _URL.finditer(value))
+            if media and _ANY_LINK.match(value.strip()) and not _URL.match(value.strip()):
+                found.append(value.strip())
+            else:
+                found.extend(m.group(0) for m in _URL.finditer(value))
         elif isinstance(value, dict):
-            for v in value.values():
-                walk(v, depth + 1)
+            for k, v in value.items():
+                walk(v, depth + 1, media or bool(_MEDIA_KEY.search(str(k))))
         elif isinstance(value, list):
             for v in value:
-                walk(v, depth + 1)
+                walk(v, depth + 1, media)
 
     for key, value in doc.items():
         if key != "body":
-            walk(value, 0)
+            walk(value, 0, bool(_MEDIA_KEY.search(key)))
     return tuple(dict.fromkeys(found))
 
 

@@ -22,6 +22,7 @@ from voipdesk.sandbox import faults, webhook
 log = logging.getLogger("voipdesk.sandbox")
 
 SEND_PATH = "/v1/sms/send"
+MEDIA_PATH = "/media/"  # MMS pictures the sandbox serves, as a provider's media store would
 DELIVERY_TIMEOUT_S = 10.0
 # The provider's own texts (reference/voipnumber-sms-mms.md); USER_NOT_FOUND as in its example.
 ERROR_TEXTS: dict[str, str] = {
@@ -115,6 +116,8 @@ class Sandbox:
         self.send_url = ""
         self.app = web.Application()
         self.app.router.add_post(SEND_PATH, self._handle_send)
+        self.media: dict[str, tuple[bytes, str]] = {}  # name -> (body, content type)
+        self.app.router.add_get(MEDIA_PATH + "{name}", self._handle_media)
 
     # --- configuration ---------------------------------------------------------------------
 
@@ -137,6 +140,17 @@ class Sandbox:
     ) -> None:
         """Make `number` a contact that answers reply(text) `delay` seconds after a message."""
         self._responders[number] = (reply, delay)
+
+    def add_media(self, name: str, body: bytes, content_type: str = "image/png") -> str:
+        """Serve `body` at MEDIA_PATH + name (for an MMS's media link); the path is returned."""
+        self.media[name] = (body, content_type)
+        return MEDIA_PATH + name
+
+    async def _handle_media(self, request: web.Request) -> web.Response:
+        found = self.media.get(request.match_info["name"])
+        if found is None:
+            raise web.HTTPNotFound()
+        return web.Response(body=found[0], content_type=found[1])
 
     # --- lifecycle ---------------------------------------------------------------------------
 

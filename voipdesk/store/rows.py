@@ -16,7 +16,7 @@ MESSAGE_COLUMNS = (
 MESSAGE_FROM = "messages m JOIN conversations c ON c.id = m.conversation_id"
 CONVERSATION_SELECT = (
     "SELECT c.id, c.own_number, c.peer_number, c.last_message_id, COALESCE(m.body, ''),"
-    " m.direction, c.last_ts, c.unread_count, k.name"
+    " m.direction, c.last_ts, c.unread_count, k.name, m.attachments"
     " FROM conversations c"
     " LEFT JOIN messages m ON m.id = c.last_message_id"
     " LEFT JOIN contacts k ON k.number = c.peer_number"
@@ -59,6 +59,7 @@ def conversation_from_row(row: tuple) -> Conversation:
         last_timestamp=row[6],
         unread_count=row[7],
         display_name=row[8],
+        last_attachments=tuple(json.loads(row[9])) if len(row) > 9 and row[9] else (),
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QMimeData, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QInputMethodEvent, QKeyEvent, QPalette, QResizeEvent, QTextCursor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from voipdesk.core.phone import display
 from voipdesk.core.segments import gsm_replacement, measure
-from voipdesk.ui import theme
+from voipdesk.ui import compose_media, theme
 from voipdesk.ui.labels import plain_label
 from voipdesk.ui.send_later import later_button
 
@@ -48,6 +48,7 @@ class MessageEdit(QPlainTextEdit):
     """A plain-text editor where Enter sends and Shift+Enter starts a new line."""
 
     submitted = Signal()
+    attachmentRefused = Signal(str)  # a picture or file was pasted or dropped: why it is not sent
 
     def __init__(self, parent: QWidget | None = None, *, fit: bool = True) -> None:
         """`fit`: the box grows with its text (up to MAX_LINES); else its height is the
@@ -64,6 +65,16 @@ class MessageEdit(QPlainTextEdit):
             self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             self.document().documentLayout().documentSizeChanged.connect(self._fit)
             self._fit()
+
+    def canInsertFromMimeData(self, source: QMimeData) -> bool:
+        return compose_media.refusal(source) is not None or super().canInsertFromMimeData(source)
+
+    def insertFromMimeData(self, source: QMimeData) -> None:
+        sentence = compose_media.refusal(source)
+        if sentence is not None:
+            self.attachmentRefused.emit(sentence)
+            return
+        super().insertFromMimeData(source)
 
     def inputMethodEvent(self, event: QInputMethodEvent) -> None:
         self._composing = bool(event.preeditString())
@@ -136,6 +147,7 @@ class ComposeBox(QWidget):
         self.from_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
 
         self.reason_label = plain_label(wrap=True, name="Why sending is unavailable")
+        self.attachment_note = plain_label(wrap=True, name="Why the picture was not added")
         self.replace_button = QPushButton()
         self.replace_button.setFlat(True)
         self.replace_button.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -159,6 +171,7 @@ class ComposeBox(QWidget):
         notes = QHBoxLayout()
         notes.setSpacing(6)
         notes.addWidget(self.reason_label, 1)
+        notes.addWidget(self.attachment_note, 1)
         notes.addWidget(self.replace_button, 0, Qt.AlignmentFlag.AlignRight)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 6)
@@ -184,6 +197,8 @@ class ComposeBox(QWidget):
         self.replace_button.clicked.connect(self.replace_special_characters)
         self.from_combo.hide()
         self.reason_label.hide()
+        self.attachment_note.hide()
+        self.editor.attachmentRefused.connect(self._attachment_refused)
         self._apply_colors()
         self._update()
 
@@ -220,6 +235,7 @@ class ComposeBox(QWidget):
     def set_draft(self, text: str) -> None:
         """Put a stored draft in the editor without emitting draftChanged."""
         self._draft_timer.stop()
+        self.attachment_note.hide()  # (another conversation, or the message went)
         self._quiet = True
         try:
             self.editor.setPlainText(text or "")
@@ -265,6 +281,10 @@ class ComposeBox(QWidget):
         if not self._quiet:
             self._draft_timer.start()
 
+    def _attachment_refused(self, sentence: str) -> None:
+        self.attachment_note.setText(sentence)
+        self.attachment_note.show()
+
     def _update(self) -> None:
         text = self.draft()
         self.counter.setText(length_text(text))
@@ -286,6 +306,7 @@ class ComposeBox(QWidget):
         palette = self.palette()
         theme.set_text_color(self.counter, theme.muted_text(palette))
         theme.set_text_color(self.reason_label, theme.muted_text(palette))
+        theme.set_text_color(self.attachment_note, theme.muted_text(palette))
         link = palette.color(QPalette.ColorRole.Link)
         theme.set_text_color(self.replace_button, link)
 

@@ -98,6 +98,10 @@ class NewMessageDialog(QDialog):
         text_box.setSpacing(2)
         text_box.addWidget(self.text_edit)
         text_box.addWidget(self.counter)
+        self.attachment_note = self._label()  # a picture pasted or dropped: why it is not sent
+        self.attachment_note.hide()
+        self.text_edit.attachmentRefused.connect(self._attachment_refused)
+        text_box.addWidget(self.attachment_note)
         # Alt+T / Alt+M jump to the field. The buddy is set before the label is laid out: set
         # later, the label keeps a width measured with the “&” and its last letter is cut.
         form.addRow(self._row_label("&Message", self.text_edit), text_box)
@@ -171,6 +175,11 @@ class NewMessageDialog(QDialog):
         self._recipient = number
         super().accept()
 
+    def _attachment_refused(self, sentence: str) -> None:
+        self.attachment_note.setText(sentence)
+        self.attachment_note.show()
+        self._grow_to_fit()
+
     def _grow_to_fit(self) -> None:
         """A top-level dialog keeps its size when a wrapped sentence appears in it, and Qt then
         squeezes the rows below onto each other: grow to the height the rows need at this
@@ -219,6 +228,7 @@ class NewMessageDialog(QDialog):
         theme.set_text_color(self.to_error, theme.error_text(palette))
         theme.set_text_color(self.to_hint, theme.muted_text(palette))
         theme.set_text_color(self.counter, theme.muted_text(palette))
+        theme.set_text_color(self.attachment_note, theme.muted_text(palette))
 
     def changeEvent(self, event: QEvent) -> None:  # follow light/dark switches
         super().changeEvent(event)

@@ -9,6 +9,7 @@ from enum import IntEnum
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Signal
 
+from voipdesk.core.media import preview_word
 from voipdesk.core.models import Conversation, Direction, Message
 from voipdesk.core.phone import display
 from voipdesk.store.store import Store
@@ -41,7 +42,7 @@ def _sort_key(conversation: Conversation) -> tuple[float, int]:
 
 def preview_text(conversation: Conversation) -> str:
     """The one-line preview of a conversation's last message."""
-    body = " ".join(conversation.last_body.split()) or "Attachment"
+    body = " ".join(conversation.last_body.split()) or preview_word(conversation.last_attachments)
     return f"You: {body}" if conversation.last_direction is Direction.OUT else body
 
 
@@ -200,6 +201,7 @@ class ConversationListModel(PagedListModel):
             conversation,
             last_message_id=message.id,
             last_body=message.body,
+            last_attachments=message.attachments,
             last_direction=message.direction,
             last_timestamp=message.created_at,
             unread_count=unread,

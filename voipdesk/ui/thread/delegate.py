@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from voipdesk.core.models import Direction, Status
 from voipdesk.ui import theme
+from voipdesk.ui.thread import media
 from voipdesk.ui.thread.layout import (
     HEIGHT_CACHE,
     LAYOUT_CACHE,
@@ -43,7 +44,7 @@ from voipdesk.ui.thread.layout import (
 )
 from voipdesk.ui.thread.marks import match_formats, paint_unread_divider, unread_height
 from voipdesk.ui.thread.model import MessageRole, RenderInfo
-from voipdesk.ui.thread.text import find_links, safe_url
+from voipdesk.ui.thread.text import find_links
 
 
 class BubbleDelegate(QStyledItemDelegate):
@@ -63,6 +64,7 @@ class BubbleDelegate(QStyledItemDelegate):
         self.highlight_id: int | None = None
         # The search result opened in this thread: its matching words are marked in its bubble.
         self.match: tuple[int | None, str] = (None, "")
+        self.media = media.MediaShelf(parent=self)  # an MMS's pictures and files
 
     def clear_cache(self) -> None:
         self._layouts.clear()
@@ -84,7 +86,7 @@ class BubbleDelegate(QStyledItemDelegate):
         if width != self._cache_width:
             self.clear_cache()
             self._cache_width = width
-        key = info.key
+        key = self._key(info)
         geometry = touch(self._layouts, key)
         if geometry is None:
             geometry = self._measure(info, info.meta, width)
@@ -99,10 +101,16 @@ class BubbleDelegate(QStyledItemDelegate):
 
     def _height(self, info: RenderInfo) -> int:
         if (self.layout_width or self.available_width()) == self._cache_width:
-            height = touch(self._heights, info.key)
+            height = touch(self._heights, self._key(info))
             if height is not None:
                 return height
         return self._geometry(info).height
+
+    def _key(self, info: RenderInfo) -> tuple:
+        attachments = info.message.attachments
+        if not attachments:
+            return info.key
+        return (info.key, self.media.stamp(attachments, self._view.devicePixelRatioF()))
 
     def _measure(
         self, info: RenderInfo, meta: tuple[str, tuple[int, int] | None] | None, width: int
@@ -134,18 +142,13 @@ class BubbleDelegate(QStyledItemDelegate):
             body.links = links
             parts.append((body, inner_y))
             inner_y += body.height
-        for number, link in enumerate(message.attachments, 1):
-            url = safe_url(link)
-            name = url.fileName() if url is not None else ""
-            label = f"Attachment {number}" + (f": {name}" if name else "")
-            if inner_y:
-                inner_y += 4
-            part = lay_out(label, font, inner, [(0, len(label))] if url else ())
-            if url is not None:
-                part.links = [(0, len(label), url)]
-            parts.append((part, inner_y))
-            inner_y += part.height
-        content = max((part.width for part, _y in parts), default=0.0)
+        blocks = []
+        if message.attachments:
+            top = inner_y + 4 if inner_y else 0.0
+            ratio = self._view.devicePixelRatioF()
+            blocks = self.media.lay_out(message.attachments, font, inner, top, ratio)
+            inner_y = max(inner_y, blocks[-1].rect.bottom())
+        content = max([part.width for part, _y in parts] + [media.width_of(blocks)])
         bubble = QSize(
             max(math.ceil(content) + 2 * theme.BUBBLE_PADDING_H, 2 * theme.BUBBLE_RADIUS),
             max(math.ceil(inner_y) + 2 * theme.BUBBLE_PADDING_V, 2 * theme.BUBBLE_RADIUS),
@@ -184,6 +187,7 @@ class BubbleDelegate(QStyledItemDelegate):
             meta_box=max_bubble,
             action=action,
             unread_top=unread_top,
+            media=blocks,
         )
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
@@ -245,6 +249,12 @@ class BubbleDelegate(QStyledItemDelegate):
             for start, length, url in part.links:
                 if start <= char < start + length:
                     return ("url", url)
+        inner = QPointF(
+            bubble.left() + theme.BUBBLE_PADDING_H, bubble.top() + theme.BUBBLE_PADDING_V
+        )
+        target = media.hit(geometry.media, point - inner)
+        if target is not None:
+            return target
         if geometry.meta is not None and geometry.action is not None:
             char = position_in(geometry.meta, point - self._meta_origin(geometry, rect, bubble))
             start, length = geometry.action
@@ -325,6 +335,13 @@ class BubbleDelegate(QStyledItemDelegate):
                     bubble.top() + theme.BUBBLE_PADDING_V + top,
                 ),
                 match_formats(part.text, query),
+            )
+        if geometry.media:
+            inner = QPointF(
+                bubble.left() + theme.BUBBLE_PADDING_H, bubble.top() + theme.BUBBLE_PADDING_V
+            )
+            media.paint(
+                painter, geometry.media, inner, self._view.font(), text_color, self.media.image
             )
 
         if problem:

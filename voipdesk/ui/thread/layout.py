@@ -56,6 +56,7 @@ class Geometry:
     meta_box: int  # the width the meta line wraps in (right-aligned in it when outgoing)
     action: tuple[int, int] | None
     unread_top: int | None = None  # where the "Unread messages" divider is, if it is here
+    media: list = field(default_factory=list)  # an MMS's attachments (ui/thread/media.Block)
 
 
 def layout_text(body: str) -> str:

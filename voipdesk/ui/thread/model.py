@@ -16,6 +16,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
 )
 
+from voipdesk.core.media import preview_word
 from voipdesk.core.models import Direction, Message
 from voipdesk.store.store import Store
 from voipdesk.ui import theme
@@ -178,7 +179,8 @@ class ThreadModel(QAbstractListModel, WindowEvents):
         if role == _ACCESSIBLE:
             who = "You" if message.direction is Direction.OUT else "They"
             text, _action = meta_text(message)
-            said = f"{who}: {message.body}. {text}"
+            body = message.body or preview_word(message.attachments)
+            said = f"{who}: {body}. {text}"
             return f"Unread messages. {said}" if message.id == self.unread_from else said
         return None
 

@@ -37,6 +37,7 @@ from voipdesk.core.phone import display
 from voipdesk.store.store import Store
 from voipdesk.ui import theme
 from voipdesk.ui.labels import plain_label
+from voipdesk.ui.thread import media
 from voipdesk.ui.thread.delegate import BubbleDelegate
 from voipdesk.ui.thread.listview import _MessageList, _ViewProxy
 from voipdesk.ui.thread.model import MessageRole, ThreadModel
@@ -134,6 +135,7 @@ class ThreadView(QWidget):
         self.list_view = _MessageList(self)
         self.delegate = BubbleDelegate(self.list_view)
         self.list_view.setItemDelegate(self.delegate)
+        media.watch(self)
         self._proxy = _ViewProxy(self)
         self.list_view.setModel(self._proxy)
         self._highlight_timer = QTimer(self)
@@ -320,7 +322,8 @@ class ThreadView(QWidget):
         """Copy the selected messages' text (plain text, oldest first)."""
         messages = self.selected_messages()
         if messages:
-            QGuiApplication.clipboard().setText("\n".join(m.body for m in messages))
+            texts = ("\n".join(t for t in (m.body, *m.attachments) if t) for m in messages)
+            QGuiApplication.clipboard().setText("\n".join(texts))  # (an MMS: its links too)
 
     def context_menu_for(self, message_id: int) -> QMenu | None:
         """The right-click menu for a message (shown by the view; built here so it is testable)."""
@@ -359,6 +362,8 @@ class ThreadView(QWidget):
             self.open_url(value)
         elif kind == "action" and isinstance(value, int):
             self.retryRequested.emit(value)
+        elif kind.startswith("media-") and isinstance(value, str):
+            self.delegate.media.follow(kind, value, self.open_url)
 
     def _set_name_button(self, *, named: bool) -> None:
         """The button's words and its accessible name together, so a screen reader says what
