@@ -71,6 +71,8 @@ class Conversation:
     last_timestamp: float
     unread_count: int
     display_name: str | None = None  # from contacts
+    muted: bool = False  # no notifications for it
+    opted_out: bool = False  # the person texted STOP (core/optout.py)
 
 
 @dataclass(frozen=True, slots=True)
