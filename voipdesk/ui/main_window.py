@@ -165,6 +165,9 @@ class MainWindow(QMainWindow):
         bridge.contactsChanged.connect(self._contacts_changed)
         self.thread.retryRequested.connect(services.resend)
         self.thread.discardRequested.connect(services.discard)
+        from voipdesk.ui.conversation_controls import ConversationControls
+
+        self.controls = ConversationControls(self, services, bridge)  # mute, block, opt-outs
         open_id = self.conversation_id  # opened before there were services: read it now
         conversation = self.store.conversation(open_id) if open_id is not None else None
         if conversation is not None and conversation.unread_count:
@@ -233,6 +236,8 @@ class MainWindow(QMainWindow):
         conversation = self.thread.conversation
         if conversation is None:
             return
+        if self.controls.ask_before_sending(conversation, sender, text):
+            return  # they texted STOP: sent only if the person says so
         self.services.set_draft(conversation.id, "")
         peer = conversation.peer_number
         if sender != conversation.own_number:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QModelIndex, QRect, QSize, Qt
+from PySide6.QtCore import QModelIndex, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
 from voipdesk.ui import theme
 from voipdesk.ui.conversations.model import ConversationRole, preview_text
+from voipdesk.ui.conversations.muted_glyph import paint_muted
 
 
 class ConversationDelegate(QStyledItemDelegate):
@@ -60,6 +61,15 @@ class ConversationDelegate(QStyledItemDelegate):
         painter.setFont(name_font)
         painter.setPen(text_color)
         name_rect = line1.adjusted(0, 0, -(when_width + 8), 0)
+        if conversation.muted:  # (no notifications for it)
+            glyph = small_fm.height()
+            paint_muted(
+                painter,
+                QRectF(name_rect.right() - glyph + 1, line1.center().y() - glyph / 2, glyph, glyph),
+                muted,
+            )
+            name_rect.setRight(name_rect.right() - glyph - 6)
+            painter.setPen(text_color)
         painter.drawText(
             name_rect,
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
@@ -75,7 +85,7 @@ class ConversationDelegate(QStyledItemDelegate):
                 line2.right() - pill_w + 1, line2.center().y() - pill_h // 2, pill_w, pill_h
             )
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(theme.ACCENT)
+            painter.setBrush(muted if conversation.muted else theme.ACCENT)
             painter.drawRoundedRect(pill, pill_h / 2, pill_h / 2)
             bold_small = QFont(small)
             bold_small.setBold(True)

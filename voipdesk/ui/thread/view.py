@@ -38,6 +38,7 @@ from voipdesk.store.store import Store
 from voipdesk.ui import theme
 from voipdesk.ui.labels import plain_label
 from voipdesk.ui.thread.delegate import BubbleDelegate
+from voipdesk.ui.thread.header_extras import NoteLine, menu_button, note_for
 from voipdesk.ui.thread.listview import _MessageList, _ViewProxy
 from voipdesk.ui.thread.model import MessageRole, ThreadModel
 from voipdesk.ui.thread.text import ACTIONS, find_links, safe_url
@@ -123,6 +124,12 @@ class ThreadView(QWidget):
         header_layout.addWidget(self.avatar)
         header_layout.addLayout(names, 1)
         header_layout.addWidget(self.name_button)
+        # Mute, block…: the window's conversation controls fill the menu and say who is blocked.
+        self.fill_menu: Callable[[QMenu], None] = lambda _menu: None
+        self.is_blocked: Callable[[str], bool] = lambda _number: False
+        self.menu_button = menu_button(lambda menu: self.fill_menu(menu))
+        header_layout.addWidget(self.menu_button)
+        self.note = NoteLine()  # opted out, blocked
         line = _Divider()
 
         self.list_view = _MessageList(self)
@@ -141,6 +148,7 @@ class ThreadView(QWidget):
         thread_layout.setSpacing(0)
         thread_layout.addWidget(header)
         thread_layout.addWidget(line)
+        thread_layout.addWidget(self.note)
         thread_layout.addWidget(self.list_view, 1)
         self.empty_label = _label("Pick a conversation, or start a new one.")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -225,6 +233,8 @@ class ThreadView(QWidget):
             )
         )
         self._set_name_button(named=bool(name))
+        blocked = self.is_blocked(conversation.peer_number)
+        self.note.set_text(note_for(conversation, name or number, blocked=blocked))
 
     def apply(self, messages: list[Message]) -> None:
         """Messages were stored or changed; the open thread shows them (others are ignored).
