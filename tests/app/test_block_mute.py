@@ -35,11 +35,12 @@ def conversation_of(window, number):
 
 def header_action(window, text):
     """What the person does: open the thread header's ⋯ menu and pick `text`."""
-    menu: QMenu = window.thread.menu_button.menu()
-    menu.aboutToShow.emit()
+    window.thread.menu_button.click()
+    menu: QMenu = window.thread.menu_button.options_menu
     found = [a for a in menu.actions() if a.text() == text]
     assert found, f"no {text!r} in {[a.text() for a in menu.actions()]}"
     found[0].trigger()
+    menu.close()
 
 
 def list_action(window, number, text):

@@ -62,6 +62,7 @@ class BlockedPage(QWidget):
         layout.addStretch(0)
         for number in sorted(services.flags.blocked, key=self._name):
             self._add(number)
+        self.list.setCurrentRow(0)  # Unblock works at once on the one listed first
         self._update()
 
     def numbers(self) -> list[str]:
@@ -87,6 +88,7 @@ class BlockedPage(QWidget):
         for row in range(self.list.count()):
             if self.list.item(row).data(Qt.ItemDataRole.UserRole) == number:
                 self.list.takeItem(row)
+                self.list.setCurrentRow(min(row, self.list.count() - 1))
                 break
         self.services.spawn(self.services.flags.unblock(number))
         self._update()

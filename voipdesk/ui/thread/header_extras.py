@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtGui import QPalette
+from PySide6.QtCore import QPoint
+from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QMenu, QToolButton, QWidget
 
 from voipdesk.core.models import Conversation
@@ -54,16 +55,24 @@ def menu_button(fill: Callable[[QMenu], None], parent: QWidget | None = None) ->
     """The ⋯ button; `fill(menu)` puts the options in each time it opens."""
     button = QToolButton(parent)
     button.setText("⋯")
+    font = QFont(button.font())
+    font.setPointSizeF(font.pointSizeF() * 1.5)
+    font.setBold(True)
+    button.setFont(font)
     button.setToolTip("Conversation options")
     button.setAccessibleName("Conversation options")
     button.setAutoRaise(True)
-    button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
     menu = QMenu(button)
+    button.options_menu = menu  # (not setMenu(): that draws a drop-down arrow beside the dots)
 
     def refill() -> None:
         menu.clear()
         fill(menu)
 
-    menu.aboutToShow.connect(refill)
-    button.setMenu(menu)
+    def show() -> None:
+        refill()
+        below = button.mapToGlobal(QPoint(button.width(), button.height()))
+        menu.popup(QPoint(below.x() - menu.sizeHint().width(), below.y()))
+
+    button.clicked.connect(show)
     return button
