@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QMenu
 
 from voipdesk import demo
 from voipdesk.ui.conversations import ConversationRole
+from voipdesk.ui.listmodel import ACCESSIBLE
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
@@ -135,6 +136,7 @@ def test_a_muted_conversation_counts_but_does_not_notify(
     qtbot.waitUntil(
         lambda: row(window, STRANGER).data(ConversationRole.Conversation).muted, timeout=5000
     )
+    assert ", muted" in row(window, STRANGER).data(ACCESSIBLE)  # a screen reader says it too
     before = row(window, STRANGER).data(ConversationRole.Unread)
     assert sandbox.deliver(STRANGER, demo.OWN, "while muted").status == 200
     assert sandbox.deliver(demo.SAM, demo.OWN, "Sam, not muted").status == 200
@@ -201,3 +203,13 @@ def test_someone_who_texted_stop_is_texted_only_when_the_person_confirms(demo_ap
     send(window, qtbot, "welcome back")
     qtbot.waitUntil(lambda: sandbox_got(demo_app, "welcome back"), timeout=5000)
     assert window.controls.box is None  # nothing was asked
+
+
+def test_a_new_message_to_someone_who_texted_stop_asks_first(demo_app, aio, qtbot):
+    window = demo_app.window
+    assert demo_app.sandbox.deliver(STRANGER, demo.OWN, "unsubscribe").status == 200
+    qtbot.waitUntil(lambda: STRANGER in listed(window), timeout=5000)
+    aio(window.start_conversation(demo.OWN, STRANGER, "from the New message dialog"))
+    answer(window, qtbot, "Don't send")
+    assert window.compose.draft() == "from the New message dialog"
+    assert not sandbox_got(demo_app, "from the New message dialog")

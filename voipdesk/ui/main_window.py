@@ -304,8 +304,12 @@ class MainWindow(QMainWindow):
         # of the window waiting for the provider's answer.
         self.show_welcome(False)
         self.open_conversation(conversation_id)
-        if text.strip():
-            self.services.send(own, peer, text)
+        opened = self.thread.conversation
+        if not text.strip():
+            return
+        if opened is not None and self.controls.ask_before_sending(opened, own, text):
+            return  # they texted STOP: sent only if the person says so
+        self.services.send(own, peer, text)
 
     # -- receiving ----------------------------------------------------------------------------
     @property
