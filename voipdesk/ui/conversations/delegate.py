@@ -90,7 +90,12 @@ class ConversationDelegate(QStyledItemDelegate):
             bold_small = QFont(small)
             bold_small.setBold(True)
             painter.setFont(bold_small)
-            painter.setPen(theme.accent_text())
+            # a muted conversation's pill is grey; its number in the list's own colour
+            painter.setPen(
+                palette.color(QPalette.ColorRole.Base)
+                if conversation.muted
+                else theme.accent_text()
+            )
             painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, badge)
             line2.setRight(pill.left() - 8)
         via = index.data(ConversationRole.Via)
