@@ -16,7 +16,9 @@ def test_a_notification_click_opens_the_conversation_it_is_about(
     server = notification_server(["body", "body-markup", "actions"])
     window = demo_app.window
     assert demo_app.sandbox.deliver(STRANGER, demo.OWN, "<b>bold</b> & <i>it</i>").status == 200
-    qtbot.waitUntil(lambda: len(server.shown) == 1, timeout=8000)
+    qtbot.waitUntil(
+        lambda: len(server.shown) == 1 and not demo_app.tray.notes.sending, timeout=8000
+    )
     shown = server.shown[0]
     assert shown.body == "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;i&gt;it&lt;/i&gt;"
     conversation = next(

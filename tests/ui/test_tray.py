@@ -46,7 +46,7 @@ def test_clicking_a_notification_opens_its_conversation(
     server = notification_server()
     tray = make_tray(with_tray)
     tray.notify("Sam Demo", "Running late, see you at 8", 42)
-    qtbot.waitUntil(lambda: len(server.shown) == 1, timeout=5000)
+    qtbot.waitUntil(lambda: len(server.shown) == 1 and not tray.notes.sending, timeout=5000)
     shown = server.shown[0]
     assert (shown.app_name, shown.summary) == ("voipdesk", "Sam Demo")
     assert shown.body == "Running late, see you at 8"
@@ -82,7 +82,7 @@ def test_a_notification_about_the_app_opens_the_window(qtbot, aio, make_tray, no
     server = notification_server()
     tray = make_tray()
     tray.notify("voipdesk is still running", "It keeps receiving your messages here.", None)
-    qtbot.waitUntil(lambda: len(server.shown) == 1, timeout=5000)
+    qtbot.waitUntil(lambda: len(server.shown) == 1 and not tray.notes.sending, timeout=5000)
     with qtbot.waitSignal(tray.openRequested, timeout=5000):
         server.click(server.shown[0])
 
@@ -94,9 +94,9 @@ def test_without_a_notification_server_it_says_so_once_and_goes_on(
     with caplog.at_level(logging.INFO, logger="voipdesk.ui.desktop_notes"):
         tray.notify("Sam Demo", "hello", 7)
         tray.notify("Sam Demo", "again", 7)
-        qtbot.waitUntil(lambda: not tray.notes._tasks, timeout=15000)
+        qtbot.waitUntil(lambda: not tray.notes.sending, timeout=15000)
         tray.notify("Sam Demo", "and again", 7)
-        qtbot.waitUntil(lambda: not tray.notes._tasks, timeout=5000)
+        qtbot.waitUntil(lambda: not tray.notes.sending, timeout=5000)
     lines = [r.getMessage() for r in caplog.records if r.name == "voipdesk.ui.desktop_notes"]
     assert len(lines) == 1 and "notifications off" in lines[0]
 
@@ -107,6 +107,6 @@ def test_without_a_session_bus_it_says_so_once(qtbot, aio, make_tray, monkeypatc
     with caplog.at_level(logging.INFO, logger="voipdesk.ui.desktop_notes"):
         tray.notify("Sam Demo", "hello", 7)
         tray.notify("Sam Demo", "again", 7)
-        qtbot.waitUntil(lambda: not tray.notes._tasks, timeout=5000)
+        qtbot.waitUntil(lambda: not tray.notes.sending, timeout=5000)
     lines = [r.getMessage() for r in caplog.records if r.name == "voipdesk.ui.desktop_notes"]
     assert lines == ["desktop notifications off: no D-Bus session bus"]

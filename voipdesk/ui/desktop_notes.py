@@ -54,6 +54,11 @@ class DesktopNotes:
         self._escape = False  # Linux: the server renders markup in the body
         self._tasks: set[asyncio.Task] = set()
 
+    @property
+    def sending(self) -> int:
+        """Notifications handed over but not yet shown (a click on one is known once shown)."""
+        return len(self._tasks)
+
     def notify(self, title: str, body: str, conversation_id: int | None) -> None:
         """Show a notification (returns at once; sent on the running loop)."""
         try:
