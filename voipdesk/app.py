@@ -303,6 +303,7 @@ class Controller(QObject):
         """Settings, window-modal (open(), not exec(): no nested loop under qasync); what was
         saved is taken up when it closes with OK."""
         from voipdesk.ui.settings import SettingsDialog
+        from voipdesk.ui.settings.blocked import BlockedPage
 
         if self.window is None or self.services is None:
             return
@@ -310,7 +311,14 @@ class Controller(QObject):
             self.settings_dialog.raise_()
             self.settings_dialog.activateWindow()
             return
-        dialog = SettingsDialog(self.services.settings, parent=self.window, demo=self.demo)
+        blocked = BlockedPage(self.services)  # unblocks at once, not on OK
+        dialog = SettingsDialog(
+            self.services.settings,
+            parent=self.window,
+            demo=self.demo,
+            pages=[(blocked, "Blocked")],
+        )
+        dialog.blocked_page = blocked
         if isinstance(section, str):  # (a signal may hand over a bool instead)
             dialog.show_section(section)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -41,6 +41,11 @@ async def _steps(controller, say: Callable[[str], None]) -> None:
         services, window, sandbox = controller.services, controller.window, controller.sandbox
         say(f"{step}: ok")
 
+        step = "desktop notifications"
+        from desktop_notifier.main import get_backend_class
+
+        say(f"{step}: ok ({get_backend_class().__name__})")  # the backend loads (bundled)
+
         step = "listener on a free port"
         if services.listener is None:
             raise StepFailed(services.receiving.listener_error or "the listener did not start")

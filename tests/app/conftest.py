@@ -6,6 +6,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 
+from tests.ui.dbus_support import notification_server, session_bus  # noqa: F401 (fixtures)
 from voipdesk.app import Controller, make_application
 
 

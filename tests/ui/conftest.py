@@ -7,6 +7,7 @@ import itertools
 
 import pytest
 
+from tests.ui.dbus_support import notification_server, session_bus  # noqa: F401 (fixtures)
 from voipdesk.core.models import InboundMessage, Message, Status
 from voipdesk.store.store import Store
 

@@ -1,10 +1,11 @@
-"""The tray and desktop notifications, including desktops without a tray (notify-send)."""
+"""The tray and desktop notifications: one path, tray or not, tested against a notification
+server on a real D-Bus session bus (tests/ui/dbus_support.py)."""
 
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import stat
+import logging
 
 import pytest
 from PySide6.QtGui import QIcon
@@ -13,82 +14,99 @@ from voipdesk.paths import resource
 from voipdesk.ui import tray as tray_module
 from voipdesk.ui.tray import Tray
 
-pytestmark = pytest.mark.qt_log_ignore(r"^This plugin does not support")
+pytestmark = pytest.mark.qt_log_ignore(
+    r"^This plugin does not support",
+    r"systemTrayWindowChanged",  # a tray icon shown on the offscreen platform
+)
 
-
-def fake_notifier(folder, script: str):
-    """A stand-in for notify-send: records its arguments, then runs `script`."""
-    path = folder / "notify-send"
-    log = folder / "args.txt"
-    path.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > "{log}"\n{script}\n')
-    path.chmod(path.stat().st_mode | stat.S_IXUSR)
-    return path, log
+MARKUP = '<a href="https://x.test">win</a> <b>now</b> & more'
 
 
 @pytest.fixture
-def no_tray(qtbot, monkeypatch):
-    monkeypatch.setattr(tray_module.QSystemTrayIcon, "isSystemTrayAvailable", lambda: False)
+def make_tray(qtbot, monkeypatch):
+    """make(tray=True): a Tray; with a tray, as on a StatusNotifier desktop (KDE, or GNOME with
+    AppIndicator), whose QSystemTrayIcon can show messages itself."""
     made = []
 
-    def make(notifier):
-        tray = Tray(QIcon(str(resource("voipdesk.svg"))))
-        tray.notifier = str(notifier)
-        made.append(tray)
-        return tray
+    def make(tray: bool = True):
+        monkeypatch.setattr(tray_module.QSystemTrayIcon, "isSystemTrayAvailable", lambda: tray)
+        monkeypatch.setattr(tray_module.QSystemTrayIcon, "supportsMessages", lambda: tray)
+        made.append(Tray(QIcon(str(resource("voipdesk.svg")))))
+        return made[-1]
 
     yield make
     for tray in made:
         tray.close()
 
 
-def test_without_a_tray_a_click_on_the_notification_opens_the_conversation(
-    qtbot, tmp_path, no_tray
+@pytest.mark.parametrize("with_tray", [True, False], ids=["tray", "no tray"])
+def test_clicking_a_notification_opens_its_conversation(
+    qtbot, aio, make_tray, notification_server, with_tray
 ):
-    notifier, log = fake_notifier(tmp_path, 'echo "default"')  # what notify-send prints on click
-    tray = no_tray(notifier)
-    with qtbot.waitSignal(tray.notificationClicked, timeout=3000) as clicked:
-        tray.notify("Sam Demo", "Running late, see you at 8", 42)
+    server = notification_server()
+    tray = make_tray(with_tray)
+    tray.notify("Sam Demo", "Running late, see you at 8", 42)
+    qtbot.waitUntil(lambda: len(server.shown) == 1 and not tray.notes.sending, timeout=5000)
+    shown = server.shown[0]
+    assert (shown.app_name, shown.summary) == ("voipdesk", "Sam Demo")
+    assert shown.body == "Running late, see you at 8"
+    with qtbot.waitSignal(tray.notificationClicked, timeout=5000) as clicked:
+        server.click(shown)
     assert clicked.args == [42]
-    args = log.read_text().splitlines()
-    assert args[-2:] == ["Sam Demo", "Running late, see you at 8"]
-    assert "--action=default=Open" in args
-    assert "--" in args  # a message starting with "-" is never read as an option
 
 
-def test_a_notification_shows_message_text_as_text_not_markup(qtbot, tmp_path, no_tray):
-    notifier, log = fake_notifier(tmp_path, 'echo "default"')
-    tray = no_tray(notifier)
-    with qtbot.waitSignal(tray.notificationClicked, timeout=3000):
-        tray.notify("Sam <Demo>", '<a href="https://x.test">win</a> <b>now</b> & more', 7)
-    args = log.read_text().splitlines()
-    # the server renders body markup: the characters arrive escaped, so they show as typed
-    assert (
-        args[-1] == '&lt;a href="https://x.test"&gt;win&lt;/a&gt; &lt;b&gt;now&lt;/b&gt; &amp; more'
+@pytest.mark.parametrize("with_tray", [True, False], ids=["tray", "no tray"])
+def test_a_server_that_renders_markup_gets_the_text_escaped(
+    qtbot, aio, make_tray, notification_server, with_tray
+):
+    server = notification_server(["body", "body-markup", "actions"])
+    tray = make_tray(with_tray)
+    tray.notify("Sam <Demo>", MARKUP, 7)
+    qtbot.waitUntil(lambda: len(server.shown) == 1, timeout=5000)
+    # it renders body markup: the characters arrive escaped, so they show as typed
+    assert server.shown[0].body == (
+        '&lt;a href="https://x.test"&gt;win&lt;/a&gt; &lt;b&gt;now&lt;/b&gt; &amp; more'
     )
-    assert args[-2] == "Sam <Demo>"
+    assert server.shown[0].summary == "Sam <Demo>"  # the summary is plain text by the spec
 
 
-def test_a_notification_that_times_out_opens_nothing(qtbot, tmp_path, no_tray):
-    notifier, _log = fake_notifier(tmp_path, "exit 0")  # closed or expired: prints nothing
-    tray = no_tray(notifier)
-    with qtbot.assertNotEmitted(tray.notificationClicked, wait=500):
+def test_a_server_without_markup_gets_the_text_as_typed(qtbot, aio, make_tray, notification_server):
+    server = notification_server(["body", "actions"])
+    tray = make_tray()
+    tray.notify("Sam Demo", MARKUP, 7)
+    qtbot.waitUntil(lambda: len(server.shown) == 1, timeout=5000)
+    assert server.shown[0].body == MARKUP
+
+
+def test_a_notification_about_the_app_opens_the_window(qtbot, aio, make_tray, notification_server):
+    server = notification_server()
+    tray = make_tray()
+    tray.notify("voipdesk is still running", "It keeps receiving your messages here.", None)
+    qtbot.waitUntil(lambda: len(server.shown) == 1 and not tray.notes.sending, timeout=5000)
+    with qtbot.waitSignal(tray.openRequested, timeout=5000):
+        server.click(server.shown[0])
+
+
+def test_without_a_notification_server_it_says_so_once_and_goes_on(
+    qtbot, aio, make_tray, session_bus, caplog
+):
+    tray = make_tray()
+    with caplog.at_level(logging.INFO, logger="voipdesk.ui.desktop_notes"):
         tray.notify("Sam Demo", "hello", 7)
-    qtbot.waitUntil(lambda: not tray._processes, timeout=2000)
+        tray.notify("Sam Demo", "again", 7)
+        qtbot.waitUntil(lambda: not tray.notes.sending, timeout=15000)
+        tray.notify("Sam Demo", "and again", 7)
+        qtbot.waitUntil(lambda: not tray.notes.sending, timeout=5000)
+    lines = [r.getMessage() for r in caplog.records if r.name == "voipdesk.ui.desktop_notes"]
+    assert len(lines) == 1 and "notifications off" in lines[0]
 
 
-def test_waiting_notifications_are_ended_at_quit_and_limited(qtbot, tmp_path, no_tray):
-    notifier, _log = fake_notifier(tmp_path, "sleep 30")  # waits for a click that never comes
-    tray = no_tray(notifier)
-    for n in range(tray_module.MAX_LIVE_NOTIFICATIONS + 2):
-        tray.notify("Sam Demo", f"message {n}", n)
-    assert len(tray._processes) == tray_module.MAX_LIVE_NOTIFICATIONS
-    processes = list(tray._processes)
-    qtbot.waitUntil(lambda: all(p.processId() for p in processes), timeout=3000)
-    tray.close()
-    assert tray._processes == []
-    assert all(p.state() == p.ProcessState.NotRunning for p in processes)
-
-
-def test_no_notifier_without_a_desktop_session(monkeypatch):
+def test_without_a_session_bus_it_says_so_once(qtbot, aio, make_tray, monkeypatch, caplog):
     monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
-    assert Tray.find_notifier() is None
+    tray = make_tray(False)
+    with caplog.at_level(logging.INFO, logger="voipdesk.ui.desktop_notes"):
+        tray.notify("Sam Demo", "hello", 7)
+        tray.notify("Sam Demo", "again", 7)
+        qtbot.waitUntil(lambda: not tray.notes.sending, timeout=5000)
+    lines = [r.getMessage() for r in caplog.records if r.name == "voipdesk.ui.desktop_notes"]
+    assert lines == ["desktop notifications off: no D-Bus session bus"]

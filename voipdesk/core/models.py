@@ -74,6 +74,8 @@ class Conversation:
     unread_count: int
     display_name: str | None = None  # from contacts
     last_attachments: tuple[str, ...] = ()  # the last message's MMS links (for its preview)
+    muted: bool = False  # no notifications for it
+    opted_out: bool = False  # the person texted STOP (core/optout.py)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from voipdesk.provider.http_loop import HttpThread
 from voipdesk.receiver.status import ReceivingStatus
 from voipdesk.services.backups import back_up_daily
 from voipdesk.services.events import ERROR, WARNING, Event
+from voipdesk.services.flags import ConversationFlags
 from voipdesk.services.receiving import Receiving
 from voipdesk.services.scheduling import Scheduling
 from voipdesk.services.sending import SENDING, SendingState, sending_state
@@ -62,6 +63,7 @@ class Services:
         self.store = store if store is not None else open_store(self.data_dir)
         self._writer = open_store(self.data_dir)  # writes, always from worker threads
         self.unread = UnreadCount(self._writer)  # the unread total and conversations read
+        self.flags = ConversationFlags(self._writer, self.unread)  # blocked, muted
         # Requests run on a loop of their own: on the GUI's they would leave only after whatever
         # the GUI does meanwhile (the local echo's relayout and repaint delayed every send).
         self.http = HttpThread(timeout=DEFAULT_TIMEOUT)
@@ -205,6 +207,7 @@ class Services:
                 WARNING,
                 f"{len(recovered)} message(s) may not have been sent when voipdesk last stopped.",
             )
+        await self.flags.load()
         await self.unread.count()  # before the listener adds to it
         # aiohttp takes a tenth of a second to import: on a worker, not the GUI thread.
         await asyncio.to_thread(importlib.import_module, "voipdesk.receiver.listener")
@@ -297,6 +300,9 @@ class Services:
 
     def _on_stored(self, messages: list[Message]) -> None:
         if self._stopped:
+            return
+        messages = self.flags.shown(messages)  # a blocked number's texts: stored, not shown
+        if not messages:
             return
         self.messages_changed.emit(messages)
         new = [m for m in messages if m.direction is Direction.IN]

@@ -6,6 +6,7 @@ import sqlite3
 
 from voipdesk.core.models import Conversation
 from voipdesk.store.connection import Connection
+from voipdesk.store.flags import NOT_BLOCKED
 from voipdesk.store.rows import CONVERSATION_SELECT, conversation_from_row
 
 
@@ -36,8 +37,10 @@ class ConversationsMixin(Connection):
     def conversations(self, limit: int = 200, offset: int = 0) -> list[Conversation]:
         """Conversations that have messages, most recent first."""
         rows = self._read(
-            CONVERSATION_SELECT + " WHERE c.last_message_id IS NOT NULL"
-            " ORDER BY c.last_ts DESC, c.id DESC LIMIT ? OFFSET ?",
+            CONVERSATION_SELECT
+            + " WHERE c.last_message_id IS NOT NULL AND "
+            + NOT_BLOCKED
+            + " ORDER BY c.last_ts DESC, c.id DESC LIMIT ? OFFSET ?",
             (limit, offset),
         )
         return [conversation_from_row(r) for r in rows]
@@ -61,21 +64,26 @@ class ConversationsMixin(Connection):
 
         def tx(conn: sqlite3.Connection) -> tuple[int, int | None]:
             row = conn.execute(
-                "SELECT unread_count, last_message_id FROM conversations WHERE id = ?",
+                "SELECT unread_count, last_message_id, marked_unread FROM conversations"
+                " WHERE id = ?",
                 (conversation_id,),
             ).fetchone()
             if row is None:
                 return 0, None
-            if row[0]:
+            if row[0] or row[2]:
                 conn.execute(
-                    "UPDATE conversations SET unread_count = 0 WHERE id = ?", (conversation_id,)
+                    "UPDATE conversations SET unread_count = 0, marked_unread = 0 WHERE id = ?",
+                    (conversation_id,),
                 )
-            return row[0], row[1]
+            return row[0] or row[2], row[1]  # (marked unread: it counted as one)
 
         return self._write(tx)  # type: ignore[return-value]
 
     def unread_total(self) -> int:
-        return self._read("SELECT COALESCE(sum(unread_count), 0) FROM conversations")[0][0]
+        return self._read(
+            "SELECT COALESCE(sum(CASE WHEN unread_count > 0 THEN unread_count"
+            " ELSE marked_unread END), 0) FROM conversations"
+        )[0][0]
 
     def set_draft(self, conversation_id: int, text: str) -> None:
         self._write(

@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from voipdesk.core.models import Direction, InboundMessage, Message, Status, StatusUpdate
+from voipdesk.core.optout import opt_out_change
 from voipdesk.store.connection import Connection
 from voipdesk.store.messages import TOUCH_CONVERSATION
 from voipdesk.store.rows import in_lists
@@ -21,6 +22,8 @@ class _InboundBatch:
         self.known: dict[str, Message | int] = {}
         self.conversations: dict[tuple[str, str], int] = {}
         self._received: dict[int, tuple[int, int]] = {}  # cid -> (newest id, count)
+        # Blocked numbers' texts are stored, and count as read (store/flags.py).
+        self.blocked = {r[0] for r in conn.execute("SELECT number FROM blocked_numbers")}
         for chunk, marks in in_lists(mdr_ids):
             self.known.update(
                 conn.execute(
@@ -30,9 +33,9 @@ class _InboundBatch:
                 ).fetchall()
             )
 
-    def received(self, cid: int, mid: int) -> None:
+    def received(self, cid: int, mid: int, *, unread: bool = True) -> None:
         _newest, count = self._received.get(cid, (0, 0))
-        self._received[cid] = (mid, count + 1)
+        self._received[cid] = (mid, count + unread)
 
     def touch_conversations(self, now: float) -> None:
         """One update per conversation: its newest message, time and unread count."""
@@ -116,5 +119,10 @@ class IngestMixin(Connection):
             attachments=tuple(json.loads(attachments)) if attachments else (),
         )
         batch.known[item.mdr_id] = message
-        batch.received(cid, mid)
+        batch.received(cid, mid, unread=item.from_number not in batch.blocked)
+        opted_out = opt_out_change(item.body)
+        if opted_out is not None:  # STOP / START
+            conn.execute(
+                "UPDATE conversations SET opted_out = ? WHERE id = ?", (int(opted_out), cid)
+            )
         return message, True

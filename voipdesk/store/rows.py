@@ -16,7 +16,8 @@ MESSAGE_COLUMNS = (
 MESSAGE_FROM = "messages m JOIN conversations c ON c.id = m.conversation_id"
 CONVERSATION_SELECT = (
     "SELECT c.id, c.own_number, c.peer_number, c.last_message_id, COALESCE(m.body, ''),"
-    " m.direction, c.last_ts, c.unread_count, k.name, m.attachments"
+    " m.direction, c.last_ts, c.unread_count, k.name, m.attachments,"
+    " c.marked_unread, c.muted, c.opted_out"
     " FROM conversations c"
     " LEFT JOIN messages m ON m.id = c.last_message_id"
     " LEFT JOIN contacts k ON k.number = c.peer_number"
@@ -57,9 +58,11 @@ def conversation_from_row(row: tuple) -> Conversation:
         last_body=row[4],
         last_direction=Direction(row[5]) if row[5] else None,
         last_timestamp=row[6],
-        unread_count=row[7],
+        unread_count=row[7] or row[10],  # marked unread: shown as one unread
         display_name=row[8],
-        last_attachments=tuple(json.loads(row[9])) if len(row) > 9 and row[9] else (),
+        last_attachments=tuple(json.loads(row[9])) if row[9] else (),
+        muted=bool(row[11]),
+        opted_out=bool(row[12]),
     )
 
 

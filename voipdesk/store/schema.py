@@ -109,6 +109,19 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX scheduled_messages_thread ON scheduled_messages (conversation_id, send_at);
     ALTER TABLE messages ADD COLUMN send_at REAL;
     """,
+    # 4 -> 5: block, mute, mark unread, opt-outs (store/flags.py). A blocked number's texts are
+    # stored but count as read and its conversations leave the list; a muted conversation raises no
+    # notification; marked_unread shows a conversation unread until it is opened; opted_out is
+    # set by an inbound STOP and cleared by START (core/optout.py).
+    """
+    ALTER TABLE conversations ADD COLUMN muted INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE conversations ADD COLUMN marked_unread INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE conversations ADD COLUMN opted_out INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE blocked_numbers (
+        number TEXT PRIMARY KEY,
+        blocked_at REAL NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from voipdesk.store.connection import database_path
 from voipdesk.store.contacts import ContactsMixin
 from voipdesk.store.conversations import ConversationsMixin
+from voipdesk.store.flags import FlagsMixin
 from voipdesk.store.ingest import IngestMixin
 from voipdesk.store.messages import MessagesMixin
 from voipdesk.store.outbox_rows import OutboxRowsMixin
@@ -24,6 +25,7 @@ class Store(
     OutboxRowsMixin,
     ContactsMixin,
     ScheduledRowsMixin,
+    FlagsMixin,
 ):
     """SQLite-backed storage (open one with store.open_store). Safe to call from any thread: one
     connection behind one lock; a worker that wants throughput opens its own (StoreOpener).

@@ -177,6 +177,9 @@ class MainWindow(QMainWindow):
         self.thread.retryRequested.connect(services.resend)
         self.thread.discardRequested.connect(services.discard)
         self.scheduled.attach(services, bridge, self.compose, lambda: self.thread.conversation)
+        from voipdesk.ui.conversation_controls import ConversationControls
+
+        self.controls = ConversationControls(self, services, bridge)  # mute, block, opt-outs
         self.read_marker.check_soon()  # opened before there were services
 
     # -- pages --------------------------------------------------------------------------------
@@ -260,6 +263,8 @@ class MainWindow(QMainWindow):
         conversation = self.thread.conversation
         if conversation is None:
             return
+        if self.controls.ask_before_sending(conversation, conversation.own_number, text):
+            return  # they texted STOP: sent only if the person says so
         self._save_draft(conversation.id, "")
         # Always from the thread's own number: nothing in the thread changes it.
         self.services.send(conversation.own_number, conversation.peer_number, text)
@@ -323,8 +328,12 @@ class MainWindow(QMainWindow):
         # of the window waiting for the provider's answer.
         self.show_welcome(False)
         self.open_conversation(conversation_id)
-        if text.strip():
-            self.services.send(own, peer, text)
+        opened = self.thread.conversation
+        if not text.strip():
+            return
+        if opened is not None and self.controls.ask_before_sending(opened, own, text):
+            return  # they texted STOP: sent only if the person says so
+        self.services.send(own, peer, text)
 
     def text_from_another_number(self, own: str) -> None:
         """Open (or create) the conversation with the open thread's person on another of the

@@ -1,24 +1,17 @@
 """The tray icon: unread count, notifications for new messages, Open and Quit.
 
-Desktops without a tray (GNOME by default) still get notifications: through `notify-send`
-(libnotify) on the session bus, run as a QProcess so nothing waits on the GUI thread, with an
-“Open” action that opens the conversation like a click on the tray's own message does."""
+Notifications do not go through the tray icon (QSystemTrayIcon.showMessage has no click action
+on StatusNotifier desktops and sends the text as markup): they take one path, tray or not
+(voipdesk.ui.desktop_notes), and a click opens the conversation."""
 
 from __future__ import annotations
 
-import html
-import os
-import shutil
-
-from PySide6.QtCore import QObject, QProcess, QRect, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QFont, QGuiApplication, QIcon, QPainter
+from PySide6.QtCore import QObject, QRect, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QFont, QIcon, QPainter
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from voipdesk.paths import resource
 from voipdesk.ui import theme
-
-MAX_LIVE_NOTIFICATIONS = 3  # notify-send processes waiting for a click; older ones give way
-NOTIFICATION_MS = 8000
+from voipdesk.ui.desktop_notes import DesktopNotes
 
 
 def badge_icon(base: QIcon, count: int, size: int = 64) -> QIcon:
@@ -54,7 +47,6 @@ class Tray(QObject):
     def __init__(self, icon: QIcon, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._icon = icon
-        self._last_conversation: int | None = None
         self.available = QSystemTrayIcon.isSystemTrayAvailable()
         self.icon = QSystemTrayIcon(icon, self)
         self.icon.setToolTip("voipdesk")
@@ -69,10 +61,8 @@ class Tray(QObject):
         self._menu = menu
         self.icon.setContextMenu(menu)
         self.icon.activated.connect(self._activated)
-        self.icon.messageClicked.connect(self._message_clicked)
         self.unread = 0
-        self._processes: list[QProcess] = []
-        self.notifier = None if self.available else self.find_notifier()
+        self.notes = DesktopNotes(self._notification_clicked)  # tray or not, one path
         if self.available:
             self.icon.show()
 
@@ -81,12 +71,6 @@ class Tray(QObject):
             QSystemTrayIcon.ActivationReason.Trigger,
             QSystemTrayIcon.ActivationReason.DoubleClick,
         ):
-            self.openRequested.emit()
-
-    def _message_clicked(self) -> None:
-        if self._last_conversation is not None:
-            self.notificationClicked.emit(self._last_conversation)
-        else:
             self.openRequested.emit()
 
     def set_unread(self, count: int) -> None:
@@ -98,77 +82,15 @@ class Tray(QObject):
 
     def notify(self, title: str, text: str, conversation_id: int | None) -> None:
         """A desktop notification; clicking it opens the conversation."""
-        self._last_conversation = conversation_id
-        body = text if len(text) <= 200 else text[:199] + "…"
-        if self.available and QSystemTrayIcon.supportsMessages():
-            self.icon.showMessage(
-                title, body, QSystemTrayIcon.MessageIcon.Information, NOTIFICATION_MS
-            )
-        elif self.notifier is not None:
-            self._notify_send(title, body, conversation_id)
+        self.notes.notify(title, text, conversation_id)
 
-    # -- notifications without a tray ----------------------------------------------------------
-    @staticmethod
-    def find_notifier() -> str | None:
-        """notify-send, when there is a desktop session to show its notifications."""
-        if QGuiApplication.platformName() in ("offscreen", "minimal"):
-            return None
-        if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
-            return None
-        return shutil.which("notify-send")
-
-    def _notify_send(self, title: str, body: str, conversation_id: int | None) -> None:
-        while len(self._processes) >= MAX_LIVE_NOTIFICATIONS:
-            self._end(self._processes.pop(0))
-        process = QProcess(self)
-        process.setProcessChannelMode(QProcess.ProcessChannelMode.SeparateChannels)
-        args = [
-            "--app-name=voipdesk",
-            f"--icon={resource('voipdesk.svg')}",
-            f"--expire-time={NOTIFICATION_MS}",
-            "--category=im.received",
-            "--action=default=Open",
-            "--",
-            title,
-            # notification servers read the body as markup (links, <b>, &amp;): message text
-            # is text, so it goes escaped; the summary is plain text by the specification
-            html.escape(body, quote=False),
-        ]
-        process.finished.connect(
-            lambda _code, _status: self._notification_done(process, conversation_id)
-        )
-        process.errorOccurred.connect(
-            lambda _error: self._notification_done(process, None, clicked=False)
-        )
-        self._processes.append(process)
-        process.start(str(self.notifier), args)
-
-    def _notification_done(
-        self, process: QProcess, conversation_id: int | None, *, clicked: bool = True
-    ) -> None:
-        if process not in self._processes:
-            return
-        self._processes.remove(process)
-        answer = bytes(process.readAllStandardOutput().data()).decode(errors="replace").strip()
-        process.deleteLater()
-        if clicked and answer == "default":  # the user clicked the notification (or Open)
-            if conversation_id is not None:
-                self.notificationClicked.emit(conversation_id)
-            else:
-                self.openRequested.emit()
-
-    @staticmethod
-    def _end(process: QProcess) -> None:
-        # Killed, but not deleteLater()'d: deleting a just-killed QProcess from here crashed the
-        # next run of the event loop (SIGBUS). It is the tray's child and goes with the tray.
-        process.blockSignals(True)
-        if process.state() != QProcess.ProcessState.NotRunning:
-            process.kill()
-            process.waitForFinished(500)
+    def _notification_clicked(self, conversation_id: int | None) -> None:
+        if conversation_id is not None:
+            self.notificationClicked.emit(conversation_id)
+        else:
+            self.openRequested.emit()
 
     def close(self) -> None:
         """Hide the icon and end notifications still waiting for a click (at shut-down)."""
         self.icon.hide()
-        for process in self._processes:
-            self._end(process)
-        self._processes.clear()
+        self.notes.close()

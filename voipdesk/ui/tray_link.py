@@ -38,5 +38,7 @@ class TrayLink(QObject):
         for message in messages:
             if self.window.is_reading(message.conversation_id):
                 continue
+            if not self.services.flags.notifies(message):  # muted (blocked ones never come)
+                continue
             body = message.body or ("Picture message" if message.type == "mms" else "")
             self.tray.notify(incoming_title(message, self.services), body, message.conversation_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QModelIndex, QRect, QSize, Qt
+from PySide6.QtCore import QModelIndex, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
@@ -12,6 +12,7 @@ from voipdesk.core.models import Conversation
 from voipdesk.ui import theme
 from voipdesk.ui.conversations.draft import paint_draft
 from voipdesk.ui.conversations.model import ConversationRole, preview_text
+from voipdesk.ui.conversations.muted_glyph import paint_muted
 from voipdesk.ui.conversations.numbers import paint_tag
 
 
@@ -70,6 +71,15 @@ class ConversationDelegate(QStyledItemDelegate):
             name_rect.setRight(name_rect.right() - paint_tag(painter, name_rect, tag, palette))
         painter.setFont(name_font)
         painter.setPen(text_color)
+        if conversation.muted:  # (no notifications for it)
+            glyph = small_fm.height()
+            paint_muted(
+                painter,
+                QRectF(name_rect.right() - glyph + 1, line1.center().y() - glyph / 2, glyph, glyph),
+                muted,
+            )
+            name_rect.setRight(name_rect.right() - glyph - 6)
+            painter.setPen(text_color)
         painter.drawText(
             name_rect,
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
@@ -85,12 +95,17 @@ class ConversationDelegate(QStyledItemDelegate):
                 line2.right() - pill_w + 1, line2.center().y() - pill_h // 2, pill_w, pill_h
             )
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(theme.ACCENT)
+            painter.setBrush(muted if conversation.muted else theme.ACCENT)
             painter.drawRoundedRect(pill, pill_h / 2, pill_h / 2)
             bold_small = QFont(small)
             bold_small.setBold(True)
             painter.setFont(bold_small)
-            painter.setPen(theme.accent_text())
+            # a muted conversation's pill is grey; its number in the list's own colour
+            painter.setPen(
+                palette.color(QPalette.ColorRole.Base)
+                if conversation.muted
+                else theme.accent_text()
+            )
             painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, badge)
             line2.setRight(pill.left() - 8)
         if paint_draft(painter, line2, body_font, palette, index.data(ConversationRole.Draft)):

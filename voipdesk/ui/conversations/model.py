@@ -91,6 +91,7 @@ class ConversationListModel(PagedListModel):
             return self.drafts.get(conversation.id, "")
         if role == _ACCESSIBLE:
             unread = f", {conversation.unread_count} unread" if conversation.unread_count else ""
+            unread += ", muted" if conversation.muted else ""
             when = theme.relative_time(conversation.last_timestamp)
             via = self.via(conversation)
             on = f", via {via}" if via else ""

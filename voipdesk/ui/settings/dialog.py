@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 import shiboken6
@@ -48,7 +48,12 @@ class SettingsDialog(QDialog):
     and then accepts; changed_fields() says what changed."""
 
     def __init__(
-        self, settings: Settings, parent: QWidget | None = None, *, demo: bool = False
+        self,
+        settings: Settings,
+        parent: QWidget | None = None,
+        *,
+        demo: bool = False,
+        pages: Sequence[tuple[QWidget, str]] = (),
     ) -> None:
         super().__init__(parent)
         self.settings = settings
@@ -92,6 +97,8 @@ class SettingsDialog(QDialog):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(False)
         for page, title in zip((account, receiving, general, advanced), SECTIONS, strict=True):
+            self.tabs.addTab(scrolling(page), title)
+        for page, title in pages:  # (Blocked: ui/settings/blocked.py)
             self.tabs.addTab(scrolling(page), title)
         # The fields, by the names tests and the app know them by.
         self.account_edit, self.token_field = account.account_edit, account.token_field

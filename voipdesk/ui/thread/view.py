@@ -39,6 +39,7 @@ from voipdesk.ui import theme
 from voipdesk.ui.labels import plain_label
 from voipdesk.ui.thread import media
 from voipdesk.ui.thread.delegate import BubbleDelegate
+from voipdesk.ui.thread.header_extras import NoteLine, note_for
 from voipdesk.ui.thread.listview import _MessageList, _ViewProxy
 from voipdesk.ui.thread.model import MessageRole, ThreadModel
 from voipdesk.ui.thread.own_number import ConversationMenuButton, own_number_text
@@ -115,7 +116,12 @@ class ThreadView(QWidget):
         self._set_name_button(named=False)
         self.name_button.setToolTip("Give this number a name")
         self.name_button.clicked.connect(self._rename)
-        self.menu_button = ConversationMenuButton(self.otherNumberRequested.emit)
+        # Mute, block…: the window's conversation controls fill the menu and say who is blocked.
+        self.fill_menu: Callable[[QMenu], None] = lambda _menu: None
+        self.is_blocked: Callable[[str], bool] = lambda _number: False
+        self.menu_button = ConversationMenuButton(
+            self.otherNumberRequested.emit, lambda menu: self.fill_menu(menu)
+        )
         names = QVBoxLayout()
         names.setSpacing(0)
         names.addStretch(1)
@@ -130,6 +136,7 @@ class ThreadView(QWidget):
         header_layout.addLayout(names, 1)
         header_layout.addWidget(self.name_button)
         header_layout.addWidget(self.menu_button)
+        self.note = NoteLine()  # opted out, blocked
         line = _Divider()
 
         self.list_view = _MessageList(self)
@@ -149,6 +156,7 @@ class ThreadView(QWidget):
         thread_layout.setSpacing(0)
         thread_layout.addWidget(header)
         thread_layout.addWidget(line)
+        thread_layout.addWidget(self.note)
         thread_layout.addWidget(self.list_view, 1)
         self.empty_label = _label("Pick a conversation, or start a new one.")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -234,6 +242,8 @@ class ThreadView(QWidget):
         )
         self._set_name_button(named=bool(name))
         self.menu_button.refresh(conversation, self.own_numbers(), self.country)
+        blocked = self.is_blocked(conversation.peer_number)
+        self.note.set_text(note_for(conversation, name or number, blocked=blocked))
 
     def apply(self, messages: list[Message]) -> None:
         """Messages were stored or changed; the open thread shows them (others are ignored).
