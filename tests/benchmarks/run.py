@@ -69,8 +69,14 @@ def _fmt(value: float, unit: str) -> str:
     return f"{value:.0f} {unit}"
 
 
+_CONFIG = tempfile.mkdtemp(prefix="voipdesk-bench-config-")
+
+
 def _env() -> dict[str, str]:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", VOIPDESK_TUNNEL="none")
+    # The app writes a start-at-login entry once an account is set up: never into the login of
+    # whoever runs the benchmarks.
+    env["XDG_CONFIG_HOME"] = _CONFIG
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     return env
 

@@ -17,6 +17,7 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -106,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(
         QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
         VOIPDESK_TUNNEL="none",
+        # (the app's start-at-login entry goes here, not into the login of whoever runs this)
+        XDG_CONFIG_HOME=tempfile.mkdtemp(prefix="voipdesk-bench-config-"),
         VOIPDESK_API_URL=sandbox.line(),
         VOIPDESK_ACCOUNT_ID=manifest["account_id"],
         VOIPDESK_API_TOKEN=BENCH_TOKEN,
