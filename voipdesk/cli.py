@@ -1,4 +1,5 @@
-"""Command line: the GUI, --demo, --self-test, and the headless send / export / listen commands."""
+"""Command line: the GUI, --demo, --self-test, and the headless send / export / listen / serve
+commands."""
 
 from __future__ import annotations
 
@@ -113,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     listen.add_argument("--tunnel", choices=("ngrok", "none"), default=None)
 
+    from voipdesk.serve_cli import add_parser as add_serve
+
+    add_serve(sub, data_dir)  # `voipdesk serve`
     from voipdesk.backup_cli import RESTORE_EPILOG
 
     sub.add_parser("backup", parents=[data_dir], help="back up the message database now")
@@ -381,6 +385,10 @@ def _main(argv: list[str] | None) -> int:
             from voipdesk.services.listen import main as listen
 
             return listen(data_dir, args.port, args.tunnel)
+        if args.command == "serve":
+            from voipdesk.serve_cli import run as serve
+
+            return serve(args, data_dir)
         if args.self_test:
             from voipdesk.selftest import run as self_test
 
