@@ -4,8 +4,10 @@ sandbox over real HTTP."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import signal
+import socket
 import sqlite3
 import sys
 import time
@@ -16,11 +18,13 @@ import httpx
 import pytest
 
 from tests.receiver.test_listen_cli import ListenProcess
+from tests.store import damaged
 from tests.test_cli import closed_port_url, send
 from voipdesk.core.models import Direction, Status
 from voipdesk.instance import EXIT_RUNNING
 from voipdesk.sandbox import DEMO_ACCOUNT, Sandbox, SandboxThread
 from voipdesk.sandbox.webhook import body as webhook_body
+from voipdesk.settings import Settings
 from voipdesk.store import Store, database_path
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
@@ -234,3 +238,35 @@ def test_without_a_token_it_receives_and_says_why_it_does_not_send(sandbox, tmp_
         server.kill()
     assert "sending is off: no VoIP Number API token" in server.stderr
     assert "no system keyring" in server.stderr
+
+
+def test_on_a_damaged_database_it_keeps_running_answers_503_and_says_why(sandbox, tmp_path):
+    path = damaged.make(tmp_path, where="middle")
+    before = path.read_bytes()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    secret = Settings.load(tmp_path).webhook_secret  # made and saved now
+    server = ListenProcess(tmp_path, "--port", str(port), command=("voipdesk", "serve"))
+    try:
+        url = f"http://127.0.0.1:{port}/webhook/{secret}"
+        doc = webhook_body(PEER, OWN, "into a damaged file", mdr_id="mdr-damaged", ts=1716204585)
+
+        def answered() -> int | None:
+            with contextlib.suppress(httpx.HTTPError), httpx.Client(timeout=10) as client:
+                return client.post(url, json=doc).status_code
+            return None
+
+        wait_for(lambda: answered() == 503)
+        time.sleep(1.0)
+        assert server.proc.poll() is None  # still running: its service does not restart
+        assert answered() == 503  # never 200: nothing can be stored
+        assert stop(server) == 0, server.stderr
+    finally:
+        server.kill()
+    assert server.rest() == []  # it never printed a webhook line
+    assert server.stderr.startswith("voipdesk: receiving stopped.")
+    assert "is damaged" in server.stderr and "voipdesk repair" in server.stderr
+    assert "answers every webhook 503 and sends nothing" in server.stderr
+    assert "Traceback" not in server.stderr
+    assert path.read_bytes() == before

@@ -200,15 +200,17 @@ async def _listen(
             relay.say(receiving.status.listener_error or "The listener could not start.")
             return 2
         local = listener.local_url + listener.webhook_path
-        if companion is not None:
-            await companion.start(settings, spawn, relay)
+        if companion is not None:  # it writes too: not before the listener's check
+            await asyncio.to_thread(listener.checked.wait, CHECK_WAIT)
+            if listener.damaged is None:
+                await companion.start(settings, spawn, relay)
         spawn(back_up_daily(backups, lambda problem: relay.say(f"voipdesk: {problem}")))
 
         async def announce(url: str | None) -> None:
             # After the listener's check of the database: on a damaged file the webhook line
             # is (almost always) never printed; it says receiving stopped instead.
             await asyncio.to_thread(listener.checked.wait, CHECK_WAIT)
-            if not ended.done():
+            if not ended.done() and listener.damaged is None:
                 relay.announce(url or local)
 
         def tunnel_started(outcome: object) -> None:

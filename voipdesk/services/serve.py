@@ -88,6 +88,8 @@ class Sender:
         from voipdesk.provider.client import VoipNumberClient
 
         self._relay = relay
+        if self.stopped:  # found damaged meanwhile
+            return
         self._tasks.append(spawn(self._heartbeat()))
         account = settings.effective_account_id
         token = await asyncio.to_thread(settings.secret, "api_token") or ""
@@ -167,6 +169,7 @@ class Sender:
     def damaged(self, exc: Exception, relay: _Relay) -> None:
         """The SQLite file was found damaged: nothing more is written to it, so serve sends
         nothing and answers every webhook 503 until it is stopped, repaired and restarted."""
+        self.stopped = True
         self._cancel()
         relay.say(
             "voipdesk: serve keeps running (so that its service does not restart in a loop) but "
