@@ -20,6 +20,7 @@ import pytest
 from tests.receiver.test_listen_cli import ListenProcess
 from tests.store import damaged
 from tests.test_cli import closed_port_url, send
+from voipdesk.cli import build_parser
 from voipdesk.core.models import Direction, Status
 from voipdesk.instance import EXIT_RUNNING
 from voipdesk.sandbox import DEMO_ACCOUNT, Sandbox, SandboxThread
@@ -270,3 +271,16 @@ def test_on_a_damaged_database_it_keeps_running_answers_503_and_says_why(sandbox
     assert "answers every webhook 503 and sends nothing" in server.stderr
     assert "Traceback" not in server.stderr
     assert path.read_bytes() == before
+
+
+def test_the_systemd_unit_runs_serve_and_stops_it_with_sigterm():
+    unit = (
+        Path(__file__).resolve().parents[2] / "resources" / "voipdesk-serve.service"
+    ).read_text()
+    lines = dict(line.split("=", 1) for line in unit.splitlines() if "=" in line and line[0] != "#")
+    command = lines["ExecStart"].split()
+    args = build_parser().parse_args(command[1:])  # voipdesk accepts what the unit runs
+    assert args.command == "serve"
+    assert lines["KillSignal"] == "SIGTERM" and int(lines["TimeoutStopSec"]) > 10
+    assert lines["Restart"] == "on-failure"
+    assert lines["User"] != "root" and lines["EnvironmentFile"].startswith("/etc/")

@@ -150,9 +150,8 @@ class Sender:
             except StoreError as exc:
                 if self.down is None and self._relay is not None:
                     self._relay.say(
-                        f"voipdesk: the message database cannot be used now ({exc}). Webhooks "
-                        "are answered 503 (never 200 before a message is stored) and nothing is "
-                        "sent until it works again; serve keeps trying."
+                        f"voipdesk: {exc} Until it can, webhooks are answered 503 (never 200 "
+                        "before a message is stored) and nothing is sent; serve keeps trying."
                     )
                 self.down = exc
                 await asyncio.sleep(min(every, RETRY_STORE_S))
