@@ -201,6 +201,22 @@ def test_a_second_serve_on_the_folder_exits_4_naming_the_first(sandbox, tmp_path
         first.kill()
 
 
+def test_the_app_on_a_folder_serve_runs_on_exits_4_and_says_how_to_stop_serve(sandbox, tmp_path):
+    from tests.app.test_single_instance import _second_start
+
+    data = tmp_path / "data"
+    server = serve(data, sandbox)
+    try:
+        server.webhook_url()
+        code, err, _took = _second_start(data)
+        assert code == EXIT_RUNNING
+        assert f"`voipdesk serve` (process {server.proc.pid}, started " in err
+        assert "systemctl stop voipdesk-serve" in err
+        assert stop(server) == 0, server.stderr
+    finally:
+        server.kill()
+
+
 def test_the_heartbeat_advances(sandbox, tmp_path):
     server = serve(tmp_path, sandbox, VOIPDESK_HEARTBEAT_SECONDS="0.2")
     try:
