@@ -49,6 +49,9 @@ class ReadMarker(QObject):
         self._unread_here = unread > 0
         if unread:
             self._place_divider(unread)
+            first = self.window.thread.model.unread_from if self.window.thread.model else None
+            if first is not None:  # more unread than fit: start at the first of them
+                self.window.thread.list_view.start_at(first)
         if by_person:
             self._set_present()
         else:
