@@ -177,6 +177,9 @@ class MainWindow(QMainWindow):
         self.thread.retryRequested.connect(services.resend)
         self.thread.discardRequested.connect(services.discard)
         self.scheduled.attach(services, bridge, self.compose, lambda: self.thread.conversation)
+        from voipdesk.ui.scheduled_list import ScheduledInList
+
+        self.scheduled_list = ScheduledInList(self, bridge)  # ones only scheduled, listed too
         from voipdesk.ui.conversation_controls import ConversationControls
 
         self.controls = ConversationControls(self, services, bridge)  # mute, block, opt-outs

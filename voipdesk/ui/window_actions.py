@@ -101,10 +101,19 @@ class WindowActions:
         )
         dialog.accepted.connect(
             lambda: w.services.spawn(
-                w.start_conversation(dialog.sender(), dialog.recipient(), dialog.text())
+                self._start(dialog.sender(), dialog.recipient(), dialog.text(), dialog.send_at())
             )
         )
         opened(dialog)
+
+    async def _start(self, own: str, peer: str, text: str, send_at: float | None) -> None:
+        """The New message dialog's answer: send now, or (its clock) schedule and open."""
+        w = self.window
+        if send_at is None:
+            await w.start_conversation(own, peer, text)
+            return
+        await w.services.scheduling.schedule(own, peer, text, send_at)
+        await w.start_conversation(own, peer, "")
 
     def rename_contact(self, number: str) -> None:
         w = self.window
