@@ -54,6 +54,11 @@ class WindowActions:
         if not w.demo:  # the demo again, from an account or the welcome page (its own folder)
             w.demo_action = self._action(file_menu, "Try the &demo", None, w.demoRequested.emit)
             file_menu.addSeparator()
+        else:  # and back: a real account (ui/leave_demo.py)
+            w.account_action = self._action(
+                file_menu, "Set up my &account…", None, w.accountRequested.emit
+            )
+            file_menu.addSeparator()
         # (Windows, and Qt without a desktop theme, have no standard Quit key: Ctrl+Q there too.)
         quit_key = QKeySequence.keyBindings(QKeySequence.StandardKey.Quit) or [
             QKeySequence("Ctrl+Q")
