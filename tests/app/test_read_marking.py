@@ -166,15 +166,16 @@ def _divider_row_top(window):
     return view.visualRect(view.model().index(row, 0)).top()
 
 
+@pytest.mark.parametrize("count", [20, 45])  # a screenful and more; more than a page (30)
 def test_opening_a_conversation_with_more_unread_than_fit_starts_at_the_first_unread(
-    demo_app, qtbot
+    demo_app, qtbot, count
 ):
     window, sandbox = demo_app.window, demo_app.sandbox
     sam = conversation_of(window, demo.SAM)
     activate(qtbot, window)
-    for i in range(20):  # while another conversation is open: a screenful and more, unread
+    for i in range(count):  # while another conversation is open: unread
         assert sandbox.deliver(demo.SAM, demo.OWN, f"news {i}").status == 200
-    qtbot.waitUntil(lambda: badge(window, sam.id) == 20, timeout=10000)
+    qtbot.waitUntil(lambda: badge(window, sam.id) == count, timeout=15000)
     window.conversations.view.setFocus()
     window.open_conversation(sam.id)  # the person clicks it
     view = window.thread.list_view
@@ -185,7 +186,7 @@ def test_opening_a_conversation_with_more_unread_than_fit_starts_at_the_first_un
     assert 0 <= top < view.viewport().height() // 4  # the first unread, near the top
     assert not view.at_bottom()
     qtbot.wait(300)
-    assert stored_unread(window, sam.id) == 20  # the newest are below, not seen yet
+    assert stored_unread(window, sam.id) == count  # the newest are below, not seen yet
     bar = view.verticalScrollBar()
     bar.setValue(bar.maximum())  # read down to the newest
     qtbot.waitUntil(lambda: stored_unread(window, sam.id) == 0, timeout=3000)
