@@ -231,3 +231,19 @@ def test_a_process_that_stopped_while_sending_one_leaves_it_unknown_never_resent
         (message,) = store.all_messages()
         assert message.status is Status.UNKNOWN and message.error_code == "INTERRUPTED"
         assert store.scheduled_in(waiting.conversation_id) == []
+
+
+def test_someone_only_scheduled_to_is_listed_until_it_is_cancelled(tmp_path):
+    store = Store(database_path(tmp_path))
+    first = store.schedule(OWN, PEER, "hello later", time.time() + 3600)
+    [listed] = store.conversations()
+    assert (listed.id, listed.scheduled, listed.last_message_id) == (
+        first.conversation_id,
+        1,
+        None,
+    )
+    assert listed.last_timestamp == pytest.approx(time.time(), abs=60)  # at the top
+    assert store.scheduled_only() == [first.conversation_id]
+    store.cancel_scheduled(first.id)
+    assert store.conversations() == [] and store.scheduled_only() == []
+    store.close()

@@ -61,6 +61,9 @@ class Controller(QObject):
         self.tray_link: TrayLink | None = None  # unread count and notifications
         self._quit: asyncio.Event | None = None  # made on the loop, by main()
         self._switch_to_demo = False
+        self._switch_to_account = False  # from the demo to the user's own folder...
+        self._set_up_next = False  # ...where setup opens once it has started
+        self.started_in_demo, self.account_lock = demo, None  # (ui/leave_demo.py)
         self._repair = False  # the user chose Repair: the run ends, repairs, starts again
         self.damaged_box: QMessageBox | None = None
         self.repaired_box: QMessageBox | None = None
@@ -92,6 +95,7 @@ class Controller(QObject):
         window.setupRequested.connect(self.open_settings)
         window.receivingSetupRequested.connect(lambda: self.open_settings("Receiving"))
         window.demoRequested.connect(self.switch_to_demo)
+        window.accountRequested.connect(self.switch_to_account)
         window.hiddenToTray.connect(self._hidden_to_tray)
         nothing_configured = not settings.effective_account_id and not settings.numbers
         window.show_welcome(nothing_configured and not self.demo)
@@ -198,6 +202,11 @@ class Controller(QObject):
         while True:
             self._quit = asyncio.Event()
             await self.start()
+            if self._set_up_next:
+                from voipdesk.ui.leave_demo import after_start
+
+                self._set_up_next = False
+                after_start(self)
             if self.repaired_box is not None and self.repaired_box.isVisible():
                 # Said before the window came back: keep it in front of the window.
                 self.repaired_box.raise_()
@@ -211,6 +220,10 @@ class Controller(QObject):
                 self.repaired_box = await repair_async(database_path(self.data_dir))
                 if self.repaired_box is None:
                     return 1  # (the window that said why has been closed)
+                continue
+            if self._switch_to_account:
+                self._switch_to_account, self._set_up_next = False, True
+                self.demo, self._shutting_down = False, False
                 continue
             if not self._switch_to_demo:
                 return 0
@@ -243,6 +256,13 @@ class Controller(QObject):
     def switch_to_demo(self) -> None:
         self._switch_to_demo = True
         self._end_run()
+
+    def switch_to_account(self) -> None:
+        from voipdesk.ui.leave_demo import may_leave
+
+        if self.demo and may_leave(self):
+            self._switch_to_account = True
+            self._end_run()
 
     async def shutdown(self) -> None:
         """Staged: hide the window, stop tunnel, listener (in-flight finish), tasks, store."""

@@ -64,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
         "  3   may or may not have been sent (no answer after the request left): never\n"
         "      retried automatically; check before sending it again\n"
         "  1   another error (the database or the data folder)\n"
+        "  6   not sent: the recipient texted STOP to this number (--anyway sends)\n"
         "with --at TIME:\n"
         "  0   scheduled: when it will be sent is printed, in your local time\n"
         "  5   TIME cannot be read or is not in the future: nothing was scheduled",
@@ -77,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
         "start if it is closed at that time",
     )
     send.add_argument("--from", dest="sender", metavar="NUMBER", help="one of your numbers")
+    send.add_argument(
+        "--anyway", action="store_true", help="send even though the recipient texted STOP"
+    )
     send.add_argument("text", nargs="+", help="the message (use - to read it from stdin)")
 
     export = sub.add_parser(
@@ -195,6 +199,12 @@ def cmd_send(args: argparse.Namespace, data_dir: Path) -> int:
                 f"{code}: {error.sentence} (Or set VOIPDESK_ACCOUNT_ID / "
                 "VOIPDESK_API_TOKEN.) Nothing was sent."
             )
+    if not args.anyway:
+        from voipdesk.opt_out_cli import refuse_opted_out
+
+        refused = refuse_opted_out(data_dir, sender, to, later=args.at is not None)
+        if refused is not None:
+            return refused
     if args.at is not None:
         from voipdesk.send_later_cli import schedule
 

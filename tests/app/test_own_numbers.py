@@ -50,7 +50,7 @@ def test_a_retry_that_fails_again_says_it_tried_again_and_when(demo_app, qtbot):
         after = under_bubble(window, message.id)
         assert after != before
         assert f"Not sent · tried {attempts} times, last at {at}" in after
-        assert after.endswith("· Retry")
+        assert after.partition("\u2028")[0].endswith("· Retry")  # (the advice's line below)
         before = after
 
 
@@ -121,8 +121,8 @@ def test_retry_sends_from_the_threads_number_and_the_advice_says_so(demo_app, qt
     message = wait_until_failed(window, qtbot, "when my number is back")
     shown = under_bubble(window, message.id)
     assert "does not exist on VoIP Number" in shown
-    assert "Retry sends from +44 7700 900001 again." in shown
-    assert "⋯ (top right) → Text from another number." in shown
+    assert "Retry uses it again" in shown
+    assert "⋯ → Text from another number" in shown
     assert "From number" not in shown  # there is no From menu to pick from
 
     sandbox.call(lambda: sandbox.sandbox.accounts["demo-account"].numbers.add(demo.OWN))
@@ -131,3 +131,26 @@ def test_retry_sends_from_the_threads_number_and_the_advice_says_so(demo_app, qt
         lambda: (demo.OWN, "when my number is back") in sent_from(demo_app), timeout=5000
     )
     assert window.services.store.message(message.id).conversation_id == sam
+
+
+def meta_lines(window, message_id: int) -> int:
+    view = window.thread
+    index = view.list_view.model().index(view.row_for(message_id), 0)
+    return view.delegate.geometry(index).meta.layout.lineCount()
+
+
+def test_the_advice_under_a_bubble_whose_number_cannot_send_is_short(demo_app, qtbot):
+    window, sandbox = demo_app.window, demo_app.sandbox
+    open_sam(window)
+    drop_own_number(sandbox)
+    type_and_send(window, qtbot, "short advice please")
+    message = wait_until_failed(window, qtbot, "short advice please")
+    shown = under_bubble(window, message.id)
+    reason, _newline, advice = shown.partition("\u2028")
+    assert reason.endswith(" · Retry") and "does not exist on VoIP Number" in reason
+    assert advice == "Retry uses it again · ⋯ → Text from another number"
+    for size, most in (((1280, 800), 2), ((800, 600), 3)):
+        window.resize(*size)
+        qtbot.waitUntil(lambda s=size: window.width() == s[0], timeout=2000)
+        qtbot.wait(50)
+        assert meta_lines(window, message.id) <= most, size

@@ -155,3 +155,53 @@ def test_a_text_arriving_below_while_reading_older_ones_is_read_once_scrolled_to
     bar.setValue(bar.maximum())
     qtbot.waitUntil(lambda: stored_unread(window, sam.id) == 0, timeout=3000)
     qtbot.waitUntil(lambda: badge(window, sam.id) == 0, timeout=2000)
+
+
+def _divider_row_top(window):
+    """Where the "Unread messages" divider's row starts in the viewport (None: not laid out)."""
+    view, model = window.thread.list_view, window.thread.model
+    row = model.row_for(model.unread_from) if model.unread_from is not None else -1
+    if row < 0:
+        return None
+    return view.visualRect(view.model().index(row, 0)).top()
+
+
+@pytest.mark.parametrize("count", [20, 45])  # a screenful and more; more than a page (30)
+def test_opening_a_conversation_with_more_unread_than_fit_starts_at_the_first_unread(
+    demo_app, qtbot, count
+):
+    window, sandbox = demo_app.window, demo_app.sandbox
+    sam = conversation_of(window, demo.SAM)
+    activate(qtbot, window)
+    for i in range(count):  # while another conversation is open: unread
+        assert sandbox.deliver(demo.SAM, demo.OWN, f"news {i}").status == 200
+    qtbot.waitUntil(lambda: badge(window, sam.id) == count, timeout=15000)
+    window.conversations.view.setFocus()
+    window.open_conversation(sam.id)  # the person clicks it
+    view = window.thread.list_view
+    qtbot.waitUntil(lambda: _divider_row_top(window) is not None, timeout=2000)
+    qtbot.wait(100)
+    assert divider_above(window) == "news 0"
+    top = _divider_row_top(window)
+    assert 0 <= top < view.viewport().height() // 4  # the first unread, near the top
+    assert not view.at_bottom()
+    qtbot.wait(300)
+    assert stored_unread(window, sam.id) == count  # the newest are below, not seen yet
+    bar = view.verticalScrollBar()
+    bar.setValue(bar.maximum())  # read down to the newest
+    qtbot.waitUntil(lambda: stored_unread(window, sam.id) == 0, timeout=3000)
+
+
+def test_opening_a_conversation_whose_unread_fit_on_screen_shows_the_newest(demo_app, qtbot):
+    window, sandbox = demo_app.window, demo_app.sandbox
+    sam = conversation_of(window, demo.SAM)
+    activate(qtbot, window)
+    for i in range(2):
+        assert sandbox.deliver(demo.SAM, demo.OWN, f"short {i}").status == 200
+    qtbot.waitUntil(lambda: badge(window, sam.id) == 2, timeout=10000)
+    window.open_conversation(sam.id)
+    view = window.thread.list_view
+    qtbot.waitUntil(lambda: _divider_row_top(window) is not None, timeout=2000)
+    qtbot.wait(100)
+    assert divider_above(window) == "short 0"
+    assert view.at_bottom()

@@ -170,3 +170,63 @@ def test_one_scheduled_from_the_command_line_shows_when_the_window_is_back(demo_
     assert not window.scheduled.items
     QApplication.sendEvent(window, QEvent(QEvent.Type.WindowActivate))
     assert [i.scheduled.body for i in window.scheduled.items] == ["from a script"]
+
+
+def _list_row(window, conversation_id):
+    model = window.conversation_model
+    row = model.row_of(conversation_id)
+    return None if row < 0 else model.index(row, 0)
+
+
+def test_the_new_message_dialog_schedules_to_someone_new_who_shows_in_the_list(demo_app, qtbot):
+    from voipdesk.ui.new_message import NewMessageDialog
+
+    window = demo_app.window
+    window.actions.new_message()
+    dialog = next(d for d in window.findChildren(NewMessageDialog) if d.isVisible())
+    assert not dialog.later_button.isEnabled()  # nothing to schedule yet
+    qtbot.keyClicks(dialog.to_edit, "07700 900777")
+    dialog.text_edit.setPlainText("see you on Monday")
+    assert dialog.later_button.isEnabled()
+    qtbot.mouseClick(dialog.later_button, Qt.MouseButton.LeftButton)
+    later = next(d for d in dialog.findChildren(SendLaterDialog) if d.isVisible())
+    assert later.ok.isEnabled(), later.problem.text()
+    qtbot.mouseClick(later.ok, Qt.MouseButton.LeftButton)  # Tomorrow morning
+    qtbot.waitUntil(
+        lambda: (
+            window.thread.conversation is not None
+            and window.thread.conversation.peer_number == "+447700900777"
+        ),
+        timeout=3000,
+    )
+    qtbot.waitUntil(
+        lambda: any(i.scheduled.body == "see you on Monday" for i in window.scheduled.items)
+    )
+    assert window.scheduled.isVisible()
+    qtbot.waitUntil(lambda: _list_row(window, window.conversation_id) is not None, timeout=3000)
+    index = _list_row(window, window.conversation_id)
+    assert "Scheduled" in index.data(Qt.ItemDataRole.DisplayRole) or "Scheduled" in str(
+        index.data(Qt.ItemDataRole.AccessibleTextRole)
+    )
+    assert window.conversations.view.currentIndex().row() == index.row()  # and it is selected
+    assert "see you on Monday" not in sent_bodies(demo_app)
+
+
+def test_a_message_scheduled_from_the_command_line_to_someone_new_shows_in_the_list(
+    demo_app, qtbot
+):
+    from .test_read_marking import activate, elsewhere
+
+    window = demo_app.window
+    activate(qtbot, window)
+    elsewhere(qtbot)
+    # `voipdesk send --at` writes to the same database while the app runs (another process).
+    store = window.services.store
+    scheduled = store.schedule(
+        window.settings.numbers[0], "+447700900888", "hi later", 4102444800.0
+    )
+    activate(qtbot, window)  # the person comes back to the window
+    qtbot.waitUntil(lambda: _list_row(window, scheduled.conversation_id) is not None, timeout=3000)
+    window.open_conversation(scheduled.conversation_id)
+    qtbot.waitUntil(lambda: any(i.scheduled.body == "hi later" for i in window.scheduled.items))
+    assert window.scheduled.isVisible()

@@ -4,6 +4,7 @@
 import asyncio
 
 import pytest
+from PySide6.QtWidgets import QPushButton
 
 from voipdesk.app import Controller, make_application
 
@@ -48,3 +49,51 @@ def test_the_file_menu_leads_to_the_demo(fresh_app, qtbot):
 def test_the_demo_has_no_way_to_itself(demo_app):
     file_menu = demo_app.window.menuBar().actions()[0].menu()
     assert "Try the demo" not in [a.text().replace("&", "") for a in file_menu.actions()]
+
+
+def test_the_demo_leads_back_to_setting_up_an_account(aio, tmp_path, monkeypatch, qtbot):
+    """From `voipdesk --demo`: the demo notice's "Set up my account" restarts on the user's
+    own folder (not the demo's) with Settings open over it, as the welcome page's button does;
+    the File menu has the same way."""
+    monkeypatch.setenv("VOIPDESK_TUNNEL", "none")
+    for name in ("VOIPDESK_ACCOUNT_ID", "VOIPDESK_API_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    controller = Controller(make_application(), tmp_path, demo=True, confirm_quit=False)
+    running = asyncio.ensure_future(controller.main())
+    try:
+        qtbot.waitUntil(
+            lambda: controller.services is not None and controller.window.isVisible(),
+            timeout=10000,
+        )
+        window = controller.window
+        file_menu = window.menuBar().actions()[0].menu()
+        texts = [a.text().replace("&", "") for a in file_menu.actions()]
+        assert "Set up my account…" in texts
+        button = next(
+            b
+            for b in window.demo_notice.findChildren(QPushButton)
+            if b.text() == "Set up my account"
+        )
+        assert button.isVisible()
+        button.click()
+        qtbot.waitUntil(
+            lambda: (
+                controller.window is not None
+                and controller.window is not window
+                and controller.settings_dialog is not None
+            ),
+            timeout=10000,
+        )
+        assert not controller.demo and controller.window.demo_notice is None
+        assert controller.window.settings.data_dir == tmp_path  # the user's folder
+        assert controller.settings_dialog.isVisible()
+        assert controller.sandbox is None
+        controller.settings_dialog.reject()
+        qtbot.waitUntil(lambda: controller.settings_dialog is None, timeout=3000)
+        assert controller.window.showing_welcome()  # still no account: its two ways on
+    finally:
+        controller._end_run()
+        qtbot.waitUntil(running.done, timeout=10000)
+    if controller.account_lock is not None:
+        controller.account_lock.release()
+        controller.account_server.close()

@@ -76,6 +76,12 @@ class Conversation:
     last_attachments: tuple[str, ...] = ()  # the last message's MMS links (for its preview)
     muted: bool = False  # no notifications for it
     opted_out: bool = False  # the person texted STOP (core/optout.py)
+    scheduled: int = 0  # messages waiting to be sent later (listed even before any message)
+
+    @property
+    def listed(self) -> bool:
+        """Shown in the list: it has a message, or one scheduled."""
+        return self.last_message_id is not None or self.scheduled > 0
 
 
 @dataclass(frozen=True, slots=True)

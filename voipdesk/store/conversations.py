@@ -7,7 +7,7 @@ import sqlite3
 from voipdesk.core.models import Conversation
 from voipdesk.store.connection import Connection
 from voipdesk.store.flags import NOT_BLOCKED
-from voipdesk.store.rows import CONVERSATION_SELECT, conversation_from_row
+from voipdesk.store.rows import CONVERSATION_SELECT, LISTED, conversation_from_row
 
 
 class ConversationsMixin(Connection):
@@ -38,7 +38,9 @@ class ConversationsMixin(Connection):
         """Conversations that have messages, most recent first."""
         rows = self._read(
             CONVERSATION_SELECT
-            + " WHERE c.last_message_id IS NOT NULL AND "
+            + " WHERE "
+            + LISTED
+            + " AND "
             + NOT_BLOCKED
             + " ORDER BY c.last_ts DESC, c.id DESC LIMIT ? OFFSET ?",
             (limit, offset),

@@ -13,11 +13,17 @@ MESSAGE_COLUMNS = (
     " m.created_at, m.provider_id, m.provider_ts, m.error_code, m.error_text, m.raw,"
     " m.attachments, m.attempts, m.next_attempt_at, m.last_attempt_at, m.send_at"
 )
+# A conversation is listed once it has a message, or one scheduled (`voipdesk send --at` or the
+# New message dialog's Send later, to someone not texted yet).
+LISTED = (
+    "(c.last_message_id IS NOT NULL OR c.id IN (SELECT conversation_id FROM scheduled_messages))"
+)
 MESSAGE_FROM = "messages m JOIN conversations c ON c.id = m.conversation_id"
 CONVERSATION_SELECT = (
     "SELECT c.id, c.own_number, c.peer_number, c.last_message_id, COALESCE(m.body, ''),"
     " m.direction, c.last_ts, c.unread_count, k.name, m.attachments,"
-    " c.marked_unread, c.muted, c.opted_out"
+    " c.marked_unread, c.muted, c.opted_out,"
+    " (SELECT count(*) FROM scheduled_messages s WHERE s.conversation_id = c.id)"
     " FROM conversations c"
     " LEFT JOIN messages m ON m.id = c.last_message_id"
     " LEFT JOIN contacts k ON k.number = c.peer_number"
@@ -63,6 +69,7 @@ def conversation_from_row(row: tuple) -> Conversation:
         last_attachments=tuple(json.loads(row[9])) if row[9] else (),
         muted=bool(row[11]),
         opted_out=bool(row[12]),
+        scheduled=row[13],
     )
 
 

@@ -29,6 +29,11 @@ class ScheduledRowsMixin(Connection):
 
         def tx(conn: sqlite3.Connection) -> int:
             cid = self._conversation_id(conn, own, peer)  # type: ignore[attr-defined]
+            # Someone not texted yet: listed from now, by when it was scheduled.
+            conn.execute(
+                "UPDATE conversations SET last_ts = ? WHERE id = ? AND last_message_id IS NULL",
+                (now, cid),
+            )
             return conn.execute(
                 "INSERT INTO scheduled_messages (conversation_id, body, send_at, created_at)"
                 " VALUES (?, ?, ?, ?)",
@@ -38,6 +43,15 @@ class ScheduledRowsMixin(Connection):
         found = self.scheduled_message(self._write(tx))  # type: ignore[arg-type]
         assert found is not None
         return found
+
+    def scheduled_only(self) -> list[int]:
+        """Conversations with a scheduled message and no message yet."""
+        rows = self._read(
+            "SELECT DISTINCT s.conversation_id FROM scheduled_messages s"
+            " JOIN conversations c ON c.id = s.conversation_id"
+            " WHERE c.last_message_id IS NULL ORDER BY s.conversation_id"
+        )
+        return [r[0] for r in rows]
 
     def scheduled_message(self, scheduled_id: int) -> Scheduled | None:
         rows = self._read(_SELECT + " WHERE s.id = ?", (scheduled_id,))

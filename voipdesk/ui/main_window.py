@@ -26,6 +26,7 @@ from voipdesk.ui.compose import ComposeBox
 from voipdesk.ui.connection import ConnectionPanel
 from voipdesk.ui.conversations import ConversationList, ConversationListModel
 from voipdesk.ui.labels import plain_label
+from voipdesk.ui.leave_demo import account_button
 from voipdesk.ui.read_marking import ReadMarker
 from voipdesk.ui.receiving_view import ReceivingView
 from voipdesk.ui.thread import ThreadView
@@ -50,6 +51,7 @@ class MainWindow(QMainWindow):
     quitRequested = Signal()
     setupRequested = Signal()
     demoRequested = Signal()
+    accountRequested = Signal()  # from the demo: set up a real account (ui/leave_demo.py)
     settingsRequested = Signal()
     receivingSetupRequested = Signal()  # Settings, open at the Receiving tab
     firstPainted = Signal()  # the window has been painted once (start-up waits for it)
@@ -123,6 +125,7 @@ class MainWindow(QMainWindow):
             got_it.setAccessibleName("Hide the demo notice")
             got_it.setAutoDefault(False)
             got_it.clicked.connect(notice.hide)
+            notice_layout.addWidget(account_button(self), 0, Qt.AlignmentFlag.AlignVCenter)
             notice_layout.addWidget(got_it, 0, Qt.AlignmentFlag.AlignVCenter)
             self.demo_notice = notice
             right_layout.addWidget(notice)
@@ -177,6 +180,9 @@ class MainWindow(QMainWindow):
         self.thread.retryRequested.connect(services.resend)
         self.thread.discardRequested.connect(services.discard)
         self.scheduled.attach(services, bridge, self.compose, lambda: self.thread.conversation)
+        from voipdesk.ui.scheduled_list import ScheduledInList
+
+        self.scheduled_list = ScheduledInList(self, bridge)  # ones only scheduled, listed too
         from voipdesk.ui.conversation_controls import ConversationControls
 
         self.controls = ConversationControls(self, services, bridge)  # mute, block, opt-outs

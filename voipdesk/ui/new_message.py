@@ -21,6 +21,7 @@ from voipdesk.core.phone import InvalidNumber, display, normalize
 from voipdesk.ui import theme
 from voipdesk.ui.compose import MessageEdit, length_text
 from voipdesk.ui.labels import plain_label
+from voipdesk.ui.send_later import SendLaterDialog, later_button
 
 
 class NewMessageDialog(QDialog):
@@ -110,6 +111,11 @@ class NewMessageDialog(QDialog):
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        # Send later, as beside the main compose box's Send: the clock picks when.
+        self.later_button = later_button()
+        self.buttons.addButton(self.later_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.later_button.clicked.connect(self._send_later)
+        self._send_at: float | None = None
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
 
@@ -146,6 +152,10 @@ class NewMessageDialog(QDialog):
         """The message (may be empty: then only the conversation opens)."""
         return self.text_edit.toPlainText().strip()
 
+    def send_at(self) -> float | None:
+        """When to send it (unix seconds; None: now), picked with the clock button."""
+        return self._send_at
+
     # -- behaviour ------------------------------------------------------------------------------
     def resolve(self, typed: str) -> tuple[str, str | None]:
         """(E.164, contact name or None) for what was typed; raises InvalidNumber."""
@@ -163,6 +173,10 @@ class NewMessageDialog(QDialog):
         return number, self._names.get(number)
 
     def accept(self) -> None:
+        if self._check_recipient():
+            super().accept()
+
+    def _check_recipient(self) -> bool:
         try:
             number, _name = self.resolve(self.to_edit.text())
         except InvalidNumber as exc:
@@ -171,9 +185,22 @@ class NewMessageDialog(QDialog):
             self._grow_to_fit()
             self.to_edit.setFocus()
             self.to_edit.selectAll()
-            return
+            return False
         self._recipient = number
-        super().accept()
+        return True
+
+    def _send_later(self) -> None:
+        """The clock: pick when (the recipient is checked first); Schedule ends this dialog."""
+        if not self.text() or not self._check_recipient():
+            return
+        self.later_dialog = SendLaterDialog(self)
+
+        def picked() -> None:
+            self._send_at = self.later_dialog.when()
+            super(NewMessageDialog, self).accept()
+
+        self.later_dialog.accepted.connect(picked)
+        self.later_dialog.open()
 
     def _attachment_refused(self, sentence: str) -> None:
         self.attachment_note.setText(sentence)
@@ -209,6 +236,7 @@ class NewMessageDialog(QDialog):
         text = self.text_edit.toPlainText()
         self.counter.setText(length_text(text))
         self.ok_button.setText("Send" if text.strip() else "Open conversation")
+        self.later_button.setEnabled(bool(text.strip()))
 
     @staticmethod
     def _row_label(text: str, buddy: QWidget) -> QLabel:

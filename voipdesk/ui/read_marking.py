@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from voipdesk.core.models import Direction, Message
@@ -19,6 +19,7 @@ from voipdesk.core.models import Direction, Message
 if TYPE_CHECKING:
     from voipdesk.ui.main_window import MainWindow
 
+DIVIDER_PAGES = 10  # pages read to find the first unread (beyond: the oldest of them)
 _INPUT = (QEvent.Type.MouseButtonPress, QEvent.Type.KeyPress, QEvent.Type.Wheel)
 
 
@@ -49,6 +50,9 @@ class ReadMarker(QObject):
         self._unread_here = unread > 0
         if unread:
             self._place_divider(unread)
+            first = self.window.thread.model.unread_from if self.window.thread.model else None
+            if first is not None:  # more unread than fit: start at the first of them
+                self.window.thread.list_view.start_at(first)
         if by_person:
             self._set_present()
         else:
@@ -111,14 +115,19 @@ class ReadMarker(QObject):
         model = self.window.thread.model
         if model is None:
             return
-        first = None
-        for row in range(model.rowCount() - 1, -1, -1):
-            message = model.message(row)
-            if message is not None and message.direction is Direction.IN:
-                first = message.id
-                unread -= 1
-                if unread <= 0:
-                    break
+        first, wanted = None, unread
+        for _ in range(DIVIDER_PAGES):  # more unread than loaded: the pages before, too
+            first, unread = None, wanted
+            for row in range(model.rowCount() - 1, -1, -1):
+                message = model.message(row)
+                if message is not None and message.direction is Direction.IN:
+                    first = message.id
+                    unread -= 1
+                    if unread <= 0:
+                        break
+            if unread <= 0 or not model.canFetchMore(QModelIndex()):
+                break
+            model.fetchMore(QModelIndex())
         model.set_unread_from(first)
 
     # -- the person's presence -------------------------------------------------------------------

@@ -59,6 +59,18 @@ def later_button(parent: QWidget | None = None) -> QToolButton:
     return button
 
 
+def readable_radio(button: QRadioButton) -> None:
+    """On a dark palette, Fusion draws an unchecked radio circle as the Base colour ringed by
+    the Window colour darkened: nearly black on the dark window. Its ring is drawn from the
+    Window role, so a lighter one there (and a Button-coloured fill) makes the circle show."""
+    palette = button.palette()
+    if not theme.is_dark(palette):
+        return
+    palette.setColor(QPalette.ColorRole.Window, palette.color(QPalette.ColorRole.PlaceholderText))
+    palette.setColor(QPalette.ColorRole.Base, palette.color(QPalette.ColorRole.Button))
+    button.setPalette(palette)
+
+
 def presets(now: dt.datetime) -> list[tuple[str, dt.datetime]]:
     """The quick choices, in the computer's local time: (label, when), soonest first."""
     hour = (now + dt.timedelta(hours=1)).replace(second=0, microsecond=0)
@@ -114,10 +126,12 @@ class SendLaterDialog(QDialog):
         self.choices: list[tuple[QRadioButton, dt.datetime]] = []
         for label, when in presets(start):
             button = QRadioButton(f"{label} — {when_text(when.timestamp(), start.timestamp())}")
+            readable_radio(button)
             self.group.addButton(button)
             self.choices.append((button, when))
             layout.addWidget(button)
         self.custom = QRadioButton("On a date and at a time of your choice:")
+        readable_radio(self.custom)
         self.group.addButton(self.custom)
         layout.addWidget(self.custom)
         self.picker = QDateTimeEdit()

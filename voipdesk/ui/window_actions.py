@@ -54,6 +54,11 @@ class WindowActions:
         if not w.demo:  # the demo again, from an account or the welcome page (its own folder)
             w.demo_action = self._action(file_menu, "Try the &demo", None, w.demoRequested.emit)
             file_menu.addSeparator()
+        else:  # and back: a real account (ui/leave_demo.py)
+            w.account_action = self._action(
+                file_menu, "Set up my &account…", None, w.accountRequested.emit
+            )
+            file_menu.addSeparator()
         # (Windows, and Qt without a desktop theme, have no standard Quit key: Ctrl+Q there too.)
         quit_key = QKeySequence.keyBindings(QKeySequence.StandardKey.Quit) or [
             QKeySequence("Ctrl+Q")
@@ -101,10 +106,19 @@ class WindowActions:
         )
         dialog.accepted.connect(
             lambda: w.services.spawn(
-                w.start_conversation(dialog.sender(), dialog.recipient(), dialog.text())
+                self._start(dialog.sender(), dialog.recipient(), dialog.text(), dialog.send_at())
             )
         )
         opened(dialog)
+
+    async def _start(self, own: str, peer: str, text: str, send_at: float | None) -> None:
+        """The New message dialog's answer: send now, or (its clock) schedule and open."""
+        w = self.window
+        if send_at is None:
+            await w.start_conversation(own, peer, text)
+            return
+        await w.services.scheduling.schedule(own, peer, text, send_at)
+        await w.start_conversation(own, peer, "")
 
     def rename_contact(self, number: str) -> None:
         w = self.window

@@ -42,6 +42,8 @@ def _sort_key(conversation: Conversation) -> tuple[float, int]:
 
 def preview_text(conversation: Conversation) -> str:
     """The one-line preview of a conversation's last message."""
+    if conversation.last_message_id is None and conversation.scheduled:
+        return "Scheduled message" if conversation.scheduled == 1 else "Scheduled messages"
     body = " ".join(conversation.last_body.split()) or preview_word(conversation.last_attachments)
     return f"You: {body}" if conversation.last_direction is Direction.OUT else body
 
@@ -178,7 +180,7 @@ class ConversationListModel(PagedListModel):
                 fresh = self._with_message(self._rows[row], message)
                 if fresh is None:
                     continue  # a status change, or a message it already shows
-            if fresh is None or fresh.last_message_id is None:
+            if fresh is None or not fresh.listed:
                 gone = True
             else:
                 added.add(fresh.own_number)
@@ -237,7 +239,7 @@ class ConversationListModel(PagedListModel):
         """Put a conversation's new state where it belongs (out of the list when it has no
         messages). Returns whether the set of own numbers in use may have changed."""
         row = self.row_of(conversation_id)
-        if fresh is None or fresh.last_message_id is None:
+        if fresh is None or not fresh.listed:
             if row >= 0:
                 self._remove(row)
             return self.several_own_numbers  # the last conversation on a number may have gone

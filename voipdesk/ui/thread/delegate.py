@@ -334,7 +334,7 @@ class BubbleDelegate(QStyledItemDelegate):
                     bubble.left() + theme.BUBBLE_PADDING_H,
                     bubble.top() + theme.BUBBLE_PADDING_V + top,
                 ),
-                match_formats(part.text, query),
+                match_formats(part.text, query, palette),
             )
         if geometry.media:
             inner = QPointF(

@@ -91,6 +91,13 @@ class _MessageList(QListView):
     def stick_to_bottom(self) -> None:
         self._anchor = (True, None, 0)
 
+    def start_at(self, message_id: int) -> None:
+        """Show this message's row at the top (the first unread, when a conversation opens),
+        unless the rows from it to the newest fit: then the bottom stays in view."""
+        self._anchor = (False, message_id, 0)
+        if self.isVisible():
+            self.doItemsLayout()
+
     def record_anchor(self) -> None:
         """Remember which message is at the top of the viewport, and where."""
         model = self._owner.model

@@ -49,7 +49,7 @@ def paint_unread_divider(
     label = QRectF(0, 0, text_width + 4, fm.height())
     label.moveCenter(QPointF(rect.center().x(), middle))
     line = QColor(color)
-    line.setAlphaF(0.55)
+    line.setAlphaF(0.85 if theme.is_dark(palette) else 0.55)  # (faint on dark at 0.55)
     painter.setPen(line)
     margin = theme.THREAD_SIDE_MARGIN
     gap = 12
@@ -64,16 +64,21 @@ def paint_unread_divider(
 
 # -- the search match ------------------------------------------------------------------------------
 MATCH_FILL = QColor("#ffd54f")  # a marker-pen amber, as messaging apps mark a found word
+MATCH_FILL_DARK = QColor("#c9a227")  # the same amber, dimmed: #ffd54f glares on dark bubbles
 MATCH_TEXT = QColor("#1f1f1f")
 
 
-def match_formats(text: str, query: str) -> list[QTextLayout.FormatRange]:
+def match_formats(
+    text: str, query: str, palette: QPalette | None = None
+) -> list[QTextLayout.FormatRange]:
     """The words of `query` found in `text`, as ranges QTextLayout.draw() paints marked (an
     amber fill with dark text, readable in either bubble colour); none without a query."""
     if not query:
         return []
     fmt = QTextCharFormat()
-    fmt.setBackground(MATCH_FILL)
+    fmt.setBackground(
+        MATCH_FILL_DARK if palette is not None and theme.is_dark(palette) else MATCH_FILL
+    )
     fmt.setForeground(MATCH_TEXT)
     formats = []
     for start, length in match_ranges(text, query):

@@ -179,6 +179,7 @@ class ThreadModel(QAbstractListModel, WindowEvents):
         if role == _ACCESSIBLE:
             who = "You" if message.direction is Direction.OUT else "They"
             text, _action = meta_text(message)
+            text = text.replace("\u2028", ". ")  # (the advice's own line)
             body = message.body or preview_word(message.attachments)
             said = f"{who}: {body}. {text}"
             return f"Unread messages. {said}" if message.id == self.unread_from else said

@@ -25,14 +25,15 @@ def own_number_text(own: str, country: str) -> str:
 
 def sender_advice(message: Message) -> str:
     """After "the number … cannot send": what Retry does and how to use another number ("" for
-    any other failure)."""
-    if message.direction is not Direction.OUT or message.error_code not in SENDER_CODES:
+    any other failure). Shown on a line of its own under the reason (ui/thread/text.py)."""
+    if not cannot_send(message):
         return ""
-    number = display(message.own_number, "")
-    return (
-        f"Retry sends from {number} again. To use another of your numbers: "
-        f"⋯ (top right) → {OTHER_NUMBER_MENU}."
-    )
+    return f"Retry uses it again · ⋯ → {OTHER_NUMBER_MENU}"
+
+
+def cannot_send(message: Message) -> bool:
+    """The message failed because the thread's own number cannot send."""
+    return message.direction is Direction.OUT and message.error_code in SENDER_CODES
 
 
 class ConversationMenuButton(QToolButton):

@@ -11,13 +11,14 @@ from PySide6.QtCore import QUrl
 from voipdesk.core.models import Direction, Message, Status
 from voipdesk.core.scheduled import late_note
 from voipdesk.ui.thread.attempts import tried_text
-from voipdesk.ui.thread.own_number import sender_advice
+from voipdesk.ui.thread.own_number import cannot_send, sender_advice
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 # linkify-it (markdown-it's link finder) knows real top-level domains, e-mail addresses and where
 # a link ends before punctuation; tel: is added for the numbers people text each other.
 _LINKIFY = LinkifyIt().add("tel:", {"validate": re.compile(r"^\+?[0-9][0-9().\-]*[0-9]")})
 ACTIONS = {Status.FAILED: "Retry", Status.PENDING: "Retry now", Status.UNKNOWN: "Send again"}
+NEW_LINE = "\u2028"  # QTextLayout's line break (a plain newline is not one)
 
 
 # -- text helpers ------------------------------------------------------------------------------
@@ -51,9 +52,9 @@ def status_text(message: Message) -> str:
         return ""
     status = message.status
     if status is Status.FAILED:
-        reason = " ".join(
-            filter(None, [(message.error_text or "").strip(), sender_advice(message)])
-        )
+        reason = (message.error_text or "").strip()
+        if cannot_send(message):  # its first sentence; the advice goes on the next line
+            reason = reason.split(". ")[0].rstrip(".")
         head = "Not sent" + tried_text(message)
         return f"{head} — {reason}" if reason else head
     if status is Status.PENDING and (message.error_text or "").strip():
@@ -88,4 +89,5 @@ def meta_text(message: Message) -> tuple[str, tuple[int, int] | None]:
     if action is None:
         return text, None
     text += " · "
-    return text + action, (len(text), len(action))
+    advice = sender_advice(message) if message.status is Status.FAILED else ""
+    return text + action + (NEW_LINE + advice if advice else ""), (len(text), len(action))
