@@ -22,6 +22,7 @@ from voipdesk.services.backups import back_up_daily
 from voipdesk.services.events import ERROR, WARNING, Event
 from voipdesk.services.receiving import Receiving
 from voipdesk.services.sending import SENDING, SendingState, sending_state
+from voipdesk.services.settings_change import apply_settings_change
 from voipdesk.services.unread import UnreadCount
 from voipdesk.settings import Settings
 from voipdesk.store import Store, StoreDamaged, damage, database_path, open_store
@@ -376,28 +377,5 @@ class Services:
         return await self.receiver.test(self.http, self.damaged is not None)
 
     def settings_changed(self, fields: set[str]) -> asyncio.Task:
-        """Apply what the settings dialog changed: the secrets are read again (off the GUI
-        thread) first, then sending resumes and the listener or tunnel restarts."""
-        self._apply_credentials()  # the account and endpoint now; the token once read
-        self.load_secrets()
-        tunnel_secret = bool(fields & {"ngrok_authtoken", "tunnel_mode"})
-        listener = bool(fields & {"webhook_port", "webhook_secret"})
-        if listener and not tunnel_secret:
-            # The tunnel's authtoken did not change: the new webhook address works at once.
-            self.start_listener()
-        if fields & {"start_at_login", "account_id", "numbers"}:
-            self.spawn(self._sync_autostart())
-
-        async def apply() -> None:
-            await self.wait_for_secrets()
-            if self._stopping:
-                return
-            if fields & {"account_id", "api_token", "numbers", "api_url"}:
-                self.outbox.resume()
-                self._update_sending()
-            if listener and tunnel_secret:
-                self.start_listener()
-            elif not listener and fields & {"ngrok_authtoken", "ngrok_domain", "tunnel_mode"}:
-                self.restart_tunnel()
-
-        return self.spawn(apply())
+        """Apply what the settings dialog changed (see settings_change.py)."""
+        return apply_settings_change(self, fields)
