@@ -3,6 +3,7 @@
 import pytest
 from PySide6.QtCore import Qt
 
+from tests.ui.thread_support import open_conversation
 from voipdesk import demo
 from voipdesk.services import SendingState
 from voipdesk.ui.thread import MessageRole
@@ -22,7 +23,7 @@ def bodies(window):
 def test_sending_from_another_number_opens_that_conversation(demo_app, qtbot):
     window = demo_app.window
     sam = next(c for c in window.services.store.conversations() if c.peer_number == demo.SAM)
-    window.open_conversation(sam.id)
+    open_conversation(qtbot, window, sam.id)
     assert window.compose.from_combo.isVisibleTo(window)
     window.compose.from_combo.setCurrentIndex(window.compose.from_combo.findData(OTHER_OWN))
     window.compose.editor.setPlainText("from my other number")

@@ -388,7 +388,9 @@ class Session:
                 panel._debounce.stop()  # run it now rather than after the typing pause
                 start = time.perf_counter()
                 panel._run_search()
-                figure.append(time.perf_counter() - start)
+                # until the first page of results is in (it is read on a worker, then shown)
+                model = panel.search_model
+                figure.append(self.until(lambda m=model: not getattr(m, "fetching", False)) - start)
                 self.idle()
                 start = time.perf_counter()
                 db.execute(

@@ -20,6 +20,7 @@ from voipdesk.provider.http_loop import HttpThread
 from voipdesk.receiver.status import ReceivingStatus
 from voipdesk.services.backups import back_up_daily
 from voipdesk.services.events import ERROR, WARNING, Event
+from voipdesk.services.reads import Reads
 from voipdesk.services.receiving import Receiving
 from voipdesk.services.sending import SENDING, SendingState, sending_state
 from voipdesk.services.settings_change import apply_settings_change
@@ -61,6 +62,7 @@ class Services:
         # GUI-thread reads (the window's, opened before the services: closed by stop())
         self.store = store if store is not None else open_store(self.data_dir)
         self._writer = open_store(self.data_dir)  # writes, always from worker threads
+        self.reads = Reads()  # the window's reads of `store`: on a worker, answered on the loop
         self.unread = UnreadCount(self._writer)  # the unread total and conversations read
         # Requests run on a loop of their own: on the GUI's they would leave only after whatever
         # the GUI does meanwhile (the local echo's relayout and repaint delayed every send).
@@ -244,6 +246,7 @@ class Services:
         await self.http.aclose()
         for unwatch in self._unwatch:
             unwatch()
+        self.reads.close()
         self.store.close()
         self._writer.close()
         self._stopped = self.receiver.stopped = True
@@ -321,9 +324,8 @@ class Services:
         return self.spawn(self.outbox.resend(message_id))
 
     def discard(self, message_id: int) -> asyncio.Task:
-        message = self.store.message(message_id)
-
         async def run() -> None:
+            message = await asyncio.to_thread(self._writer.message, message_id)  # as it was
             await self.outbox.discard(message_id)
             if message is not None:
                 self.messages_removed.emit([message])

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from voipdesk.core.models import Message
+from voipdesk.core.models import Conversation, Message
 from voipdesk.core.phone import display
 from voipdesk.ui import theme
 from voipdesk.ui.banner import Banner
@@ -61,6 +61,7 @@ class MainWindow(QMainWindow):
         self.store = store
         self.settings = settings
         self.services: Services | None = None  # until attach()
+        self._compose_for: int | None = None  # the conversation the compose box writes to
         self.demo = demo
         self.setWindowIcon(icon)
         self.setWindowTitle("voipdesk — Demo" if demo else "voipdesk")
@@ -148,6 +149,7 @@ class MainWindow(QMainWindow):
         self.compose.sendRequested.connect(self._send)
         self.compose.draftChanged.connect(self._draft_changed)
         self.thread.renameRequested.connect(self.actions.rename_contact)
+        self.thread.opened.connect(self._conversation_opened)
 
     def attach(self, services: Services, bridge: ServicesBridge) -> None:
         """Connect the painted window to the running parts of the app (once): their events
@@ -165,10 +167,11 @@ class MainWindow(QMainWindow):
         bridge.contactsChanged.connect(self._contacts_changed)
         self.thread.retryRequested.connect(services.resend)
         self.thread.discardRequested.connect(services.discard)
-        open_id = self.conversation_id  # opened before there were services: read it now
-        conversation = self.store.conversation(open_id) if open_id is not None else None
+        for reader in (self.thread, self.conversation_model, self.conversations.search_model):
+            reader.reads = services.reads  # the store's reads: on a worker from now on
+        conversation = self.thread.conversation  # opened before there were services
         if conversation is not None and conversation.unread_count:
-            self._mark_read(open_id)
+            self._mark_read(conversation.id)
 
     # -- pages --------------------------------------------------------------------------------
     @property
@@ -201,23 +204,33 @@ class MainWindow(QMainWindow):
         return self.thread.conversation_id
 
     def open_conversation(self, conversation_id: int) -> None:
-        conversation = self.store.conversation(conversation_id)
-        if conversation is None:
-            return
-        previous = self.conversation_id
+        """Open a conversation: the thread reads it and shows it when it arrives, and then
+        (_conversation_opened) the compose box follows, with its draft."""
+        again = conversation_id == self.conversation_id
+        self.thread.set_conversation(conversation_id)
+        if again and self.thread.conversation is not None:
+            self._conversation_opened(self.thread.conversation, None)
+
+    def _conversation_opened(self, conversation: Conversation, draft: str | None) -> None:
+        """The thread shows `conversation`: the compose box is for it now (`draft`: its draft
+        as read with it; None keeps the text being written)."""
+        conversation_id = conversation.id
+        previous, self._compose_for = self._compose_for, conversation_id
         if previous not in (None, conversation_id) and self.services is not None:
             self.services.set_draft(previous, self.compose.draft())
-        self.thread.set_conversation(conversation_id)
         numbers = list(self.settings.numbers) or [conversation.own_number]
         if conversation.own_number not in numbers:
             numbers.append(conversation.own_number)
         self.compose.set_numbers(numbers, conversation.own_number)
-        self.compose.set_draft(self.store.draft(conversation_id))
+        if draft is not None:
+            self.compose.set_draft(draft)
         self.compose.setEnabled(True)
         self.compose.show()
         self.compose.focus_editor()
         self.conversations.select(conversation_id)
-        if conversation.unread_count:
+        model = self.conversation_model  # (kept in step: newer than `conversation` may be)
+        listed = model.conversation(model.row_of(conversation_id))
+        if conversation.unread_count or (listed is not None and listed.unread_count):
             self._mark_read(conversation_id)
 
     def _mark_read(self, conversation_id: int) -> None:
@@ -250,7 +263,11 @@ class MainWindow(QMainWindow):
         self.conversation_model.apply(messages)
         self.thread.apply(messages)
         open_id = self.conversation_id
-        if open_id is not None and self.conversations.selected_conversation_id() != open_id:
+        if (
+            open_id is not None
+            and not self.thread.opening  # (the list shows the one on its way)
+            and self.conversations.selected_conversation_id() != open_id
+        ):
             # a conversation opened before its first message put it in the list (a new
             # conversation, or the same person from another own number): highlight it now
             self.conversations.select(open_id)

@@ -151,6 +151,10 @@ class ConversationList(QWidget):
         model.modelReset.connect(self._loud)
         for signal in (self.search_model.rowsInserted, self.search_model.rowsRemoved):
             signal.connect(self._update_results)
+        self._select_when_loaded: int | None = None
+        model.rowsInserted.connect(
+            lambda: self._select_when_loaded is not None and self.select(self._select_when_loaded)
+        )
         self._update_page()
 
     # -- public ---------------------------------------------------------------------------------
@@ -161,11 +165,14 @@ class ConversationList(QWidget):
 
     def select(self, conversation_id: int) -> None:
         """Highlight a conversation without emitting conversationActivated."""
+        self._select_when_loaded = None
         index = self.model.index_for(conversation_id)
         while not index.isValid() and self.model.canFetchMore(QModelIndex()):
             self.model.fetchMore(QModelIndex())
             index = self.model.index_for(conversation_id)
         if not index.isValid():
+            if self.model.fetching:  # its page is on its way: selected when it arrives
+                self._select_when_loaded = conversation_id
             return
         self._selecting = True
         try:
