@@ -320,6 +320,8 @@ class Controller(QObject):
     def _settings_saved(self, changed: set[str]) -> None:
         import asyncio
 
+        from voipdesk.services import INFO
+
         if self.window is None or self.services is None:  # shut down meanwhile
             return
         settings = self.services.settings
@@ -334,7 +336,7 @@ class Controller(QObject):
 
             self.services.spawn(point())
         self.window.update_numbers()
-        self.window.show_status("Settings saved." if changed else "No settings changed.", 6000)
+        self.services.notice.emit(INFO, "Settings saved." if changed else "No settings changed.")
         self.window.close_to_tray = settings.close_to_tray and bool(
             self.tray and self.tray.available
         )

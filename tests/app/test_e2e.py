@@ -240,6 +240,7 @@ def test_a_send_error_in_the_open_thread_is_not_repeated_in_the_status_bar(demo_
     qtbot.waitUntil(lambda: "Alex Morgan" in window.statusBar().currentMessage(), timeout=2000)
     shown = window.statusBar().currentMessage() + window.statusBar().toolTip()
     assert "Not sent to Alex Morgan" in shown and "does not exist" in shown
+    assert window.statusBar().level == "warning"  # its icon and colour say so
 
 
 def test_the_thread_header_says_which_own_number_when_there_are_several(demo_app, qtbot):

@@ -26,6 +26,7 @@ from voipdesk.ui.compose import ComposeBox
 from voipdesk.ui.connection import ConnectionPanel
 from voipdesk.ui.conversations import ConversationList, ConversationListModel
 from voipdesk.ui.labels import plain_label
+from voipdesk.ui.notice_bar import ICON_SIZE, NoticeBar
 from voipdesk.ui.receiving_view import ReceivingView
 from voipdesk.ui.thread import ThreadView
 from voipdesk.ui.welcome import WelcomePage
@@ -129,6 +130,7 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.splitter)
         self.setCentralWidget(self.pages)
 
+        self.setStatusBar(NoticeBar())  # notices pass here, with their level
         self.statusBar().addPermanentWidget(self.receiving_button)
         self.statusBar().messageChanged.connect(
             lambda text: None if text else self.statusBar().setToolTip("")
@@ -345,17 +347,14 @@ class MainWindow(QMainWindow):
         else:
             self.banner.hide()
 
-    def show_notice(self, level: str, text: str) -> None:
-        """An app-level notice (the services' one channel): in the status bar, for a while."""
-        self.show_status(text, 12000)
-
-    def show_status(self, text: str, timeout: int = 10000) -> None:
-        """A passing line in the status bar, shortened with “…” to the room it has (the whole
-        sentence in its tooltip) rather than cut off mid-word by the receiving status."""
+    def show_notice(self, level: str, text: str, timeout: int = 12000) -> None:
+        """An app-level notice (the services' one channel): in the status bar, for a while, with
+        its level's icon and colour, shortened with “…” to the room it has (the whole sentence
+        in its tooltip) rather than cut off mid-word by the receiving status."""
         bar = self.statusBar()
-        room = bar.width() - self.receiving_button.sizeHint().width() - 48
+        room = bar.width() - self.receiving_button.sizeHint().width() - 48 - 2 * ICON_SIZE
         shown = bar.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, max(room, 120))
-        bar.showMessage(shown, timeout)
+        bar.show_notice(level, shown, timeout)
         bar.setToolTip(text if shown != text else "")
 
     # -- looks --------------------------------------------------------------------------------
