@@ -22,6 +22,7 @@ from voipdesk.ui import single_instance
 from voipdesk.ui.app_boxes import ask_to_quit, settings_problems_box
 from voipdesk.ui.application import app_icon, make_application, wait_until_painted
 from voipdesk.ui.main_window import MainWindow
+from voipdesk.ui.notice_bar import INFO
 
 if TYPE_CHECKING:
     import asyncio
@@ -319,8 +320,6 @@ class Controller(QObject):
 
     def _settings_saved(self, changed: set[str]) -> None:
         import asyncio
-
-        from voipdesk.services import INFO
 
         if self.window is None or self.services is None:  # shut down meanwhile
             return

@@ -182,3 +182,35 @@ def test_a_search_answer_that_comes_after_the_next_query_is_dropped(aio, qtbot, 
         "alpha beta",
         "beta only",
     ]
+
+
+def test_the_compose_box_follows_the_thread_when_a_slow_conversation_arrives(
+    aio, qtbot, seed, slow_store, settings
+):
+    from voipdesk.ui.application import app_icon
+    from voipdesk.ui.main_window import MainWindow
+
+    alice, bob = thread_of(seed, ALICE, 5), thread_of(seed, BOB, 5)
+    slow_store.set_draft(bob, "half-written to Bob")
+    settings.numbers = [seed.own]
+    window = MainWindow(slow_store, settings, app_icon())
+    qtbot.addWidget(window)
+    reads = Reads()
+    for reader in (window.thread, window.conversation_model, window.conversations.search_model):
+        reader.reads = reads
+    window.show()
+    qtbot.waitExposed(window)
+    window.open_conversation(alice)
+    qtbot.waitUntil(lambda: window.conversation_id == alice and not window.thread.opening)
+    window.compose.set_draft("to Alice")
+    slow_store.slow()
+    window.open_conversation(bob)
+    qtbot.wait(50)
+    # Until Bob's conversation is there, what is shown (thread and compose box) is Alice's,
+    # so Enter still sends to the person on the screen.
+    assert window.conversation_id == alice and window.thread.conversation.peer_number == ALICE
+    assert window.compose.draft() == "to Alice" and peers(window.thread) == {ALICE}
+    slow_store.answer()
+    qtbot.waitUntil(lambda: window.conversation_id == bob and not window.thread.opening)
+    assert peers(window.thread) == {BOB} and window.compose.draft() == "half-written to Bob"
+    assert window.conversations.selected_conversation_id() == bob

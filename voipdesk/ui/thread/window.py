@@ -245,14 +245,8 @@ class MessageWindow:
         return message_id in self._pos
 
     def _edges(self) -> Edges:
-        rows = self._rows
-        return Edges(
-            rows[0].id if rows else None,
-            rows[-1].id if rows else None,
-            self._has_older,
-            self._has_newer,
-            len(rows),
-        )
+        first, last = (self._rows[0].id, self._rows[-1].id) if self._rows else (None, None)
+        return Edges(first, last, self._has_older, self._has_newer, len(self._rows))
 
     def _jump(self, jump: Jump) -> None:
         if jump.how == "append":
