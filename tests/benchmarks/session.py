@@ -198,6 +198,8 @@ class Session:
 
     def open(self, conversation_id: int) -> None:
         self.window.open_conversation(conversation_id)
+        thread = self.window.thread  # it is read on a worker, then shown
+        self.until(lambda: thread.conversation_id == conversation_id and not thread.opening)
         self.idle()
 
     # -- open a long thread ---------------------------------------------------------------------

@@ -4,17 +4,12 @@ box under it) and shown when it arrives; until then the conversation before stay
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import QItemSelectionModel
 from PySide6.QtWidgets import QAbstractItemView
 
 from voipdesk.core.models import Conversation, Message
 from voipdesk.store.store import Store
 from voipdesk.ui.thread.model import ThreadModel
-
-if TYPE_CHECKING:
-    pass
 
 
 def read_opening(
