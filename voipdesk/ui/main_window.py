@@ -308,8 +308,7 @@ class MainWindow(QMainWindow):
 
     def _contacts_changed(self) -> None:
         self.conversations.set_contacts_changed()
-        if self.conversation_id is not None:
-            self.thread.set_conversation(self.conversation_id)
+        self.thread.refresh_header()  # (one on its way brings its own header)
 
     # -- actions ------------------------------------------------------------------------------
     async def start_conversation(self, own: str, peer: str, text: str) -> None:
