@@ -55,6 +55,7 @@ async def shoot(app: QApplication, scheme: str) -> None:
         await settle()
         sam = next(c for c in window.services.store.conversations() if c.peer_number == demo.SAM)
         window.open_conversation(sam.id)
+        await settle()  # (the conversation is read, then shown)
         window.compose.editor.setPlainText("Are we still on for Friday? I'll bring the charts.")
         window.compose.send()
         await settle(3.5)  # Sam answers after 1.5 s, delivery report after 2 s

@@ -22,6 +22,7 @@ from voipdesk.ui import single_instance
 from voipdesk.ui.app_boxes import ask_to_quit, settings_problems_box
 from voipdesk.ui.application import app_icon, make_application, wait_until_painted
 from voipdesk.ui.main_window import MainWindow
+from voipdesk.ui.notice_bar import INFO
 from voipdesk.ui.quitting import what_quitting_stops
 
 if TYPE_CHECKING:
@@ -365,7 +366,7 @@ class Controller(QObject):
 
             self.services.spawn(point())
         self.window.update_numbers()
-        self.window.show_status("Settings saved." if changed else "No settings changed.", 6000)
+        self.services.notice.emit(INFO, "Settings saved." if changed else "No settings changed.")
         self.window.close_to_tray = settings.close_to_tray and bool(
             self.tray and self.tray.available
         )

@@ -69,7 +69,11 @@ async def _steps(controller, say: Callable[[str], None]) -> None:
         say(f"{step}: ok (shown in the conversation list)")
 
         step = "send a message"
-        window.open_conversation(conversation_id)
+        window.open_conversation(conversation_id)  # read, then shown
+        await _until(
+            "the conversation to open",
+            lambda: window.conversation_id == conversation_id and not window.thread.opening,
+        )
         text = f"self-test outbound {uuid.uuid4().hex[:8]}"
         window.compose.sendRequested.emit(demo.OWN, text)
         await _until(

@@ -6,6 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMenu
 
+from tests.ui.thread_support import open_conversation
 from voipdesk import demo
 from voipdesk.ui.conversations import ConversationRole
 from voipdesk.ui.listmodel import ACCESSIBLE
@@ -69,8 +70,8 @@ def unread_total(app):
     return app.services.store.unread_total()
 
 
-def open_number(window, number):
-    window.open_conversation(conversation_of(window, number).id)
+def open_number(window, number, qtbot):
+    open_conversation(qtbot, window, conversation_of(window, number).id)
 
 
 def test_a_blocked_number_is_stored_but_raises_nothing_and_unblocking_brings_it_back(
@@ -82,7 +83,7 @@ def test_a_blocked_number_is_stored_but_raises_nothing_and_unblocking_brings_it_
     assert sandbox.deliver(STRANGER, demo.OWN, "first, before the block").status == 200
     qtbot.waitUntil(lambda: len(server.shown) == 1, timeout=8000)
     qtbot.waitUntil(lambda: STRANGER in listed(window), timeout=5000)
-    open_number(window, STRANGER)
+    open_number(window, STRANGER, qtbot)
     header_action(window, "Block 07700 900555…")
     answer(window, qtbot, "Block")
     qtbot.waitUntil(lambda: STRANGER not in listed(window), timeout=5000)
@@ -155,7 +156,7 @@ def test_a_muted_conversation_counts_but_does_not_notify(
 
 def test_marked_unread_the_badge_comes_back_until_it_is_opened(demo_app, qtbot):
     window = demo_app.window
-    open_number(window, demo.SAM)
+    open_number(window, demo.SAM, qtbot)
     qtbot.waitUntil(lambda: row(window, demo.SAM).data(ConversationRole.Unread) == 0, timeout=5000)
     total = unread_total(demo_app)
     list_action(window, demo.SAM, "Mark as unread")
@@ -165,7 +166,7 @@ def test_marked_unread_the_badge_comes_back_until_it_is_opened(demo_app, qtbot):
     qtbot.waitUntil(lambda: demo_app.tray.unread == total + 1, timeout=3000)
     window.conversation_model.refresh()  # read again from the store: it stays
     assert row(window, demo.SAM).data(ConversationRole.Unread) == 1
-    open_number(window, demo.SAM)
+    open_number(window, demo.SAM, qtbot)
     qtbot.waitUntil(lambda: row(window, demo.SAM).data(ConversationRole.Unread) == 0, timeout=5000)
     assert unread_total(demo_app) == total
 
@@ -185,7 +186,7 @@ def test_someone_who_texted_stop_is_texted_only_when_the_person_confirms(demo_ap
     sandbox = demo_app.sandbox
     assert sandbox.deliver(STRANGER, demo.OWN, "  Stop ").status == 200
     qtbot.waitUntil(lambda: STRANGER in listed(window), timeout=5000)
-    open_number(window, STRANGER)
+    open_number(window, STRANGER, qtbot)
     note = window.thread.note
     assert note.isVisibleTo(window.thread) and "texted STOP" in note.label.text()
 

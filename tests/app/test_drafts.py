@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QStyleOptionViewItem
 
+from tests.ui.thread_support import open_conversation
 from voipdesk import demo
 from voipdesk.app import Controller, make_application
 
@@ -34,13 +35,13 @@ def write_draft(window, qtbot, text):
 def test_an_unsent_draft_shows_in_the_list_and_goes_once_sent(demo_app, qtbot):
     window = demo_app.window
     sam = sam_of(window)
-    window.open_conversation(sam.id)
+    open_conversation(qtbot, window, sam.id)
     write_draft(window, qtbot, "see you at")
-    window.open_conversation(other_than(window, sam.id).id)
+    open_conversation(qtbot, window, other_than(window, sam.id).id)
     said = row_said(window, sam.id)
     assert said.endswith(": Draft: see you at"), said
     # Back to Sam: the draft is in the compose box; sending it takes the marker away.
-    window.open_conversation(sam.id)
+    open_conversation(qtbot, window, sam.id)
     assert window.compose.draft() == "see you at"
     qtbot.keyClick(window.compose.editor, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: row_said(window, sam.id).endswith(": You: see you at"), timeout=3000)
@@ -52,7 +53,7 @@ def test_the_draft_marker_is_painted_and_survives_a_restart(aio, tmp_path, monke
     first = Controller(app, tmp_path, demo=True, confirm_quit=False)
     aio(first.start())
     sam = sam_of(first.window)
-    first.window.open_conversation(sam.id)
+    open_conversation(qtbot, first.window, sam.id)
     write_draft(first.window, qtbot, "left for later")
     aio(first.shutdown())  # (the open conversation's draft is saved on the way out)
     second = Controller(app, tmp_path, demo=True, confirm_quit=False)

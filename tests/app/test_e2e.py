@@ -6,6 +6,7 @@ import httpx
 import pytest
 from PySide6.QtCore import Qt
 
+from tests.ui.thread_support import open_conversation
 from voipdesk import demo
 from voipdesk.app import Controller, make_application
 from voipdesk.core.models import Status
@@ -44,11 +45,11 @@ def is_sent(window, body):
     return message is not None and message.status in (Status.QUEUED, Status.DELIVERED)
 
 
-def open_sam(window):
+def open_sam(window, qtbot):
     conversation = next(
         c for c in window.services.store.conversations() if c.peer_number == demo.SAM
     )
-    window.open_conversation(conversation.id)
+    open_conversation(qtbot, window, conversation.id)
     return conversation.id
 
 
@@ -77,7 +78,7 @@ def test_demo_starts_with_seeded_threads_and_no_welcome(demo_app):
 
 def test_send_from_compose_reaches_sandbox_and_bubble_turns_sent(demo_app, qtbot):
     window, sandbox = demo_app.window, demo_app.sandbox
-    open_sam(window)
+    open_sam(window, qtbot)
     type_and_send(window, qtbot, "Hello from the e2e test")
     # Local echo: the bubble is there at once, before the provider answered.
     qtbot.waitUntil(
@@ -108,7 +109,7 @@ def test_send_from_compose_reaches_sandbox_and_bubble_turns_sent(demo_app, qtbot
 
 def test_inbound_webhook_shows_in_list_with_unread_badge(demo_app, qtbot):
     window, sandbox = demo_app.window, demo_app.sandbox
-    open_sam(window)
+    open_sam(window, qtbot)
     record = sandbox.deliver("+447700900555", demo.OWN, "<b>new</b> number texting")
     assert record.status == 200
     model = window.conversation_model
@@ -127,7 +128,7 @@ def test_inbound_webhook_shows_in_list_with_unread_badge(demo_app, qtbot):
 
 def test_sender_error_shows_its_sentence_under_the_bubble(demo_app, qtbot):
     window, sandbox = demo_app.window, demo_app.sandbox
-    open_sam(window)
+    open_sam(window, qtbot)
     sandbox.call(lambda: sandbox.sandbox.accounts["demo-account"].numbers.discard(demo.OWN))
     type_and_send(window, qtbot, "this one fails")
     message = wait_until_failed(window, qtbot, "this one fails")
@@ -138,7 +139,7 @@ def test_sender_error_shows_its_sentence_under_the_bubble(demo_app, qtbot):
 
 def test_number_on_another_account_says_so(demo_app, qtbot):
     window, sandbox = demo_app.window, demo_app.sandbox
-    open_sam(window)
+    open_sam(window, qtbot)
 
     def move_number() -> None:
         from voipdesk.sandbox import Account
@@ -155,7 +156,7 @@ def test_number_on_another_account_says_so(demo_app, qtbot):
 
 def test_credentials_error_pauses_sending_and_points_to_settings(demo_app, qtbot):
     window, sandbox = demo_app.window, demo_app.sandbox
-    open_sam(window)
+    open_sam(window, qtbot)
     set_token(demo_app, "rotated")
     type_and_send(window, qtbot, "held back")
     qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=5000)
@@ -191,13 +192,13 @@ def test_draft_survives_a_restart(aio, tmp_path, monkeypatch, qtbot):
     app = make_application()
     first = Controller(app, tmp_path, demo=True, confirm_quit=False)
     aio(first.start())
-    open_sam(first.window)
+    open_sam(first.window, qtbot)
     first.window.compose.set_draft("half-written thought")
     aio(first.shutdown())
     second = Controller(app, tmp_path, demo=True, confirm_quit=False)
     aio(second.start())
     try:
-        open_sam(second.window)
+        open_sam(second.window, qtbot)
         assert second.window.compose.draft() == "half-written thought"
     finally:
         aio(second.shutdown())
@@ -223,7 +224,7 @@ def test_first_start_shows_welcome_and_shutdown_releases_the_listener(aio, tmp_p
 
 def test_a_send_error_in_the_open_thread_is_not_repeated_in_the_status_bar(demo_app, qtbot):
     window, sandbox = demo_app.window, demo_app.sandbox
-    open_sam(window)
+    open_sam(window, qtbot)
     window.statusBar().clearMessage()
     sandbox.call(lambda: sandbox.sandbox.accounts["demo-account"].numbers.discard(demo.OWN))
     type_and_send(window, qtbot, "fails in front of me")
@@ -239,22 +240,23 @@ def test_a_send_error_in_the_open_thread_is_not_repeated_in_the_status_bar(demo_
     qtbot.waitUntil(lambda: "Alex Morgan" in window.statusBar().currentMessage(), timeout=2000)
     shown = window.statusBar().currentMessage() + window.statusBar().toolTip()
     assert "Not sent to Alex Morgan" in shown and "does not exist" in shown
+    assert window.statusBar().level == "warning"  # its icon and colour say so
 
 
 def test_the_thread_header_says_which_own_number_when_there_are_several(demo_app, qtbot):
     window = demo_app.window
-    open_sam(window)  # the demo has two numbers in Settings
+    open_sam(window, qtbot)  # the demo has two numbers in Settings
     assert window.thread.subtitle.text() == "07700 900100 · your number 07700 900001"
     assert window.thread.subtitle.isVisible()
     window.settings.numbers = [demo.OWN]
-    window.update_numbers()  # as after Settings is saved
-    assert window.thread.subtitle.text() == "07700 900100"  # one number: nothing to tell apart
+    window.update_numbers()  # as after Settings is saved (the header is read again)
+    qtbot.waitUntil(lambda: window.thread.subtitle.text() == "07700 900100")  # one number
     assert window.thread.menu_button.other_number_actions() == {}  # and no other number to offer
 
 
 def test_an_unreadable_200_shows_sent_with_a_note_and_goes_out_once(demo_app, qtbot):
     window, sandbox = demo_app.window, demo_app.sandbox
-    open_sam(window)
+    open_sam(window, qtbot)
     sandbox.inject("garbage")  # VoIP Number takes it but answers a page voipdesk cannot read
     type_and_send(window, qtbot, "taken without an id")
     qtbot.waitUntil(lambda: is_sent(window, "taken without an id"), timeout=5000)

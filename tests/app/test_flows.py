@@ -3,6 +3,7 @@
 import pytest
 from PySide6.QtCore import Qt
 
+from tests.ui.thread_support import open_conversation
 from voipdesk import demo
 from voipdesk.services import SendingState
 from voipdesk.ui.thread import MessageRole
@@ -86,12 +87,15 @@ def test_naming_a_number_opens_a_dialog_and_its_ok_stores_the_name(demo_app, qtb
     from PySide6.QtWidgets import QInputDialog
 
     window = demo_app.window
+    sam = next(c for c in window.services.store.conversations() if c.peer_number == demo.SAM)
+    open_conversation(qtbot, window, sam.id)
     window.actions.rename_contact(demo.SAM)
     dialog = _shown(window, QInputDialog)
     assert dialog is not None and dialog.textValue() == "Sam Demo"
     dialog.setTextValue("  Samuel  ")
     dialog.accept()
     qtbot.waitUntil(lambda: window.services.store.contact_name(demo.SAM) == "Samuel", timeout=3000)
+    qtbot.waitUntil(lambda: window.thread.title.text() == "Samuel", timeout=3000)  # the header
 
 
 def test_quit_asks_first_without_a_nested_loop_and_only_quit_quits(demo_app, qtbot, monkeypatch):
@@ -103,7 +107,7 @@ def test_quit_asks_first_without_a_nested_loop_and_only_quit_quits(demo_app, qtb
     window = demo_app.window
     # Something to lose (a message on its way out), so Quit asks (tests/app/test_quit.py).
     sam = next(c for c in window.services.store.conversations() if c.peer_number == demo.SAM)
-    window.open_conversation(sam.id)
+    open_conversation(qtbot, window, sam.id)
     demo_app.sandbox.inject("delay", seconds=5)
     window.compose.editor.setPlainText("on its way")
     qtbot.keyClick(window.compose.editor, Qt.Key.Key_Return)

@@ -5,6 +5,7 @@ which the sandbox serves (so `voipdesk --demo` shows a thumbnail without the int
 import pytest
 
 from tests.media_server import Route, png
+from tests.ui.thread_support import open_conversation
 from voipdesk import demo
 from voipdesk.app import Controller, make_application
 from voipdesk.ui.conversations import ConversationRole, preview_text
@@ -20,9 +21,9 @@ def blocks(window, row):
     return geometry.media if geometry is not None else []
 
 
-def open_peer(window, peer):
+def open_peer(window, peer, qtbot):
     conversation = next(c for c in window.services.store.conversations() if c.peer_number == peer)
-    window.open_conversation(conversation.id)
+    open_conversation(qtbot, window, conversation.id)
 
 
 def test_an_mms_webhook_shows_its_picture_in_the_thread(demo_app, qtbot, media_server):
@@ -35,7 +36,7 @@ def test_an_mms_webhook_shows_its_picture_in_the_thread(demo_app, qtbot, media_s
         lambda: model.data(model.index(0, 0), ConversationRole.PeerNumber) == PEER, timeout=5000
     )
     assert preview_text(model.conversation(0)) == "Photo"
-    open_peer(window, PEER)
+    open_peer(window, PEER, qtbot)
     qtbot.waitUntil(lambda: [b.kind for b in blocks(window, 0)] == ["image"], timeout=8000)
     image = window.thread.delegate.media.image(blocks(window, 0)[0].url)
     assert round(image.deviceIndependentSize().width()) == 240
@@ -46,7 +47,7 @@ def test_an_mms_webhook_shows_its_picture_in_the_thread(demo_app, qtbot, media_s
 
 def test_the_demo_shows_the_picture_its_sandbox_serves(demo_app, qtbot):
     window = demo_app.window
-    open_peer(window, "+14155550123")  # Jordan (SF office)
+    open_peer(window, "+14155550123", qtbot)  # Jordan (SF office)
     model = window.thread.model
     row = next(r for r in range(model.rowCount()) if model.message(r).attachments)
     assert model.message(row).attachments[0].startswith(demo_app.sandbox.url + "/media/")
@@ -75,7 +76,7 @@ def test_after_a_restart_pictures_come_from_the_data_folder(
                     timeout=5000,
                 )
             for peer in (PEER, jordan):
-                open_peer(window, peer)
+                open_peer(window, peer, qtbot)
                 model = window.thread.model
                 row = next(r for r in range(model.rowCount()) if model.message(r).attachments)
                 qtbot.waitUntil(

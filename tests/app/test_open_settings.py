@@ -50,6 +50,7 @@ def test_the_settings_dialog_saves_while_the_app_runs(aio, tmp_path, monkeypatch
         give_up.stop()
         assert seen == ["Paste your API token"]
         assert window.statusBar().currentMessage() == "Settings saved."
+        assert window.statusBar().level == "info"  # through the notice channel
         assert controller.services.settings.secret("api_token") == TOKEN
         qtbot.waitUntil(lambda: not window.banner.isVisible(), timeout=3000)
         assert controller.services.secret("api_token") == TOKEN  # read again, off the GUI thread

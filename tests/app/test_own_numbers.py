@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from tests.app.test_e2e import open_sam, thread_message, type_and_send, wait_until_failed
+from tests.ui.thread_support import open_conversation
 from voipdesk import demo
 from voipdesk.core.models import Status
 from voipdesk.ui.thread import MessageRole
@@ -28,7 +29,7 @@ def under_bubble(window, message_id: int) -> str:
 
 def test_a_retry_that_fails_again_says_it_tried_again_and_when(demo_app, qtbot):
     window, sandbox = demo_app.window, demo_app.sandbox
-    open_sam(window)
+    open_sam(window, qtbot)
     drop_own_number(sandbox)
     type_and_send(window, qtbot, "still failing")
     message = wait_until_failed(window, qtbot, "still failing")
@@ -68,7 +69,7 @@ def sent_from(controller) -> list[tuple[str, str]]:
 
 def test_inside_a_thread_nothing_changes_the_number_it_sends_from(demo_app, qtbot):
     window = demo_app.window
-    sam = open_sam(window)
+    sam = open_sam(window, qtbot)
     # The header names the thread's number; there is no From menu that could re-target it.
     assert window.thread.subtitle.text() == "07700 900100 · your number 07700 900001"
     assert not window.compose.from_combo.isVisibleTo(window)
@@ -84,7 +85,7 @@ def test_inside_a_thread_nothing_changes_the_number_it_sends_from(demo_app, qtbo
 
 def test_text_from_another_number_opens_that_conversation_and_keeps_this_one(demo_app, qtbot):
     window = demo_app.window
-    sam = open_sam(window)
+    sam = open_sam(window, qtbot)
     earlier = [m.body for m in window.services.store.messages(sam)]
     window.compose.editor.setPlainText("meant for my other number")
     actions = window.thread.menu_button.other_number_actions()
@@ -106,7 +107,7 @@ def test_text_from_another_number_opens_that_conversation_and_keeps_this_one(dem
     qtbot.waitUntil(lambda: window.conversations.selected_conversation_id() == other.id)
     # Two conversations with Sam now, one per number, and the first one lost nothing.
     assert {c.own_number for c in sam_rows(window)} == {demo.OWN, OTHER_OWN}
-    window.open_conversation(sam)
+    open_conversation(qtbot, window, sam)
     assert [m.body for m in window.services.store.messages(sam)] == earlier
     assert window.thread.model.rowCount() == len(earlier)
     assert window.compose.draft() == ""  # the text moved; no copy stayed behind
@@ -115,7 +116,7 @@ def test_text_from_another_number_opens_that_conversation_and_keeps_this_one(dem
 
 def test_retry_sends_from_the_threads_number_and_the_advice_says_so(demo_app, qtbot):
     window, sandbox = demo_app.window, demo_app.sandbox
-    sam = open_sam(window)
+    sam = open_sam(window, qtbot)
     drop_own_number(sandbox)
     type_and_send(window, qtbot, "when my number is back")
     message = wait_until_failed(window, qtbot, "when my number is back")
@@ -141,7 +142,7 @@ def meta_lines(window, message_id: int) -> int:
 
 def test_the_advice_under_a_bubble_whose_number_cannot_send_is_short(demo_app, qtbot):
     window, sandbox = demo_app.window, demo_app.sandbox
-    open_sam(window)
+    open_sam(window, qtbot)
     drop_own_number(sandbox)
     type_and_send(window, qtbot, "short advice please")
     message = wait_until_failed(window, qtbot, "short advice please")

@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from tests.ui.thread_support import open_conversation
 from voipdesk import demo
 from voipdesk.app import Controller, make_application
 from voipdesk.settings import Settings
@@ -47,7 +48,7 @@ def test_quitting_the_demo_with_nothing_on_its_way_quits_at_once(asking_demo, qt
 def test_quitting_while_a_message_is_being_sent_asks(asking_demo, qtbot):
     window, sandbox = asking_demo.window, asking_demo.sandbox
     sam = next(c for c in window.services.store.conversations() if c.peer_number == demo.SAM)
-    window.open_conversation(sam.id)
+    open_conversation(qtbot, window, sam.id)
     sandbox.inject("delay", seconds=3)
     window.compose.editor.setPlainText("on its way")
     qtbot.keyClick(window.compose.editor, Qt.Key.Key_Return)
@@ -66,7 +67,7 @@ def test_quitting_with_a_message_waiting_to_be_sent_asks(asking_demo, qtbot):
 
     window, sandbox = asking_demo.window, asking_demo.sandbox
     sam = next(c for c in window.services.store.conversations() if c.peer_number == demo.SAM)
-    window.open_conversation(sam.id)
+    open_conversation(qtbot, window, sam.id)
     sandbox.inject("http503", count=5)  # VoIP Number is down: it waits to be sent again
     window.compose.editor.setPlainText("try again later")
     qtbot.keyClick(window.compose.editor, Qt.Key.Key_Return)

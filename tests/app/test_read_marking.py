@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
+from tests.ui.thread_support import open_conversation
 from voipdesk import demo
 from voipdesk.ui.conversations import ConversationRole
 from voipdesk.ui.thread import MessageRole
@@ -86,7 +87,7 @@ def test_a_text_that_came_while_the_window_was_behind_another_is_read_on_coming_
 ):
     window, sandbox = demo_app.window, demo_app.sandbox
     sam = conversation_of(window, demo.SAM)
-    window.open_conversation(sam.id)
+    open_conversation(qtbot, window, sam.id)
     activate(qtbot, window)
     elsewhere(qtbot)
     assert sandbox.deliver(demo.SAM, demo.OWN, "are you there?").status == 200
@@ -103,7 +104,7 @@ def test_a_text_that_came_while_the_window_was_behind_another_is_read_on_coming_
 def test_a_text_that_came_while_hidden_in_the_tray_is_read_once_restored(demo_app, qtbot):
     window, sandbox = demo_app.window, demo_app.sandbox
     sam = conversation_of(window, demo.SAM)
-    window.open_conversation(sam.id)
+    open_conversation(qtbot, window, sam.id)
     activate(qtbot, window)
     window.hide()  # closed to the tray
     assert sandbox.deliver(demo.SAM, demo.OWN, "back soon?").status == 200
@@ -120,7 +121,7 @@ def test_a_text_that_came_while_hidden_in_the_tray_is_read_once_restored(demo_ap
 def test_a_text_arriving_in_front_of_the_person_is_read_at_once(demo_app, qtbot):
     window, sandbox = demo_app.window, demo_app.sandbox
     sam = conversation_of(window, demo.SAM)
-    window.open_conversation(sam.id)
+    open_conversation(qtbot, window, sam.id)
     activate(qtbot, window)
     assert sandbox.deliver(demo.SAM, demo.OWN, "in front of you").status == 200
     qtbot.waitUntil(lambda: window.thread.row_for(_newest_id(window)) >= 0, timeout=5000)
@@ -138,7 +139,7 @@ def _newest_id(window):
 def test_a_text_arriving_below_while_reading_older_ones_is_read_once_scrolled_to(demo_app, qtbot):
     window, sandbox = demo_app.window, demo_app.sandbox
     sam = conversation_of(window, demo.SAM)
-    window.open_conversation(sam.id)
+    open_conversation(qtbot, window, sam.id)
     activate(qtbot, window)
     for i in range(25):  # a screenful and more, read as they come
         assert sandbox.deliver(demo.SAM, demo.OWN, f"line {i}").status == 200
@@ -177,7 +178,7 @@ def test_opening_a_conversation_with_more_unread_than_fit_starts_at_the_first_un
         assert sandbox.deliver(demo.SAM, demo.OWN, f"news {i}").status == 200
     qtbot.waitUntil(lambda: badge(window, sam.id) == count, timeout=15000)
     window.conversations.view.setFocus()
-    window.open_conversation(sam.id)  # the person clicks it
+    open_conversation(qtbot, window, sam.id)  # the person clicks it
     view = window.thread.list_view
     qtbot.waitUntil(lambda: _divider_row_top(window) is not None, timeout=2000)
     qtbot.wait(100)
@@ -199,7 +200,7 @@ def test_opening_a_conversation_whose_unread_fit_on_screen_shows_the_newest(demo
     for i in range(2):
         assert sandbox.deliver(demo.SAM, demo.OWN, f"short {i}").status == 200
     qtbot.waitUntil(lambda: badge(window, sam.id) == 2, timeout=10000)
-    window.open_conversation(sam.id)
+    open_conversation(qtbot, window, sam.id)
     view = window.thread.list_view
     qtbot.waitUntil(lambda: _divider_row_top(window) is not None, timeout=2000)
     qtbot.wait(100)

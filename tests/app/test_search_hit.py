@@ -4,6 +4,7 @@ and the result opened has the words searched for marked in its bubble (painted, 
 import pytest
 from PySide6.QtCore import Qt
 
+from tests.ui.thread_support import open_conversation
 from voipdesk.ui.thread import MessageRole
 from voipdesk.ui.thread.marks import MATCH_FILL
 
@@ -65,7 +66,7 @@ def test_the_opened_result_has_the_searched_words_marked(demo_app, qtbot):
     assert all(marked_pixels(window, other) == 0 for other in others)
     # Another conversation, then back: the mark was for that search only.
     other = next(c for c in window.services.store.conversations() if c.id != hit.conversation_id)
-    window.open_conversation(other.id)
-    window.open_conversation(hit.conversation_id)
+    open_conversation(qtbot, window, other.id)
+    open_conversation(qtbot, window, hit.conversation_id)
     qtbot.wait(50)
     assert marked_pixels(window, hit.id) == 0

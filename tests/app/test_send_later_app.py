@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtWidgets import QApplication
 
+from tests.ui.thread_support import open_conversation
 from voipdesk.core.models import Status
 from voipdesk.ui.send_later import SendLaterDialog
 from voipdesk.ui.thread import MessageRole
@@ -45,7 +46,7 @@ def item(window, body):
 
 def test_a_scheduled_message_waits_at_the_end_then_is_sent_once_at_its_time(demo_app, qtbot):
     window = demo_app.window
-    open_sam(window)
+    open_sam(window, qtbot)
     at = float(int(time.time()) + 3)  # 2 to 3 s ahead (the picker keeps whole seconds)
     schedule(window, qtbot, "see you at nine", at)
     assert window.compose.draft() == ""  # the text went into the scheduled message
@@ -74,7 +75,7 @@ def test_a_scheduled_message_waits_at_the_end_then_is_sent_once_at_its_time(demo
 
 def test_edit_changes_the_text_and_time(demo_app, qtbot):
     window = demo_app.window
-    open_sam(window)
+    open_sam(window, qtbot)
     schedule(window, qtbot, "draft wording")
     qtbot.mouseClick(item(window, "draft wording").edit_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: find_dialog(window) is not None)
@@ -93,7 +94,7 @@ def test_edit_changes_the_text_and_time(demo_app, qtbot):
 
 def test_send_now_sends_it_at_once_and_once(demo_app, qtbot):
     window = demo_app.window
-    open_sam(window)
+    open_sam(window, qtbot)
     schedule(window, qtbot, "no need to wait")
     qtbot.mouseClick(item(window, "no need to wait").send_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "no need to wait" in sent_bodies(demo_app), timeout=5000)
@@ -106,7 +107,7 @@ def test_send_now_sends_it_at_once_and_once(demo_app, qtbot):
 
 def test_cancel_sends_nothing_and_gives_the_text_back(demo_app, qtbot):
     window = demo_app.window
-    conversation_id = open_sam(window)
+    conversation_id = open_sam(window, qtbot)
     schedule(window, qtbot, "never mind")
     qtbot.mouseClick(item(window, "never mind").cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.scheduled.items)
@@ -117,7 +118,7 @@ def test_cancel_sends_nothing_and_gives_the_text_back(demo_app, qtbot):
 
 def test_the_clock_button_follows_send_and_a_cancelled_dialog_keeps_the_text(demo_app, qtbot):
     window = demo_app.window
-    open_sam(window)
+    open_sam(window, qtbot)
     assert not window.compose.later_button.isEnabled()  # nothing typed
     window.compose.editor.setPlainText("maybe later")
     assert window.compose.later_button.isEnabled()
@@ -130,7 +131,7 @@ def test_the_clock_button_follows_send_and_a_cancelled_dialog_keeps_the_text(dem
 
 def test_one_due_while_sending_is_paused_says_it_waits_then_goes_once(demo_app, qtbot):
     window = demo_app.window
-    conversation_id = open_sam(window)
+    conversation_id = open_sam(window, qtbot)
     set_token(demo_app, "rotated")
     type_and_send(window, qtbot, "held back")
     qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=5000)  # sending is paused
@@ -158,7 +159,7 @@ def test_one_scheduled_from_the_command_line_shows_when_the_window_is_back(demo_
     from voipdesk.store import open_store
 
     window = demo_app.window
-    conversation_id = open_sam(window)
+    conversation_id = open_sam(window, qtbot)
     conversation = window.services.store.conversation(conversation_id)
     other = open_store(window.services.data_dir)  # what `voipdesk send --at` does
     try:
@@ -227,6 +228,6 @@ def test_a_message_scheduled_from_the_command_line_to_someone_new_shows_in_the_l
     )
     activate(qtbot, window)  # the person comes back to the window
     qtbot.waitUntil(lambda: _list_row(window, scheduled.conversation_id) is not None, timeout=3000)
-    window.open_conversation(scheduled.conversation_id)
+    open_conversation(qtbot, window, scheduled.conversation_id)
     qtbot.waitUntil(lambda: any(i.scheduled.body == "hi later" for i in window.scheduled.items))
     assert window.scheduled.isVisible()

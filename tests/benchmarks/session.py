@@ -201,6 +201,8 @@ class Session:
 
     def open(self, conversation_id: int) -> None:
         self.window.open_conversation(conversation_id)
+        thread = self.window.thread  # it is read on a worker, then shown
+        self.until(lambda: thread.conversation_id == conversation_id and not thread.opening)
         self.idle()
 
     # -- open a long thread ---------------------------------------------------------------------
@@ -391,7 +393,9 @@ class Session:
                 panel._debounce.stop()  # run it now rather than after the typing pause
                 start = time.perf_counter()
                 panel._run_search()
-                figure.append(time.perf_counter() - start)
+                # until the first page of results is in (it is read on a worker, then shown)
+                model = panel.search_model
+                figure.append(self.until(lambda m=model: not getattr(m, "fetching", False)) - start)
                 self.idle()
                 start = time.perf_counter()
                 db.execute(

@@ -135,12 +135,13 @@ def test_a_new_conversation_starts_empty_and_fills_by_apply(seed):
     assert model.index(0, 0).data(MessageRole.ShowDaySeparator) is True
 
 
-def test_apply_removes_a_discarded_message(seed):
+def test_a_discarded_message_goes_and_a_late_notice_does_not_bring_it_back(seed):
     seed.inbound(ALICE, "hi")
     failed = seed.outgoing(ALICE, "oops", status=Status.FAILED, error="Refused.")
     after = seed.inbound(ALICE, "later")
     model = ThreadModel(seed.store, failed.conversation_id)
     seed.store.delete_message(failed.id)
+    model.remove(failed.id)
     model.apply([failed])
     assert model.rowCount() == 2
     assert model.row_for(failed.id) == -1

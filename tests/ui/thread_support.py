@@ -19,3 +19,9 @@ def settle(qtbot, view: ThreadView) -> None:
     """Let pending (delayed) layouts run."""
     qtbot.wait(150)
     view.list_view.doItemsLayout()
+
+
+def open_conversation(qtbot, window, cid: int) -> None:
+    """Open a conversation in the main window and wait until it is shown (it is read first)."""
+    window.open_conversation(cid)
+    qtbot.waitUntil(lambda: window.conversation_id == cid and not window.thread.opening)

@@ -21,9 +21,11 @@ from voipdesk.receiver.status import ReceivingStatus
 from voipdesk.services.backups import back_up_daily
 from voipdesk.services.events import ERROR, WARNING, Event
 from voipdesk.services.flags import ConversationFlags
+from voipdesk.services.reads import Reads
 from voipdesk.services.receiving import Receiving
 from voipdesk.services.scheduling import Scheduling
 from voipdesk.services.sending import SENDING, SendingState, sending_state
+from voipdesk.services.settings_change import apply_settings_change
 from voipdesk.services.unread import UnreadCount
 from voipdesk.settings import Settings
 from voipdesk.store import Store, StoreDamaged, damage, database_path, open_store
@@ -62,6 +64,7 @@ class Services:
         # GUI-thread reads (the window's, opened before the services: closed by stop())
         self.store = store if store is not None else open_store(self.data_dir)
         self._writer = open_store(self.data_dir)  # writes, always from worker threads
+        self.reads = Reads()  # the window's reads of `store`: on a worker, answered on the loop
         self.unread = UnreadCount(self._writer)  # the unread total and conversations read
         self.flags = ConversationFlags(self._writer, self.unread)  # blocked, muted
         # Requests run on a loop of their own: on the GUI's they would leave only after whatever
@@ -248,6 +251,7 @@ class Services:
         await self.http.aclose()
         for unwatch in self._unwatch:
             unwatch()
+        self.reads.close()
         self.store.close()
         self._writer.close()
         self._stopped = self.receiver.stopped = True
@@ -328,9 +332,8 @@ class Services:
         return self.spawn(self.outbox.resend(message_id))
 
     def discard(self, message_id: int) -> asyncio.Task:
-        message = self.store.message(message_id)
-
         async def run() -> None:
+            message = await asyncio.to_thread(self._writer.message, message_id)  # as it was
             await self.outbox.discard(message_id)
             if message is not None:
                 self.messages_removed.emit([message])
@@ -384,28 +387,5 @@ class Services:
         return await self.receiver.test(self.http, self.damaged is not None)
 
     def settings_changed(self, fields: set[str]) -> asyncio.Task:
-        """Apply what the settings dialog changed: the secrets are read again (off the GUI
-        thread) first, then sending resumes and the listener or tunnel restarts."""
-        self._apply_credentials()  # the account and endpoint now; the token once read
-        self.load_secrets()
-        tunnel_secret = bool(fields & {"ngrok_authtoken", "tunnel_mode"})
-        listener = bool(fields & {"webhook_port", "webhook_secret"})
-        if listener and not tunnel_secret:
-            # The tunnel's authtoken did not change: the new webhook address works at once.
-            self.start_listener()
-        if fields & {"start_at_login", "account_id", "numbers"}:
-            self.spawn(self._sync_autostart())
-
-        async def apply() -> None:
-            await self.wait_for_secrets()
-            if self._stopping:
-                return
-            if fields & {"account_id", "api_token", "numbers", "api_url"}:
-                self.outbox.resume()
-                self._update_sending()
-            if listener and tunnel_secret:
-                self.start_listener()
-            elif not listener and fields & {"ngrok_authtoken", "ngrok_domain", "tunnel_mode"}:
-                self.restart_tunnel()
-
-        return self.spawn(apply())
+        """Apply what the settings dialog changed (see settings_change.py)."""
+        return apply_settings_change(self, fields)

@@ -3,11 +3,14 @@ rows of one height that repaints only the rows that changed."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import IntEnum
 from typing import ClassVar
 
 from PySide6.QtCore import QAbstractListModel, QByteArray, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QAbstractItemView, QListView
+
+from voipdesk.ui.reading import AT_ONCE, Latest, Reader
 
 ROLE_BASE = int(Qt.ItemDataRole.UserRole) + 1
 DISPLAY = int(Qt.ItemDataRole.DisplayRole)
@@ -17,8 +20,11 @@ ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
 class PagedListModel(QAbstractListModel):
     """A flat list of rows that Qt asks for page by page (canFetchMore / fetchMore).
 
-    Subclasses set ROLES (their role enum, for roleNames), keep `_at_end` up to date and return
-    the next rows from `_next_page`; `row_at` guards data() against foreign or stale indexes."""
+    A page is requested and arrives: `_page_read` returns the store read for the rows after those
+    loaded, run through `reads` (on a worker once the services are attached), and the rows that
+    `_page_arrived` makes of its answer are added when it comes (one page at a time). Subclasses
+    set ROLES (their role enum, for roleNames) and keep `_at_end` up to date; `row_at` guards
+    data() against foreign or stale indexes."""
 
     ROLES: ClassVar[type[IntEnum]]
 
@@ -27,10 +33,21 @@ class PagedListModel(QAbstractListModel):
         self._rows: list = []
         self._at_end = False
         self._fetching = False  # also set while rows are replaced, so nothing fetches meanwhile
+        self.reads: Reader = AT_ONCE
+        self._paging = Latest()  # the page on its way (dropped when the rows are replaced)
 
-    def _next_page(self) -> list:
-        """The rows after those loaded; set `_at_end` when there are no more."""
+    def _page_read(self) -> Callable[[], object]:
+        """The store read for the rows after those loaded (it runs on a worker thread)."""
         raise NotImplementedError
+
+    def _page_arrived(self, result: object) -> list:
+        """The rows to add from the read's answer; sets `_at_end` when there are no more."""
+        raise NotImplementedError
+
+    @property
+    def fetching(self) -> bool:
+        """Whether a page is on its way."""
+        return self._paging.pending
 
     def row_at(self, index: QModelIndex | QPersistentModelIndex) -> object | None:
         if not index.isValid() or index.column() != 0 or not 0 <= index.row() < len(self._rows):
@@ -47,14 +64,22 @@ class PagedListModel(QAbstractListModel):
         return names
 
     def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> bool:
-        return not parent.isValid() and not self._at_end and not self._fetching
+        return (
+            not parent.isValid()
+            and not self._at_end
+            and not self._fetching
+            and not self._paging.pending
+        )
 
     def fetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> None:
-        if parent.isValid() or self._at_end or self._fetching:
+        if not self.canFetchMore(parent):
             return
+        self._paging.ask(self.reads, self._page_read(), self._put_page)
+
+    def _put_page(self, result: object) -> None:
         self._fetching = True
         try:
-            page = self._next_page()
+            page = self._page_arrived(result)
             if page:
                 first = len(self._rows)
                 self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)

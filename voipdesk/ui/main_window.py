@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QIcon, QPaintEvent, QPalette
@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from voipdesk.core.models import Message
+from voipdesk.core.models import Conversation, Message
 from voipdesk.core.phone import display
 from voipdesk.ui import theme
 from voipdesk.ui.banner import Banner
@@ -27,6 +27,7 @@ from voipdesk.ui.connection import ConnectionPanel
 from voipdesk.ui.conversations import ConversationList, ConversationListModel
 from voipdesk.ui.labels import plain_label
 from voipdesk.ui.leave_demo import account_button
+from voipdesk.ui.notice_bar import ICON_SIZE, NoticeBar
 from voipdesk.ui.read_marking import ReadMarker
 from voipdesk.ui.receiving_view import ReceivingView
 from voipdesk.ui.thread import ThreadView
@@ -65,6 +66,10 @@ class MainWindow(QMainWindow):
         self.store = store
         self.settings = settings
         self.services: Services | None = None  # until attach()
+        self._compose_for: int | None = None  # the conversation the compose box writes to
+        self._opened_by_person = True  # how the conversation being opened was asked for
+        self._wanted: int | None = None  # the conversation asked for last
+        self._waiting: list[tuple[int, Any]] = []  # opened() waiting: (id, asyncio.Future)
         self.demo = demo
         self.setWindowIcon(icon)
         # The desktop adds " — voipdesk" to a title that does not end with it.
@@ -141,6 +146,7 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.splitter)
         self.setCentralWidget(self.pages)
 
+        self.setStatusBar(NoticeBar())  # notices pass here, with their level
         self.statusBar().addPermanentWidget(self.receiving_button)
         self.statusBar().messageChanged.connect(
             lambda text: None if text else self.statusBar().setToolTip("")
@@ -162,6 +168,7 @@ class MainWindow(QMainWindow):
         self.compose.draftChanged.connect(self._draft_changed)
         self.thread.renameRequested.connect(self.actions.rename_contact)
         self.thread.otherNumberRequested.connect(self.text_from_another_number)
+        self.thread.opened.connect(self._conversation_opened)
 
     def attach(self, services: Services, bridge: ServicesBridge) -> None:
         """Connect the painted window to the running parts of the app (once): their events
@@ -186,6 +193,8 @@ class MainWindow(QMainWindow):
         from voipdesk.ui.conversation_controls import ConversationControls
 
         self.controls = ConversationControls(self, services, bridge)  # mute, block, opt-outs
+        for reader in (self.thread, self.conversation_model, self.conversations.search_model):
+            reader.reads = services.reads  # the store's reads: on a worker from now on
         self.read_marker.check_soon()  # opened before there were services
 
     # -- pages --------------------------------------------------------------------------------
@@ -238,26 +247,43 @@ class MainWindow(QMainWindow):
         """The open conversation (the thread's: it is the one owner)."""
         return self.thread.conversation_id
 
+    @property
+    def wanted_conversation_id(self) -> int | None:
+        """The conversation on its way while one is being opened, else the open one (what a
+        step to the next conversation starts from)."""
+        return self._wanted if self.thread.opening else self.conversation_id
+
     def open_conversation(self, conversation_id: int, *, by_person: bool = True) -> None:
-        """Open a conversation; `by_person` False when the app opens it for them (at start):
-        then it is not read until they act in the window."""
-        conversation = self.store.conversation(conversation_id)
-        if conversation is None:
-            return
-        previous = self.conversation_id
-        if previous not in (None, conversation_id) and self.services is not None:
-            self._save_draft(previous, self.compose.draft())
-        if conversation_id != previous:
+        """Open a conversation: the thread reads it and shows it when it arrives, and then
+        (_conversation_opened) the compose box follows, with its draft. `by_person` False when
+        the app opens it for them (at start): then it is not read until they act in the window."""
+        again = conversation_id == self.conversation_id
+        self._opened_by_person, self._wanted = by_person, conversation_id
+        if not again:
             self.thread.delegate.match = (None, "")
         self.thread.set_conversation(conversation_id)
+        if again and self.thread.conversation is not None:
+            self._conversation_opened(self.thread.conversation, None)
+
+    def _conversation_opened(self, conversation: Conversation, draft: str | None) -> None:
+        """The thread shows `conversation`: the compose box is for it now (`draft` not None:
+        a newly opened one, whose draft the list keeps; None keeps the text being written)."""
+        conversation_id = conversation.id
+        for wanted, shown in self._waiting:  # (start_conversation waits for it)
+            if not shown.done():
+                shown.set_result(conversation if wanted == conversation_id else None)
+        previous, self._compose_for = self._compose_for, conversation_id
+        if previous not in (None, conversation_id) and self.services is not None:
+            self._save_draft(previous, self.compose.draft())
         self.scheduled.set_conversation(conversation_id)
         self.compose.set_numbers([conversation.own_number], conversation.own_number)
-        self.compose.set_draft(self.conversation_model.drafts.get(conversation_id, ""))
+        if draft is not None:
+            self.compose.set_draft(self.conversation_model.drafts.get(conversation_id, ""))
         self.compose.setEnabled(True)
         self.compose.show()
         self.compose.focus_editor()
         self.conversations.select(conversation_id)
-        self.read_marker.opened(conversation.unread_count, by_person=by_person)
+        self.read_marker.opened(conversation.unread_count, by_person=self._opened_by_person)
 
     def _open_search_hit(self, conversation_id: int, message_id: int) -> None:
         self.open_conversation(conversation_id)
@@ -287,7 +313,11 @@ class MainWindow(QMainWindow):
         self.conversation_model.apply(messages)
         self.thread.apply(messages)
         open_id = self.conversation_id
-        if open_id is not None and self.conversations.selected_conversation_id() != open_id:
+        if (
+            open_id is not None
+            and not self.thread.opening  # (the list shows the one on its way)
+            and self.conversations.selected_conversation_id() != open_id
+        ):
             # a conversation opened before its first message put it in the list (a new
             # conversation, or the same person from another own number): highlight it now
             self.conversations.select(open_id)
@@ -324,8 +354,7 @@ class MainWindow(QMainWindow):
 
     def _contacts_changed(self) -> None:
         self.conversations.set_contacts_changed()
-        if self.conversation_id is not None:
-            self.thread.set_conversation(self.conversation_id)
+        self.thread.refresh_header()  # (one on its way brings its own header)
 
     # -- actions ------------------------------------------------------------------------------
     async def start_conversation(self, own: str, peer: str, text: str) -> None:
@@ -333,13 +362,27 @@ class MainWindow(QMainWindow):
         # Open it first, then send: the bubble appears at once and its status follows, instead
         # of the window waiting for the provider's answer.
         self.show_welcome(False)
-        self.open_conversation(conversation_id)
-        opened = self.thread.conversation
+        opened = await self._opened(conversation_id)
         if not text.strip():
             return
         if opened is not None and self.controls.ask_before_sending(opened, own, text):
             return  # they texted STOP: sent only if the person says so
         self.services.send(own, peer, text)
+
+    async def _opened(self, conversation_id: int) -> Conversation | None:
+        """Open a conversation and wait until it is shown (None: another was asked for
+        meanwhile, or it did not come)."""
+        import asyncio  # (not before the first paint: start-up imports it later)
+
+        shown = asyncio.get_running_loop().create_future()
+        self._waiting.append((conversation_id, shown))
+        self.open_conversation(conversation_id)
+        try:
+            return await asyncio.wait_for(shown, 10)
+        except TimeoutError:
+            return None
+        finally:
+            self._waiting = [(c, f) for c, f in self._waiting if f is not shown]
 
     def text_from_another_number(self, own: str) -> None:
         """Open (or create) the conversation with the open thread's person on another of the
@@ -383,17 +426,14 @@ class MainWindow(QMainWindow):
         else:
             self.banner.hide()
 
-    def show_notice(self, level: str, text: str) -> None:
-        """An app-level notice (the services' one channel): in the status bar, for a while."""
-        self.show_status(text, 12000)
-
-    def show_status(self, text: str, timeout: int = 10000) -> None:
-        """A passing line in the status bar, shortened with “…” to the room it has (the whole
-        sentence in its tooltip) rather than cut off mid-word by the receiving status."""
+    def show_notice(self, level: str, text: str, timeout: int = 12000) -> None:
+        """An app-level notice (the services' one channel): in the status bar, for a while, with
+        its level's icon and colour, shortened with “…” to the room it has (the whole sentence
+        in its tooltip) rather than cut off mid-word by the receiving status."""
         bar = self.statusBar()
-        room = bar.width() - self.receiving_button.sizeHint().width() - 48
+        room = bar.width() - self.receiving_button.sizeHint().width() - 48 - 2 * ICON_SIZE
         shown = bar.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, max(room, 120))
-        bar.showMessage(shown, timeout)
+        bar.show_notice(level, shown, timeout)
         bar.setToolTip(text if shown != text else "")
 
     # -- looks --------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ class ReadMarker(QObject):
         self._was_active = False  # the window has been active
         self._away = False  # ...and then another window was, or it was minimised or hidden
         self._unread_here = False  # the open thread has unread messages not yet marked
+        self._placing = None  # the thread model whose divider is being looked for (read)
         self._soon = QTimer(self)
         self._soon.setSingleShot(True)
         self._soon.setInterval(0)
@@ -50,9 +51,6 @@ class ReadMarker(QObject):
         self._unread_here = unread > 0
         if unread:
             self._place_divider(unread)
-            first = self.window.thread.model.unread_from if self.window.thread.model else None
-            if first is not None:  # more unread than fit: start at the first of them
-                self.window.thread.list_view.start_at(first)
         if by_person:
             self._set_present()
         else:
@@ -104,31 +102,70 @@ class ReadMarker(QObject):
         conversation_id = w.conversation_id
         if conversation_id is None or w.services is None:
             return  # (the services are attached after the first paint; they check again)
-        if not self._unread_here or not self.seen_now():
+        if not self._unread_here or self._placing is not None or not self.seen_now():
             return
         self._unread_here = False
         w.services.mark_read(conversation_id)  # the list follows from conversationRead
 
     # -- where the divider goes --------------------------------------------------------------------
     def _place_divider(self, unread: int) -> None:
-        """Above the `unread`-th newest message received (or the oldest one loaded)."""
-        model = self.window.thread.model
+        """Above the `unread`-th newest message received (or the oldest of DIVIDER_PAGES pages),
+        and, when more are unread than fit, start the thread there. The pages before the
+        loaded ones are read on the window's reads worker, never on the GUI thread."""
+        thread = self.window.thread
+        model = thread.model
         if model is None:
             return
-        first, wanted = None, unread
-        for _ in range(DIVIDER_PAGES):  # more unread than loaded: the pages before, too
-            first, unread = None, wanted
-            for row in range(model.rowCount() - 1, -1, -1):
-                message = model.message(row)
-                if message is not None and message.direction is Direction.IN:
-                    first = message.id
-                    unread -= 1
-                    if unread <= 0:
-                        break
-            if unread <= 0 or not model.canFetchMore(QModelIndex()):
-                break
-            model.fetchMore(QModelIndex())
+        first, left = None, unread
+        for row in range(model.rowCount() - 1, -1, -1):
+            message = model.message(row)
+            if message is not None and message.direction is Direction.IN:
+                first, left = message.id, left - 1
+                if left <= 0:
+                    break
+        oldest = model.message(0)
+        if left <= 0 or oldest is None or not model.canFetchMore(QModelIndex()):
+            self._set_divider(model, first)
+            return
+        store, cid, page = thread._store, model.conversation_id, thread.page
+
+        def read() -> int | None:  # (on the reads worker)
+            found, wanted, before = first, left, oldest.id
+            for _ in range(DIVIDER_PAGES - 1):
+                older = store.messages(cid, before_id=before, limit=page)
+                for message in reversed(older):
+                    if message.direction is Direction.IN:
+                        found, wanted = message.id, wanted - 1
+                        if wanted <= 0:
+                            return found
+                if len(older) < page:
+                    break
+                before = older[0].id
+            return found
+
+        def arrived(found: int | None) -> None:
+            if thread.model is not model or found is None:
+                self._placing = None
+                self.check_soon()
+                return
+            model.ensure_loaded(found, lambda _ok: self._set_divider(model, found))
+
+        def failed(_exc: Exception) -> None:
+            self._placing = None
+
+        # Not read meanwhile: the thread shows its newest messages until it moves to the first
+        # unread, and the person has not seen those above.
+        self._placing = model
+        thread.reads.request(read, arrived, failed)
+
+    def _set_divider(self, model, first: int | None) -> None:
+        self._placing = None
+        if model is not self.window.thread.model:
+            return  # another conversation was opened meanwhile
+        self.check_soon()
         model.set_unread_from(first)
+        if first is not None:  # more unread than fit: start at the first of them
+            self.window.thread.list_view.start_at(first)
 
     # -- the person's presence -------------------------------------------------------------------
     def _set_present(self) -> None:

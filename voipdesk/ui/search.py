@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from enum import IntEnum
 
 from PySide6.QtCore import (
@@ -108,18 +109,20 @@ class SearchResultsModel(PagedListModel):
         return self._query
 
     def set_query(self, text: str) -> None:
-        """Search for text (every word, as a prefix); an empty text clears the results."""
+        """Search for text (every word, as a prefix); an empty text clears the results. The
+        text shown (or on its way) already: nothing changes."""
+        if text.strip() == self._query and self._query and (self._rows or self._paging.pending):
+            return
         # Remove + insert rather than a reset: views keep their state, and nothing can fetch a
         # page of the old query while the rows go (the _fetching guard).
         self._fetching = True
+        self._paging.drop()  # the answer for the query before, if still on its way
         try:
             if self._rows:
                 self.beginRemoveRows(QModelIndex(), 0, len(self._rows) - 1)
                 self._rows = []
                 self.endRemoveRows()
             self._query = text.strip()
-            if self._query and self._names_stale:
-                self._names, self._names_stale = self._store.contacts(), False
             self._at_end = not self._query
         finally:
             self._fetching = False
@@ -129,7 +132,8 @@ class SearchResultsModel(PagedListModel):
         """Contact names changed: show the new ones (searching again)."""
         self._names_stale = True
         if self._query:
-            self.set_query(self._query)
+            query, self._query = self._query, ""  # (the same text: searched again all the same)
+            self.set_query(query)
 
     def message(self, row: int) -> Message | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
@@ -165,9 +169,21 @@ class SearchResultsModel(PagedListModel):
             return f"{who}, {when}: {snippet(message.body, self._query)}"
         return None
 
-    def _next_page(self) -> list[Message]:
+    def _page_read(self) -> Callable[[], object]:
+        store, query, limit = self._store, self._query, self._page
         before = self._rows[-1].id if self._rows else None
-        page = self._store.search(self._query, limit=self._page, before_id=before)
+        names = self._names_stale  # (read with the results, not on every search)
+
+        def read() -> tuple[list[Message], dict[str, str] | None]:
+            found = store.search(query, limit=limit, before_id=before)
+            return found, store.contacts() if names else None
+
+        return read
+
+    def _page_arrived(self, result: object) -> list[Message]:
+        page, names = result  # type: ignore[misc]
+        if names is not None:
+            self._names, self._names_stale = names, False
         self._at_end = len(page) < self._page
         return page
 

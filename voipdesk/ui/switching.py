@@ -43,7 +43,8 @@ def _action(window: MainWindow, text: str, keys: tuple[str, ...], slot) -> QActi
 def step(window: MainWindow, by: int) -> None:
     """Open the conversation `by` rows below (above, when negative) the open one."""
     model = window.conversation_model
-    current = model.row_of(window.conversation_id) if window.conversation_id else -1
+    wanted = window.wanted_conversation_id  # (several steps before the first one arrives)
+    current = model.row_of(wanted) if wanted else -1
     row = current + by if current >= 0 else 0
     if row >= model.rowCount() and model.canFetchMore(QModelIndex()):
         model.fetchMore(QModelIndex())
@@ -54,5 +55,5 @@ def go_to_row(window: MainWindow, row: int) -> None:
     if window.showing_welcome():
         return
     conversation = window.conversation_model.conversation(row)
-    if conversation is not None and conversation.id != window.conversation_id:
+    if conversation is not None and conversation.id != window.wanted_conversation_id:
         window.open_conversation(conversation.id)

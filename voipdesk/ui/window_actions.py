@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox, Q
 from voipdesk import __version__
 from voipdesk.core.phone import display
 from voipdesk.ui.labels import plain_message_box
+from voipdesk.ui.notice_bar import INFO
 from voipdesk.ui.switching import add_switching
 
 if TYPE_CHECKING:
@@ -182,7 +183,7 @@ class WindowActions:
             say(w, QMessageBox.Icon.Warning, "Export messages", f"Could not write {path}: {exc}")
             return
         messages = "1 message" if count == 1 else f"{count} messages"
-        w.show_status(f"Exported {messages} to {path}", 10000)
+        w.services.notice.emit(INFO, f"Exported {messages} to {path}")
 
     def about(self) -> None:
         box = QMessageBox(self.window)

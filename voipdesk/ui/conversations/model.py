@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from enum import IntEnum
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Signal
@@ -19,6 +19,7 @@ from voipdesk.ui.listmodel import ACCESSIBLE as _ACCESSIBLE
 from voipdesk.ui.listmodel import DISPLAY as _DISPLAY
 from voipdesk.ui.listmodel import ROLE_BASE as _ROLE_BASE
 from voipdesk.ui.listmodel import PagedListModel
+from voipdesk.ui.reading import Latest
 
 
 class ConversationRole(IntEnum):
@@ -62,10 +63,12 @@ class ConversationListModel(PagedListModel):
         self._rows: list[Conversation] = []
         # Own numbers among the conversations: with more than one, rows say which they are on
         # (the same person texted from two numbers is two conversations).
-        self._own_numbers: set[str] = set(store.own_numbers())
+        self._own_numbers: set[str] = set()
         # Conversation id -> the newest message id the store had when it marked it read.
         self._read_upto: dict[int, int] = {}
         self.drafts: dict[int, str] = store.drafts()  # conversation id -> unsent text
+        self._own_read, self._refreshing, self._names_read = Latest(), Latest(), Latest()
+        self._update_own_numbers()
         self.fetchMore(QModelIndex())
 
     # -- Qt model interface ---------------------------------------------------------------------
@@ -116,8 +119,12 @@ class ConversationListModel(PagedListModel):
         if index.isValid():
             self.dataChanged.emit(index, index)
 
-    def _next_page(self) -> list[Conversation]:
-        page = self._store.conversations(limit=self.PAGE, offset=len(self._rows))
+    def _page_read(self) -> Callable[[], object]:
+        store, limit, offset = self._store, self.PAGE, len(self._rows)
+        return lambda: store.conversations(limit=limit, offset=offset)
+
+    def _page_arrived(self, result: object) -> list[Conversation]:
+        page: list[Conversation] = result  # type: ignore[assignment]
         self._at_end = len(page) < self.PAGE
         known = {c.id for c in self._rows}  # rows that moved up since the offset was counted
         return [c for c in page if c.id not in known]
@@ -139,11 +146,15 @@ class ConversationListModel(PagedListModel):
 
     def _update_own_numbers(self, added: set[str] | None = None) -> None:
         """The own numbers in use: `added` to those known, else read again from the store."""
-        before = self.several_own_numbers
-        if added is not None:
-            self._own_numbers |= added
+        if added is None:
+            store = self._store
+            self._own_read.ask(self.reads, lambda: set(store.own_numbers()), self._own_numbers_are)
         else:
-            self._own_numbers = set(self._store.own_numbers())
+            self._own_numbers_are(self._own_numbers | added)
+
+    def _own_numbers_are(self, numbers: set[str]) -> None:
+        before = self.several_own_numbers
+        self._own_numbers = numbers
         if before != self.several_own_numbers:
             if self._rows:
                 self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, 0))
@@ -170,25 +181,43 @@ class ConversationListModel(PagedListModel):
         and time (an inbound one adds to its unread count) and the conversation moves to where
         it now sorts (the top, for a new message), from the messages themselves. Only a
         conversation not loaded yet is read from the store (its contact name and unread count
-        are not in a message). Selection and scrolling survive."""
-        gone, added = False, set()
+        are not in a message) and placed when it arrives. Selection and scrolling survive."""
+        added, unknown = set(), set()
         for message in sorted(messages, key=lambda m: m.id):
             row = self.row_of(message.conversation_id)
             if row < 0:
-                fresh = self._store.conversation(message.conversation_id)
-            else:
-                fresh = self._with_message(self._rows[row], message)
-                if fresh is None:
-                    continue  # a status change, or a message it already shows
-            if fresh is None or not fresh.listed:
-                gone = True
-            else:
-                added.add(fresh.own_number)
+                unknown.add(message.conversation_id)
+                continue
+            fresh = self._with_message(self._rows[row], message)
+            if fresh is None:
+                continue  # a status change, or a message it already shows
+            added.add(fresh.own_number)
             self._place(message.conversation_id, fresh)
-        if gone:
-            self._update_own_numbers()
-        elif added - self._own_numbers:
+        if added - self._own_numbers:
             self._update_own_numbers(added)
+        if unknown:
+            self._look_up(unknown, newer_only=True)
+
+    def _look_up(self, conversation_ids: set[int], *, newer_only: bool = False) -> None:
+        """Read these conversations and put each where it now belongs when they arrive
+        (`newer_only`: unless the row shows a newer message by then)."""
+        store, wanted = self._store, sorted(conversation_ids)
+
+        def arrived(found: list[tuple[int, Conversation | None]]) -> None:
+            recount = False
+            for conversation_id, fresh in found:
+                row = self.row_of(conversation_id)
+                shown = self._rows[row].last_message_id or 0 if row >= 0 else 0
+                if fresh is not None and newer_only and shown >= (fresh.last_message_id or 0):
+                    continue  # applied meanwhile from a newer message
+                upto = self._read_upto.get(conversation_id, 0)
+                if fresh is not None and (fresh.last_message_id or 0) <= upto:
+                    fresh = dataclasses.replace(fresh, unread_count=0)  # marked read meanwhile
+                recount = self._place(conversation_id, fresh) or recount
+            if recount:
+                self._update_own_numbers()
+
+        self.reads.request(lambda: [(c, store.conversation(c)) for c in wanted], arrived)
 
     def _with_message(self, conversation: Conversation, message: Message) -> Conversation | None:
         """The conversation with `message` as its newest (None when it is not newer): the
@@ -228,12 +257,7 @@ class ConversationListModel(PagedListModel):
     def update_conversations(self, conversation_ids: Iterable[int]) -> None:
         """Re-read these conversations from the store and put each where it now belongs (after
         a message was discarded: the preview then comes from one the list was not given)."""
-        recount = False
-        for conversation_id in conversation_ids:
-            fresh = self._store.conversation(conversation_id)
-            recount = self._place(conversation_id, fresh) or recount
-        if recount:
-            self._update_own_numbers()
+        self._look_up(set(conversation_ids))
 
     def _place(self, conversation_id: int, fresh: Conversation | None) -> bool:
         """Put a conversation's new state where it belongs (out of the list when it has no
@@ -275,14 +299,24 @@ class ConversationListModel(PagedListModel):
         """Re-read every loaded conversation (unread counts, last messages, order) without a
         reset, so the selection survives."""
         wanted = max(len(self._rows) + (self.PAGE if self._at_end else 0), self.PAGE)
-        fresh = self._store.conversations(limit=wanted, offset=0)
-        self._at_end = len(fresh) < wanted
-        self._reconcile(fresh)
-        self._update_own_numbers()
+        store = self._store
+
+        def arrived(fresh: list[Conversation]) -> None:
+            self._paging.drop()  # a page counted from the rows before
+            self._at_end = len(fresh) < wanted
+            self._reconcile(fresh)
+            self._update_own_numbers()
+
+        self._refreshing.ask(
+            self.reads, lambda: store.conversations(limit=wanted, offset=0), arrived
+        )
 
     def set_contacts_changed(self) -> None:
-        """Contact names changed: show the new ones."""
-        names = self._store.contacts()
+        """Contact names changed: show the new ones (read, then shown when they arrive)."""
+        store = self._store
+        self._names_read.ask(self.reads, store.contacts, self._names_are)
+
+    def _names_are(self, names: dict[str, str]) -> None:
         changed = False
         for row, conversation in enumerate(self._rows):
             name = names.get(conversation.peer_number)

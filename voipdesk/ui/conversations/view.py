@@ -155,6 +155,10 @@ class ConversationList(QWidget):
         model.modelReset.connect(self._loud)
         for signal in (self.search_model.rowsInserted, self.search_model.rowsRemoved):
             signal.connect(self._update_results)
+        self._select_when_loaded: int | None = None
+        model.rowsInserted.connect(
+            lambda: self._select_when_loaded is not None and self.select(self._select_when_loaded)
+        )
         self._update_page()
 
     # -- public ---------------------------------------------------------------------------------
@@ -165,10 +169,13 @@ class ConversationList(QWidget):
 
     def select(self, conversation_id: int) -> None:
         """Highlight a conversation without emitting conversationActivated."""
+        self._select_when_loaded = None
         index = self.model.index_for(conversation_id)
         while not index.isValid() and self.model.canFetchMore(QModelIndex()):
             self.model.fetchMore(QModelIndex())
             index = self.model.index_for(conversation_id)
+        if not index.isValid() and self.model.fetching:
+            self._select_when_loaded = conversation_id  # its page is on its way: lit when it is
         # (Not in the list: a conversation without messages yet. No other row stays lit.)
         self._selecting = True
         try:

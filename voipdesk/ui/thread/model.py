@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -14,6 +14,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    Signal,
 )
 
 from voipdesk.core.media import preview_word
@@ -23,6 +24,7 @@ from voipdesk.ui import theme
 from voipdesk.ui.listmodel import ACCESSIBLE as _ACCESSIBLE
 from voipdesk.ui.listmodel import DISPLAY as _DISPLAY
 from voipdesk.ui.listmodel import ROLE_BASE as _ROLE_BASE
+from voipdesk.ui.reading import AT_ONCE, Reader
 from voipdesk.ui.thread.text import meta_text
 from voipdesk.ui.thread.window import MessageWindow, WindowEvents
 
@@ -79,6 +81,8 @@ class ThreadModel(QAbstractListModel, WindowEvents):
     (which pages are loaded, their run and day flags) mapped to roles. The window's changes
     arrive here as WindowEvents and leave as Qt's insert/remove/reset/dataChanged signals."""
 
+    pageArrived = Signal()  # a page asked for (fetchMore, fetch_newer, ...) is in
+
     def __init__(
         self,
         store: Store,
@@ -86,8 +90,11 @@ class ThreadModel(QAbstractListModel, WindowEvents):
         *,
         page: int = 60,
         window_pages: int = 10,
+        first: list[Message] | None = None,
+        reader: Reader = AT_ONCE,
         parent: QObject | None = None,
     ) -> None:
+        """`first`: the newest page, already read (else it is asked for through `reader`)."""
         super().__init__(parent)
         # RenderInfo per message id; a row's entry is dropped whenever it or a neighbour changes
         # (the window says so through changed()), and all of them at midnight ("Today").
@@ -101,6 +108,8 @@ class ThreadModel(QAbstractListModel, WindowEvents):
             window_pages=window_pages,
             run_break=theme.RUN_BREAK_SECONDS,
             events=self,
+            first=first,
+            reader=reader,
         )
 
     @property
@@ -189,8 +198,8 @@ class ThreadModel(QAbstractListModel, WindowEvents):
         return not parent.isValid() and self._window.can_fetch_older()
 
     def fetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> None:
-        """Load the next older page and put it above what is loaded (dropping the newest rows
-        when the window is full)."""
+        """Ask for the next older page; it goes above what is loaded when it arrives (dropping
+        the newest rows when the window is full) and pageArrived tells it."""
         if not parent.isValid():
             self._window.fetch_older()
 
@@ -217,10 +226,14 @@ class ThreadModel(QAbstractListModel, WindowEvents):
         MessageWindow.apply); other threads are ignored."""
         self._window.apply(messages)
 
-    def ensure_loaded(self, message_id: int) -> bool:
-        """Make message_id one of the rows (see MessageWindow.ensure_loaded). False if it is
-        not in this thread."""
-        return self._window.ensure_loaded(message_id)
+    def ensure_loaded(self, message_id: int, done: Callable[[bool], None] | None = None) -> bool:
+        """Make message_id one of the rows (see MessageWindow.ensure_loaded): done(found) when
+        it is; returns whether it is one of the rows on return."""
+        return self._window.ensure_loaded(message_id, done)
+
+    def close(self) -> None:
+        """Let go of the thread: a page still on its way is dropped when it comes."""
+        self._window.close()
 
     # -- the row as the delegate draws it ---------------------------------------------------------
     def _render(self, row: int, message: Message) -> RenderInfo:
@@ -268,6 +281,9 @@ class ThreadModel(QAbstractListModel, WindowEvents):
     def was_reset(self) -> None:
         self._renders.clear()
         self.endResetModel()
+
+    def arrived(self) -> None:
+        self.pageArrived.emit()
 
     def changed(self, row: int) -> None:
         message = self._window.message(row)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import (
-    QItemSelectionModel,
     QModelIndex,
     Qt,
     QTimer,
@@ -22,7 +21,6 @@ from PySide6.QtGui import (
     QPalette,
 )
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QLabel,
     QMenu,
@@ -37,11 +35,13 @@ from voipdesk.core.phone import display
 from voipdesk.store.store import Store
 from voipdesk.ui import theme
 from voipdesk.ui.labels import plain_label
+from voipdesk.ui.reading import AT_ONCE, Latest, Reader
 from voipdesk.ui.thread import media
 from voipdesk.ui.thread.delegate import BubbleDelegate
 from voipdesk.ui.thread.header_extras import NoteLine, note_for
 from voipdesk.ui.thread.listview import _MessageList, _ViewProxy
 from voipdesk.ui.thread.model import MessageRole, ThreadModel
+from voipdesk.ui.thread.opening import ThreadOpening
 from voipdesk.ui.thread.own_number import ConversationMenuButton, own_number_text
 from voipdesk.ui.thread.text import ACTIONS, find_links, safe_url
 
@@ -69,7 +69,7 @@ def _label(text: str = "") -> QLabel:
     return label
 
 
-class ThreadView(QWidget):
+class ThreadView(ThreadOpening, QWidget):
     """The open conversation: header and bubbles. The compose box is placed under it by the
     window."""
 
@@ -77,6 +77,8 @@ class ThreadView(QWidget):
     discardRequested = Signal(int)  # message id
     renameRequested = Signal(str)  # peer number (E.164)
     otherNumberRequested = Signal(str)  # text this person from that own number (E.164)
+    # A conversation asked for by set_conversation is shown: (Conversation, its draft).
+    opened = Signal(object, str)
 
     def __init__(
         self,
@@ -94,6 +96,12 @@ class ThreadView(QWidget):
         self._page = page
         self._model: ThreadModel | None = None
         self._conversation: Conversation | None = None  # the open one, as last read
+        # The store is read through it (pages, the conversation to open): answers come later.
+        self.reads: Reader = AT_ONCE
+        self._opening = Latest()  # the conversation asked for, on its way
+        self._header_read = Latest()
+        self._heard: list[tuple[str, object]] = []  # told while opening: applied once open
+        self._show_when_open: int | None = None  # a message to show once it is open
         # Opens a safe link; replaceable (tests record instead of launching a browser).
         self.open_url: Callable[[QUrl], object] = QDesktopServices.openUrl
         # Whether conversations run on several own numbers (then the header says which one);
@@ -192,38 +200,7 @@ class ThreadView(QWidget):
         """Messages loaded at a time."""
         return self._page
 
-    def set_conversation(self, conversation_id: int | None) -> None:
-        """Open a conversation at its newest message (None shows the empty state). Opening the
-        one already open only refreshes the header (e.g. after a rename)."""
-        if conversation_id is not None and conversation_id == self.conversation_id:
-            self.refresh_header()
-            return
-        old = self._model
-        conversation = self._store.conversation(conversation_id) if conversation_id else None
-        self._model = None
-        if conversation is not None:
-            self._model = ThreadModel(self._store, conversation.id, page=self._page, parent=self)
-        self.list_view.stick_to_bottom()
-        self._proxy.setSourceModel(self._model)
-        if old is not None:
-            old.deleteLater()
-        self.pages.setCurrentWidget(self._thread_page if self._model else self.empty_label)
-        self.refresh_header()
-        if self._model is not None and self.list_view.isVisible():
-            # (Not yet shown, at start-up: the first paint lays it out once, at its real width.)
-            self.list_view.doItemsLayout()
-            self.load_older()
-
-    def reload(self) -> None:
-        """Re-open the current conversation from the store."""
-        conversation_id = self.conversation_id
-        self.set_conversation(None)
-        self.set_conversation(conversation_id)
-
-    def refresh_header(self) -> None:
-        conversation = (
-            self._store.conversation(self.conversation_id) if self.conversation_id else None
-        )
+    def _set_header(self, conversation: Conversation | None) -> None:
         self._conversation = conversation
         if conversation is None:
             return
@@ -248,6 +225,8 @@ class ThreadView(QWidget):
     def apply(self, messages: list[Message]) -> None:
         """Messages were stored or changed; the open thread shows them (others are ignored).
         A message the user just sent brings the view to the bottom, wherever it was."""
+        if self._opening.pending:
+            self._heard.append(("apply", messages))
         model = self._model
         if model is None:
             return
@@ -269,6 +248,8 @@ class ThreadView(QWidget):
             model.drop_older(self._page * LIVE_PAGES)
 
     def remove_message(self, message_id: int) -> None:
+        if self._opening.pending:
+            self._heard.append(("remove", message_id))
         if self._model is not None:
             self._model.remove(message_id)
 
@@ -285,8 +266,7 @@ class ThreadView(QWidget):
             if bar.maximum() > 0 and bar.value() > bar.minimum() + margin:
                 return
             view.record_anchor()
-            model.fetchMore(QModelIndex())
-            view.doItemsLayout()
+            model.fetchMore(QModelIndex())  # laid out when it arrives (_page_arrived)
 
     def load_newer(self, margin: int = 0) -> None:
         """At the bottom of a window that has moved up (within `margin` px of it): load the
@@ -297,24 +277,10 @@ class ThreadView(QWidget):
         for _ in range(20):
             if model is None or not model.has_newer() or bar.value() < bar.maximum() - margin:
                 return
+            if model.window.fetching:
+                return
             view.record_anchor()
-            model.fetch_newer()
-            view.doItemsLayout()
-
-    def show_message(self, message_id: int) -> bool:
-        """Scroll to a message (loading older pages as needed) and highlight it briefly."""
-        if self._model is None or not self._model.ensure_loaded(message_id):
-            return False
-        view = self.list_view
-        view.doItemsLayout()
-        index = self._proxy.index(self._model.row_for(message_id), 0)
-        view.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.NoUpdate)
-        view.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
-        view.record_anchor()
-        self.delegate.highlight_id = message_id
-        view.viewport().update()
-        self._highlight_timer.start()
-        return True
+            model.fetch_newer()  # laid out when it arrives (_page_arrived)
 
     def _clear_highlight(self) -> None:
         self.delegate.highlight_id = None

@@ -5,57 +5,19 @@ from __future__ import annotations
 
 import bisect
 import time
-from collections.abc import Iterable
-from typing import Protocol
+from collections.abc import Callable, Iterable
 
 from voipdesk.core.models import Message, Status
+from voipdesk.ui.reading import AT_ONCE, Latest, Reader
+from voipdesk.ui.thread.paging import Edges, Jump, Pages, WindowEvents, read_jump
+
+__all__ = ["ATTENTION", "MessageWindow", "Pages", "WindowEvents"]
 
 # Statuses that keep their own status line even inside a run of bubbles.
 ATTENTION = frozenset({Status.FAILED, Status.UNKNOWN, Status.PENDING})
 # (shown, handed) status pairs no change makes: the listener's delivery report can be announced
 # before the outbox's answer to the send it reports on, so the answer arrives stale.
 _STALE = frozenset({(Status.DELIVERED, Status.QUEUED), (Status.FAILED, Status.QUEUED)})
-
-
-class Pages(Protocol):
-    """The reads a window pages with (the Store has them)."""
-
-    def message(self, message_id: int) -> Message | None: ...
-
-    def messages(
-        self, conversation_id: int, *, before_id: int | None = None, limit: int = 50
-    ) -> list[Message]: ...
-
-    def messages_after(
-        self, conversation_id: int, after_id: int, *, limit: int = -1
-    ) -> list[Message]: ...
-
-
-class WindowEvents:
-    """What a window tells its model, in the order a Qt model announces it: rows about to be
-    inserted or removed and then done, a reset about to happen and then done, a row changed
-    (its message, or a neighbour that decides its flags). Does nothing; a model overrides it."""
-
-    def about_to_insert(self, first: int, last: int) -> None:
-        """Rows first..last are about to be inserted."""
-
-    def inserted(self) -> None:
-        """The rows announced by about_to_insert are in."""
-
-    def about_to_remove(self, first: int, last: int) -> None:
-        """Rows first..last (still there) are about to go."""
-
-    def removed(self) -> None:
-        """The rows announced by about_to_remove are gone."""
-
-    def about_to_reset(self) -> None:
-        """Every row is about to be replaced."""
-
-    def was_reset(self) -> None:
-        """The window holds its new rows."""
-
-    def changed(self, row: int) -> None:
-        """The row's message or flags changed."""
 
 
 def _day(ts: float) -> tuple[int, int]:
@@ -67,9 +29,10 @@ class MessageWindow:
     """One conversation's messages, oldest first: a window of at most `window_pages` pages of
     the thread. It opens on the newest page; pages the user scrolls to are added at one end and
     the far end is dropped, so a scroll through years of history costs neither memory nor
-    layout time (a QListView lays out every row it has). Messages stored or changed are applied
-    from the Message objects handed to it; the store is read only to page. A pause of more than
-    `run_break` seconds between two messages starts a new run of bubbles."""
+    layout time (a QListView lays out every row it has). Pages are asked of the store through
+    `reader` and put in when they arrive (one at a time: `fetching`); messages stored or changed
+    are applied from the Message objects handed to it. A pause of more than `run_break` seconds
+    between two messages starts a new run of bubbles."""
 
     def __init__(
         self,
@@ -80,22 +43,35 @@ class MessageWindow:
         window_pages: int = 10,
         run_break: float,
         events: WindowEvents | None = None,
+        first: list[Message] | None = None,
+        reader: Reader = AT_ONCE,
     ) -> None:
+        """`first`: the newest page, when the caller has read it (else it is asked for)."""
         self._store = store
         self._cid = conversation_id
         self._page = page
         self._limit = page * max(window_pages, 2)
         self._run_break = run_break
         self._events = events if events is not None else WindowEvents()
-        self._rows: list[Message] = store.messages(conversation_id, limit=page)
-        self._has_older = len(self._rows) == page
+        self.reader = reader
+        self._rows: list[Message] = []
+        self._has_older = False
         self._has_newer = False  # newer messages exist below the window (it was moved up)
-        self._fetching = False
+        self._asking = Latest()  # the one page on its way
+        self._putting = False
+        # Messages applied while a page is on its way, by id: newer than what it may bring.
+        self._heard: dict[int, Message] = {}
         # row = _pos[id] + _shift, so prepending k rows is `_shift += k`, not a renumbering.
         self._shift = 0
         self._pos: dict[int, int] = {m.id: row for row, m in enumerate(self._rows)}
         self._days: dict[int, tuple[int, int]] = {}
         self._removed: set[int] = set()  # discarded: a late change to one does not bring it back
+        self._built = False
+        if first is not None:
+            self._take_newest(first)
+        else:
+            self.show_newest(force=True)
+        self._built = True
 
     # -- lookups ------------------------------------------------------------------------------
     @property
@@ -128,7 +104,16 @@ class MessageWindow:
         return self._has_newer
 
     def can_fetch_older(self) -> bool:
-        return self._has_older and not self._fetching
+        return self._has_older and not self.fetching
+
+    @property
+    def fetching(self) -> bool:
+        """Whether a page is on its way (or going in)."""
+        return self._asking.pending or self._putting
+
+    def close(self) -> None:
+        """The window is let go: a page still on its way is dropped when it comes."""
+        self._asking.drop()
 
     # -- run and day flags of a row ---------------------------------------------------------------
     def day_start(self, row: int) -> bool:
@@ -166,112 +151,132 @@ class MessageWindow:
             or abs(after.timestamp - before.timestamp) > self._run_break
         )
 
-    # -- paging (reads the store) ------------------------------------------------------------------
+    # -- paging: a page is asked for, and put in when it arrives -----------------------------------
+    def _ask(self, read: Callable[[], object], arrived: Callable[[object], None]) -> None:
+        def put(result: object) -> None:
+            heard, self._heard = self._heard, {}
+            self._putting = True  # no other page is asked for while this one goes in
+            try:
+                arrived(result)
+                if heard:  # what was applied meanwhile is newer than what the page may hold
+                    self.apply(heard.values())
+            finally:
+                self._putting = False
+            self._events.arrived()
+
+        self._asking.ask(self.reader, read, put)
+
+    def _take_newest(self, rows: list[Message]) -> None:
+        self._rows = [m for m in rows if m.id not in self._removed]
+        self._has_older = len(rows) == self._page
+        self._renumber()
+
     def fetch_older(self) -> None:
-        """Load the next older page and put it above what is loaded (dropping the newest rows
+        """Ask for the next older page; it goes above what is loaded (dropping the newest rows
         when the window is full)."""
-        if self._fetching or not self._has_older:
+        if self.fetching or not self._has_older:
             return
-        self._fetching = True
-        try:
-            before = self._rows[0].id if self._rows else None
-            older = self._store.messages(self._cid, before_id=before, limit=self._page)
-            self._prepend(older, has_older=len(older) == self._page)
-            self._trim(keep_newest=False)
-        finally:
-            self._fetching = False
+        store, cid, page = self._store, self._cid, self._page
+        before = self._rows[0].id if self._rows else None
+
+        def arrived(older: list[Message]) -> None:
+            if (self._rows[0].id if self._rows else None) == before:  # else: moved meanwhile
+                self._prepend(older, has_older=len(older) == page)
+                self._trim(keep_newest=False)
+
+        self._ask(lambda: store.messages(cid, before_id=before, limit=page), arrived)
 
     def fetch_newer(self) -> None:
-        """Load the next newer page below what is loaded (dropping the oldest rows when the
-        window is full); the way back down after the window moved up."""
-        if self._fetching or not self._has_newer:
+        """Ask for the next newer page; it goes below what is loaded (dropping the oldest rows
+        when the window is full); the way back down after the window moved up."""
+        if self.fetching or not self._has_newer:
             return
-        self._fetching = True
-        try:
-            after = self._rows[-1].id if self._rows else 0
-            newer = self._store.messages_after(self._cid, after, limit=self._page)
-            self._has_newer = len(newer) == self._page
-            self._append(newer)
-            self._trim(keep_newest=True)
-        finally:
-            self._fetching = False
+        store, cid, page = self._store, self._cid, self._page
+        after = self._rows[-1].id if self._rows else 0
 
-    def show_newest(self) -> None:
-        """Go back to the newest page (the user sent a message while reading old history)."""
-        if self._has_newer:
-            rows = self._store.messages(self._cid, limit=self._page)
-            self._reload(rows, has_older=len(rows) == self._page, has_newer=False)
-
-    def ensure_loaded(self, message_id: int) -> bool:
-        """Make message_id one of the rows: older pages are loaded down to it when they fit in
-        the window, else the window moves to it. False if it is not in this thread."""
-        if message_id in self._pos:
-            return True
-        message = self._store.message(message_id)
-        if message is None or message.conversation_id != self._cid or self._fetching:
-            return False
-        self._fetching = True
-        try:
-            if self._rows and message_id > self._rows[-1].id and not self._has_newer:
-                last = self._rows[-1].id
-                self._append(self._store.messages_after(self._cid, last, limit=self._limit))
+        def arrived(newer: list[Message]) -> None:
+            if (self._rows[-1].id if self._rows else 0) == after and self._has_newer:
+                self._has_newer = len(newer) == page
+                self._append(newer)
                 self._trim(keep_newest=True)
-            elif self._rows and message_id < self._rows[0].id and self._has_older:
-                self._load_back_to(message_id)
-            if message_id not in self._pos:
-                self._centre_on(message_id)
-        finally:
-            self._fetching = False
+
+        self._ask(lambda: store.messages_after(cid, after, limit=page), arrived)
+
+    def show_newest(self, *, force: bool = False) -> None:
+        """Go back to the newest page (the user sent a message while reading old history); a
+        page on its way for elsewhere is dropped."""
+        if not (self._has_newer or force):
+            return
+        store, cid, page = self._store, self._cid, self._page
+
+        def arrived(rows: list[Message]) -> None:
+            if not self._built:  # answered at once, while being made: no model to tell yet
+                self._take_newest(rows)
+            else:
+                self._reload(rows, has_older=len(rows) == page, has_newer=False)
+
+        self._ask(lambda: store.messages(cid, limit=page), arrived)
+
+    def ensure_loaded(
+        self, message_id: int, done: Callable[[bool], None] | None = None, *, tries: int = 3
+    ) -> bool:
+        """Make message_id one of the rows: older pages are loaded down to it when they fit in
+        the window, else the window moves to it. done(found) is told when it is (False: not in
+        this thread); returns whether it is one of the rows already on return."""
+        if message_id in self._pos:
+            if done is not None:
+                done(True)
+            return True
+        store, cid = self._store, self._cid
+        edges = self._edges()
+
+        def arrived(jump: Jump | None) -> None:
+            if jump is not None and self._edges() != edges and jump.how != "reload":
+                if tries > 1:  # the window moved meanwhile (messages arrived): ask again
+                    self.ensure_loaded(message_id, done, tries=tries - 1)
+                    return
+                jump = None
+            if jump is not None:
+                self._jump(jump)
+            if done is not None:
+                done(message_id in self._pos)
+
+        page, limit = self._page, self._limit
+        self._ask(lambda: read_jump(store, cid, message_id, edges, page=page, limit=limit), arrived)
         return message_id in self._pos
 
-    def _load_back_to(self, message_id: int) -> None:
-        """Prepend older pages down to message_id, in one go, if they fit in the window."""
-        gathered: list[Message] = []
-        before = self._rows[0].id
-        while len(gathered) + len(self._rows) < self._limit:
-            page = self._store.messages(self._cid, before_id=before, limit=self._page)
-            gathered[0:0] = page
-            has_older = len(page) == self._page
-            if not has_older or page[0].id <= message_id:
-                self._prepend(gathered, has_older=has_older)
-                self._trim(keep_newest=False)
-                return
-            before = page[0].id
+    def _edges(self) -> Edges:
+        first, last = (self._rows[0].id, self._rows[-1].id) if self._rows else (None, None)
+        return Edges(first, last, self._has_older, self._has_newer, len(self._rows))
 
-    def _centre_on(self, message_id: int) -> None:
-        """Load the pages around message_id in place of the window."""
-        half = self._page // 2
-        older = self._store.messages(self._cid, before_id=message_id + 1, limit=half + 1)
-        newer = self._store.messages_after(self._cid, message_id, limit=self._page - half)
-        self._reload(
-            older + newer,
-            has_older=len(older) == half + 1,
-            has_newer=len(newer) == self._page - half,
-        )
+    def _jump(self, jump: Jump) -> None:
+        if jump.how == "append":
+            self._append(jump.rows)
+            self._trim(keep_newest=True)
+        elif jump.how == "prepend":
+            self._prepend(jump.rows, has_older=jump.has_older)
+            self._trim(keep_newest=False)
+        else:
+            self._reload(jump.rows, has_older=jump.has_older, has_newer=jump.has_newer)
 
     # -- messages stored or changed -------------------------------------------------------------
     def apply(self, messages: Iterable[Message]) -> None:
-        """Messages were stored or changed, as the store committed them. New ones of this thread
-        go in (local echo included), loaded ones are updated in place, other threads are ignored.
-        The store is read for a loaded message only when what is handed over cannot be the
-        latest: handed back unchanged (that is how a discard is announced, the message as it was
-        before it was deleted) or stale (see _STALE)."""
+        """Messages were stored or changed, as the store committed them: applied as given, the
+        store is not read. New ones of this thread go in (local echo included), loaded ones are
+        updated in place, other threads are ignored. One handed over stale (see _STALE) leaves
+        the newer state shown; a discarded one (remove()) does not come back."""
         mine = sorted((m for m in messages if m.conversation_id == self._cid), key=lambda m: m.id)
         if not mine:
             return
+        if self._asking.pending:
+            self._heard.update((m.id, m) for m in mine)
         newest = self._rows[-1].id if self._rows else 0
         arrived: list[Message] = []
         for message in mine:
             row = self.row_for(message.id)
             if row >= 0:
-                shown = self._rows[row]
-                if message == shown or (shown.status, message.status) in _STALE:
-                    fresh = self._store.message(message.id)
-                    if fresh is None or fresh.conversation_id != self._cid:
-                        self.remove(message.id)
-                        continue
-                    message = fresh
-                self._replace(row, message)
+                if (self._rows[row].status, message.status) not in _STALE:
+                    self._replace(row, message)
             elif message.id in self._removed:
                 continue
             elif message.id > newest:
@@ -292,11 +297,12 @@ class MessageWindow:
 
     def remove(self, message_id: int) -> None:
         """Take a message out (it was discarded)."""
+        self._removed.add(message_id)
+        self._heard.pop(message_id, None)
         row = self.row_for(message_id)
         if row < 0:
             return
         self._events.about_to_remove(row, row)
-        self._removed.add(message_id)
         del self._rows[row]
         self._renumber()
         self._events.removed()
@@ -334,6 +340,7 @@ class MessageWindow:
 
     def _prepend(self, older: list[Message], *, has_older: bool) -> None:
         self._has_older = has_older
+        older = [m for m in older if m.id not in self._removed]
         if not older:
             return
         count = len(older)
@@ -347,7 +354,7 @@ class MessageWindow:
             self._events.changed(count)
 
     def _append(self, newer: list[Message]) -> None:
-        newer = [m for m in newer if m.id not in self._pos]
+        newer = [m for m in newer if m.id not in self._pos and m.id not in self._removed]
         if not newer:
             return
         first = len(self._rows)
@@ -382,7 +389,7 @@ class MessageWindow:
     def _reload(self, rows: list[Message], *, has_older: bool, has_newer: bool) -> None:
         """Replace the window (a jump to elsewhere in the thread)."""
         self._events.about_to_reset()
-        self._rows = rows
+        self._rows = [m for m in rows if m.id not in self._removed]
         self._has_older = has_older
         self._has_newer = has_newer
         self._days.clear()
