@@ -231,3 +231,24 @@ def test_a_message_scheduled_from_the_command_line_to_someone_new_shows_in_the_l
     open_conversation(qtbot, window, scheduled.conversation_id)
     qtbot.waitUntil(lambda: any(i.scheduled.body == "hi later" for i in window.scheduled.items))
     assert window.scheduled.isVisible()
+
+
+def _list_draft(window, conversation_id):
+    from voipdesk.ui.conversations.model import ConversationRole
+
+    index = window.conversation_model.index_for(conversation_id)
+    return index.data(ConversationRole.Draft) if index.isValid() else None
+
+
+def test_scheduling_what_was_typed_takes_the_draft_marker_off_the_list_and_cancel_brings_it_back(
+    demo_app, qtbot
+):
+    window = demo_app.window
+    conversation_id = open_sam(window, qtbot)
+    window.compose.editor.setPlainText("bring the charts")  # typed: a draft, in the list too
+    qtbot.waitUntil(lambda: _list_draft(window, conversation_id) == "bring the charts")
+    schedule(window, qtbot, "bring the charts")
+    qtbot.waitUntil(lambda: _list_draft(window, conversation_id) == "", timeout=2000)
+    assert window.services.store.draft(conversation_id) == ""
+    qtbot.mouseClick(item(window, "bring the charts").cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: _list_draft(window, conversation_id) == "bring the charts")

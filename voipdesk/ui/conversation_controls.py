@@ -84,7 +84,7 @@ class ConversationControls(QObject):
         """Unread until it is opened again: the open conversation closes, as on a phone."""
         window = self.window
         if window.conversation_id == conversation.id:
-            self.services.set_draft(conversation.id, window.compose.draft())
+            window._save_draft(conversation.id, window.compose.draft())
             window.thread.set_conversation(None)
             window.compose.hide()
             window.conversations.view.selectionModel().clear()

@@ -187,6 +187,7 @@ class MainWindow(QMainWindow):
         self.thread.retryRequested.connect(services.resend)
         self.thread.discardRequested.connect(services.discard)
         self.scheduled.attach(services, bridge, self.compose, lambda: self.thread.conversation)
+        self.scheduled.save_draft = self._save_draft
         from voipdesk.ui.scheduled_list import ScheduledInList
 
         self.scheduled_list = ScheduledInList(self, bridge)  # ones only scheduled, listed too
@@ -398,7 +399,7 @@ class MainWindow(QMainWindow):
         await self.start_conversation(own, peer, "")
         if typed.strip() and not self.compose.draft().strip():
             self.compose.set_draft(typed)
-            self.services.set_draft(self.thread.conversation_id, typed)
+            self._save_draft(self.thread.conversation_id, typed)
 
     # -- receiving ----------------------------------------------------------------------------
     @property

@@ -242,6 +242,8 @@ class ScheduledPanel(QScrollArea):
         """Wire the compose box's clock button, the actions and the services' changes."""
         self.services = services
         self._compose = compose
+        # A conversation's draft changed (the window's: the list shows "Draft: …" from it).
+        self.save_draft: Callable[[int, str], None] = services.set_draft
         self._conversation = conversation
         bridge.scheduledChanged.connect(self.changed)
         bridge.sendingChanged.connect(lambda _state: self._retell_lines())
@@ -273,7 +275,7 @@ class ScheduledPanel(QScrollArea):
                 compose.sender_number(), conversation.peer_number, text, dialog.when()
             )
             compose.set_draft("")
-            self.services.set_draft(conversation.id, "")
+            self.save_draft(conversation.id, "")
             compose.focus_editor()
 
         dialog.accepted.connect(done)
@@ -302,5 +304,5 @@ class ScheduledPanel(QScrollArea):
         compose = self._compose
         if scheduled is not None and compose is not None and not compose.draft().strip():
             compose.set_draft(scheduled.body)
-            self.services.set_draft(scheduled.conversation_id, scheduled.body)
+            self.save_draft(scheduled.conversation_id, scheduled.body)
             compose.focus_editor()
