@@ -82,11 +82,10 @@ class ChangeListener:
         deadline = time.monotonic() + timeout
         try:
             newest = None
-            for note in self._conn.notifies(timeout=timeout):
-                newest = max(newest or 0, int(note.payload))
-                break
-            if newest is not None:  # take those that came with it
-                for note in self._conn.notifies(timeout=0.001):
+            for note in self._conn.notifies(timeout=timeout, stop_after=1):
+                newest = int(note.payload)
+            if newest is not None:  # and those that came with it
+                for note in self._conn.notifies(timeout=0.01):
                     newest = max(newest, int(note.payload))
                 return newest
             if time.monotonic() >= deadline:
