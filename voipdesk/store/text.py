@@ -6,7 +6,8 @@ whichever store holds it."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Iterable, Sequence
 
 from voipdesk.core.models import InboundMessage, StatusUpdate
 
@@ -44,3 +45,22 @@ def item_without_nul(item: InboundMessage | StatusUpdate) -> InboundMessage | St
     if isinstance(item, InboundMessage) and any(NUL in a for a in item.attachments):
         changes["attachments"] = tuple(without_nul(a) for a in item.attachments)
     return dataclasses.replace(item, **changes) if changes else item
+
+
+class NulFree:
+    """A sqlite3 connection whose statements take their text parameters without NUL characters,
+    as PostgreSQL must (store/connection.py hands it to each write transaction)."""
+
+    __slots__ = ("_conn",)
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, args: Sequence | dict = ()) -> sqlite3.Cursor:
+        return self._conn.execute(sql, clean_args(args))
+
+    def executemany(self, sql: str, rows: Iterable[Sequence | dict]) -> sqlite3.Cursor:
+        return self._conn.executemany(sql, (clean_args(r) for r in rows))
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._conn, name)
