@@ -24,6 +24,11 @@ INSTALL_SENTENCE = (
     "or put their folder on PATH."
 )
 
+# The one role that must give a password (scram) on the socket, for the tests of password files;
+# every other role is trusted there.
+PASSWORD_ROLE = "voipdesk_pw"
+_HBA = f"local all {PASSWORD_ROLE} scram-sha-256\nlocal all all trust\n"
+
 # Small and quick: the machine is shared; the data is thrown away after the run.
 _SETTINGS = {
     "listen_addresses": "''",
@@ -97,6 +102,10 @@ class Cluster:
             "--locale=C",
             "--no-sync",
         )
+        hba = self.data / "pg_hba.conf"
+        hba.write_text(_HBA)
+        if self.as_root:
+            shutil.chown(hba, "postgres", "postgres")
         options = " ".join(f"-c {k}={v}" for k, v in _SETTINGS.items())
         options += f" -p {self.port} -k {self.dir}"
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-o", options, "start")
