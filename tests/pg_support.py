@@ -46,7 +46,11 @@ _SETTINGS = {
 
 
 def server_bindir() -> Path | None:
-    """The folder of initdb/pg_ctl: on PATH, else Debian's newest /usr/lib/postgresql/N/bin."""
+    """The folder of initdb/pg_ctl: VOIPDESK_TEST_PG_BINDIR when set, else on PATH, else
+    Debian's newest /usr/lib/postgresql/N/bin."""
+    chosen = os.environ.get("VOIPDESK_TEST_PG_BINDIR")
+    if chosen is not None:
+        return Path(chosen) if (Path(chosen) / "initdb").exists() else None
     found = shutil.which("initdb")
     if found and shutil.which("pg_ctl"):
         return Path(found).parent

@@ -162,3 +162,42 @@ def test_a_store_is_safe_from_many_threads(pg_url):
         assert failures == []
         assert store.message_count() == 60
         assert store.conversations()[0].last_message_id == max(m.id for m in store.all_messages())
+
+
+def _connections(pg_url: str, allow: bool | None = None) -> None:
+    """End every other connection to the test's database (as a server restart or a router
+    would), and allow or forbid new ones."""
+    name = pg_url.split("/")[3].split("?")[0]
+    admin = pg_url.replace(f"/{name}?", "/postgres?")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if allow is not None:
+            conn.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS {str(allow).lower()}")
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        )
+
+
+def test_connections_the_server_dropped_are_replaced_without_a_failure(pg_url):
+    with open_store(pg_url) as store:
+        store.add_inbound(inbound("before"))
+        _connections(pg_url)
+        store.add_inbound(inbound("after"))
+        assert [m.body for m in store.all_messages()] == ["before", "after"]
+
+
+def test_a_server_that_goes_away_is_unavailable_in_a_sentence_then_used_again(pg_url, monkeypatch):
+    monkeypatch.setattr("voipdesk.store.pg.connection.WAIT_FOR_CONNECTION", 1.0)
+    with open_store(pg_url) as store:
+        store.add_inbound(inbound("before"))
+        _connections(pg_url, allow=False)
+        try:
+            with pytest.raises(StoreUnavailable, match="cannot reach the shared database"):
+                store.add_inbound(inbound("while away"))
+            with pytest.raises(StoreUnavailable):
+                store.conversations()
+        finally:
+            _connections(pg_url, allow=True)
+        store.add_inbound(inbound("back"))
+        assert [m.body for m in store.all_messages()] == ["before", "back"]

@@ -24,6 +24,9 @@ log = logging.getLogger("voipdesk.store")
 _ATTEMPTS = 5
 _CONNECT_TIMEOUT = 10  # seconds, for each new connection
 _POOL_SIZE = 4
+# How long a call waits for a connection before it says the database cannot be reached (the
+# listener then answers a webhook 503, and the provider may deliver it again).
+WAIT_FOR_CONNECTION = 5.0
 
 
 class Tx:
@@ -69,9 +72,11 @@ class PgConnection:
             url,
             min_size=1,
             max_size=_POOL_SIZE,
-            kwargs={"connect_timeout": _CONNECT_TIMEOUT},
+            # Reads are one statement each; writes open their own transaction (_write).
+            kwargs={"connect_timeout": _CONNECT_TIMEOUT, "autocommit": True},
+            # A connection the server or a router dropped is found and replaced before use.
             check=ConnectionPool.check_connection,
-            timeout=30,
+            timeout=WAIT_FOR_CONNECTION,
             name="voipdesk-store",
             open=False,
         )
@@ -110,9 +115,7 @@ class PgConnection:
     def _read(self, sql: str, args: Sequence = ()) -> list[tuple]:
         try:
             with self._pool.connection() as conn:
-                rows = conn.execute(sql, clean_args(args)).fetchall()  # type: ignore[arg-type]
-                conn.rollback()  # end the read's transaction before the pool takes it back
-                return rows
+                return conn.execute(sql, clean_args(args)).fetchall()  # type: ignore[arg-type]
         except (psycopg.OperationalError, PoolTimeout) as exc:
             raise unavailable(self.path, exc) from exc
 
