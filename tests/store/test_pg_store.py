@@ -201,3 +201,11 @@ def test_a_server_that_goes_away_is_unavailable_in_a_sentence_then_used_again(pg
             _connections(pg_url, allow=True)
         store.add_inbound(inbound("back"))
         assert [m.body for m in store.all_messages()] == ["before", "back"]
+
+
+def test_a_password_given_as_a_url_parameter_is_not_said_either():
+    url = "postgresql://bob@127.0.0.1:1/voip?sslmode=disable&password=s3cret"
+    with pytest.raises(StoreUnavailable) as caught:
+        open_store(url)
+    assert "s3cret" not in str(caught.value) and "s3cret" not in str(caught.value.path)
+    assert "postgresql://bob@127.0.0.1:1/voip?sslmode=disable&password=***" in str(caught.value)

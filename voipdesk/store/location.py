@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from voipdesk.store.connection import database_path
 from voipdesk.store.errors import StoreUnavailable, is_url
@@ -59,10 +59,19 @@ class StoreOpener:
 
 
 def redacted(url: str) -> str:
-    """A database URL without its password, for sentences and logs."""
+    """A database URL without its password (in its user part, or a password= parameter), for
+    sentences and logs."""
     parts = urlsplit(url)
-    if parts.password is None:
+    if parts.password is None and "password" not in parts.query.lower():
         return url
+    if "password" in parts.query.lower():
+        query = [
+            (k, "***" if k.lower() == "password" else v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        ]
+        parts = parts._replace(query=urlencode(query, safe="/*"))
+    if parts.password is None:
+        return urlunsplit(parts)
     host = parts.hostname or ""
     if parts.port is not None:
         host += f":{parts.port}"
