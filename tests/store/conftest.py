@@ -59,6 +59,7 @@ def clock() -> Clock:
 
 BACKENDS = ("sqlite", "postgresql")
 BEHAVIOUR = {
+    "test_conformance",
     "test_contacts",
     "test_conversations",
     "test_delete_and_early_reports",
