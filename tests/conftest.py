@@ -72,7 +72,8 @@ def pg_cluster():
 
 @pytest.fixture
 def pg_url(pg_cluster):
-    """The URL of a fresh, empty database of this test's own on the private server."""
-    url = pg_cluster.new_database()
+    """The URL of a fresh, empty place of this test's own on the private server: a schema of
+    its own (the URL sets search_path), in a database the tests share."""
+    url = pg_cluster.new_schema()
     yield url
-    pg_cluster.drop_database(url)
+    pg_cluster.drop_schema(url)

@@ -13,7 +13,7 @@ import pytest
 from store.conftest import inbound
 from test_cli import OWN, voipdesk
 
-from tests.pg_support import PASSWORD_ROLE
+from tests.pg_support import PASSWORD_ROLE, schema_name
 from voipdesk.core.models import Status
 from voipdesk.sandbox import DEMO_ACCOUNT, Sandbox, SandboxThread
 from voipdesk.store import open_store
@@ -97,7 +97,7 @@ def test_a_password_file_gives_the_password(tmp_path, pg_url, pg_cluster):
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute(f"DROP ROLE IF EXISTS {PASSWORD_ROLE}")
         conn.execute(f"CREATE ROLE {PASSWORD_ROLE} LOGIN PASSWORD '{SECRET_PASSWORD}'")
-        conn.execute(f"GRANT ALL ON SCHEMA public TO {PASSWORD_ROLE}")
+        conn.execute(f"GRANT ALL ON SCHEMA {schema_name(pg_url)} TO {PASSWORD_ROLE}")
     url = pg_url.replace(f"{pg_cluster.user}@", f"{PASSWORD_ROLE}@")
     passfile = tmp_path / "pgpass"
     passfile.write_text(f"*:*:*:{PASSWORD_ROLE}:{SECRET_PASSWORD}\n")

@@ -10,6 +10,7 @@ import threading
 import psycopg
 import pytest
 
+from tests.pg_support import TESTS_DB, database_name, schema_name
 from voipdesk.core.models import Status
 from voipdesk.store import Store, StoreError, StoreTooNew, StoreUnavailable, open_store
 from voipdesk.store.pg import PgStore
@@ -67,7 +68,7 @@ def test_an_unreachable_server_is_unavailable_in_a_sentence_without_the_password
 
 def test_a_missing_database_says_so(pg_url):
     with pytest.raises(StoreUnavailable, match="no such database"):
-        open_store(pg_url.replace("/t", "/missing_t", 1))
+        open_store(pg_url.replace(f"/{database_name(pg_url)}?", "/missing_db?"))
 
 
 def test_a_schema_from_a_newer_voipdesk_is_refused_in_a_sentence(pg_url):
@@ -83,6 +84,7 @@ def test_a_schema_from_a_newer_voipdesk_is_refused_in_a_sentence(pg_url):
 def test_a_role_that_may_not_set_the_schema_up_is_told_what_to_do(pg_url, pg_cluster):
     pg_cluster.admin("DROP ROLE IF EXISTS desk_only")
     pg_cluster.admin("CREATE ROLE desk_only LOGIN")  # may connect, may not create tables
+    pg_cluster.admin(f"GRANT USAGE ON SCHEMA {schema_name(pg_url)} TO desk_only", TESTS_DB)
     desk = pg_url.replace(f"{pg_cluster.user}@", "desk_only@")
     try:
         with pytest.raises(StoreUnavailable, match="database owner's role"):
@@ -167,7 +169,7 @@ def test_a_store_is_safe_from_many_threads(pg_url):
 def _connections(pg_url: str, allow: bool | None = None) -> None:
     """End every other connection to the test's database (as a server restart or a router
     would), and allow or forbid new ones."""
-    name = pg_url.split("/")[3].split("?")[0]
+    name = database_name(pg_url)
     admin = pg_url.replace(f"/{name}?", "/postgres?")
     with psycopg.connect(admin, autocommit=True) as conn:
         if allow is not None:
@@ -179,7 +181,16 @@ def _connections(pg_url: str, allow: bool | None = None) -> None:
         )
 
 
-def test_connections_the_server_dropped_are_replaced_without_a_failure(pg_url):
+@pytest.fixture
+def own_database(pg_cluster):
+    """A database of this test's own (it ends every connection to it, and locks it)."""
+    url = pg_cluster.new_database()
+    yield url
+    pg_cluster.drop_database(url)
+
+
+def test_connections_the_server_dropped_are_replaced_without_a_failure(own_database):
+    pg_url = own_database
     with open_store(pg_url) as store:
         store.add_inbound(inbound("before"))
         _connections(pg_url)
@@ -187,7 +198,10 @@ def test_connections_the_server_dropped_are_replaced_without_a_failure(pg_url):
         assert [m.body for m in store.all_messages()] == ["before", "after"]
 
 
-def test_a_server_that_goes_away_is_unavailable_in_a_sentence_then_used_again(pg_url, monkeypatch):
+def test_a_server_that_goes_away_is_unavailable_in_a_sentence_then_used_again(
+    own_database, monkeypatch
+):
+    pg_url = own_database
     monkeypatch.setattr("voipdesk.store.pg.connection.WAIT_FOR_CONNECTION", 1.0)
     with open_store(pg_url) as store:
         store.add_inbound(inbound("before"))
