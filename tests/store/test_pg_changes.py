@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from voipdesk.core.models import Status
-from voipdesk.store import open_store
+from voipdesk.store import StoreUnavailable, open_store
 from voipdesk.store.pg.schema import CHANNEL
 
 from .conftest import OWN, PEER, PEER2, inbound
@@ -135,3 +135,15 @@ def test_a_reader_that_reconnects_reads_what_it_missed_after_its_last_number(sha
         missed = shared.changes_after(last)
         assert [c.number for c in missed] == list(range(last + 1, last + 5))
         assert listener.wait(0.05) is None  # nothing new since, and nothing told twice
+
+
+def test_a_listen_connection_that_was_dropped_says_so_instead_of_waiting_forever(shared, pg_url):
+    listener = shared.listen()
+    try:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute("SELECT pg_terminate_backend(%s)", (listener._conn.info.backend_pid,))
+        with pytest.raises(StoreUnavailable):
+            for _ in range(3):  # the heartbeat after a quiet wait finds it gone at the latest
+                listener.wait(0.2)
+    finally:
+        listener.close()

@@ -57,8 +57,9 @@ class PgChangesMixin(PgConnection):
 class ChangeListener:
     """LISTEN on the change channel, on a connection of its own with TCP keepalives; wait()
     also sends a heartbeat query when nothing came, so a connection a router dropped silently
-    raises StoreUnavailable instead of waiting forever. After it raises, open a new one and
-    read changes_after(last number seen): nothing is missed."""
+    (no FIN) raises StoreUnavailable instead of waiting forever: within about 25 s of silence
+    (keepalives), or 20 s after a heartbeat went unanswered (tcp_user_timeout). After it
+    raises, open a new one and read changes_after(last number seen): nothing is missed."""
 
     def __init__(self, url: str, where: str) -> None:
         self._where = where
@@ -71,6 +72,8 @@ class ChangeListener:
                 keepalives_idle=10,
                 keepalives_interval=5,
                 keepalives_count=3,
+                # The heartbeat's bytes unacknowledged this long (ms): the connection is gone.
+                tcp_user_timeout=20_000,
             )
             self._conn.execute(f"LISTEN {CHANNEL}")
         except psycopg.Error as exc:

@@ -97,7 +97,8 @@ PG_MIGRATIONS: tuple[str, ...] = (
     -- Runs at commit (deferred constraint triggers), once per changed row, in the order the
     -- rows changed: takes the change lock (held until the commit ends), numbers the change
     -- from the one counter, logs it, and NOTIFYs only its number.
-    CREATE FUNCTION voipdesk_record_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
+    CREATE FUNCTION voipdesk_record_change() RETURNS trigger LANGUAGE plpgsql
+    SET search_path FROM CURRENT AS $fn$
     DECLARE
         n BIGINT;
         r RECORD;
