@@ -376,7 +376,8 @@ def _main(argv: list[str] | None) -> int:
         return startproblems.run_app(data_dir, demo=args.demo, hidden=args.hidden)
     except StoreUnavailable as exc:  # locked for too long, a database server unreachable...
         if isinstance(exc.path, str):  # a database server's: the sentence names it
-            return _fail(str(exc), EXIT_ERROR)
+            startproblems.say(str(exc), window=window)
+            return EXIT_ERROR
         return _fail(f"cannot use the message database in {data_dir}: {exc.reason}", EXIT_ERROR)
     except (SchemaTooNewError, StoreError) as exc:  # damaged; a folder that cannot be written
         startproblems.say(str(exc), window=window)

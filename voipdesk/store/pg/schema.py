@@ -8,8 +8,19 @@ The first voipdesk that opens the database with a role allowed to create tables 
 it (the database's owner: `voipdesk serve`, or whoever set it up); a role that may not is told
 so in a sentence.
 
-A column added to SQLite's messages (store/schema.py) gets its PostgreSQL twin here: append
-one entry to PG_MIGRATIONS (`ALTER TABLE messages ADD COLUMN ...`), never edit a released one.
+Adding a column (the SQLite side: a migration in store/schema.py, and store/rows.py when it
+is read into a Message or Conversation; rows.py is shared, so PostgreSQL reads it too):
+1. append ONE entry to PG_MIGRATIONS below (`ALTER TABLE messages ADD COLUMN x ...`), never
+   edit a released one; types: SQLite INTEGER -> INTEGER (0/1 flags too, so rows.py maps both
+   alike), REAL -> DOUBLE PRECISION, TEXT -> TEXT;
+2. write it where the SQLite mixin writes it, in the twin module of store/pg/ (same names:
+   outbox_rows.py, conversations.py, contacts.py, ingest.py, ...), with %s placeholders;
+   _insert() and update_outgoing() take any column by keyword already;
+3. a conversations column that desks should hear about: recreate the conversations_changed
+   trigger in the same migration with the column in its WHEN list (messages and contacts log
+   every change already).
+tests/store's BEHAVIOUR modules run against both stores and test_pg_store compares the public
+methods: a column or method missing here fails them.
 """
 
 from __future__ import annotations
