@@ -120,3 +120,10 @@ def test_a_password_file_gives_the_password(tmp_path, pg_url, pg_cluster):
         with psycopg.connect(pg_url, autocommit=True) as conn:
             conn.execute(f"DROP OWNED BY {PASSWORD_ROLE}")
             conn.execute(f"DROP ROLE {PASSWORD_ROLE}")
+
+
+def test_commands_that_do_not_use_a_shared_database_yet_ignore_the_environment(tmp_path):
+    open_store(tmp_path).close()  # a data folder with its database, to back up
+    result = voipdesk(tmp_path, "backup", extra_env={ENV: "mysql://ana@db.example/voip"})
+    assert "PostgreSQL URL" not in result.stderr
+    assert result.returncode == 0, result.stderr

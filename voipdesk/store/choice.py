@@ -33,10 +33,18 @@ def add_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def chosen_database(given: str | None, environ: Mapping[str, str]) -> str | None:
-    """The database URL to use (the option, else the environment), or None for the data
-    folder. Raises DatabaseRefused for a URL that is not PostgreSQL's, or a password on the
-    command line."""
+# The commands that can use a shared database so far; the others keep the data folder's file.
+COMMANDS = ("send", "export")
+
+
+def chosen_database(
+    given: str | None, environ: Mapping[str, str], command: str | None = "send"
+) -> str | None:
+    """The database URL `command` uses (the option, else the environment), or None for the
+    data folder. Raises DatabaseRefused for a URL that is not PostgreSQL's, or a password on
+    the command line."""
+    if command not in COMMANDS:
+        return None
     url = given or environ.get(ENV) or None
     if url is None:
         return None
