@@ -147,3 +147,9 @@ def test_a_listen_connection_that_was_dropped_says_so_instead_of_waiting_forever
                 listener.wait(0.2)
     finally:
         listener.close()
+
+
+def test_a_notification_without_a_number_still_wakes_the_reader(shared, pg_url):
+    with shared.listen() as listener, psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f"NOTIFY {CHANNEL}, 'not a number'")
+        assert listener.wait(5) == 0  # woken: it reads changes_after(its last number)

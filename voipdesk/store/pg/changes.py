@@ -86,10 +86,10 @@ class ChangeListener:
         try:
             newest = None
             for note in self._conn.notifies(timeout=timeout, stop_after=1):
-                newest = int(note.payload)
+                newest = _number(note.payload)
             if newest is not None:  # and those that came with it
                 for note in self._conn.notifies(timeout=0.01):
-                    newest = max(newest, int(note.payload))
+                    newest = max(newest, _number(note.payload))
                 return newest
             if time.monotonic() >= deadline:
                 self._conn.execute("SELECT 1")  # the heartbeat
@@ -105,3 +105,8 @@ class ChangeListener:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _number(payload: str) -> int:
+    """A notification's change number; 0 (read the log anyway) for one that carries none."""
+    return int(payload) if payload.isdigit() else 0
