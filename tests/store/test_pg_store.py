@@ -223,3 +223,24 @@ def test_a_password_given_as_a_url_parameter_is_not_said_either():
         open_store(url)
     assert "s3cret" not in str(caught.value) and "s3cret" not in str(caught.value.path)
     assert "postgresql://bob@127.0.0.1:1/voip?sslmode=disable&password=***" in str(caught.value)
+
+
+def test_both_search_plans_find_the_same_messages_newest_first(pg_url, monkeypatch):
+    with open_store(pg_url) as store:
+        for i in range(30):
+            store.add_inbound(inbound(f"lunch {i}" if i % 3 else f"rare lunch {i}"))
+        found = {}
+        for ms in (10_000, 0):  # the walk newest first; every hit through the index
+            monkeypatch.setattr("voipdesk.store.pg.search.WALK_MS", ms)
+            first = store.search("lun", limit=7)
+            found[ms] = (
+                [m.body for m in first],
+                [m.body for m in store.search("lunch", limit=50, before_id=first[-1].id)],
+                [m.body for m in store.search("rare lun")],
+                store.search("nothing"),
+            )
+        assert found[10_000] == found[0]
+        assert found[0][0] == [
+            f"lunch {i}" if i % 3 else f"rare lunch {i}" for i in range(29, 22, -1)
+        ]
+        assert found[0][2] == [f"rare lunch {i}" for i in range(27, -1, -3)]

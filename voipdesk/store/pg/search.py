@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from psycopg import errors as pg_errors
+
 from voipdesk.core.models import Message
-from voipdesk.store.pg.connection import PgConnection
+from voipdesk.store.pg.connection import PgConnection, Tx
 from voipdesk.store.rows import MESSAGE_COLUMNS, MESSAGE_FROM, message_from_row
 from voipdesk.store.search import search_words
 
@@ -51,6 +53,26 @@ def ts_query(text: str) -> str:
     return " & ".join(terms)
 
 
+# Two plans for "the newest matches": walking the messages newest first and testing each is
+# quickest when the words are common (50 hits come soon); collecting every hit through the
+# index, then the newest of them, when they are rare (200k messages: 0.3 ms against 50 ms).
+# PostgreSQL cannot tell which from a prefix query (and picks either), so the walk is asked for
+# with a short time limit, and the index takes over when it runs out. Both give the same
+# messages.
+_WALK = (
+    f"SELECT {MESSAGE_COLUMNS} FROM {MESSAGE_FROM}"
+    " WHERE m.search @@ %s::tsquery AND m.id < %s ORDER BY m.id DESC LIMIT %s"
+)
+_EVERY_HIT = (
+    "WITH hits AS MATERIALIZED ("
+    "  SELECT id FROM messages WHERE search @@ %s::tsquery AND id < %s),"
+    " newest AS MATERIALIZED (SELECT id FROM hits ORDER BY id DESC LIMIT %s)"
+    f" SELECT {MESSAGE_COLUMNS} FROM newest JOIN {MESSAGE_FROM} ON m.id = newest.id"
+    " ORDER BY m.id DESC"
+)
+WALK_MS = 10  # the walk's time limit; 0: go straight to the index
+
+
 class PgSearchMixin(PgConnection):
     """Full-text search over message bodies."""
 
@@ -59,9 +81,19 @@ class PgSearchMixin(PgConnection):
         query = ts_query(text)
         if not query:
             return []
-        rows = self._read(
-            f"SELECT {MESSAGE_COLUMNS} FROM {MESSAGE_FROM}"
-            " WHERE m.search @@ %s::tsquery AND m.id < %s ORDER BY m.id DESC LIMIT %s",
-            (query, before_id if before_id is not None else 2**62, limit),
-        )
-        return [message_from_row(r) for r in rows]
+        args = (query, before_id if before_id is not None else 2**62, limit)
+
+        def tx(t: Tx) -> list[tuple]:
+            # Planner settings for this transaction only (SET LOCAL).
+            t.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off")
+            if WALK_MS > 0:
+                t.execute(f"SET LOCAL statement_timeout = {int(WALK_MS)}")
+                try:
+                    with t.conn.transaction():  # a savepoint: a timeout leaves the rest usable
+                        return t.execute(_WALK, args).fetchall()
+                except pg_errors.QueryCanceled:
+                    pass
+            t.execute("SET LOCAL statement_timeout = 0; SET LOCAL enable_bitmapscan = on")
+            return t.execute(_EVERY_HIT, args).fetchall()
+
+        return [message_from_row(r) for r in self._write(tx)]
