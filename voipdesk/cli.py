@@ -1,4 +1,5 @@
-"""Command line: the GUI, --demo, --self-test, and the headless send / export / listen commands."""
+"""Command line: the GUI, --demo, --self-test, and the headless send / export / listen / serve
+commands."""
 
 from __future__ import annotations
 
@@ -58,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
         "  2   not sent: refused by the provider (its code and a sentence), or bad input\n"
         "  75  not sent yet: VoIP Number could not be reached, or asked voipdesk to wait\n"
         "      more than 10 s (the wait is printed); the message stays in the outbox and\n"
-        "      the voipdesk app sends it later (do not send it again)\n"
+        "      the voipdesk app (or `voipdesk serve`) sends it later (do not send it\n"
+        "      again)\n"
         "  3   may or may not have been sent (no answer after the request left): never\n"
         "      retried automatically; check before sending it again\n"
         "  1   another error (the database or the data folder)\n"
@@ -117,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     listen.add_argument("--tunnel", choices=("ngrok", "none"), default=None)
 
+    from voipdesk.serve_cli import add_parser as add_serve
+
+    add_serve(sub, data_dir)  # `voipdesk serve`
     from voipdesk.backup_cli import RESTORE_EPILOG
 
     sub.add_parser("backup", parents=[data_dir], help="back up the message database now")
@@ -261,8 +266,8 @@ async def _send(
         when = "once the wait is over, when it next runs" if asked > 0 else None
         print(
             f"voipdesk: {why} The message is kept in the outbox (message {message.id}): the "
-            f"voipdesk app sends it {when or 'when it next runs with a connection'}, so do not "
-            "send it again.",
+            f"voipdesk app (or `voipdesk serve`) sends it "
+            f"{when or 'when it next runs with a connection'}, so do not send it again.",
             file=sys.stderr,
         )
         return EXIT_TEMPFAIL  # never left the outbox: the app's retry loop sends it
@@ -391,6 +396,10 @@ def _main(argv: list[str] | None) -> int:
             from voipdesk.services.listen import main as listen
 
             return listen(data_dir, args.port, args.tunnel)
+        if args.command == "serve":
+            from voipdesk.serve_cli import run as serve
+
+            return serve(args, data_dir)
         if args.self_test:
             from voipdesk.selftest import run as self_test
 

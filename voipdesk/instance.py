@@ -33,6 +33,7 @@ SETTLE = 0.25
 ROLES = {
     "app": "the voipdesk app",
     "listen": "`voipdesk listen`",
+    "serve": "`voipdesk serve`",
     "restore": "`voipdesk restore`",
     "repair": "`voipdesk repair`",
 }
@@ -111,6 +112,7 @@ def stop_hint(holder: Holder) -> str:
     return {
         "app": "quit it (File > Quit, or Quit voipdesk in its tray icon's menu)",
         "listen": "press Ctrl+C in its terminal",
+        "serve": "stop it (`systemctl stop voipdesk-serve`, or Ctrl+C in its terminal)",
         "restore": "let it finish",
     }.get(holder.role, "quit it")
 

@@ -32,7 +32,7 @@ def schedule(data_dir: Path, sender: str, to: str, text: str, send_at: float) ->
     print(
         "voipdesk: the message is stored to be sent then by the voipdesk app "
         "(if the app is closed at that time, it sends it when it next starts). "
-        "`voipdesk listen` does not send it.",
+        "`voipdesk serve` sends it too; `voipdesk listen` does not.",
         file=sys.stderr,
     )
     return 0

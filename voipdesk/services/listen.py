@@ -10,7 +10,7 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol, TextIO
 
 from voipdesk.core.models import Direction, Message
 from voipdesk.receiver.status import ReceivingStatus, TunnelState
@@ -48,15 +48,31 @@ def main(data_dir: Path, port: int | None = None, tunnel: str | None = None) -> 
     """Receive until SIGINT/SIGTERM; 0 on a clean stop, 2 when the listener cannot start, 1
     when it stopped because the message database was found damaged, EXIT_RUNNING (4) when
     another voipdesk receives on the data folder."""
-    from voipdesk.instance import EXIT_RUNNING, AlreadyRunning, InstanceLock, stop_hint
+    out, err = streams()
+    data_dir = Path(data_dir)
+    owned = hold_folder(data_dir, "listen", err)
+    if isinstance(owned, int):
+        return owned
+    with owned:
+        return asyncio.run(_listen(data_dir, port, tunnel, out, err))
 
+
+def streams() -> tuple[TextIO, TextIO]:
+    """stdout and stderr, writing what they cannot encode as backslash escapes."""
     out, err = sys.stdout, sys.stderr
     for stream in (out, err):
         with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
-    data_dir = Path(data_dir)
+    return out, err
+
+
+def hold_folder(data_dir: Path, role: str, err: TextIO):
+    """The data folder's single-instance lock for `role`, or EXIT_RUNNING (4) after saying
+    which voipdesk holds it."""
+    from voipdesk.instance import EXIT_RUNNING, AlreadyRunning, InstanceLock, stop_hint
+
     try:
-        owned = InstanceLock.acquire(data_dir, "listen")
+        return InstanceLock.acquire(data_dir, role)
     except AlreadyRunning as exc:
         print(
             f"voipdesk: {exc}. Only one voipdesk at a time can receive messages for a data "
@@ -65,8 +81,6 @@ def main(data_dir: Path, port: int | None = None, tunnel: str | None = None) -> 
             flush=True,
         )
         return EXIT_RUNNING
-    with owned:
-        return asyncio.run(_listen(data_dir, port, tunnel, out, err))
 
 
 class _Relay:
@@ -113,8 +127,16 @@ class _Relay:
 
 
 async def _listen(
-    data_dir: Path, port: int | None, tunnel: str | None, out: TextIO, err: TextIO
+    data_dir: Path,
+    port: int | None,
+    tunnel: str | None,
+    out: TextIO,
+    err: TextIO,
+    companion: Companion | None = None,
 ) -> int:
+    """Receive until a stop signal. A `companion` (serve's sender) starts once the listener
+    accepts and stops first; with one, a damaged database leaves the process running (every
+    webhook answered 503) instead of ending it."""
     from voipdesk.receiver.listener import CHECK_WAIT
     from voipdesk.settings import Settings
     from voipdesk.store import damage, database_path
@@ -156,12 +178,16 @@ async def _listen(
         port=port,
         tunnel_mode=mode,
         remember_url=False,
+        location=companion.location if companion is not None else None,
     )
     receiving.changed.connect(relay.changed)
 
     def damaged(exc: Exception) -> None:
         relay.say(f"voipdesk: receiving stopped. {exc}")
-        end(1)
+        if companion is None:
+            end(1)
+        else:
+            companion.damaged(exc, relay)
 
     same_file = damage.same_file_as(database_path(data_dir))
     unwatch = damage.watch(lambda exc: call_soon(damaged, exc) if same_file(exc.path) else None)
@@ -174,13 +200,17 @@ async def _listen(
             relay.say(receiving.status.listener_error or "The listener could not start.")
             return 2
         local = listener.local_url + listener.webhook_path
+        if companion is not None:  # it writes too: not before the listener's check
+            await asyncio.to_thread(listener.checked.wait, CHECK_WAIT)
+            if listener.damaged is None:
+                await companion.start(settings, spawn, relay)
         spawn(back_up_daily(backups, lambda problem: relay.say(f"voipdesk: {problem}")))
 
         async def announce(url: str | None) -> None:
             # After the listener's check of the database: on a damaged file the webhook line
             # is (almost always) never printed; it says receiving stopped instead.
             await asyncio.to_thread(listener.checked.wait, CHECK_WAIT)
-            if not ended.done():
+            if not ended.done() and listener.damaged is None:
                 relay.announce(url or local)
 
         def tunnel_started(outcome: object) -> None:
@@ -201,6 +231,8 @@ async def _listen(
         return await ended
     finally:
         restore()
+        if companion is not None:
+            await companion.stop()
         backups.stop()  # a backup in progress stops at its next step
         receiving.stopped = True
         await receiving.stop()
@@ -210,6 +242,18 @@ async def _listen(
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         unwatch()
+
+
+class Companion(Protocol):
+    """What runs beside the listener in `serve`: the outbox's sender (services/serve.py)."""
+
+    location: object  # the store's location (open_store's)
+
+    async def start(self, settings, spawn: Callable, relay: _Relay) -> None: ...
+
+    def damaged(self, exc: Exception, relay: _Relay) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 def _on_stop_signals(stop: Callable[[], None]) -> Callable[[], None]:

@@ -35,10 +35,13 @@ class Receiving:
         port: int | None = None,
         tunnel_mode: str | None = None,
         remember_url: bool = True,
+        location: object = None,
     ) -> None:
         """`port` and `tunnel_mode` override the settings' (for `listen`); `remember_url`
-        keeps the public URL in the settings (the app does, to say when it changed)."""
+        keeps the public URL in the settings (the app does, to say when it changed);
+        `location` is the store's (open_store's; default: the data folder)."""
         self.settings = settings
+        self.location = location if location is not None else settings.data_dir
         self._port, self._tunnel_mode, self._remember_url = port, tunnel_mode, remember_url
         self.data_dir = settings.data_dir
         self._spawn, self._call_soon, self._secret = spawn, call_soon, secret
@@ -71,7 +74,7 @@ class Receiving:
         if self.listener is not None:
             self.listener.stop()
         self.listener = Listener(
-            StoreOpener(self.data_dir),
+            StoreOpener(self.location),
             self.settings.webhook_secret,
             port=self._port if self._port is not None else self.settings.effective_port,
             on_messages=self._on_messages,

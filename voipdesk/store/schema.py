@@ -122,6 +122,18 @@ MIGRATIONS: tuple[str, ...] = (
         blocked_at REAL NOT NULL
     );
     """,
+    # 5 -> 6: `voipdesk serve` writes a heartbeat here about every 30 s (store/heartbeats.py), one
+    # row per serve process (role and host), so a desktop can say when the server was last seen.
+    """
+    CREATE TABLE heartbeats (
+        role TEXT NOT NULL,
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        started_at REAL NOT NULL,
+        seen_at REAL NOT NULL,
+        PRIMARY KEY (role, host)
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -6,6 +6,7 @@ from voipdesk.store.connection import database_path
 from voipdesk.store.contacts import ContactsMixin
 from voipdesk.store.conversations import ConversationsMixin
 from voipdesk.store.flags import FlagsMixin
+from voipdesk.store.heartbeats import HeartbeatsMixin
 from voipdesk.store.ingest import IngestMixin
 from voipdesk.store.messages import MessagesMixin
 from voipdesk.store.outbox_rows import OutboxRowsMixin
@@ -26,6 +27,7 @@ class Store(
     ContactsMixin,
     ScheduledRowsMixin,
     FlagsMixin,
+    HeartbeatsMixin,
 ):
     """SQLite-backed storage (open one with store.open_store). Safe to call from any thread: one
     connection behind one lock; a worker that wants throughput opens its own (StoreOpener).
