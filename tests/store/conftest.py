@@ -63,11 +63,13 @@ BEHAVIOUR = {
     "test_contacts",
     "test_conversations",
     "test_delete_and_early_reports",
+    "test_flags",
     "test_ingest",
     "test_messages",
     "test_nul",
     "test_outbox_rows",
     "test_reports",
+    "test_scheduled_rows",
     "test_search",
     "test_webhook_batches",
 }

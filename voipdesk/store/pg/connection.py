@@ -29,21 +29,28 @@ _POOL_SIZE = 4
 WAIT_FOR_CONNECTION = 5.0
 
 
+def placeholders(sql: str) -> str:
+    """SQL written for SQLite (`?` parameters) as psycopg takes it (`%s`): the mixins both stores
+    share (store/flags.py, heartbeats.py, scheduled_rows.py) run here as written. PostgreSQL's
+    own SQL uses %s and no `?` (no jsonb `?` operators)."""
+    return sql.replace("?", "%s")
+
+
 class Tx:
     """One transaction on one pooled connection, as the per-concern mixins see it: execute()
-    and executemany() with %s parameters; text parameters lose their NUL characters the same
-    way in both backends (store/pg/text.py)."""
+    and executemany() with %s (or SQLite's ?) parameters; text parameters lose their NUL
+    characters the same way in both backends (store/pg/text.py)."""
 
     def __init__(self, conn: psycopg.Connection) -> None:
         self.conn = conn
 
     def execute(self, sql: str, args: Sequence = ()) -> psycopg.Cursor:
-        return self.conn.execute(sql, clean_args(args))  # type: ignore[arg-type]
+        return self.conn.execute(placeholders(sql), clean_args(args))  # type: ignore[arg-type]
 
     def executemany(self, sql: str, rows: Sequence[Sequence]) -> None:
         if rows:
             with self.conn.cursor() as cur:
-                cur.executemany(sql, [clean_args(r) for r in rows])  # type: ignore[arg-type]
+                cur.executemany(placeholders(sql), [clean_args(r) for r in rows])  # type: ignore[arg-type]
 
 
 class PgConnection:
@@ -115,7 +122,7 @@ class PgConnection:
     def _read(self, sql: str, args: Sequence = ()) -> list[tuple]:
         try:
             with self._pool.connection() as conn:
-                return conn.execute(sql, clean_args(args)).fetchall()  # type: ignore[arg-type]
+                return conn.execute(placeholders(sql), clean_args(args)).fetchall()  # type: ignore[arg-type]
         except (psycopg.OperationalError, PoolTimeout) as exc:
             raise unavailable(self.path, exc) from exc
 

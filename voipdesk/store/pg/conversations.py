@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from voipdesk.core.models import Conversation
+from voipdesk.store.flags import NOT_BLOCKED
 from voipdesk.store.pg.connection import PgConnection, Tx
 from voipdesk.store.rows import CONVERSATION_SELECT, conversation_from_row
 
@@ -39,8 +40,10 @@ class PgConversationsMixin(PgConnection):
     def conversations(self, limit: int = 200, offset: int = 0) -> list[Conversation]:
         """Conversations that have messages, most recent first."""
         rows = self._read(
-            CONVERSATION_SELECT + " WHERE c.last_message_id IS NOT NULL"
-            " ORDER BY c.last_ts DESC, c.id DESC LIMIT %s OFFSET %s",
+            CONVERSATION_SELECT
+            + " WHERE c.last_message_id IS NOT NULL AND "
+            + NOT_BLOCKED
+            + " ORDER BY c.last_ts DESC, c.id DESC LIMIT %s OFFSET %s",
             (limit, offset),
         )
         return [conversation_from_row(r) for r in rows]
@@ -63,21 +66,26 @@ class PgConversationsMixin(PgConnection):
 
         def tx(t: Tx) -> tuple[int, int | None]:
             row = t.execute(
-                "SELECT unread_count, last_message_id FROM conversations WHERE id = %s FOR UPDATE",
+                "SELECT unread_count, last_message_id, marked_unread FROM conversations"
+                " WHERE id = %s FOR UPDATE",
                 (conversation_id,),
             ).fetchone()
             if row is None:
                 return 0, None
-            if row[0]:
+            if row[0] or row[2]:
                 t.execute(
-                    "UPDATE conversations SET unread_count = 0 WHERE id = %s", (conversation_id,)
+                    "UPDATE conversations SET unread_count = 0, marked_unread = 0 WHERE id = %s",
+                    (conversation_id,),
                 )
-            return row[0], row[1]
+            return row[0] or row[2], row[1]  # (marked unread: it counted as one)
 
         return self._write(tx)
 
     def unread_total(self) -> int:
-        return self._read("SELECT COALESCE(sum(unread_count), 0)::bigint FROM conversations")[0][0]
+        return self._read(
+            "SELECT COALESCE(sum(CASE WHEN unread_count > 0 THEN unread_count"
+            " ELSE marked_unread END), 0)::bigint FROM conversations"
+        )[0][0]
 
     def set_draft(self, conversation_id: int, text: str) -> None:
         self._write(
@@ -85,6 +93,10 @@ class PgConversationsMixin(PgConnection):
                 "UPDATE conversations SET draft = %s WHERE id = %s", (text, conversation_id)
             )
         )
+
+    def drafts(self) -> dict[int, str]:
+        """Every conversation's unsent draft (conversation id -> text), those that have one."""
+        return dict(self._read("SELECT id, draft FROM conversations WHERE draft <> ''"))
 
     def draft(self, conversation_id: int) -> str:
         rows = self._read("SELECT draft FROM conversations WHERE id = %s", (conversation_id,))

@@ -7,6 +7,7 @@ import json
 from collections.abc import Sequence
 
 from voipdesk.core.models import Direction, InboundMessage, Message, Status, StatusUpdate
+from voipdesk.core.optout import opt_out_change
 from voipdesk.store.pg.connection import PgConnection, Tx
 from voipdesk.store.pg.messages import touch
 from voipdesk.store.text import item_without_nul
@@ -38,6 +39,8 @@ class PgIngestMixin(PgConnection):
                     (mdr_ids,),
                 ).fetchall()
             )
+            # Blocked numbers' texts are stored, and count as read (store/flags.py).
+            blocked = {r[0] for r in t.execute("SELECT number FROM blocked_numbers")}
             conversations: dict[tuple[str, str], int] = {}
             received: dict[int, tuple[int, int]] = {}  # cid -> (newest id, count)
             out: list[tuple[Message | int | None, bool]] = []
@@ -59,7 +62,13 @@ class PgIngestMixin(PgConnection):
                     continue
                 known[item.mdr_id] = message
                 newest, count = received.get(cid, (0, 0))
-                received[cid] = (max(newest, message.id), count + 1)
+                received[cid] = (max(newest, message.id), count + (item.from_number not in blocked))
+                opted_out = opt_out_change(item.body)
+                if opted_out is not None:  # STOP / START
+                    t.execute(
+                        "UPDATE conversations SET opted_out = %s WHERE id = %s",
+                        (int(opted_out), cid),
+                    )
                 out.append((message, True))
             for cid, (mid, count) in received.items():
                 touch(t, cid, mid, now, count)

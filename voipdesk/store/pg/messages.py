@@ -116,6 +116,11 @@ class PgMessagesMixin(PgConnection):
         ).fetchone()
         return row[0] if row else None  # type: ignore[return-value]
 
+    @staticmethod
+    def _touch(t: Tx, cid: int, mid: int, now: float, unread: int) -> None:
+        """touch(), for the mixins both stores share (store/shared.py)."""
+        touch(t, cid, mid, now, unread)
+
     def delete_message(self, message_id: int) -> None:
         """Remove a message (the user discarded it); the conversation's last message (its
         preview and time) follows, and its unread count drops when the message was unread."""

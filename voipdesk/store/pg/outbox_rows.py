@@ -73,9 +73,9 @@ class PgOutboxRowsMixin(PgConnection):
         def tx(t: Tx) -> int:
             return t.execute(
                 "UPDATE messages SET status = 'sending', owner_pid = %s,"
-                " attempts = attempts + 1, next_attempt_at = NULL"
+                " attempts = attempts + 1, next_attempt_at = NULL, last_attempt_at = %s"
                 " WHERE id = %s AND status = ANY(%s)",
-                (os.getpid(), message_id, [s.value for s in from_status]),
+                (os.getpid(), self._clock(), message_id, [s.value for s in from_status]),
             ).rowcount
 
         return self.message(message_id) if self._write(tx) else None
