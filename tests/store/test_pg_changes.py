@@ -56,6 +56,18 @@ def test_each_kind_of_change_gets_the_next_number(shared):
     assert shared.last_change() == changes[-1].number
 
 
+def test_muting_and_marking_unread_are_changes_the_desks_hear_of(shared):
+    msg, _ = shared.add_inbound(inbound("hi"))
+    cid = msg.conversation_id
+    shared.mark_read(cid)
+    last = shared.last_change()
+    shared.set_muted(cid, True)
+    shared.set_muted(cid, True)  # muted already: nothing changes
+    shared.mark_unread(cid)
+    shared.mark_read(cid)
+    assert kinds(shared.changes_after(last)) == [("conversation", cid, None, None)] * 3
+
+
 def test_a_transaction_that_fails_uses_no_number(shared, pg_url):
     shared.add_inbound(inbound("one"))
     before = shared.last_change()

@@ -14,7 +14,7 @@ from tests.pg_support import TESTS_DB, database_name, schema_name
 from voipdesk.core.models import Status
 from voipdesk.store import Store, StoreError, StoreTooNew, StoreUnavailable, open_store
 from voipdesk.store.pg import PgStore
-from voipdesk.store.pg.schema import PG_SCHEMA_VERSION
+from voipdesk.store.pg.schema import PG_MIGRATIONS, PG_SCHEMA_VERSION, VERSION_TABLE
 
 from .conftest import OWN, PEER, inbound
 
@@ -79,6 +79,36 @@ def test_a_schema_from_a_newer_voipdesk_is_refused_in_a_sentence(pg_url):
         with pytest.raises(StoreTooNew, match="newer voipdesk") as caught:
             open_store(pg_url, read_only=read_only)
         assert "Update voipdesk" in str(caught.value)
+
+
+def test_a_database_set_up_by_the_first_shared_release_keeps_its_messages_when_updated(pg_url):
+    with psycopg.connect(pg_url) as conn:  # as the first release left it
+        conn.execute(VERSION_TABLE)
+        conn.execute(PG_MIGRATIONS[0])
+        conn.execute("INSERT INTO voipdesk_schema (version) VALUES (1)")
+        cid = conn.execute(
+            "INSERT INTO conversations (own_number, peer_number, unread_count)"
+            " VALUES (%s, %s, 1) RETURNING id",
+            (OWN, PEER),
+        ).fetchone()[0]
+        mid = conn.execute(
+            "INSERT INTO messages (conversation_id, direction, body, status, created_at)"
+            " VALUES (%s, 'in', 'kept', 'received', 1) RETURNING id",
+            (cid,),
+        ).fetchone()[0]
+        conn.execute("UPDATE conversations SET last_message_id = %s WHERE id = %s", (mid, cid))
+    with open_store(pg_url) as store:
+        [conv] = store.conversations()
+        assert (conv.last_body, conv.unread_count, conv.muted, conv.opted_out) == (
+            "kept",
+            1,
+            False,
+            False,
+        )
+        message = store.message(mid)
+        assert (message.last_attempt_at, message.send_at) == (None, None)
+        store.block(PEER)
+        assert store.conversations() == [] and store.unread_total() == 0
 
 
 def test_a_role_that_may_not_set_the_schema_up_is_told_what_to_do(pg_url, pg_cluster):
