@@ -57,3 +57,33 @@ def media_server():
     server = MediaServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A private PostgreSQL server for this test session (tests/pg_support.py). Without the
+    server binaries the tests that use it skip, saying how to install them; in CI they fail."""
+    from tests.pg_support import INSTALL_SENTENCE, Cluster, server_bindir
+
+    bindir = server_bindir()
+    if bindir is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(INSTALL_SENTENCE, pytrace=False)
+        pytest.skip(INSTALL_SENTENCE)
+    cluster = Cluster(bindir)
+    try:
+        cluster.start()
+    except BaseException:
+        cluster.stop()
+        raise
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster):
+    """The URL of a fresh, empty place of this test's own on the private server: a schema of
+    its own (the URL sets search_path), in a database the tests share."""
+    url = pg_cluster.new_schema()
+    yield url
+    pg_cluster.drop_schema(url)

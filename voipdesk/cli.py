@@ -82,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--anyway", action="store_true", help="send even though the recipient texted STOP"
     )
     send.add_argument("text", nargs="+", help="the message (use - to read it from stdin)")
+    from voipdesk.store.choice import add_option as add_database_option
+
+    add_database_option(send)
 
     export = sub.add_parser(
         "export",
@@ -101,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="CSV: write formula-like cells as stored, without the protective ' (JSON is "
         "always literal)",
     )
+    add_database_option(export)
 
     listen = sub.add_parser(
         "listen",
@@ -155,7 +159,7 @@ def _warn(problems: list[str]) -> None:
         print(f"voipdesk: warning: {problem}", file=sys.stderr)
 
 
-def cmd_send(args: argparse.Namespace, data_dir: Path) -> int:
+def cmd_send(args: argparse.Namespace, data_dir: Path, database: str | None = None) -> int:
     from voipdesk.core.phone import InvalidNumber, normalize
     from voipdesk.provider.errors import ProviderError
     from voipdesk.settings import Settings
@@ -211,11 +215,12 @@ def cmd_send(args: argparse.Namespace, data_dir: Path) -> int:
         return schedule(data_dir, sender, to, text, send_at)
     import asyncio
 
-    return asyncio.run(_send(settings, data_dir, sender, to, text, account_id, token or ""))
+    where = database or data_dir
+    return asyncio.run(_send(settings, where, sender, to, text, account_id, token or ""))
 
 
 async def _send(
-    settings, data_dir: Path, sender: str, to: str, text: str, account_id: str, token: str
+    settings, location: Path | str, sender: str, to: str, text: str, account_id: str, token: str
 ) -> int:
     import asyncio
     import time
@@ -229,7 +234,7 @@ async def _send(
     from voipdesk.store import open_store
 
     register_secret(token)
-    store = open_store(data_dir)
+    store = open_store(location)
     try:
         async with httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0)) as http:
             client = VoipNumberClient(
@@ -289,11 +294,11 @@ async def _send(
     return EXIT_UNKNOWN
 
 
-def cmd_export(args: argparse.Namespace, data_dir: Path, *, read_only: bool = False) -> int:
+def cmd_export(args: argparse.Namespace, location: Path | str, *, read_only: bool = False) -> int:
     from voipdesk import export
     from voipdesk.store import open_store
 
-    store = open_store(data_dir, read_only=read_only)
+    store = open_store(location, read_only=read_only)
     if store.missed_journal:
         _warn(["the newest messages may be missing: their journal (voipdesk.sqlite3-wal) "
                "cannot be read from a folder that cannot be written."])  # fmt: skip
@@ -364,6 +369,7 @@ def _main(argv: list[str] | None) -> int:
     from voipdesk.logs import setup_logging
     from voipdesk.settings import resolve_data_dir
     from voipdesk.store import SchemaTooNewError, StoreError, StoreUnavailable
+    from voipdesk.store.choice import DatabaseRefused, chosen_database
 
     window = not (args.command or args.self_test)  # the app: started from the desktop
     try:
@@ -377,13 +383,17 @@ def _main(argv: list[str] | None) -> int:
     if problem is not None and not read_only:
         startproblems.say(problem, window=window)
         return EXIT_ERROR
+    try:  # send and export may use a shared database (store/choice.py); the rest, not yet
+        database = chosen_database(getattr(args, "database", None), os.environ, args.command)
+    except DatabaseRefused as exc:
+        return _fail(str(exc))
     if not args.self_test:
         setup_logging(None if read_only else data_dir, verbose=args.verbose)
     try:
         if args.command == "send":
-            return cmd_send(args, data_dir)
+            return cmd_send(args, data_dir, database)
         if args.command == "export":
-            return cmd_export(args, data_dir, read_only=read_only)
+            return cmd_export(args, database or data_dir, read_only=read_only)
         if args.command in ("backup", "restore"):
             from voipdesk import backup_cli
 
@@ -405,7 +415,10 @@ def _main(argv: list[str] | None) -> int:
 
             return self_test(verbose=args.verbose)
         return startproblems.run_app(data_dir, demo=args.demo, hidden=args.hidden)
-    except StoreUnavailable as exc:  # locked for too long, ...
+    except StoreUnavailable as exc:  # locked for too long, a database server unreachable...
+        if isinstance(exc.path, str):  # a database server's: the sentence names it
+            startproblems.say(str(exc), window=window)
+            return EXIT_ERROR
         return _fail(f"cannot use the message database in {data_dir}: {exc.reason}", EXIT_ERROR)
     except (SchemaTooNewError, StoreError) as exc:  # damaged; a folder that cannot be written
         startproblems.say(str(exc), window=window)

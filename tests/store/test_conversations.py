@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from voipdesk.core.models import Direction
-from voipdesk.store import Store, database_path
+from voipdesk.store import open_store
 
 from .conftest import OWN, OWN2, PEER, PEER2, inbound
 
@@ -78,9 +78,8 @@ def test_all_drafts_at_once_for_the_list(store):
     assert store.drafts() == {b: "two"}
 
 
-def test_drafts_survive_reopening(tmp_path):
-    path = database_path(tmp_path)
-    with Store(path) as s:
+def test_drafts_survive_reopening(location):
+    with open_store(location) as s:
         s.set_draft(s.conversation_for(OWN, PEER).id, "kept")
-    with Store(path) as s:
+    with open_store(location) as s:
         assert s.draft(s.conversation_for(OWN, PEER).id) == "kept"

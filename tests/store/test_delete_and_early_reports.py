@@ -8,9 +8,9 @@ import sqlite3
 import pytest
 
 from voipdesk.core.models import Direction, Status, StatusUpdate
-from voipdesk.store import Store, database_path
+from voipdesk.store import Store, database_path, open_store
 
-from .conftest import OWN, PEER, PEER2, inbound
+from .conftest import OWN, PEER, PEER2, inbound, peek
 
 
 # -- deleting -------------------------------------------------------------------------------------
@@ -81,7 +81,7 @@ def report(provider_id: str, status: str = "delivered") -> StatusUpdate:
 
 
 def pending_rows(store: Store) -> list[tuple]:
-    return store._read("SELECT provider_id, status FROM pending_status ORDER BY provider_id")
+    return peek(store, "SELECT provider_id, status FROM pending_status ORDER BY provider_id")
 
 
 @pytest.mark.parametrize(
@@ -111,12 +111,11 @@ def test_the_latest_early_report_wins(store):
     assert msg.status is Status.FAILED
 
 
-def test_an_early_report_survives_a_restart(tmp_path):
+def test_an_early_report_survives_a_restart(location):
     # The listener (the app) and the sender (`voipdesk send`) may be different processes.
-    path = database_path(tmp_path)
-    with Store(path) as listener:
+    with open_store(location) as listener:
         listener.record_webhooks([report("p-2")])
-    with Store(path) as sender:
+    with open_store(location) as sender:
         out = sender.add_outgoing(OWN, PEER, "x")
         assert sender.update_outgoing(out.id, status=Status.QUEUED, provider_id="p-2").status is (
             Status.DELIVERED

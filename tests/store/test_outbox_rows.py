@@ -8,15 +8,15 @@ import sys
 import threading
 
 from voipdesk.core.models import Direction, Status
-from voipdesk.store import Store, database_path
+from voipdesk.store import Store, open_store
 
-from .conftest import OWN, PEER
+from .conftest import OWN, PEER, peek
 
 
 def test_add_outgoing_is_sending_and_claimed_by_this_process(store):
     msg = store.add_outgoing(OWN, PEER, "hello")
     assert (msg.direction, msg.status, msg.attempts) == (Direction.OUT, Status.SENDING, 1)
-    owner = store._read("SELECT owner_pid FROM messages WHERE id = ?", (msg.id,))[0][0]
+    owner = peek(store, "SELECT owner_pid FROM messages WHERE id = ?", (msg.id,))[0][0]
     assert owner == os.getpid()
     assert store.outbox() == [msg]
 
@@ -29,9 +29,8 @@ def test_claim_only_from_the_given_statuses(store):
     assert (claimed.status, claimed.attempts, claimed.next_attempt_at) == (Status.SENDING, 2, None)
 
 
-def test_claim_is_atomic_across_two_connections(tmp_path):
-    path = database_path(tmp_path)
-    with Store(path) as a, Store(path) as b:
+def test_claim_is_atomic_across_two_connections(location):
+    with open_store(location) as a, open_store(location) as b:
         ids = []
         for i in range(40):
             msg = a.add_outgoing(OWN, PEER, f"m{i}")

@@ -4,8 +4,9 @@ when it is due, is sent by the outbox under all of its rules (outbox.py: at most
 request that surely did not take effect is retried; one whose outcome is unknown is never resent
 by itself). It writes a heartbeat into the store (store/heartbeats.py) every HEARTBEAT_S.
 
-It takes its store from open_store(location), never assuming SQLite: a data folder today, a
-database URL (--database) once that backend exists."""
+It takes its store from open_store(location), never assuming SQLite. The shared store on
+PostgreSQL (store/pg/) can be opened now, but serve does not use it yet: owning a send attempt
+across servers is issue #11's item 4, so a --database URL is refused (refusal())."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from pathlib import Path
 from voipdesk.core.models import Message, Status
 from voipdesk.services.listen import _listen, _Relay, hold_folder, streams
 from voipdesk.store import Store, StoreDamaged, StoreError, open_store
+from voipdesk.store.choice import SCHEMES
+from voipdesk.store.location import redacted
 
 log = logging.getLogger("voipdesk.serve")
 
@@ -47,6 +50,10 @@ def main(
         return owned
     with owned:
         location: Path | str = database or data_dir
+        refused = refusal(database)
+        if refused:
+            print(refused, file=err, flush=True)
+            return EXIT_NO_STORE
         try:
             store = open_store(location)
         except StoreError as exc:  # damaged, unwritable, too new, or not supported yet
@@ -57,6 +64,17 @@ def main(
             return asyncio.run(_listen(data_dir, port, tunnel, out, err, companion=sender))
         finally:
             store.close()
+
+
+def refusal(database: str | None) -> str | None:
+    """Why serve does not use the database URL it was given (None: it may try it)."""
+    if not database or database.split("://", 1)[0].lower() not in SCHEMES:
+        return None
+    return (
+        f"voipdesk serve cannot keep messages in a PostgreSQL database yet "
+        f"({redacted(database)}): it keeps them in the file in its data folder. Leave out "
+        "--database (and VOIPDESK_DATABASE_URL) to use the data folder."
+    )
 
 
 def heartbeat_seconds() -> float:

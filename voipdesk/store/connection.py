@@ -12,6 +12,7 @@ from typing import Self
 
 from voipdesk.store import damage
 from voipdesk.store.opening import open_for_writing, open_read_only
+from voipdesk.store.text import NulFree
 
 
 def database_path(data_dir: Path) -> Path:
@@ -65,7 +66,7 @@ class Connection:
                 try:
                     # Found damaged by another connection while this one waited for the lock.
                     damage.refuse_if_damaged(self.path)
-                    result = fn(self._conn)
+                    result = fn(NulFree(self._conn))  # type: ignore[arg-type]
                     self._conn.execute("COMMIT")
                 except BaseException:
                     with contextlib.suppress(sqlite3.Error):

@@ -1,16 +1,17 @@
-"""Store: blocked numbers, muted conversations, conversations marked unread, and opt-outs."""
+"""Store: blocked numbers, muted conversations, conversations marked unread, and opt-outs (both
+stores use this mixin: store/shared.py)."""
 
 from __future__ import annotations
 
 import sqlite3
 
-from voipdesk.store.connection import Connection
+from voipdesk.store.shared import SharedMixin
 
 # Conversations with a blocked peer are left out of the list (store/conversations.py).
 NOT_BLOCKED = "c.peer_number NOT IN (SELECT number FROM blocked_numbers)"
 
 
-class FlagsMixin(Connection):
+class FlagsMixin(SharedMixin):
     """What the person decided about a number or a conversation, and who texted STOP."""
 
     def block(self, number: str) -> int:
@@ -61,15 +62,12 @@ class FlagsMixin(Connection):
         total (1, or 0 when it had unread messages or was marked already)."""
 
         def tx(conn: sqlite3.Connection) -> int:
+            # One statement, so that of two desks marking it at once only one adds it.
             row = conn.execute(
-                "SELECT unread_count, marked_unread FROM conversations WHERE id = ?",
+                "UPDATE conversations SET marked_unread = 1 WHERE id = ? AND marked_unread = 0"
+                " RETURNING unread_count",
                 (conversation_id,),
             ).fetchone()
-            if row is None or row[1]:
-                return 0
-            conn.execute(
-                "UPDATE conversations SET marked_unread = 1 WHERE id = ?", (conversation_id,)
-            )
-            return 0 if row[0] else 1
+            return 0 if row is None or row[0] else 1
 
         return self._write(tx)  # type: ignore[return-value]

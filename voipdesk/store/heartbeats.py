@@ -7,7 +7,7 @@ import os
 import socket
 from dataclasses import dataclass
 
-from voipdesk.store.connection import Connection
+from voipdesk.store.shared import SharedMixin
 
 SERVE = "serve"
 
@@ -23,8 +23,9 @@ class Heartbeat:
     seen_at: float
 
 
-class HeartbeatsMixin(Connection):
-    """One row per (role, host), rewritten at each beat."""
+class HeartbeatsMixin(SharedMixin):
+    """One row per (role, host), rewritten at each beat (both stores use this mixin:
+    store/shared.py)."""
 
     def beat(self, started_at: float, *, role: str = SERVE) -> Heartbeat:
         """Record that this process is alive now; returns what was written."""

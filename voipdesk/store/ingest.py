@@ -11,6 +11,7 @@ from voipdesk.core.optout import opt_out_change
 from voipdesk.store.connection import Connection
 from voipdesk.store.messages import TOUCH_CONVERSATION
 from voipdesk.store.rows import in_lists
+from voipdesk.store.text import item_without_nul
 
 
 class _InboundBatch:
@@ -60,6 +61,7 @@ class IngestMixin(Connection):
         """Apply what webhooks brought in ONE transaction; results align with `items`:
         (stored or affected message, whether anything changed)."""
         now = float(self._clock())
+        items = [item_without_nul(i) for i in items]  # as PostgreSQL must (store/text.py)
 
         def tx(conn: sqlite3.Connection) -> list[tuple[Message | int | None, bool]]:
             batch = _InboundBatch(conn, [i.mdr_id for i in items if isinstance(i, InboundMessage)])

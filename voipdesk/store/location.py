@@ -1,17 +1,17 @@
-"""Opening a store from its location: a data folder today, a database URL later."""
+"""Opening a store from its location: a data folder (SQLite), or a PostgreSQL URL (store/pg/)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from voipdesk.store.connection import database_path
 from voipdesk.store.errors import StoreUnavailable, is_url
 from voipdesk.store.store import Store
 
-# What a store location may be: a data folder, or (later) a database URL.
+# What a store location may be: a data folder, or a database URL.
 Location = Path | str
 
 
@@ -20,19 +20,15 @@ def open_store(
     location: Location, *, clock: Callable[[], float] = time.time, read_only: bool = False
 ) -> Store:
     """The store at `location`, opened on the calling thread. A data folder holds the SQLite
-    file. Raises StoreError (store.errors): damaged, read-only, too new, or unavailable (a
-    PostgreSQL URL, until that backend exists)."""
+    file; a postgresql:// URL is the shared store (store/pg/, the same public methods). Raises
+    StoreError (store.errors): damaged, read-only, too new, or unavailable."""
     if is_url(location):
         where = redacted(str(location))
         scheme = urlsplit(str(location)).scheme.lower()
         if scheme in ("postgres", "postgresql"):
-            raise StoreUnavailable(
-                where,
-                "PostgreSQL is not supported yet",
-                f"voipdesk cannot keep messages in a PostgreSQL database yet ({where}): this "
-                "version keeps them in a file in its data folder. Leave out the database URL "
-                "to use the data folder.",
-            )
+            from voipdesk.store.pg import PgStore  # psycopg only for those who use it
+
+            return PgStore(str(location), clock=clock, read_only=read_only)  # type: ignore[return-value]
         raise StoreUnavailable(
             where,
             f"unknown kind of database: {scheme}",
@@ -63,10 +59,19 @@ class StoreOpener:
 
 
 def redacted(url: str) -> str:
-    """A database URL without its password, for sentences and logs."""
+    """A database URL without its password (in its user part, or a password= parameter), for
+    sentences and logs."""
     parts = urlsplit(url)
-    if parts.password is None:
+    if parts.password is None and "password" not in parts.query.lower():
         return url
+    if "password" in parts.query.lower():
+        query = [
+            (k, "***" if k.lower() == "password" else v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        ]
+        parts = parts._replace(query=urlencode(query, safe="/*"))
+    if parts.password is None:
+        return urlunsplit(parts)
     host = parts.hostname or ""
     if parts.port is not None:
         host += f":{parts.port}"

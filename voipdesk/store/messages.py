@@ -102,6 +102,12 @@ class MessagesMixin(Connection):
         assert mid is not None
         return mid
 
+    @staticmethod
+    def _touch(conn: sqlite3.Connection, cid: int, mid: int, now: float, unread: int) -> None:
+        """Make message `mid` its conversation's newest (TOUCH_CONVERSATION), for the mixins
+        both stores share (store/shared.py)."""
+        conn.execute(TOUCH_CONVERSATION, (mid, now, unread, cid))
+
     def delete_message(self, message_id: int) -> None:
         """Remove a message (the user discarded it); the conversation's last message (its
         preview and time) follows, and its unread count drops when the message was unread."""

@@ -7,8 +7,7 @@ import sqlite3
 
 from voipdesk.core.models import Direction, Message, Status
 from voipdesk.core.scheduled import Scheduled
-from voipdesk.store.connection import Connection
-from voipdesk.store.messages import TOUCH_CONVERSATION
+from voipdesk.store.shared import SharedMixin
 
 _SELECT = (
     "SELECT s.id, s.conversation_id, c.own_number, c.peer_number, s.body, s.send_at,"
@@ -20,9 +19,11 @@ def _scheduled(row: tuple) -> Scheduled:
     return Scheduled(*row)
 
 
-class ScheduledRowsMixin(Connection):
+class ScheduledRowsMixin(SharedMixin):
     """Scheduled messages wait in their own table: nothing that reads messages (the thread, the
-    list, search, export, the outbox's retries) sees one before the outbox takes it."""
+    list, search, export, the outbox's retries) sees one before the outbox takes it. Both stores
+    use this mixin (store/shared.py): taking or cancelling one is a DELETE ... RETURNING, so of
+    two processes (two servers on the shared store) only one gets it."""
 
     def schedule(self, own: str, peer: str, body: str, send_at: float) -> Scheduled:
         now = self._clock()
@@ -36,9 +37,9 @@ class ScheduledRowsMixin(Connection):
             )
             return conn.execute(
                 "INSERT INTO scheduled_messages (conversation_id, body, send_at, created_at)"
-                " VALUES (?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?) RETURNING id",
                 (cid, body, send_at, now),
-            ).lastrowid
+            ).fetchone()[0]
 
         found = self.scheduled_message(self._write(tx))  # type: ignore[arg-type]
         assert found is not None
@@ -88,11 +89,18 @@ class ScheduledRowsMixin(Connection):
         """Remove a scheduled message; what it was, or None when it was no longer scheduled."""
 
         def tx(conn: sqlite3.Connection) -> Scheduled | None:
-            row = conn.execute(_SELECT + " WHERE s.id = ?", (scheduled_id,)).fetchone()
+            row = conn.execute(
+                "DELETE FROM scheduled_messages WHERE id = ?"
+                " RETURNING id, conversation_id, body, send_at, created_at",
+                (scheduled_id,),
+            ).fetchone()
             if row is None:
                 return None
-            conn.execute("DELETE FROM scheduled_messages WHERE id = ?", (scheduled_id,))
-            return _scheduled(row)
+            sid, cid, body, send_at, created_at = row
+            own, peer = conn.execute(
+                "SELECT own_number, peer_number FROM conversations WHERE id = ?", (cid,)
+            ).fetchone()
+            return Scheduled(sid, cid, own, peer, body, send_at, created_at)
 
         return self._write(tx)  # type: ignore[return-value]
 
@@ -106,12 +114,12 @@ class ScheduledRowsMixin(Connection):
 
         def tx(conn: sqlite3.Connection) -> int | None:
             row = conn.execute(
-                "SELECT conversation_id, body, send_at FROM scheduled_messages WHERE id = ?",
+                "DELETE FROM scheduled_messages WHERE id = ?"
+                " RETURNING conversation_id, body, send_at",
                 (scheduled_id,),
             ).fetchone()
             if row is None:
                 return None
-            conn.execute("DELETE FROM scheduled_messages WHERE id = ?", (scheduled_id,))
             cid, body, send_at = row
             mid = self._insert(  # type: ignore[attr-defined]
                 conn,
@@ -125,7 +133,7 @@ class ScheduledRowsMixin(Connection):
                 owner_pid=os.getpid(),
                 send_at=send_at if on_time else None,
             )
-            conn.execute(TOUCH_CONVERSATION, (mid, now, 0, cid))
+            self._touch(conn, cid, mid, now, 0)  # type: ignore[attr-defined]
             return mid
 
         mid = self._write(tx)

@@ -1,0 +1,42 @@
+"""Both stores alike: what the other BEHAVIOUR modules do not call yet, and a guard that every
+public method of the Store is called in a module that runs against both stores, so a method (or
+a column behind one) added to SQLite later is tested on PostgreSQL too (tests/store/conftest.py
+lists the modules)."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+from voipdesk.store import Store
+
+from .conftest import BEHAVIOUR, OWN, OWN2, PEER, PEER2, inbound
+
+
+def test_own_numbers_are_those_with_messages_sorted(store):
+    assert store.own_numbers() == []
+    store.conversation_for(OWN, PEER2)  # empty: not one of them yet
+    store.add_inbound(inbound("to two", to=OWN2))
+    store.add_outgoing(OWN, PEER, "from one")
+    assert store.own_numbers() == [OWN, OWN2]
+
+
+def test_a_healthy_store_passes_its_check_and_interrupt_is_harmless(store):
+    store.add_inbound(inbound("fine"))
+    store.check()
+    store.interrupt()  # nothing is running: nothing happens
+    assert [m.body for m in store.all_messages()] == ["fine"]
+
+
+def test_every_public_method_is_called_in_a_test_that_runs_against_both_stores():
+    here = Path(__file__).parent
+    source = "".join((here / f"{name}.py").read_text(encoding="utf-8") for name in BEHAVIOUR)
+    methods = [
+        name
+        for name, member in inspect.getmembers(Store)
+        if not name.startswith("_") and callable(member)
+    ]
+    # close() is every store fixture's last call.
+    untested = [m for m in methods if m != "close" and not re.search(rf"\.{m}\(", source)]
+    assert untested == [], "call these in a test of a module in tests/store/conftest.BEHAVIOUR"

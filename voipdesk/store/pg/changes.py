@@ -1,0 +1,112 @@
+"""Shared store: one order for every change (issue #11, item 2).
+
+Each committed change (a message in or out, a status, a read mark or new last message of a
+conversation, a contact) gets a change number at commit, from one counter, under a
+transaction-level advisory lock (the deferred triggers of store/pg/schema.py): numbers are
+gap-free and in commit order, so a transaction's changes are visible before any later number
+is handed out. NOTIFY carries only the number. A reader LISTENs first (ChangeListener), then
+reads every change after the last number it has seen (changes_after): after any reconnect it
+has no gap and no duplicate."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Self
+
+import psycopg
+
+from voipdesk.store.pg.connection import PgConnection
+from voipdesk.store.pg.schema import CHANNEL
+from voipdesk.store.pg.unavailable import unavailable
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One committed change: its number, and what changed ('message': a message added, changed
+    or deleted; 'conversation': its read mark or last message; 'contact': a name)."""
+
+    number: int
+    kind: str
+    conversation_id: int | None = None
+    message_id: int | None = None
+    contact_number: str | None = None
+
+
+class PgChangesMixin(PgConnection):
+    """The change log: read what changed after a number; listen for new numbers."""
+
+    def changes_after(self, number: int, *, limit: int = 1000) -> list[Change]:
+        """The changes numbered after `number`, oldest first (at most `limit`)."""
+        rows = self._read(
+            "SELECT number, kind, conversation_id, message_id, contact_number FROM changes"
+            " WHERE number > %s ORDER BY number LIMIT %s",
+            (number, limit),
+        )
+        return [Change(*r) for r in rows]
+
+    def last_change(self) -> int:
+        """The newest change number (0 before any change)."""
+        return self._read("SELECT last FROM change_counter")[0][0]
+
+    def listen(self) -> ChangeListener:
+        """A connection of its own that LISTENs for change numbers (close it when done)."""
+        return ChangeListener(self.url, self.path)
+
+
+class ChangeListener:
+    """LISTEN on the change channel, on a connection of its own with TCP keepalives; wait()
+    also sends a heartbeat query when nothing came, so a connection a router dropped silently
+    (no FIN) raises StoreUnavailable instead of waiting forever: within about 25 s of silence
+    (keepalives), or 20 s after a heartbeat went unanswered (tcp_user_timeout). After it
+    raises, open a new one and read changes_after(last number seen): nothing is missed."""
+
+    def __init__(self, url: str, where: str) -> None:
+        self._where = where
+        try:
+            self._conn = psycopg.connect(
+                url,
+                autocommit=True,
+                connect_timeout=10,
+                keepalives=1,
+                keepalives_idle=10,
+                keepalives_interval=5,
+                keepalives_count=3,
+                # The heartbeat's bytes unacknowledged this long (ms): the connection is gone.
+                tcp_user_timeout=20_000,
+            )
+            self._conn.execute(f"LISTEN {CHANNEL}")
+        except psycopg.Error as exc:
+            raise unavailable(where, exc) from exc
+
+    def wait(self, timeout: float) -> int | None:
+        """The highest change number notified within `timeout` seconds (returning as soon as
+        one comes, with any others already there), or None when none came."""
+        deadline = time.monotonic() + timeout
+        try:
+            newest = None
+            for note in self._conn.notifies(timeout=timeout, stop_after=1):
+                newest = _number(note.payload)
+            if newest is not None:  # and those that came with it
+                for note in self._conn.notifies(timeout=0.01):
+                    newest = max(newest, _number(note.payload))
+                return newest
+            if time.monotonic() >= deadline:
+                self._conn.execute("SELECT 1")  # the heartbeat
+            return None
+        except psycopg.Error as exc:
+            raise unavailable(self._where, exc) from exc
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _number(payload: str) -> int:
+    """A notification's change number; 0 (read the log anyway) for one that carries none."""
+    return int(payload) if payload.isdigit() else 0

@@ -1,0 +1,134 @@
+"""The connection pool under the PostgreSQL store: opening (and migrating), transactions, and
+turning psycopg's errors into the store's (store/errors.py), never with a password in them."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, Self
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from voipdesk.store.location import redacted
+from voipdesk.store.pg.migrate import migrate, refuse_if_too_new
+from voipdesk.store.pg.unavailable import unavailable
+from voipdesk.store.text import clean_args
+
+log = logging.getLogger("voipdesk.store")
+
+# Transactions that lost a race (a deadlock between two writers, a serialization failure) are
+# run again from the start, this many times in all.
+_ATTEMPTS = 5
+_CONNECT_TIMEOUT = 10  # seconds, for each new connection
+_POOL_SIZE = 4
+# How long a call waits for a connection before it says the database cannot be reached (the
+# listener then answers a webhook 503, and the provider may deliver it again).
+WAIT_FOR_CONNECTION = 5.0
+
+
+def placeholders(sql: str) -> str:
+    """SQL written for SQLite (`?` parameters) as psycopg takes it (`%s`): the mixins both stores
+    share (store/flags.py, heartbeats.py, scheduled_rows.py) run here as written. PostgreSQL's
+    own SQL uses %s and no `?` (no jsonb `?` operators)."""
+    return sql.replace("?", "%s")
+
+
+class Tx:
+    """One transaction on one pooled connection, as the per-concern mixins see it: execute()
+    and executemany() with %s (or SQLite's ?) parameters; text parameters lose their NUL
+    characters the same way in both backends (store/pg/text.py)."""
+
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, args: Sequence = ()) -> psycopg.Cursor:
+        return self.conn.execute(placeholders(sql), clean_args(args))  # type: ignore[arg-type]
+
+    def executemany(self, sql: str, rows: Sequence[Sequence]) -> None:
+        if rows:
+            with self.conn.cursor() as cur:
+                cur.executemany(placeholders(sql), [clean_args(r) for r in rows])  # type: ignore[arg-type]
+
+
+class PgConnection:
+    """A pool of connections to one PostgreSQL database; every write is one transaction that is
+    committed when the method returns. Safe to call from any thread."""
+
+    def __init__(
+        self, url: str, *, clock: Callable[[], float] = time.time, read_only: bool = False
+    ) -> None:
+        """Connect, and bring the shared schema up to date (unless read_only). Raises
+        StoreUnavailable (unreachable, refused, a role that may not migrate) or StoreTooNew."""
+        self.url = url
+        self.path: str = redacted(url)  # said in sentences; never the password
+        self._clock = clock
+        self.read_only = read_only
+        self.missed_journal = False
+        try:
+            with psycopg.connect(url, connect_timeout=_CONNECT_TIMEOUT) as conn:
+                if read_only:
+                    refuse_if_too_new(conn, self.path)
+                else:
+                    migrate(conn, self.path)
+        except psycopg.Error as exc:
+            raise unavailable(self.path, exc) from exc
+        self._pool = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=_POOL_SIZE,
+            # Reads are one statement each; writes open their own transaction (_write).
+            kwargs={"connect_timeout": _CONNECT_TIMEOUT, "autocommit": True},
+            # A connection the server or a router dropped is found and replaced before use.
+            check=ConnectionPool.check_connection,
+            timeout=WAIT_FOR_CONNECTION,
+            name="voipdesk-store",
+            open=False,
+        )
+        self._pool.open(wait=False)
+
+    # -- plumbing -------------------------------------------------------------------------
+    def close(self) -> None:
+        """Close every connection; further calls fail."""
+        self._pool.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _write(self, fn: Callable[[Tx], Any]) -> Any:
+        """Run fn in one transaction and commit it; run it again when it lost a race."""
+        for attempt in range(1, _ATTEMPTS + 1):
+            try:
+                with self._pool.connection() as conn, conn.transaction():
+                    if self.read_only:
+                        conn.execute("SET TRANSACTION READ ONLY")
+                    return fn(Tx(conn))
+            except (pg_errors.SerializationFailure, pg_errors.DeadlockDetected):
+                if attempt == _ATTEMPTS:
+                    raise
+                log.info("a shared-store transaction lost a race; running it again")
+                time.sleep(0.01 * attempt)
+            except (psycopg.OperationalError, PoolTimeout) as exc:
+                raise unavailable(self.path, exc) from exc
+            except pg_errors.InsufficientPrivilege as exc:
+                raise unavailable(self.path, exc) from exc
+        raise AssertionError("unreachable")
+
+    def _read(self, sql: str, args: Sequence = ()) -> list[tuple]:
+        try:
+            with self._pool.connection() as conn:
+                return conn.execute(placeholders(sql), clean_args(args)).fetchall()  # type: ignore[arg-type]
+        except (psycopg.OperationalError, PoolTimeout) as exc:
+            raise unavailable(self.path, exc) from exc
+
+    def check(self) -> None:
+        """The server keeps its own files whole; this only checks that it answers."""
+        self._read("SELECT 1")
+
+    def interrupt(self) -> None:
+        """Nothing long runs here that check() would need to stop."""

@@ -1,0 +1,103 @@
+"""Shared store: conversations, unread counts and drafts (the twin of store/conversations.py)."""
+
+from __future__ import annotations
+
+from voipdesk.core.models import Conversation
+from voipdesk.store.flags import NOT_BLOCKED
+from voipdesk.store.pg.connection import PgConnection, Tx
+from voipdesk.store.rows import CONVERSATION_SELECT, conversation_from_row
+
+
+class PgConversationsMixin(PgConnection):
+    """Conversations between an own number and a peer, their unread counts and drafts."""
+
+    @staticmethod
+    def _conversation_id(t: Tx, own: str, peer: str) -> int:
+        # Look first: an upsert would write a new row version for every message.
+        find = "SELECT id FROM conversations WHERE own_number = %s AND peer_number = %s"
+        row = t.execute(find, (own, peer)).fetchone()
+        if row is None:
+            row = t.execute(
+                "INSERT INTO conversations (own_number, peer_number) VALUES (%s, %s)"
+                " ON CONFLICT (own_number, peer_number) DO NOTHING RETURNING id",
+                (own, peer),
+            ).fetchone()
+        if row is None:  # another writer created it a moment ago
+            row = t.execute(find, (own, peer)).fetchone()
+        return row[0]
+
+    def conversation_for(self, own: str, peer: str) -> Conversation:
+        """The conversation between two numbers, created empty if new."""
+        cid = self._write(lambda t: self._conversation_id(t, own, peer))
+        conv = self.conversation(cid)
+        assert conv is not None
+        return conv
+
+    def conversation(self, conversation_id: int) -> Conversation | None:
+        rows = self._read(CONVERSATION_SELECT + " WHERE c.id = %s", (conversation_id,))
+        return conversation_from_row(rows[0]) if rows else None
+
+    def conversations(self, limit: int = 200, offset: int = 0) -> list[Conversation]:
+        """Conversations that have messages, most recent first."""
+        rows = self._read(
+            CONVERSATION_SELECT
+            + " WHERE c.last_message_id IS NOT NULL AND "
+            + NOT_BLOCKED
+            + " ORDER BY c.last_ts DESC, c.id DESC LIMIT %s OFFSET %s",
+            (limit, offset),
+        )
+        return [conversation_from_row(r) for r in rows]
+
+    def own_numbers(self) -> list[str]:
+        """The user's own numbers that have conversations with messages, sorted."""
+        rows = self._read(
+            "SELECT DISTINCT own_number FROM conversations WHERE last_message_id IS NOT NULL"
+            " ORDER BY own_number"
+        )
+        return [r[0] for r in rows]
+
+    def conversation_count(self) -> int:
+        return self._read("SELECT count(*) FROM conversations WHERE last_message_id IS NOT NULL")[
+            0
+        ][0]
+
+    def mark_read(self, conversation_id: int) -> tuple[int, int | None]:
+        """Mark a conversation read: (how many messages were unread, its newest message id)."""
+
+        def tx(t: Tx) -> tuple[int, int | None]:
+            row = t.execute(
+                "SELECT unread_count, last_message_id, marked_unread FROM conversations"
+                " WHERE id = %s FOR UPDATE",
+                (conversation_id,),
+            ).fetchone()
+            if row is None:
+                return 0, None
+            if row[0] or row[2]:
+                t.execute(
+                    "UPDATE conversations SET unread_count = 0, marked_unread = 0 WHERE id = %s",
+                    (conversation_id,),
+                )
+            return row[0] or row[2], row[1]  # (marked unread: it counted as one)
+
+        return self._write(tx)
+
+    def unread_total(self) -> int:
+        return self._read(
+            "SELECT COALESCE(sum(CASE WHEN unread_count > 0 THEN unread_count"
+            " ELSE marked_unread END), 0)::bigint FROM conversations"
+        )[0][0]
+
+    def set_draft(self, conversation_id: int, text: str) -> None:
+        self._write(
+            lambda t: t.execute(
+                "UPDATE conversations SET draft = %s WHERE id = %s", (text, conversation_id)
+            )
+        )
+
+    def drafts(self) -> dict[int, str]:
+        """Every conversation's unsent draft (conversation id -> text), those that have one."""
+        return dict(self._read("SELECT id, draft FROM conversations WHERE draft <> ''"))
+
+    def draft(self, conversation_id: int) -> str:
+        rows = self._read("SELECT draft FROM conversations WHERE id = %s", (conversation_id,))
+        return rows[0][0] if rows else ""
