@@ -203,19 +203,19 @@ def cmd_send(args: argparse.Namespace, data_dir: Path, database: str | None = No
                 f"{code}: {error.sentence} (Or set VOIPDESK_ACCOUNT_ID / "
                 "VOIPDESK_API_TOKEN.) Nothing was sent."
             )
+    where = database or data_dir  # the shared store, or the data folder's file
     if not args.anyway:
         from voipdesk.opt_out_cli import refuse_opted_out
 
-        refused = refuse_opted_out(data_dir, sender, to, later=args.at is not None)
+        refused = refuse_opted_out(where, sender, to, later=args.at is not None)
         if refused is not None:
             return refused
     if args.at is not None:
         from voipdesk.send_later_cli import schedule
 
-        return schedule(data_dir, sender, to, text, send_at)
+        return schedule(where, sender, to, text, send_at)
     import asyncio
 
-    where = database or data_dir
     return asyncio.run(_send(settings, where, sender, to, text, account_id, token or ""))
 
 

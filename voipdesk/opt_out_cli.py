@@ -8,12 +8,12 @@ from pathlib import Path
 EXIT_OPTED_OUT = 6  # the recipient texted STOP to this number: nothing was sent or scheduled
 
 
-def refuse_opted_out(data_dir: Path, sender: str, to: str, *, later: bool) -> int | None:
+def refuse_opted_out(location: Path | str, sender: str, to: str, *, later: bool) -> int | None:
     """EXIT_OPTED_OUT after saying why on stderr when `to` texted STOP to `sender` (and has not
     texted START since); None when sending to them is fine."""
     from voipdesk.store import open_store
 
-    store = open_store(data_dir)
+    store = open_store(location)
     try:
         conversation = store.conversation_for(sender, to)  # (sending would create it too)
     finally:

@@ -18,10 +18,10 @@ def read_time(text: str) -> float | None:
         return None
 
 
-def schedule(data_dir: Path, sender: str, to: str, text: str, send_at: float) -> int:
+def schedule(location: Path | str, sender: str, to: str, text: str, send_at: float) -> int:
     from voipdesk.store import open_store
 
-    store = open_store(data_dir)
+    store = open_store(location)
     try:
         store.schedule(sender, to, text, send_at)
     finally:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import inspect
 import threading
+import time
 
 import psycopg
 import pytest
@@ -249,7 +250,16 @@ def test_a_server_that_goes_away_is_unavailable_in_a_sentence_then_used_again(
                 store.conversations()
         finally:
             _connections(pg_url, allow=True)
-        store.add_inbound(inbound("back"))
+        # Used again once the pool has reconnected (it backs off between tries: a few seconds
+        # at most; each call here waits 1 s for a connection).
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                store.add_inbound(inbound("back"))
+                break
+            except StoreUnavailable:
+                if time.monotonic() > deadline:
+                    raise
         assert [m.body for m in store.all_messages()] == ["before", "back"]
 
 

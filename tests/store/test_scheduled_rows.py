@@ -90,3 +90,17 @@ def test_serves_heartbeat_is_read_back_by_another_store(location, clock):
         assert desk.last_heartbeat() == beat
         assert (beat.pid, beat.seen_at) == (os.getpid(), clock.now)
         assert desk.last_heartbeat("someone else") is None
+
+
+def test_someone_not_texted_yet_with_a_scheduled_message_is_listed(store, clock):
+    waiting = store.schedule(OWN, PEER, "hello, new person", clock.now + 600)
+    assert store.scheduled_only() == [waiting.conversation_id]
+    [listed] = store.conversations()
+    assert (listed.id, listed.scheduled, listed.last_message_id) == (
+        waiting.conversation_id,
+        1,
+        None,
+    )
+    store.take_scheduled(waiting.id)  # sent: an ordinary conversation from now on
+    assert store.scheduled_only() == []
+    assert [c.id for c in store.conversations()] == [waiting.conversation_id]

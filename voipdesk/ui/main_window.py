@@ -396,10 +396,11 @@ class MainWindow(QMainWindow):
         self.services.spawn(self._open_other(own, conversation.peer_number, typed))
 
     async def _open_other(self, own: str, peer: str, typed: str) -> None:
-        await self.start_conversation(own, peer, "")
-        if typed.strip() and not self.compose.draft().strip():
-            self.compose.set_draft(typed)
-            self._save_draft(self.thread.conversation_id, typed)
+        conversation_id = await self.services.open_conversation(own, peer)
+        if typed.strip() and not self.conversation_model.drafts.get(conversation_id, "").strip():
+            self._save_draft(conversation_id, typed)  # (it opens with it: nothing flickers)
+        self.show_welcome(False)
+        await self._opened(conversation_id)
 
     # -- receiving ----------------------------------------------------------------------------
     @property

@@ -5,7 +5,7 @@ from __future__ import annotations
 from voipdesk.core.models import Conversation
 from voipdesk.store.flags import NOT_BLOCKED
 from voipdesk.store.pg.connection import PgConnection, Tx
-from voipdesk.store.rows import CONVERSATION_SELECT, conversation_from_row
+from voipdesk.store.rows import CONVERSATION_SELECT, LISTED, conversation_from_row
 
 
 class PgConversationsMixin(PgConnection):
@@ -38,10 +38,12 @@ class PgConversationsMixin(PgConnection):
         return conversation_from_row(rows[0]) if rows else None
 
     def conversations(self, limit: int = 200, offset: int = 0) -> list[Conversation]:
-        """Conversations that have messages, most recent first."""
+        """Conversations that have messages (or one scheduled), most recent first."""
         rows = self._read(
             CONVERSATION_SELECT
-            + " WHERE c.last_message_id IS NOT NULL AND "
+            + " WHERE "
+            + LISTED
+            + " AND "
             + NOT_BLOCKED
             + " ORDER BY c.last_ts DESC, c.id DESC LIMIT %s OFFSET %s",
             (limit, offset),
