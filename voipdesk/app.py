@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
+from voipdesk.app_runs import AppRuns
 from voipdesk.settings import Settings
-from voipdesk.store import StoreDamaged, database_path, open_store
+from voipdesk.store import StoreDamaged, open_store
 from voipdesk.ui import single_instance
-from voipdesk.ui.app_boxes import ask_to_quit, settings_problems_box
+from voipdesk.ui.app_boxes import settings_problems_box
 from voipdesk.ui.application import app_icon, make_application, wait_until_painted
 from voipdesk.ui.main_window import MainWindow
 from voipdesk.ui.notice_bar import INFO
-from voipdesk.ui.quitting import what_quitting_stops
 
 if TYPE_CHECKING:
     import asyncio
@@ -36,8 +36,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("voipdesk.app")
 
 
-class Controller(QObject):
-    """Owns one running voipdesk: services, window, tray. Start and stop run once each."""
+class Controller(AppRuns, QObject):
+    """Owns one running voipdesk: services, window, tray. Start and stop run once each; the
+    run loop, what ends a run and the shutdown are in app_runs.py."""
 
     def __init__(
         self,
@@ -194,107 +195,6 @@ class Controller(QObject):
                 sandbox.call(sandbox.sandbox.set_webhook, number, url)
 
         await asyncio.to_thread(point)
-
-    # -- run ----------------------------------------------------------------------------------
-    async def main(self) -> int:
-        """Run until the user quits; returns the exit code."""
-        import asyncio
-
-        while True:
-            self._quit = asyncio.Event()
-            await self.start()
-            if self._set_up_next:
-                from voipdesk.ui.leave_demo import after_start
-
-                self._set_up_next = False
-                after_start(self)
-            if self.repaired_box is not None and self.repaired_box.isVisible():
-                # Said before the window came back: keep it in front of the window.
-                self.repaired_box.raise_()
-                self.repaired_box.activateWindow()
-            await self._quit.wait()
-            await self.shutdown()
-            if self._repair:
-                from voipdesk.ui.problem_dialog import repair_async
-
-                self._repair, self._shutting_down = False, False
-                self.repaired_box = await repair_async(database_path(self.data_dir))
-                if self.repaired_box is None:
-                    return 1  # (the window that said why has been closed)
-                continue
-            if self._switch_to_account:
-                self._switch_to_account, self._set_up_next = False, True
-                self.demo, self._shutting_down = False, False
-                continue
-            if not self._switch_to_demo:
-                return 0
-            self._switch_to_demo, self.demo = False, True
-            self._shutting_down = False
-
-    def _end_run(self) -> None:
-        if self._quit is not None:
-            self._quit.set()
-
-    def request_quit(self) -> None:
-        """Quit: at once, or after asking when it would stop receiving or a send on its way."""
-        reasons = what_quitting_stops(self.services, demo=self.demo) if self.confirm_quit else []
-        if reasons and self.window is not None:
-            ask_to_quit(self.window, self._end_run, reasons)
-            return
-        self._end_run()
-
-    def _database_damaged(self, damaged) -> None:  # StoreDamaged: say why, offer Repair
-        from voipdesk.ui.problem_dialog import ask_to_repair
-
-        if self.window is not None:
-            self.show_window()
-            self.damaged_box = ask_to_repair(damaged, self.window, self._repair_now)
-
-    def _repair_now(self) -> None:
-        self._repair = True
-        self._end_run()
-
-    def switch_to_demo(self) -> None:
-        self._switch_to_demo = True
-        self._end_run()
-
-    def switch_to_account(self) -> None:
-        from voipdesk.ui.leave_demo import may_leave
-
-        if self.demo and may_leave(self):
-            self._switch_to_account = True
-            self._end_run()
-
-    async def shutdown(self) -> None:
-        """Staged: hide the window, stop tunnel, listener (in-flight finish), tasks, store."""
-        import asyncio
-
-        if self._shutting_down:
-            return
-        self._shutting_down = True
-        if self.window is not None:
-            if self.window.conversation_id is not None and self.services is not None:
-                await self.services.set_draft(
-                    self.window.conversation_id, self.window.compose.draft()
-                )
-            self.window.close_to_tray = False
-            self.window.hide()
-        if self.tray is not None:
-            self.tray.close()
-        if self.services is not None:
-            await self.services.stop()
-        elif self.window is not None:
-            self.window.store.close()
-        if self.sandbox is not None:
-            await asyncio.to_thread(self.sandbox.stop)
-            self.sandbox = None
-        if self.window is not None:
-            self.window.deleteLater()
-        if self.tray is not None:
-            self.tray.deleteLater()
-        if self.bridge is not None:
-            self.bridge.deleteLater()
-        self.window = self.services = self.bridge = self.tray = self.tray_link = None
 
     # -- window and tray ----------------------------------------------------------------------
     def show_window(self) -> None:

@@ -18,8 +18,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from voipdesk.core.models import Conversation, Message
-from voipdesk.core.phone import display
 from voipdesk.ui import theme
 from voipdesk.ui.banner import Banner
 from voipdesk.ui.compose import ComposeBox
@@ -27,27 +25,30 @@ from voipdesk.ui.connection import ConnectionPanel
 from voipdesk.ui.conversations import ConversationList, ConversationListModel
 from voipdesk.ui.labels import plain_label
 from voipdesk.ui.leave_demo import account_button
-from voipdesk.ui.notice_bar import ICON_SIZE, NoticeBar
+from voipdesk.ui.notice_bar import NoticeBar
 from voipdesk.ui.read_marking import ReadMarker
 from voipdesk.ui.receiving_view import ReceivingView
 from voipdesk.ui.thread import ThreadView
 from voipdesk.ui.thread.scheduled import ScheduledPanel
 from voipdesk.ui.welcome import WelcomePage
 from voipdesk.ui.window_actions import WindowActions
+from voipdesk.ui.window_events import WindowEvents
+from voipdesk.ui.window_opening import WindowOpening
 
 if TYPE_CHECKING:
-    from voipdesk.services import SendingState, Services
+    from voipdesk.services import Services
     from voipdesk.settings import Settings
     from voipdesk.store import Store
     from voipdesk.ui.bridge import ServicesBridge
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WindowOpening, WindowEvents, QMainWindow):
     """The window a user lives in. Holds no state of its own beyond what is shown.
 
     It is built and painted from the store and the settings alone, before the services exist
     (their imports, asyncio and httpx, would double the time to the first paint); `attach`
-    then connects it to them."""
+    then connects it to them. Opening conversations, with the compose box following them, is
+    in ui/window_opening.py; taking in the services' events, in ui/window_events.py."""
 
     quitRequested = Signal()
     setupRequested = Signal()
@@ -242,166 +243,6 @@ class MainWindow(QMainWindow):
         stored conversation is on."""
         return list(dict.fromkeys([*self.settings.numbers, *self.store.own_numbers()]))
 
-    # -- conversations ------------------------------------------------------------------------
-    @property
-    def conversation_id(self) -> int | None:
-        """The open conversation (the thread's: it is the one owner)."""
-        return self.thread.conversation_id
-
-    @property
-    def wanted_conversation_id(self) -> int | None:
-        """The conversation on its way while one is being opened, else the open one (what a
-        step to the next conversation starts from)."""
-        return self._wanted if self.thread.opening else self.conversation_id
-
-    def open_conversation(self, conversation_id: int, *, by_person: bool = True) -> None:
-        """Open a conversation: the thread reads it and shows it when it arrives, and then
-        (_conversation_opened) the compose box follows, with its draft. `by_person` False when
-        the app opens it for them (at start): then it is not read until they act in the window."""
-        again = conversation_id == self.conversation_id
-        self._opened_by_person, self._wanted = by_person, conversation_id
-        if not again:
-            self.thread.delegate.match = (None, "")
-        self.thread.set_conversation(conversation_id)
-        if again and self.thread.conversation is not None:
-            self._conversation_opened(self.thread.conversation, None)
-
-    def _conversation_opened(self, conversation: Conversation, draft: str | None) -> None:
-        """The thread shows `conversation`: the compose box is for it now (`draft` not None:
-        a newly opened one, whose draft the list keeps; None keeps the text being written)."""
-        conversation_id = conversation.id
-        for wanted, shown in self._waiting:  # (start_conversation waits for it)
-            if not shown.done():
-                shown.set_result(conversation if wanted == conversation_id else None)
-        previous, self._compose_for = self._compose_for, conversation_id
-        if previous not in (None, conversation_id) and self.services is not None:
-            self._save_draft(previous, self.compose.draft())
-        self.scheduled.set_conversation(conversation_id)
-        self.compose.set_numbers([conversation.own_number], conversation.own_number)
-        if draft is not None:
-            self.compose.set_draft(self.conversation_model.drafts.get(conversation_id, ""))
-        self.compose.setEnabled(True)
-        self.compose.show()
-        self.compose.focus_editor()
-        self.conversations.select(conversation_id)
-        self.read_marker.opened(conversation.unread_count, by_person=self._opened_by_person)
-
-    def _open_search_hit(self, conversation_id: int, message_id: int) -> None:
-        self.open_conversation(conversation_id)
-        # The words searched for are marked in the bubble while the conversation stays open.
-        self.thread.delegate.match = (message_id, self.conversations.search_model.query)
-        self.thread.show_message(message_id)
-
-    def _send(self, sender: str, text: str) -> None:
-        conversation = self.thread.conversation
-        if conversation is None:
-            return
-        if self.controls.ask_before_sending(conversation, conversation.own_number, text):
-            return  # they texted STOP: sent only if the person says so
-        self._save_draft(conversation.id, "")
-        # Always from the thread's own number: nothing in the thread changes it.
-        self.services.send(conversation.own_number, conversation.peer_number, text)
-
-    def _draft_changed(self, text: str) -> None:
-        if self.conversation_id is not None:
-            self._save_draft(self.conversation_id, text)
-
-    def _save_draft(self, conversation_id: int, text: str) -> None:
-        self.conversation_model.set_draft(conversation_id, text)  # "Draft: …" in the list
-        self.services.set_draft(conversation_id, text)
-
-    def _messages_changed(self, messages: list[Message]) -> None:
-        self.conversation_model.apply(messages)
-        self.thread.apply(messages)
-        open_id = self.conversation_id
-        if (
-            open_id is not None
-            and not self.thread.opening  # (the list shows the one on its way)
-            and self.conversations.selected_conversation_id() != open_id
-        ):
-            # a conversation opened before its first message put it in the list (a new
-            # conversation, or the same person from another own number): highlight it now
-            self.conversations.select(open_id)
-        settings = self.settings
-        # (Not settings.configured: that reads the keyring, on the GUI thread, per message.)
-        if self.showing_welcome() and settings.effective_account_id:
-            self.show_welcome(False)
-
-    def _messages_removed(self, messages: list[Message]) -> None:
-        # The conversation's preview now comes from a message the list was not given: read it.
-        self.conversation_model.update_conversations({m.conversation_id for m in messages})
-        for message in messages:
-            self.thread.remove_message(message.id)
-
-    def _send_failed(self, message: Message) -> None:
-        # The open thread already says it under the bubble; saying it twice only adds noise.
-        if message.conversation_id == self.conversation_id:
-            return
-        reason = message.error_text or "The message was not sent."
-        who = incoming_title(message, self.services)
-        self.show_notice("warning", f"Not sent to {who}: {reason}")
-
-    def is_reading(self, conversation_id: int) -> bool:
-        """The user has this thread in front of them right now."""
-        return (
-            self.conversation_id == conversation_id
-            and self.isVisible()
-            and self.isActiveWindow()
-            and not self.isMinimized()
-        )
-
-    def _incoming(self, messages: list[Message]) -> None:
-        self.read_marker.incoming(messages)
-
-    def _contacts_changed(self) -> None:
-        self.conversations.set_contacts_changed()
-        self.thread.refresh_header()  # (one on its way brings its own header)
-
-    # -- actions ------------------------------------------------------------------------------
-    async def start_conversation(self, own: str, peer: str, text: str) -> None:
-        conversation_id = await self.services.open_conversation(own, peer)
-        # Open it first, then send: the bubble appears at once and its status follows, instead
-        # of the window waiting for the provider's answer.
-        self.show_welcome(False)
-        opened = await self._opened(conversation_id)
-        if not text.strip():
-            return
-        if opened is not None and self.controls.ask_before_sending(opened, own, text):
-            return  # they texted STOP: sent only if the person says so
-        self.services.send(own, peer, text)
-
-    async def _opened(self, conversation_id: int) -> Conversation | None:
-        """Open a conversation and wait until it is shown (None: another was asked for
-        meanwhile, or it did not come)."""
-        import asyncio  # (not before the first paint: start-up imports it later)
-
-        shown = asyncio.get_running_loop().create_future()
-        self._waiting.append((conversation_id, shown))
-        self.open_conversation(conversation_id)
-        try:
-            return await asyncio.wait_for(shown, 10)
-        except TimeoutError:
-            return None
-        finally:
-            self._waiting = [(c, f) for c, f in self._waiting if f is not shown]
-
-    def text_from_another_number(self, own: str) -> None:
-        """Open (or create) the conversation with the open thread's person on another of the
-        user's numbers; text typed and not sent moves along with the user."""
-        conversation = self.thread.conversation
-        if conversation is None or self.services is None or own == conversation.own_number:
-            return
-        typed = self.compose.draft()
-        self.compose.set_draft("")  # (the thread being left keeps no copy of it)
-        self.services.spawn(self._open_other(own, conversation.peer_number, typed))
-
-    async def _open_other(self, own: str, peer: str, typed: str) -> None:
-        conversation_id = await self.services.open_conversation(own, peer)
-        if typed.strip() and not self.conversation_model.drafts.get(conversation_id, "").strip():
-            self._save_draft(conversation_id, typed)  # (it opens with it: nothing flickers)
-        self.show_welcome(False)
-        await self._opened(conversation_id)
-
     # -- receiving ----------------------------------------------------------------------------
     @property
     def connection_panel(self) -> ConnectionPanel:
@@ -422,22 +263,6 @@ class MainWindow(QMainWindow):
         self.services.spawn(run())
 
     # -- sending paused -------------------------------------------------------------------------
-    def _sending_changed(self, state: SendingState) -> None:
-        if state.paused:
-            self.banner.show_text(f"Sending is paused. {state.paused_because}", "Open Settings")
-        else:
-            self.banner.hide()
-
-    def show_notice(self, level: str, text: str, timeout: int = 12000) -> None:
-        """An app-level notice (the services' one channel): in the status bar, for a while, with
-        its level's icon and colour, shortened with “…” to the room it has (the whole sentence
-        in its tooltip) rather than cut off mid-word by the receiving status."""
-        bar = self.statusBar()
-        room = bar.width() - self.receiving_button.sizeHint().width() - 48 - 2 * ICON_SIZE
-        shown = bar.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, max(room, 120))
-        bar.show_notice(level, shown, timeout)
-        bar.setToolTip(text if shown != text else "")
-
     # -- looks --------------------------------------------------------------------------------
     def _apply_colors(self) -> None:
         if self.demo_notice is not None:
@@ -469,8 +294,3 @@ class MainWindow(QMainWindow):
         else:
             event.ignore()
             self.quitRequested.emit()
-
-
-def incoming_title(message: Message, services: Services) -> str:
-    name = services.store.contact_name(message.peer_number)
-    return name or display(message.peer_number, services.settings.effective_country)

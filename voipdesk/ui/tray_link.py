@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject
 
 from voipdesk.core.models import Message
-from voipdesk.ui.main_window import incoming_title
+from voipdesk.ui.window_events import incoming_title
 
 if TYPE_CHECKING:
     from voipdesk.services import Services

@@ -1,0 +1,88 @@
+"""What the running services tell the main window, and how it shows it: messages stored,
+arrived or removed, a send that failed in another conversation, contacts renamed, sending
+paused, and the app-level notices in the status bar."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+
+from voipdesk.core.phone import display
+from voipdesk.ui.notice_bar import ICON_SIZE
+
+if TYPE_CHECKING:
+    from voipdesk.core.models import Message
+    from voipdesk.services import SendingState, Services
+
+
+class WindowEvents:
+    """MainWindow's part that takes in the services' events (connected in attach())."""
+
+    def _messages_changed(self, messages: list[Message]) -> None:
+        self.conversation_model.apply(messages)
+        self.thread.apply(messages)
+        open_id = self.conversation_id
+        if (
+            open_id is not None
+            and not self.thread.opening  # (the list shows the one on its way)
+            and self.conversations.selected_conversation_id() != open_id
+        ):
+            # a conversation opened before its first message put it in the list (a new
+            # conversation, or the same person from another own number): highlight it now
+            self.conversations.select(open_id)
+        settings = self.settings
+        # (Not settings.configured: that reads the keyring, on the GUI thread, per message.)
+        if self.showing_welcome() and settings.effective_account_id:
+            self.show_welcome(False)
+
+    def _messages_removed(self, messages: list[Message]) -> None:
+        # The conversation's preview now comes from a message the list was not given: read it.
+        self.conversation_model.update_conversations({m.conversation_id for m in messages})
+        for message in messages:
+            self.thread.remove_message(message.id)
+
+    def _send_failed(self, message: Message) -> None:
+        # The open thread already says it under the bubble; saying it twice only adds noise.
+        if message.conversation_id == self.conversation_id:
+            return
+        reason = message.error_text or "The message was not sent."
+        who = incoming_title(message, self.services)
+        self.show_notice("warning", f"Not sent to {who}: {reason}")
+
+    def is_reading(self, conversation_id: int) -> bool:
+        """The user has this thread in front of them right now."""
+        return (
+            self.conversation_id == conversation_id
+            and self.isVisible()
+            and self.isActiveWindow()
+            and not self.isMinimized()
+        )
+
+    def _incoming(self, messages: list[Message]) -> None:
+        self.read_marker.incoming(messages)
+
+    def _contacts_changed(self) -> None:
+        self.conversations.set_contacts_changed()
+        self.thread.refresh_header()  # (one on its way brings its own header)
+
+    def _sending_changed(self, state: SendingState) -> None:
+        if state.paused:
+            self.banner.show_text(f"Sending is paused. {state.paused_because}", "Open Settings")
+        else:
+            self.banner.hide()
+
+    def show_notice(self, level: str, text: str, timeout: int = 12000) -> None:
+        """An app-level notice (the services' one channel): in the status bar, for a while, with
+        its level's icon and colour, shortened with “…” to the room it has (the whole sentence
+        in its tooltip) rather than cut off mid-word by the receiving status."""
+        bar = self.statusBar()
+        room = bar.width() - self.receiving_button.sizeHint().width() - 48 - 2 * ICON_SIZE
+        shown = bar.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, max(room, 120))
+        bar.show_notice(level, shown, timeout)
+        bar.setToolTip(text if shown != text else "")
+
+
+def incoming_title(message: Message, services: Services) -> str:
+    name = services.store.contact_name(message.peer_number)
+    return name or display(message.peer_number, services.settings.effective_country)
