@@ -64,6 +64,9 @@ class Outbox:
         # Until when (on self.clock) the provider asked us not to send (its Retry-After):
         # retry rounds wait for it. A new message the user sends still goes at once.
         self.not_before = 0.0
+        # Messages waiting because VoIP Number could not be reached (or asked to wait): their
+        # ids and next tries, for the app-wide "can't be reached" line (services/sending.py).
+        self.waiting: dict[int, float] = {}
         self._wake = asyncio.Event()
         self.later = SendLater(self)  # scheduled messages, sent here when due (send_later.py)
 
@@ -72,6 +75,10 @@ class Outbox:
         return await asyncio.to_thread(fn, *args, **kwargs)
 
     def _emit(self, message: Message) -> Message:
+        if message.status is Status.PENDING and message.error_code == "UNREACHABLE":
+            self.waiting[message.id] = message.next_attempt_at or 0.0
+        elif message.status is not Status.SENDING:  # (a retry on its way still waits)
+            self.waiting.pop(message.id, None)
         if self.on_change:
             self.on_change(message)
         return message
@@ -100,6 +107,15 @@ class Outbox:
 
     async def discard(self, message_id: int) -> None:
         await self._db(self.store.delete_message, message_id)
+        self.waiting.pop(message_id, None)
+
+    async def retry_waiting(self) -> None:
+        """The user asked to try now what waits for VoIP Number (Retry now): each in turn, until
+        one still cannot get through (the others then keep their next try)."""
+        for message_id in sorted(self.waiting):
+            sent = await self.resend(message_id)
+            if sent is not None and sent.id in self.waiting:
+                break
 
     def resume(self) -> None:
         """Credentials were fixed: send what is waiting."""
@@ -197,7 +213,11 @@ class Outbox:
 
     async def recover(self) -> list[Message]:
         """At start-up: messages left SENDING by a crash become UNKNOWN, never resent silently."""
-        return [self._emit(m) for m in await self._db(self.store.recover_interrupted)]
+        recovered = [self._emit(m) for m in await self._db(self.store.recover_interrupted)]
+        for message in await self._db(self.store.outbox):  # left waiting when it last stopped
+            if message.status is Status.PENDING and message.error_code == "UNREACHABLE":
+                self.waiting[message.id] = message.next_attempt_at or 0.0
+        return recovered
 
     async def run(self) -> None:
         """Retry pending messages forever, sleeping until the next is due or wake() is called."""

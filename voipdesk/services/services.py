@@ -205,6 +205,7 @@ class Services:
         self._watch_for_damage()
         self.load_secrets()
         recovered = await self.outbox.recover()
+        self._update_sending()  # (messages left waiting for VoIP Number)
         if recovered:
             self.notice.emit(
                 WARNING,
@@ -299,7 +300,7 @@ class Services:
 
     def _from_outbox(self, message: Message) -> None:  # outbox, on the loop
         self.messages_changed.emit([message])
-        if message.error_code:
+        if message.error_code or self.sending.waiting:
             self._update_sending()
 
     def _on_stored(self, messages: list[Message]) -> None:
@@ -331,10 +332,15 @@ class Services:
     def resend(self, message_id: int) -> asyncio.Task:
         return self.spawn(self.outbox.resend(message_id))
 
+    def retry_waiting(self) -> asyncio.Task:
+        """Retry now what waits for VoIP Number (the app-wide "can't be reached" line)."""
+        return self.spawn(self.outbox.retry_waiting())
+
     def discard(self, message_id: int) -> asyncio.Task:
         async def run() -> None:
             message = await asyncio.to_thread(self._writer.message, message_id)  # as it was
             await self.outbox.discard(message_id)
+            self._update_sending()
             if message is not None:
                 self.messages_removed.emit([message])
                 if message.direction is Direction.IN:

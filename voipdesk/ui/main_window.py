@@ -26,6 +26,7 @@ from voipdesk.ui.conversations import ConversationList, ConversationListModel
 from voipdesk.ui.labels import plain_label
 from voipdesk.ui.leave_demo import account_button
 from voipdesk.ui.notice_bar import NoticeBar
+from voipdesk.ui.offline_banner import OfflineBanner
 from voipdesk.ui.read_marking import ReadMarker
 from voipdesk.ui.receiving_view import ReceivingView
 from voipdesk.ui.thread import ThreadView
@@ -99,6 +100,7 @@ class MainWindow(WindowOpening, WindowEvents, QMainWindow):
         self.banner = Banner()  # sending is paused
         self.banner.setAccessibleName("Sending paused")
         self.banner.button.clicked.connect(lambda: self.settingsRequested.emit())
+        self.offline_banner = OfflineBanner()  # messages wait for VoIP Number to be reachable
         self.receiving = ReceivingView(self, demo=demo)
         self.receiving.testRequested.connect(self._test_receiving)
         self.receiving.setupRequested.connect(self.receivingSetupRequested)
@@ -113,6 +115,7 @@ class MainWindow(WindowOpening, WindowEvents, QMainWindow):
         banners.setSpacing(1)
         banners.addWidget(self.url_banner)
         banners.addWidget(self.banner)
+        banners.addWidget(self.offline_banner)
         right_layout.addLayout(banners)
         self.demo_notice: QWidget | None = None
         if demo:
@@ -186,6 +189,7 @@ class MainWindow(WindowOpening, WindowEvents, QMainWindow):
         bridge.sendFailed.connect(self._send_failed)
         bridge.contactsChanged.connect(self._contacts_changed)
         self.thread.retryRequested.connect(services.resend)
+        self.offline_banner.button.clicked.connect(lambda: services.retry_waiting())
         self.thread.discardRequested.connect(services.discard)
         self.scheduled.attach(services, bridge, self.compose, lambda: self.thread.conversation)
         self.scheduled.save_draft = self._save_draft
@@ -270,6 +274,7 @@ class MainWindow(WindowOpening, WindowEvents, QMainWindow):
             notice.setColor(QPalette.ColorRole.Window, theme.tinted(theme.ACCENT, 0.14))
             self.demo_notice.setPalette(notice)
         self.banner.apply_colors()
+        self.offline_banner.apply_colors()
         self.receiving.apply_colors()
 
     def paintEvent(self, event: QPaintEvent) -> None:

@@ -71,6 +71,7 @@ class WindowEvents:
             self.banner.show_text(f"Sending is paused. {state.paused_because}", "Open Settings")
         else:
             self.banner.hide()
+        self.offline_banner.set_state(state)  # messages waiting for VoIP Number
 
     def show_notice(self, level: str, text: str, timeout: int = 12000) -> None:
         """An app-level notice (the services' one channel): in the status bar, for a while, with
