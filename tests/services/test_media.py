@@ -127,3 +127,32 @@ def test_a_webhook_media_list_keeps_non_web_links_so_they_can_be_refused():
 )
 def test_the_preview_word_for_a_message_of_attachments_only(links, word):
     assert media.preview_word(links) == word
+
+
+def test_a_host_that_cannot_be_reached_fails_its_other_links_at_once_until_retry(tmp_path):
+    """A thread of many pictures on a host that is down: the first link tries it, the others
+    fail at once (they are not each tried: a screenful of them would each wait and fail), and a
+    Retry tries the host again."""
+    import socket
+
+    from tests.media_server import MediaServer
+
+    with socket.socket() as s:  # a loopback port nothing listens on (bound, then let go)
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cache = MediaCache(tmp_path)
+    base = f"http://127.0.0.1:{port}"
+    first = fetch(cache, f"{base}/1.png")
+    assert first.kind == FAILED and "could not be downloaded" in first.reason
+    server = MediaServer(port).start()  # the host is up now, but the failure is remembered
+    try:
+        for n in (2, 3):
+            server.add(f"/{n}.png", Route(PNG))
+            got = fetch(cache, f"{base}/{n}.png")
+            assert got.kind == FAILED and got.reason == first.reason
+        assert server.requests == []
+        cache.forget_failures(f"{base}/2.png")  # the user pressed Retry
+        assert fetch(cache, f"{base}/2.png").kind == IMAGE
+        assert fetch(cache, f"{base}/3.png").kind == IMAGE
+    finally:
+        server.stop()

@@ -331,3 +331,45 @@ def test_a_message_with_very_many_links_shows_some_and_counts_the_rest(qtbot, se
     assert len(blocks) == thread_media.SHOWN + 1
     assert blocks[-1].text.text == "and 5 more attachments"
     assert len(shown.shelf._entries) == thread_media.SHOWN
+
+
+def test_pictures_failing_out_of_view_lay_the_thread_out_once_and_show_when_scrolled_to(
+    aio, qtbot, seed, tmp_path, monkeypatch
+):
+    """Reading the newest messages while older picture messages above (on a host that is down)
+    fail: the view is not laid out again once per picture (each a stutter on a long thread)
+    but once for them all, and scrolled up to, each shows why at its full height."""
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on: the host cannot be reached
+        s.bind(("127.0.0.1", 0))
+        base = f"http://127.0.0.1:{s.getsockname()[1]}"
+    for n in range(6):
+        mms(seed, f"{base}/{n}.png")
+    for n in range(40):
+        last = mms(seed, body=f"a line of text to read, number {n}")
+    from voipdesk.ui.thread.listview import _MessageList
+
+    layouts: list[int] = []
+    real = _MessageList.doItemsLayout
+
+    def counted(self) -> None:
+        layouts.append(1)
+        real(self)
+
+    monkeypatch.setattr(_MessageList, "doItemsLayout", counted)
+    view = show_thread(qtbot, seed.store, last.conversation_id, size=(600, 400))
+    lv, shelf, model = view.list_view, view.delegate.media, view.list_view.model()
+    assert lv.at_bottom() and 0 not in lv.visible_rows()
+    settle(qtbot, view)
+    layouts.clear()
+    urls = [f"{base}/{n}.png" for n in range(6)]
+    qtbot.waitUntil(lambda: all(shelf.entry(u).state != "loading" for u in urls), timeout=8000)
+    qtbot.wait(400)
+    settle(qtbot, view)
+    assert len(layouts) <= 1
+    assert lv.at_bottom()
+    for row in range(6):  # each failure at its own height: nothing overlaps when scrolled to
+        index = model.index(row, 0)
+        assert "could not be downloaded" in view.delegate.geometry(index).media[0].text.text
+        assert lv.visualRect(index).height() == view.delegate.height(index)

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import json
 import logging
 import os
 import tempfile
+import time
 from dataclasses import asdict
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -39,6 +42,22 @@ log = logging.getLogger("voipdesk.media")
 MAX_IMAGE_BYTES = 10 * 1024 * 1024  # a phone's photo is 1-5 MB; carriers cap MMS far lower
 TIMEOUT_S = 20.0  # for the whole download, not per read
 CACHE_BYTES = 200 * 1024 * 1024  # the folder is trimmed, oldest used first, beyond this
+UNREACHABLE_S = 60.0  # a host that could not be reached is not tried again for this long
+
+
+@functools.cache
+def _tls():
+    """The TLS settings every download uses: made once (reading the certificate store takes
+    tens of milliseconds; made per download it held up the window for each picture)."""
+    return httpx.create_ssl_context()
+
+
+def _host(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc}".lower()
+    except ValueError:
+        return url
 
 
 def _status_reason(code: int) -> str:
@@ -77,6 +96,25 @@ class MediaCache:
         self.max_bytes = max_bytes
         self.timeout = timeout
         self.cache_bytes = cache_bytes
+        # Hosts that could not be reached (no such name, refused, no answer): their other links
+        # fail at once, for UNREACHABLE_S, rather than each waiting on the same failure.
+        self._unreachable: dict[str, tuple[float, str]] = {}
+        self._first_contact: dict[str, asyncio.Lock] = {}  # one link at a time tries a new host
+        self._reached: set[str] = set()
+
+    def forget_failures(self, url: str) -> None:
+        """Try this link's host again (the user asked to retry)."""
+        self._unreachable.pop(_host(url), None)
+
+    def _known_unreachable(self, host: str) -> str | None:
+        failed = self._unreachable.get(host)
+        if failed is None:
+            return None
+        when, reason = failed
+        if time.monotonic() - when > UNREACHABLE_S:
+            del self._unreachable[host]
+            return None
+        return reason
 
     @staticmethod
     def key(url: str) -> str:
@@ -91,23 +129,47 @@ class MediaCache:
         kept = await asyncio.to_thread(self._load, url)
         if kept is not None:
             return kept
-        try:
-            async with asyncio.timeout(self.timeout):
-                media, body = await self._download(url, name)
-        except (TimeoutError, httpx.TimeoutException):
-            return Media(url, FAILED, name, reason="The picture took too long to download.")
-        except httpx.HTTPError as exc:
-            log.info("media download failed: %s", type(exc).__name__)
-            return Media(url, FAILED, name, reason="The picture could not be downloaded.")
+        host = _host(url)
+        if host in self._reached:
+            media, body = await self._fetch(url, name, host)
+        else:  # the first link of a host tries it; the others wait to hear how that went
+            lock = self._first_contact.setdefault(host, asyncio.Lock())
+            async with lock:
+                media, body = await self._fetch(url, name, host)
         if media.kind in (IMAGE, FILE):
             media = await asyncio.to_thread(self._keep, media, body)
         return media
 
+    async def _fetch(self, url: str, name: str, host: str) -> tuple[Media, bytes]:
+        reason = self._known_unreachable(host)
+        if reason is not None:
+            return Media(url, FAILED, name, reason=reason), b""
+        try:
+            async with asyncio.timeout(self.timeout):
+                result = await self._download(url, name)
+        except (TimeoutError, httpx.TimeoutException) as exc:
+            reason = "The picture took too long to download."
+            if isinstance(exc, httpx.ConnectTimeout):
+                self._unreachable[host] = (time.monotonic(), reason)
+            return Media(url, FAILED, name, reason=reason), b""
+        except httpx.HTTPError as exc:
+            log.info("media download failed: %s", type(exc).__name__)
+            reason = "The picture could not be downloaded."
+            if isinstance(exc, httpx.ConnectError):
+                self._unreachable[host] = (time.monotonic(), reason)
+            return Media(url, FAILED, name, reason=reason), b""
+        self._reached.add(host)
+        self._first_contact.pop(host, None)
+        return result
+
     async def _download(self, url: str, name: str) -> tuple[Media, bytes]:
         timeout = httpx.Timeout(self.timeout, connect=min(self.timeout, 10.0))
         headers = {"Accept": "image/*;q=1, */*;q=0.1"}
+        tls = await asyncio.to_thread(_tls)  # (a worker: not on the window's thread)
         async with (
-            httpx.AsyncClient(timeout=timeout, follow_redirects=True, max_redirects=3) as client,
+            httpx.AsyncClient(
+                timeout=timeout, follow_redirects=True, max_redirects=3, verify=tls
+            ) as client,
             client.stream("GET", url, headers=headers) as response,
         ):
             if response.status_code != 200:

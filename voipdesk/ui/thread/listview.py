@@ -61,6 +61,12 @@ class _MessageList(QListView):
         self._load_soon.setSingleShot(True)
         self._load_soon.setInterval(0)
         self._load_soon.timeout.connect(self._load_near_edges)
+        # Rows out of view whose height changed (a picture arrived or failed): laid out with the
+        # next layout (a page arriving), or after this pause, once for all of them.
+        self._relayout_soon = QTimer(self)
+        self._relayout_soon.setSingleShot(True)
+        self._relayout_soon.setInterval(250)
+        self._relayout_soon.timeout.connect(self.scheduleDelayedItemsLayout)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setUniformItemSizes(False)
         # Batched layout clamps the scroll position to the first batch's height on every
@@ -122,7 +128,24 @@ class _MessageList(QListView):
         bar = self.verticalScrollBar()
         bar.setValue(bar.value() + rect.top() - offset)
 
+    def visible_rows(self) -> range:
+        """The rows in the viewport (as last laid out; all of them when that is unclear)."""
+        viewport = self.viewport()
+        x = viewport.width() // 2
+        top = self.indexAt(QPoint(x, 0))
+        bottom = self.indexAt(QPoint(x, viewport.height() - 1))
+        model = self.model()
+        count = model.rowCount() if model is not None else 0
+        return range(
+            top.row() if top.isValid() else 0, (bottom.row() if bottom.isValid() else count - 1) + 1
+        )
+
+    def relayout_soon(self) -> None:
+        """Rows out of view changed height: lay out again with the next layout, or soon."""
+        self._relayout_soon.start()
+
     def doItemsLayout(self) -> None:
+        self._relayout_soon.stop()
         anchor = self._anchor
         self._in_layout = True
         delegate = self.itemDelegate()

@@ -163,6 +163,8 @@ class MediaShelf(QObject):
         if entry is not None and entry.state == LOADING:
             return
         self._entries[url] = Entry(LOADING, version=self._next())
+        if self._cache is not None:
+            self._cache.forget_failures(url)  # the host is tried again, not failed from memory
         self._start(url, ratio)
         self.changed.emit(url)
 
@@ -232,16 +234,41 @@ class MediaShelf(QObject):
 
 
 def watch(view) -> None:
-    """Re-measure the rows of `view` (a ThreadView) that show a link whose state changed."""
+    """Re-measure the rows of `view` (a ThreadView) that show a link whose state changed: the
+    links that changed in one turn of the event loop (a host that cannot be reached fails all
+    its links at once) are looked for in one pass and told to the view as one change, so that
+    the rows are laid out again once rather than once per link; rows out of view wait for the
+    next layout."""
+    pending: set[str] = set()
+    timer = QTimer(view)
+    timer.setSingleShot(True)
+    timer.setInterval(0)
 
     def changed(url: str) -> None:
-        model = view.model
-        if model is None:
-            return
-        for row in range(model.rowCount()):
-            message = model.message(row)
-            if message is not None and url in message.attachments:
-                model.changed(row)
+        pending.add(url)
+        timer.start()
 
+    def flush() -> None:
+        urls = set(pending)
+        pending.clear()
+        model = view.model
+        if model is None or not urls:
+            return
+        rows = [
+            row
+            for row in range(model.rowCount())
+            if (message := model.message(row)) is not None
+            and not urls.isdisjoint(message.attachments)
+        ]
+        # Rows in view are measured again now; rows out of view are not laid out once per
+        # picture but with the next layout (ListView.relayout_soon), when they are needed.
+        shown = view.list_view.visible_rows()
+        seen = [row for row in rows if row in shown]
+        if seen:
+            model.changed_rows(seen)
+        if len(seen) < len(rows):
+            view.list_view.relayout_soon()
+
+    timer.timeout.connect(flush)
     view.delegate.media.changed.connect(changed)
     view.delegate.media.repaint.connect(lambda _url: view.list_view.viewport().update())

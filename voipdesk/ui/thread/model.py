@@ -291,3 +291,12 @@ class ThreadModel(QAbstractListModel, WindowEvents):
             self._renders.pop(message.id, None)
         index = self.index(row, 0)
         self.dataChanged.emit(index, index)
+
+    def changed_rows(self, rows: list[int]) -> None:
+        """These rows changed (e.g. their pictures arrived): one dataChanged over their span,
+        so the view lays its rows out again once, not once per row."""
+        for row in rows:
+            message = self._window.message(row)
+            if message is not None:
+                self._renders.pop(message.id, None)
+        self.dataChanged.emit(self.index(min(rows), 0), self.index(max(rows), 0))
