@@ -63,13 +63,14 @@ def media_server():
 def pg_cluster():
     """A private PostgreSQL server for this test session (tests/pg_support.py). Without the
     server binaries the tests that use it skip, saying how to install them; in CI they fail."""
-    from tests.pg_support import INSTALL_SENTENCE, Cluster, server_bindir
+    from tests.pg_support import INSTALL_SENTENCE, Cluster, server_bindir, stop_leftovers
 
     bindir = server_bindir()
     if bindir is None:
         if os.environ.get("CI") == "true":
             pytest.fail(INSTALL_SENTENCE, pytrace=False)
         pytest.skip(INSTALL_SENTENCE)
+    stop_leftovers(bindir)  # clusters of earlier sessions killed before their teardown
     cluster = Cluster(bindir)
     try:
         cluster.start()

@@ -49,6 +49,39 @@ _SETTINGS = {
 }
 
 
+OWNER = "owner.pid"  # the test session's process, in each cluster's folder
+
+
+def stop_leftovers(bindir: Path) -> list[Path]:
+    """Stop the clusters of test sessions that died without their teardown (killed from outside:
+    they would run on under /tmp for good) and remove their folders; returns those folders."""
+    stopped = []
+    for folder in map(Path, glob.glob(os.path.join(tempfile.gettempdir(), "voipdesk-pg-*"))):
+        try:
+            owner = int((folder / OWNER).read_text())
+        except (OSError, ValueError):
+            continue  # not one of ours, or still being made
+        if owner == os.getpid() or _alive(owner):
+            continue
+        leftover = Cluster.__new__(Cluster)
+        leftover.bindir, leftover.dir = bindir, folder
+        leftover.data, leftover.log = folder / "data", folder / "server.log"
+        leftover.as_root = os.geteuid() == 0
+        leftover.stop()
+        stopped.append(folder)
+    return stopped
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def server_bindir() -> Path | None:
     """The folder of initdb/pg_ctl: VOIPDESK_TEST_PG_BINDIR when set, else on PATH, else
     Debian's newest /usr/lib/postgresql/N/bin."""
@@ -79,6 +112,7 @@ class Cluster:
         self.as_root = os.geteuid() == 0
         self.user = "postgres" if self.as_root else _whoami()
         self.dir = Path(tempfile.mkdtemp(prefix="voipdesk-pg-"))
+        (self.dir / OWNER).write_text(str(os.getpid()))  # stop_leftovers() reads it
         self.data = self.dir / "data"
         self.log = self.dir / "server.log"
         self.port = _free_port()
