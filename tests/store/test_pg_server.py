@@ -26,25 +26,3 @@ def test_the_server_listens_on_its_socket_only(pg_url):
     with psycopg.connect(pg_url) as conn:
         assert conn.execute("SHOW listen_addresses").fetchone() == ("",)
         assert int(conn.execute("SHOW server_version_num").fetchone()[0]) >= 150000
-
-
-def test_a_cluster_left_by_a_killed_test_session_is_stopped_by_the_next(pg_cluster):
-    import subprocess
-    import sys
-
-    from tests.pg_support import OWNER, Cluster, stop_leftovers
-
-    left = Cluster(pg_cluster.bindir)
-    left.start()
-    try:
-        dead = subprocess.Popen([sys.executable, "-c", "pass"])
-        dead.wait()  # a session that ended without its teardown
-        (left.dir / OWNER).write_text(str(dead.pid))
-        assert (left.data / "postmaster.pid").exists()  # still running
-        assert stop_leftovers(pg_cluster.bindir) == [left.dir]
-        assert not left.dir.exists()
-        assert pg_cluster.dir.exists()  # this session's own is left alone
-        with psycopg.connect(pg_cluster.url()) as conn:
-            assert conn.execute("SELECT 1").fetchone() == (1,)
-    finally:
-        left.stop()
