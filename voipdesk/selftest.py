@@ -46,6 +46,9 @@ async def _steps(controller, say: Callable[[str], None]) -> None:
 
         say(f"{step}: ok ({get_backend_class().__name__})")  # the backend loads (bundled)
 
+        step = "shared inbox driver"
+        say(f"{step}: ok ({_shared_store_driver()})")
+
         step = "listener on a free port"
         if services.listener is None:
             raise StepFailed(services.receiving.listener_error or "the listener did not start")
@@ -96,6 +99,20 @@ async def _steps(controller, say: Callable[[str], None]) -> None:
         raise StepFailed(f"{step}: {exc}") from None
     except Exception as exc:
         raise StepFailed(f"{step}: {type(exc).__name__}: {exc}") from exc
+
+
+def _shared_store_driver() -> str:
+    """The PostgreSQL backend (store/pg/) loads with psycopg's compiled driver and its libpq:
+    what a frozen bundle misses first (hidden imports, bundled libraries)."""
+    import psycopg
+    import psycopg_pool  # noqa: F401 - the store's pool
+
+    from voipdesk.store.pg.store import PgStore  # noqa: F401 - the whole backend imports
+
+    if psycopg.pq.__impl__ != "binary":
+        raise StepFailed(f"psycopg uses its {psycopg.pq.__impl__} driver, not the binary one")
+    libpq = psycopg.pq.version()
+    return f"psycopg {psycopg.__version__}, libpq {libpq // 10000}.{libpq % 10000}"
 
 
 def run(*, verbose: bool = False) -> int:
