@@ -182,3 +182,55 @@ def test_a_dropped_listen_connection_is_said_and_nothing_is_missed_or_told_twice
     assert "password" not in offline.lower()
     assert back is None
     assert len(watched.listeners) == 2  # one reconnect
+
+
+def test_a_desk_away_longer_than_the_log_remembers_is_told_to_read_everything_again(desks):
+    a, b = desks
+    a.add_inbound(inbound("old", mdr_id="p-0"))
+    last = a.last_change()
+    a.add_inbound(inbound("pruned while away", mdr_id="p-1"))
+    a.add_inbound(inbound("newest", mdr_id="p-2"))
+    assert a.prune_changes(older_than_s=0) == a.last_change() - 1  # the newest stays
+    assert a.oldest_change() == a.last_change()
+    seen = Seen()
+
+    async def scenario() -> None:
+        task = asyncio.create_task(follow(b, seen, after=last).run())
+        await until("the batch", lambda: seen.batches)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(scenario())
+    [batch] = seen.batches
+    assert batch.reload  # patching would miss "pruned while away"
+    assert batch.last == a.last_change()
+
+
+def test_a_desk_that_missed_nothing_patches_even_after_pruning(desks):
+    a, b = desks
+    a.add_inbound(inbound("old", mdr_id="q-0"))
+    a.prune_changes(older_than_s=0)
+    last = a.last_change()
+    seen = Seen()
+
+    async def scenario() -> None:
+        feed = follow(b, seen, after=last)
+        task = asyncio.create_task(feed.run())
+        await until("the feed to listen", lambda: feed.offline is None and seen.states == [])
+        await asyncio.sleep(0.2)
+        await write(a.add_inbound, inbound("new", mdr_id="q-1"))
+        await until("the batch", lambda: seen.batches)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(scenario())
+    assert [(b.reload, [m.body for m in b.messages]) for b in seen.batches] == [(False, ["new"])]
+
+
+def test_pruning_keeps_recent_changes(desks):
+    a, _ = desks
+    a.add_inbound(inbound("recent", mdr_id="r-0"))
+    assert a.prune_changes() == 0  # younger than the log remembers
+    assert a.oldest_change() == 1

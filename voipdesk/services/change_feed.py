@@ -35,9 +35,12 @@ RETRY_S = (1.0, 2.0, 5.0, 10.0, 30.0)  # pauses between reconnects, the last one
 class ChangeBatch:
     """What changed, in change order, up to change number `last`: each message once, as it
     is now; the ids of messages deleted; the conversations whose read mark, last message or
-    flags changed; the numbers whose contact name changed."""
+    flags changed; the numbers whose contact name changed. `reload`: changes after the last
+    number handed on were pruned from the log (the desk was away longer than the log
+    remembers), so what the desk shows is read again, not patched."""
 
     last: int
+    reload: bool = False
     messages: list[Message] = field(default_factory=list)
     removed: list[int] = field(default_factory=list)
     conversations: list[int] = field(default_factory=list)
@@ -117,6 +120,8 @@ class ChangeFeed:
             if not changes:
                 return
             batch = await self._call(self._resolve, changes)
+            # Numbers are gap-free: a gap after the last one handed on means it was pruned.
+            batch.reload = changes[0].number > (self._last or 0) + 1
             self._last = batch.last
             try:
                 self._on_batch(batch)

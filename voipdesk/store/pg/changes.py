@@ -20,6 +20,8 @@ from voipdesk.store.pg.connection import PgConnection
 from voipdesk.store.pg.schema import CHANNEL
 from voipdesk.store.pg.unavailable import unavailable
 
+PRUNE_AFTER_S = 30 * 24 * 3600.0  # how long the change log remembers a change
+
 
 @dataclass(frozen=True, slots=True)
 class Change:
@@ -44,6 +46,27 @@ class PgChangesMixin(PgConnection):
             (number, limit),
         )
         return [Change(*r) for r in rows]
+
+    def oldest_change(self) -> int:
+        """The oldest change number still in the log (last_change() + 1 when it is empty): a
+        desk whose last number is older than this one before it missed changes that were
+        pruned, and reads everything again instead."""
+        rows = self._read("SELECT min(number) FROM changes")
+        return rows[0][0] if rows[0][0] is not None else self.last_change() + 1
+
+    def prune_changes(self, older_than_s: float = PRUNE_AFTER_S) -> int:
+        """Forget changes older than `older_than_s` seconds by the database's clock (the
+        newest change always stays, so numbering goes on); return how many went. `voipdesk
+        serve` calls it once a day: a desk away longer than that reloads what it shows."""
+
+        def tx(t) -> int:
+            return t.execute(
+                "DELETE FROM changes WHERE at < clock_timestamp() - make_interval(secs => %s)"
+                " AND number < (SELECT last FROM change_counter)",
+                (older_than_s,),
+            ).rowcount
+
+        return self._write(tx)
 
     def last_change(self) -> int:
         """The newest change number (0 before any change)."""
