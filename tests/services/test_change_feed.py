@@ -78,10 +78,13 @@ def test_a_desk_hears_what_another_desk_commits_in_commit_order(desks):
             ),
         )
         await write(a.delete_message, out.id)
-        await until("the deletion", lambda: seen.batches[-1].removed == [out.id])
+        await until("the deletion", lambda: [g.id for g in seen.batches[-1].removed] == [out.id])
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
+        first = seen.batches[0]  # what the desk showed was read before the feed listened:
+        assert (first.reload, first.messages) == (True, [])  # it reads it again, once
+        assert not any(batch.reload for batch in seen.batches[1:])
         numbers = [batch.last for batch in seen.batches]
         assert numbers == sorted(set(numbers))  # in order, none twice
         assert feed.last == a.last_change()

@@ -31,6 +31,14 @@ BATCH = 500  # changes read at a time
 RETRY_S = (1.0, 2.0, 5.0, 10.0, 30.0)  # pauses between reconnects, the last one repeated
 
 
+@dataclass(frozen=True, slots=True)
+class MessageGone:
+    """A message deleted from the shared store: which, and from which conversation."""
+
+    id: int
+    conversation_id: int
+
+
 @dataclass(slots=True)
 class ChangeBatch:
     """What changed, in change order, up to change number `last`: each message once, as it
@@ -42,15 +50,17 @@ class ChangeBatch:
     last: int
     reload: bool = False
     messages: list[Message] = field(default_factory=list)
-    removed: list[int] = field(default_factory=list)
+    removed: list[MessageGone] = field(default_factory=list)
     conversations: list[int] = field(default_factory=list)
     contacts: list[str] = field(default_factory=list)
 
 
 class ChangeFeed:
-    """Hands on_batch every change after `after` (default: the newest change when it starts),
-    and on_state a sentence while the shared store cannot be reached (None once it can).
-    Both are called on the loop that awaits run()."""
+    """Hands on_batch every change after `after` (default: the newest change when it starts,
+    with a first, empty batch that says `reload`: what the desk shows was read without a
+    change number, so it is read again once the feed listens), and on_state a sentence while
+    the shared store cannot be reached (None once it can). Both are called on the loop that
+    awaits run()."""
 
     def __init__(
         self,
@@ -93,8 +103,9 @@ class ChangeFeed:
                 listener = None
                 try:
                     listener = await self._call(self._store.listen)  # LISTEN first,
-                    if self._last is None:
+                    if self._last is None:  # what the desk shows was read without a number:
                         self._last = await self._call(self._store.last_change)
+                        self._hand_on(ChangeBatch(self._last, reload=True))  # read it again
                     await self._catch_up()  # then read what came after the last number
                     self._set_offline(None)
                     failures = 0
@@ -123,22 +134,25 @@ class ChangeFeed:
             # Numbers are gap-free: a gap after the last one handed on means it was pruned.
             batch.reload = changes[0].number > (self._last or 0) + 1
             self._last = batch.last
-            try:
-                self._on_batch(batch)
-            except Exception:  # a consumer's bug must not stop the desk hearing of changes
-                log.exception("handling shared-store changes up to %d failed", batch.last)
+            self._hand_on(batch)
             if len(changes) < BATCH:
                 return
 
+    def _hand_on(self, batch: ChangeBatch) -> None:
+        try:
+            self._on_batch(batch)
+        except Exception:  # a consumer's bug must not stop the desk hearing of changes
+            log.exception("handling shared-store changes up to %d failed", batch.last)
+
     def _resolve(self, changes: list) -> ChangeBatch:  # on the feed's thread
         """The changes as a desk shows them: each message read once, as it is now."""
-        message_ids: dict[int, None] = {}
+        message_ids: dict[int, int] = {}  # message id -> its conversation
         conversations: dict[int, None] = {}
         contacts: dict[str, None] = {}
         for change in changes:
             if change.kind == "message" and change.message_id is not None:
                 message_ids.pop(change.message_id, None)  # keep the order of its last change
-                message_ids[change.message_id] = None
+                message_ids[change.message_id] = change.conversation_id or 0
             elif change.kind == "conversation" and change.conversation_id is not None:
                 conversations[change.conversation_id] = None
             elif change.kind == "contact" and change.contact_number is not None:
@@ -146,10 +160,10 @@ class ChangeFeed:
         batch = ChangeBatch(
             last=changes[-1].number, conversations=list(conversations), contacts=list(contacts)
         )
-        for message_id in message_ids:
+        for message_id, conversation_id in message_ids.items():
             message = self._store.message(message_id)
             if message is None:
-                batch.removed.append(message_id)
+                batch.removed.append(MessageGone(message_id, conversation_id))
             else:
                 batch.messages.append(message)
         return batch

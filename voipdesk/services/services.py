@@ -26,10 +26,12 @@ from voipdesk.services.receiving import Receiving
 from voipdesk.services.scheduling import Scheduling
 from voipdesk.services.sending import SENDING, SendingState, sending_state
 from voipdesk.services.settings_change import apply_settings_change
+from voipdesk.services.shared_inbox import SharedInbox
 from voipdesk.services.unread import UnreadCount
 from voipdesk.settings import Settings
 from voipdesk.store import Store, StoreDamaged, damage, database_path, open_store
 from voipdesk.store.backup import DailyBackup
+from voipdesk.store.errors import is_url
 
 log = logging.getLogger("voipdesk.app")
 
@@ -45,7 +47,11 @@ class Services:
         credentials: tuple[str, str] | None = None,
         tunnel_factory: Callable[..., object] | None = None,
         store: Store | None = None,
+        location: Path | str | None = None,
     ) -> None:
+        """`location`: where the messages are (open_store's; default: the data folder). A
+        postgresql:// URL is the shared inbox: `voipdesk serve` receives, this desk follows
+        the store's change log (services/shared_inbox.py) and starts no listener or tunnel."""
         self.settings = settings
         self.data_dir = settings.data_dir
         # Stored or changed messages (the local echo included), and newly received ones.
@@ -62,8 +68,10 @@ class Services:
         self.notice: Event[str, str] = Event("notice")
         self._credentials_override = credentials
         # GUI-thread reads (the window's, opened before the services: closed by stop())
-        self.store = store if store is not None else open_store(self.data_dir)
-        self._writer = open_store(self.data_dir)  # writes, always from worker threads
+        self.location = location if location is not None else self.data_dir
+        self.shared = is_url(self.location)
+        self.store = store if store is not None else open_store(self.location)
+        self._writer = open_store(self.location)  # writes, always from worker threads
         self.reads = Reads()  # the window's reads of `store`: on a worker, answered on the loop
         self.unread = UnreadCount(self._writer)  # the unread total and conversations read
         self.flags = ConversationFlags(self._writer, self.unread)  # blocked, muted
@@ -94,8 +102,10 @@ class Services:
             notice=self.notice,
             on_messages=self._from_listener,
             tunnel_factory=tunnel_factory,
+            location=self.location,
         )
         self.receiving_changed = self.receiver.changed
+        self.shared_inbox = SharedInbox(self) if self.shared else None
         self.backups = DailyBackup(self.data_dir)
         self._tasks: set[asyncio.Task] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -213,6 +223,12 @@ class Services:
             )
         await self.flags.load()
         await self.unread.count()  # before the listener adds to it
+        if self.shared_inbox is not None:  # the server receives; its database is backed up
+            self.spawn(self.shared_inbox.run())  # by its owner, not by each desk
+            await self.wait_for_secrets()
+            self.spawn(self.outbox.run())
+            self.spawn(self._sync_autostart())
+            return
         # aiohttp takes a tenth of a second to import: on a worker, not the GUI thread.
         await asyncio.to_thread(importlib.import_module, "voipdesk.receiver.listener")
         # the tunnel needs the authtoken, the outbox the token: the latest read (Settings may

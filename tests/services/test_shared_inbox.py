@@ -1,0 +1,110 @@
+"""Two desks' services on one shared inbox (a real PostgreSQL server, the sandbox over real
+HTTP): neither receives itself; what the server stores and what one desk sends reaches the
+other as it commits; a message is sent once."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from tests.store.conftest import OWN, PEER, inbound
+from voipdesk.core.models import Direction, Status
+from voipdesk.sandbox import DEMO_ACCOUNT, Sandbox, SandboxThread
+from voipdesk.services import Services
+from voipdesk.settings import Settings
+from voipdesk.store import open_store
+
+
+@pytest.fixture
+def sandbox():
+    with SandboxThread(Sandbox((DEMO_ACCOUNT,))) as running:
+        yield running
+
+
+def desk_settings(folder, sandbox) -> Settings:
+    settings = Settings.load(folder)
+    settings.numbers = [OWN]
+    settings.api_url = sandbox.send_url
+    return settings
+
+
+class Heard:
+    def __init__(self, services: Services) -> None:
+        self.changed: list = []
+        self.incoming: list = []
+        self.unread: list[int] = []
+        self.conversations: list[int] = []
+        services.messages_changed.connect(self.changed.extend)
+        services.incoming.connect(self.incoming.extend)
+        services.unread.changed.connect(self.unread.append)
+        services.shared_inbox.conversations_changed.connect(self.conversations.extend)
+
+    def statuses(self, body: str) -> list[Status]:
+        return [m.status for m in self.changed if m.body == body]
+
+
+async def until(what: str, check, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+def test_two_desks_share_one_inbox_live(pg_url, sandbox, tmp_path, monkeypatch):
+    monkeypatch.setenv("VOIPDESK_ACCOUNT_ID", DEMO_ACCOUNT.account_id)
+    monkeypatch.setenv("VOIPDESK_API_TOKEN", DEMO_ACCOUNT.api_token)
+    monkeypatch.setenv("VOIPDESK_TUNNEL", "none")
+    server = open_store(pg_url)  # what `voipdesk serve` stores webhooks with
+
+    async def scenario() -> None:
+        a = Services(desk_settings(tmp_path / "a", sandbox), location=pg_url)
+        b = Services(desk_settings(tmp_path / "b", sandbox), location=pg_url)
+        heard_a, heard_b = Heard(a), Heard(b)
+        await a.start()
+        await b.start()
+        try:
+            assert a.shared and b.shared
+            assert a.listener is None and b.listener is None  # the server receives
+            await until("both desks to follow", lambda: a.shared_inbox.feed.last is not None)
+            await until("both desks to follow", lambda: b.shared_inbox.feed.last is not None)
+
+            # A text the server stores reaches both desks, told once as received.
+            await asyncio.to_thread(server.add_inbound, inbound("Is the shop open?"))
+            for heard in (heard_a, heard_b):
+                await until("the text", lambda h=heard: [m.body for m in h.incoming])
+                await until("the unread count", lambda h=heard: h.unread[-1:] == [1])
+            assert [m.body for m in heard_a.incoming] == ["Is the shop open?"]
+            assert [m.body for m in heard_b.incoming] == ["Is the shop open?"]
+
+            # Desk A answers: VoIP Number gets it once; desk B sees it sent.
+            await a.send(OWN, PEER, "Yes, until six")
+            await until(
+                "desk B to see the answer sent",
+                lambda: (
+                    Status.QUEUED in heard_b.statuses("Yes, until six")
+                    or Status.DELIVERED in heard_b.statuses("Yes, until six")
+                ),
+            )
+            sent = sandbox.call(lambda: [r.body for r in sandbox.sandbox.sent])
+            assert sent.count("Yes, until six") == 1
+            assert all(
+                m.direction is Direction.OUT for m in heard_b.changed if m.body.startswith("Yes")
+            )
+            assert [m.body for m in heard_b.incoming] == ["Is the shop open?"]  # not a new text
+
+            # Desk B reads it: desk A's unread count follows.
+            cid = heard_b.incoming[0].conversation_id
+            await b.unread.mark_read(cid)
+            await until("desk A's count", lambda: heard_a.unread[-1:] == [0])
+            assert cid in heard_a.conversations
+        finally:
+            await a.stop()
+            await b.stop()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        server.close()
