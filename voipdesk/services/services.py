@@ -11,7 +11,6 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from voipdesk import logs
 from voipdesk.core.models import Direction, Message, Status
 from voipdesk.logs import register_secret
 from voipdesk.outbox import Outbox
@@ -19,6 +18,7 @@ from voipdesk.provider.client import DEFAULT_TIMEOUT, VoipNumberClient
 from voipdesk.provider.http_loop import HttpThread
 from voipdesk.receiver.status import ReceivingStatus
 from voipdesk.services.backups import back_up_daily
+from voipdesk.services.damage_watch import DamageWatch
 from voipdesk.services.events import ERROR, WARNING, Event
 from voipdesk.services.flags import ConversationFlags
 from voipdesk.services.reads import Reads
@@ -29,14 +29,14 @@ from voipdesk.services.settings_change import apply_settings_change
 from voipdesk.services.shared_inbox import SharedInbox
 from voipdesk.services.unread import UnreadCount
 from voipdesk.settings import Settings
-from voipdesk.store import Store, StoreDamaged, damage, database_path, open_store
+from voipdesk.store import Store, StoreDamaged, open_store
 from voipdesk.store.backup import DailyBackup
 from voipdesk.store.errors import is_url
 
 log = logging.getLogger("voipdesk.app")
 
 
-class Services:
+class Services(DamageWatch):
     """Owns the running parts of voipdesk and tells what happens through its events, emitted
     on the thread that runs its asyncio loop."""
 
@@ -272,36 +272,6 @@ class Services:
         self.store.close()
         self._writer.close()
         self._stopped = self.receiver.stopped = True
-
-    # -- a damaged database, a log that cannot be written --------------------------------------
-    def _watch_for_damage(self) -> None:
-        """Found damaged by any of the stores (the listener's full check at its start, or a
-        read that meets a damaged page): receiving stops and database_damaged tells it. A log
-        that cannot be written (a full disk) is a notice."""
-        same_file = damage.same_file_as(database_path(self.data_dir))
-
-        def found(exc: StoreDamaged) -> None:  # on the thread that found it
-            if same_file(exc.path):
-                self._call_soon(self._on_damaged, exc)
-
-        def log_failed(sentence: str) -> None:
-            self._call_soon(self.notice.emit, WARNING, sentence[0].upper() + sentence[1:])
-
-        logs.on_write_failure.append(log_failed)
-        self._unwatch = [damage.watch(found), lambda: logs.on_write_failure.remove(log_failed)]
-        if (known := damage.known(database_path(self.data_dir))) is not None:
-            self._call_soon(self._on_damaged, known)
-
-    def _on_damaged(self, exc: StoreDamaged) -> None:
-        if self._stopped or self.damaged is not None:
-            return
-        self.damaged = exc
-        self.receiver.set(
-            listener_running=False,
-            listener_error=f"Receiving stopped: {exc}",
-            database_damaged=True,
-        )
-        self.database_damaged.emit(exc)
 
     # -- cross-thread plumbing -----------------------------------------------------------------
     def _call_soon(self, fn: Callable, *args: object, **kwargs: object) -> None:
