@@ -11,6 +11,7 @@ import signal
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import psycopg
@@ -59,6 +60,22 @@ def post(url: str, doc: dict) -> int | None:
     with contextlib.suppress(httpx.HTTPError), httpx.Client(timeout=20) as client:
         return client.post(url, json=doc).status_code
     return None
+
+
+def outgoing(url: str) -> list:
+    return [m for m in shared(url) if m.direction is Direction.OUT]
+
+
+def queue_for_serve(desk: Path, url: str, text: str) -> None:
+    """`voipdesk send --database url` that cannot reach VoIP Number: the message waits in the
+    shared outbox (exit 75), its retry time moved to now rather than waited for (send's
+    backoff, ~20 s)."""
+    result = send(desk, closed_port_url(), "--database", url, "--from", OWN, "--to", PEER, text)
+    assert result.returncode == 75, result.stderr
+    queued = [m for m in outgoing(url) if m.body == text]
+    assert [m.status for m in queued] == [Status.PENDING]
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("UPDATE messages SET next_attempt_at = 0 WHERE id = %s", (queued[0].id,))
 
 
 def test_a_webhook_is_stored_once_in_the_shared_store_and_answered_200(sandbox, tmp_path, pg_url):
@@ -118,14 +135,7 @@ def test_a_message_send_left_in_the_shared_outbox_is_sent_once_by_two_serves(
     tmp_path,
     pg_url,
 ):
-    result = send(tmp_path / "desk", closed_port_url(), "--database", pg_url, "--from", OWN,
-                  "--to", PEER, "queued", "for", "the", "server")  # fmt: skip
-    assert result.returncode == 75, result.stderr
-    [queued] = shared(pg_url)
-    assert queued.status is Status.PENDING
-    # Its retry time (send's backoff, ~20 s) has come: moved here rather than waited for.
-    with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute("UPDATE messages SET next_attempt_at = 0 WHERE id = %s", (queued.id,))
+    queue_for_serve(tmp_path / "desk", pg_url, "queued for the server")
 
     servers = [serve(tmp_path / name, sandbox, "--database", pg_url) for name in "ab"]
     try:
@@ -184,6 +194,10 @@ def test_while_the_database_is_stopped_webhooks_get_503_then_it_resumes_by_itsel
         # Stored once the database is back (the provider would deliver it again).
         wait_for(lambda: post(hook, while_down) == 200, timeout=30)
         assert post(hook, webhook_body(PEER, OWN, "after", mdr_id="m-3", ts=1716204503)) == 200
+        # Sending goes on too: what a desk leaves in the outbox now is sent, once.
+        queue_for_serve(tmp_path / "desk", url, "sent after the outage")
+        wait_for(lambda: len(sent(sandbox)) == 1)
+        wait_for(lambda: outgoing(url)[0].status is Status.QUEUED)
         assert server.proc.poll() is None
 
         own_cluster.halt()  # stopped again, and serve is stopped while it is
@@ -192,7 +206,10 @@ def test_while_the_database_is_stopped_webhooks_get_503_then_it_resumes_by_itsel
     finally:
         server.kill()
     own_cluster.resume()
-    assert [m.body for m in shared(url)] == ["before", "while down", "after"]
+    assert [m.body for m in shared(url)] == [
+        "before", "while down", "after", "sent after the outage"
+    ]  # fmt: skip
+    assert len(requests(sandbox)) == 1
     err = server.stderr
     assert err.count(DOWN) >= 1 and err.count(BACK) == 1
     assert err.index(DOWN) < err.index(BACK)
