@@ -185,8 +185,9 @@ class Sender:
                 if self.down is None and self._relay is not None:
                     said = str(exc) if str(exc).startswith("voipdesk") else f"voipdesk: {exc}"
                     self._relay.say(
-                        f"{said} Until it can, webhooks are answered 503 (never 200 before a "
-                        "message is stored) and nothing is sent; serve keeps trying."
+                        f"{said} Until the database can be used again, webhooks are answered "
+                        "503 (never 200 before a message is stored) and nothing is sent; serve "
+                        "keeps trying."
                     )
                 self.down = exc
                 due = 0.0
