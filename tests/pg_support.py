@@ -148,10 +148,20 @@ class Cluster:
         hba.write_text(_HBA)
         if self.as_root:
             shutil.chown(hba, "postgres", "postgres")
+        self.resume()
+        self.admin(f"CREATE DATABASE {TESTS_DB}")
+
+    def resume(self) -> None:
+        """Start the server (again, after halt()) on the same socket and port."""
         options = " ".join(f"-c {k}={v}" for k, v in _SETTINGS.items())
         options += f" -p {self.port} -k {self.dir}"
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-o", options, "start")
-        self.admin(f"CREATE DATABASE {TESTS_DB}")
+
+    def halt(self) -> None:
+        """Stop the server as an administrator would (its clients are disconnected), keeping
+        its data: resume() starts it again. Only on a cluster of the test's own (the
+        session's serves every other test)."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def stop(self) -> None:
         with contextlib.suppress(Exception):

@@ -209,7 +209,7 @@ def _main(argv: list[str] | None) -> int:
     if problem is not None and not read_only:
         startproblems.say(problem, window=window)
         return EXIT_ERROR
-    try:  # send and export may use a shared database (store/choice.py); the rest, not yet
+    try:  # send, export and serve may use a shared database (store/choice.py); the rest, not yet
         database = chosen_database(getattr(args, "database", None), os.environ, args.command)
     except DatabaseRefused as exc:
         return _fail(str(exc))
@@ -237,7 +237,7 @@ def _main(argv: list[str] | None) -> int:
         if args.command == "serve":
             from voipdesk.serve_cli import run as serve
 
-            return serve(args, data_dir)
+            return serve(args, data_dir, database)
         if args.self_test:
             from voipdesk.selftest import run as self_test
 

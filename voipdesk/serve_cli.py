@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 
@@ -18,9 +17,10 @@ def add_parser(sub, data_dir: argparse.ArgumentParser) -> None:
         "and scheduled messages when they are due, each sent at most once).",
         epilog="exit status:\n"
         "  0   stopped (SIGTERM or Ctrl+C)\n"
-        "  1   the message database cannot be used (damaged, not writable, or a --database\n"
-        "      this version cannot use)\n"
-        "  2   the listener could not start (the port is taken)\n"
+        "  1   the message database cannot be used at start (damaged, not writable, a\n"
+        "      database server that cannot be reached, or a schema too new)\n"
+        "  2   the listener could not start (the port is taken), or the command line was\n"
+        "      refused (a password inside the --database URL)\n"
         "  4   another voipdesk (the app, `listen` or `serve`) receives on this data\n"
         "      folder: the message names it; only one at a time can",
     )
@@ -30,13 +30,15 @@ def add_parser(sub, data_dir: argparse.ArgumentParser) -> None:
         "--database",
         metavar="URL",
         default=None,
-        help="where messages are kept (env VOIPDESK_DATABASE_URL; default: the data folder's "
-        "file). PostgreSQL is not supported yet.",
+        help="a shared PostgreSQL database (postgresql://user@host/dbname; env "
+        "VOIPDESK_DATABASE_URL) instead of the data folder's file: every serve and desktop on "
+        "it shares its messages, outbox and webhook address. The password goes in a password "
+        "file (PGPASSFILE) or the environment, never in the URL on the command line.",
     )
 
 
-def run(args: argparse.Namespace, data_dir: Path) -> int:
+def run(args: argparse.Namespace, data_dir: Path, database: str | None) -> int:
+    """`database`: the URL chosen (store/choice.py: the option, else VOIPDESK_DATABASE_URL)."""
     from voipdesk.services.serve import main
 
-    database = args.database or os.environ.get("VOIPDESK_DATABASE_URL") or None
     return main(data_dir, args.port, args.tunnel, database)

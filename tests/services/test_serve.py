@@ -239,13 +239,6 @@ def test_the_heartbeat_advances(sandbox, tmp_path):
         server.kill()
 
 
-def test_a_database_url_is_refused_with_a_sentence(sandbox, tmp_path):
-    server = serve(tmp_path, sandbox, "--database", "postgresql://desk@db.example/voipdesk")
-    assert server.finish() == 1
-    assert "cannot keep messages in a PostgreSQL database yet" in server.stderr
-    assert server.rest() == []
-
-
 def test_without_a_token_it_receives_and_says_why_it_does_not_send(sandbox, tmp_path):
     server = serve(tmp_path, sandbox, VOIPDESK_API_TOKEN="")
     try:

@@ -19,8 +19,9 @@ from voipdesk.store.pg.schema import PG_MIGRATIONS, PG_SCHEMA_VERSION, VERSION_T
 
 from .conftest import OWN, PEER, inbound
 
-# What only the shared store has: its change log (store/pg/changes.py).
-PG_ONLY = {"changes_after", "last_change", "listen", "url"}
+# What only the shared store has: its change log (store/pg/changes.py) and the settings every
+# voipdesk on it shares (store/pg/shared_settings.py).
+PG_ONLY = {"changes_after", "last_change", "listen", "url", "shared_setting"}
 
 
 def public(cls: type) -> dict[str, inspect.Signature]:
@@ -290,3 +291,11 @@ def test_both_search_plans_find_the_same_messages_newest_first(pg_url, monkeypat
             f"lunch {i}" if i % 3 else f"rare lunch {i}" for i in range(29, 22, -1)
         ]
         assert found[0][2] == [f"rare lunch {i}" for i in range(27, -1, -3)]
+
+
+def test_a_shared_setting_is_decided_by_the_first_to_ask_and_kept(pg_url):
+    with open_store(pg_url) as first, open_store(pg_url) as second:
+        assert first.shared_setting("webhook_secret", "one") == "one"
+        assert second.shared_setting("webhook_secret", "two") == "one"
+    with open_store(pg_url) as again:
+        assert again.shared_setting("webhook_secret", "three") == "one"

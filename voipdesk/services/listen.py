@@ -145,6 +145,9 @@ async def _listen(
     settings = Settings.load(data_dir)
     for problem in settings.problems:  # what settings.json could not provide: said, not fatal
         print(f"voipdesk: warning: {problem}", file=err, flush=True)
+    shared = companion is not None and companion.shared
+    if shared:  # every serve on the shared store answers on its path (not saved here)
+        settings.webhook_secret = companion.webhook_secret  # type: ignore[union-attr]
     loop = asyncio.get_running_loop()
     ended: asyncio.Future[int] = loop.create_future()
     tasks: set[asyncio.Task] = set()
@@ -192,7 +195,7 @@ async def _listen(
     same_file = damage.same_file_as(database_path(data_dir))
     unwatch = damage.watch(lambda exc: call_soon(damaged, exc) if same_file(exc.path) else None)
     restore = _on_stop_signals(lambda: call_soon(end, 0))
-    backups = DailyBackup(data_dir)
+    backups = None if shared else DailyBackup(data_dir)  # a database server backs up its own
     try:
         receiving.start_listener()  # and the tunnel, when there is one
         listener = receiving.listener
@@ -204,7 +207,8 @@ async def _listen(
             await asyncio.to_thread(listener.checked.wait, CHECK_WAIT)
             if listener.damaged is None:
                 await companion.start(settings, spawn, relay)
-        spawn(back_up_daily(backups, lambda problem: relay.say(f"voipdesk: {problem}")))
+        if backups is not None:
+            spawn(back_up_daily(backups, lambda problem: relay.say(f"voipdesk: {problem}")))
 
         async def announce(url: str | None) -> None:
             # After the listener's check of the database: on a damaged file the webhook line
@@ -233,7 +237,8 @@ async def _listen(
         restore()
         if companion is not None:
             await companion.stop()
-        backups.stop()  # a backup in progress stops at its next step
+        if backups is not None:
+            backups.stop()  # a backup in progress stops at its next step
         receiving.stopped = True
         await receiving.stop()
         for task in list(tasks):
@@ -247,7 +252,11 @@ async def _listen(
 class Companion(Protocol):
     """What runs beside the listener in `serve`: the outbox's sender (services/serve.py)."""
 
-    location: object  # the store's location (open_store's)
+    location: object  # the store's location (open_store's), or a store.LentStore
+    # The store is a database server's (PostgreSQL): the webhook secret is the one kept in it,
+    # and the data folder has no message file to back up.
+    shared: bool
+    webhook_secret: str
 
     async def start(self, settings, spawn: Callable, relay: _Relay) -> None: ...
 

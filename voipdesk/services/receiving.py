@@ -39,7 +39,8 @@ class Receiving:
     ) -> None:
         """`port` and `tunnel_mode` override the settings' (for `listen`); `remember_url`
         keeps the public URL in the settings (the app does, to say when it changed);
-        `location` is the store's (open_store's; default: the data folder)."""
+        `location` is the store's (open_store's; default: the data folder), or a
+        store.LentStore that gives the listener an open store instead."""
         self.settings = settings
         self.location = location if location is not None else settings.data_dir
         self._port, self._tunnel_mode, self._remember_url = port, tunnel_mode, remember_url
@@ -73,8 +74,9 @@ class Receiving:
 
         if self.listener is not None:
             self.listener.stop()
+        location = self.location  # a store lent by serve (store.LentStore) is callable
         self.listener = Listener(
-            StoreOpener(self.location),
+            location if callable(location) else StoreOpener(location),
             self.settings.webhook_secret,
             port=self._port if self._port is not None else self.settings.effective_port,
             on_messages=self._on_messages,

@@ -4,9 +4,11 @@ when it is due, is sent by the outbox under all of its rules (outbox.py: at most
 request that surely did not take effect is retried; one whose outcome is unknown is never resent
 by itself). It writes a heartbeat into the store (store/heartbeats.py) every HEARTBEAT_S.
 
-It takes its store from open_store(location), never assuming SQLite. The shared store on
-PostgreSQL (store/pg/) can be opened now, but serve does not use it yet: owning a send attempt
-across servers is issue #11's item 4, so a --database URL is refused (refusal())."""
+It takes its store from open_store(location), never assuming SQLite. On the shared store
+(`--database postgresql://...`, store/pg/) the listener writes through serve's own pool
+(store.LentStore), the webhook secret is the one kept in the database (every serve on it
+answers on the same path), and whether the database answers is asked every RETRY_STORE_S: while
+it does not, webhooks are answered 503 and nothing is sent; both resume by themselves."""
 
 from __future__ import annotations
 
@@ -21,8 +23,7 @@ from pathlib import Path
 from voipdesk.core.models import Message, Status
 from voipdesk.services.listen import _listen, _Relay, hold_folder, streams
 from voipdesk.store import Store, StoreDamaged, StoreError, open_store
-from voipdesk.store.choice import SCHEMES
-from voipdesk.store.location import redacted
+from voipdesk.store.location import LentStore
 
 log = logging.getLogger("voipdesk.serve")
 
@@ -49,32 +50,33 @@ def main(
     if isinstance(owned, int):
         return owned
     with owned:
-        location: Path | str = database or data_dir
-        refused = refusal(database)
-        if refused:
-            print(refused, file=err, flush=True)
-            return EXIT_NO_STORE
         try:
-            store = open_store(location)
-        except StoreError as exc:  # damaged, unwritable, too new, or not supported yet
+            store = open_store(database or data_dir)
+        except StoreError as exc:  # damaged, unwritable, too new, or a server unreachable
             print(str(exc), file=err, flush=True)  # a sentence that names voipdesk
             return EXIT_NO_STORE
-        sender = Sender(store, location)
+        try:
+            sender = _sender(store, database, data_dir)
+        except StoreError as exc:
+            store.close()
+            print(str(exc), file=err, flush=True)
+            return EXIT_NO_STORE
         try:
             return asyncio.run(_listen(data_dir, port, tunnel, out, err, companion=sender))
         finally:
             store.close()
 
 
-def refusal(database: str | None) -> str | None:
-    """Why serve does not use the database URL it was given (None: it may try it)."""
-    if not database or database.split("://", 1)[0].lower() not in SCHEMES:
-        return None
-    return (
-        f"voipdesk serve cannot keep messages in a PostgreSQL database yet "
-        f"({redacted(database)}): it keeps them in the file in its data folder. Leave out "
-        "--database (and VOIPDESK_DATABASE_URL) to use the data folder."
-    )
+def _sender(store: Store, database: str | None, data_dir: Path) -> Sender:
+    """The sender on the data folder's file, or on the shared store (which it lends to the
+    listener, with the webhook secret kept in it)."""
+    if not database:
+        return Sender(store, data_dir)
+    from voipdesk.settings.model import new_webhook_secret
+    from voipdesk.store.pg.shared_settings import WEBHOOK_SECRET
+
+    secret = store.shared_setting(WEBHOOK_SECRET, new_webhook_secret())  # type: ignore[attr-defined]
+    return Sender(store, LentStore(store), webhook_secret=secret)
 
 
 def heartbeat_seconds() -> float:
@@ -86,9 +88,14 @@ def heartbeat_seconds() -> float:
 class Sender:
     """The outbox's run loop, a poll that wakes it, and the heartbeat, on serve's loop."""
 
-    def __init__(self, store: Store, location: Path | str) -> None:
+    def __init__(
+        self, store: Store, location: Path | str | LentStore, *, webhook_secret: str = ""
+    ) -> None:
         self.store = store
         self.location = location
+        # On the shared store (lent to the listener): the webhook secret kept in it.
+        self.shared = isinstance(location, LentStore)
+        self.webhook_secret = webhook_secret
         self.started_at = time.time()
         self.outbox = None
         self.http = None
@@ -159,19 +166,31 @@ class Sender:
                 outbox.wake()
 
     async def _heartbeat(self) -> None:
+        """Beat every heartbeat_seconds(). The shared store is also asked between beats whether
+        it answers (every RETRY_STORE_S), so that a database server gone away is said soon;
+        said once when it goes, once when it is back."""
         every = heartbeat_seconds()
+        step = min(every, RETRY_STORE_S) if self.shared else every
+        due = 0.0  # when the next beat is (time.monotonic())
         while True:
             try:
-                await asyncio.to_thread(self.store.beat, self.started_at)
+                if time.monotonic() >= due:
+                    await asyncio.to_thread(self.store.beat, self.started_at)
+                    due = time.monotonic() + every
+                else:
+                    await asyncio.to_thread(self.store.check)  # PostgreSQL's: SELECT 1
             except StoreDamaged:
                 return  # the damage watch says it and stops the sender
             except StoreError as exc:
                 if self.down is None and self._relay is not None:
+                    said = str(exc) if str(exc).startswith("voipdesk") else f"voipdesk: {exc}"
                     self._relay.say(
-                        f"voipdesk: {exc} Until it can, webhooks are answered 503 (never 200 "
-                        "before a message is stored) and nothing is sent; serve keeps trying."
+                        f"{said} Until the database can be used again, webhooks are answered "
+                        "503 (never 200 before a message is stored) and nothing is sent; serve "
+                        "keeps trying."
                     )
                 self.down = exc
+                due = 0.0
                 await asyncio.sleep(min(every, RETRY_STORE_S))
                 continue
             if self.down is not None:
@@ -181,7 +200,7 @@ class Sender:
                                     "and sending go on.")  # fmt: skip
                 if self.outbox is not None:
                     self.outbox.wake()
-            await asyncio.sleep(every)
+            await asyncio.sleep(step)
 
     def damaged(self, exc: Exception, relay: _Relay) -> None:
         """The SQLite file was found damaged: nothing more is written to it, so serve sends

@@ -58,6 +58,45 @@ class StoreOpener:
         return f"StoreOpener({str(self)!r})"
 
 
+class LentStore:
+    """Gives one store that is already open to each caller, instead of opening another, for
+    a worker that would open its own (the listener's writer and its check): `voipdesk serve`
+    lends its pool of connections to the shared store. What is lent cannot be closed by the
+    borrower; its owner closes it. str() says where, as StoreOpener's."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def __call__(self) -> _Lent:
+        return _Lent(self.store)
+
+    def __str__(self) -> str:
+        path = getattr(self.store, "path", "")
+        return redacted(path) if isinstance(path, str) else str(path)
+
+    def __repr__(self) -> str:
+        return f"LentStore({str(self)!r})"
+
+
+class _Lent:
+    """The lent store, with close() (and the end of a `with`) doing nothing."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+    def close(self) -> None:
+        """Its owner closes it."""
+
+    def __enter__(self) -> _Lent:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
 def redacted(url: str) -> str:
     """A database URL without its password (in its user part, or a password= parameter), for
     sentences and logs."""

@@ -189,6 +189,14 @@ PG_MIGRATIONS: tuple[str, ...] = (
               OR OLD.opted_out IS DISTINCT FROM NEW.opted_out)
         EXECUTE FUNCTION voipdesk_record_change();
     """,
+    # 2 -> 3: settings every voipdesk on the database shares (store/pg/shared_settings.py):
+    # the webhook secret, so that every `voipdesk serve` on it answers on the same path.
+    """
+    CREATE TABLE shared_settings (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
 )
 
 PG_SCHEMA_VERSION = len(PG_MIGRATIONS)

@@ -1,6 +1,7 @@
 """The shared store on PostgreSQL: the same public methods, and the same Message and
 Conversation objects, as the SQLite Store (store/store.py), one mixin per concern as there;
-plus the change log (changes.py). Send later, block/mute/mark unread and serve's heartbeat are
+plus the change log (changes.py) and the settings every voipdesk on the database shares
+(shared_settings.py). Send later, block/mute/mark unread and serve's heartbeat are
 the very mixins the SQLite store uses (store/shared.py)."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from voipdesk.store.pg.messages import PgMessagesMixin
 from voipdesk.store.pg.outbox_rows import PgOutboxRowsMixin
 from voipdesk.store.pg.reports import PgReportsMixin
 from voipdesk.store.pg.search import PgSearchMixin
+from voipdesk.store.pg.shared_settings import PgSharedSettingsMixin
 from voipdesk.store.scheduled_rows import ScheduledRowsMixin
 
 
@@ -27,6 +29,7 @@ class PgStore(
     PgOutboxRowsMixin,
     PgContactsMixin,
     PgChangesMixin,
+    PgSharedSettingsMixin,
     ScheduledRowsMixin,
     FlagsMixin,
     HeartbeatsMixin,
