@@ -21,7 +21,15 @@ from .conftest import OWN, PEER, inbound
 
 # What only the shared store has: its change log (store/pg/changes.py) and the settings every
 # voipdesk on it shares (store/pg/shared_settings.py).
-PG_ONLY = {"changes_after", "last_change", "listen", "url", "shared_setting"}
+PG_ONLY = {
+    "changes_after",
+    "last_change",
+    "oldest_change",
+    "prune_changes",
+    "listen",
+    "url",
+    "shared_setting",
+}
 
 
 def public(cls: type) -> dict[str, inspect.Signature]:
