@@ -253,3 +253,24 @@ def test_a_password_from_the_environment_is_used_and_never_said(
         with psycopg.connect(pg_url, autocommit=True) as conn:
             conn.execute(f"DROP OWNED BY {PASSWORD_ROLE}")
             conn.execute(f"DROP ROLE {PASSWORD_ROLE}")
+
+
+def test_serve_prunes_the_change_log_of_what_is_older_than_it_keeps(sandbox, tmp_path, pg_url):
+    """The change log does not grow for ever: a change older than 30 days goes when serve
+    starts (and daily after), the newest stays (numbering goes on)."""
+    with open_store(pg_url) as store:
+        store.set_contact(PEER, "Ana")
+        store.set_contact(PEER, "Ana B")
+        store.set_contact(PEER, "Ana C")
+        last = store.last_change()
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("UPDATE changes SET at = now() - interval '31 days'")
+    server = serve(tmp_path, sandbox, "--database", pg_url)
+    try:
+        server.webhook_url()
+        with open_store(pg_url) as store:
+            wait_for(lambda: store.oldest_change() == last)
+            assert store.last_change() == last
+        assert stop(server) == 0, server.stderr
+    finally:
+        server.kill()

@@ -32,6 +32,7 @@ RETRY_STORE_S = 5.0  # while the store cannot be used: how often serve tries it 
 # How often the outbox looks for work queued by other processes (`voipdesk send`, the app, a
 # scheduled message added meanwhile): its own loop only wakes for what it knows of.
 POLL_S = 2.0
+PRUNE_EVERY_S = 24 * 3600.0  # the shared store's change log is pruned once a day
 EXIT_NO_STORE = 1  # the message store cannot be used at start (as the other commands)
 
 
@@ -116,6 +117,8 @@ class Sender:
         if self.stopped:  # found damaged meanwhile
             return
         self._tasks.append(spawn(self._heartbeat()))
+        if self.shared:
+            self._tasks.append(spawn(self._prune_daily()))
         account = settings.effective_account_id
         token = await asyncio.to_thread(settings.secret, "api_token") or ""
         if not account or not token:
@@ -201,6 +204,20 @@ class Sender:
                 if self.outbox is not None:
                     self.outbox.wake()
             await asyncio.sleep(step)
+
+    async def _prune_daily(self) -> None:
+        """The shared store's change log forgets changes older than it keeps (a desk away
+        longer reads everything again): at start, then once a day."""
+        while True:
+            try:
+                gone = await asyncio.to_thread(self.store.prune_changes)
+                if gone:
+                    log.info("forgot %d old entries of the change log", gone)
+            except StoreError as exc:  # the heartbeat says the database is down
+                log.info("pruning the change log failed: %s", exc)
+                await asyncio.sleep(RETRY_STORE_S * 12)
+                continue
+            await asyncio.sleep(PRUNE_EVERY_S)
 
     def damaged(self, exc: Exception, relay: _Relay) -> None:
         """The SQLite file was found damaged: nothing more is written to it, so serve sends
