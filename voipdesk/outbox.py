@@ -14,10 +14,13 @@ from voipdesk.core.models import Message, Status
 from voipdesk.provider.client import AmbiguousSendError, VoipNumberClient
 from voipdesk.provider.errors import Category, ProviderError, TransientError
 from voipdesk.send_later import SendLater
-from voipdesk.store import Store
+from voipdesk.store import Store, StoreUnavailable
 
 log = logging.getLogger("voipdesk.outbox")
 
+# While the message database cannot be reached (a shared store's server gone away): how soon the
+# outbox looks again.
+STORE_RETRY_S = 5.0
 UNREACHABLE_TEXT = "VoIP Number could not be reached ({reason}). voipdesk will try again."
 WAIT_TEXT = (
     "VoIP Number asked voipdesk to wait {wait} before sending ({reason}). voipdesk will try "
@@ -236,6 +239,9 @@ class Outbox:
                     next_at = later if next_at is None else min(next_at, later)
             except asyncio.CancelledError:
                 raise
+            except StoreUnavailable as exc:  # a database server gone away: said elsewhere
+                log.warning("outbox retry round: %s", exc)
+                next_at = self.clock() + STORE_RETRY_S
             except Exception:
                 log.exception("outbox retry round failed")
                 next_at = None
