@@ -26,10 +26,15 @@ def test_the_tray_registers_with_the_watcher_and_a_text_notifies_as_typed_and_op
         stderr=subprocess.STDOUT,
         text=True,
     )
-    # The watcher answers on this process's loop, so keep it running while the case runs.
-    qtbot.waitUntil(lambda: run.poll() is not None, timeout=90_000)
-    output = run.stdout.read()
-    run.stdout.close()
+    try:
+        # The watcher answers on this process's loop, so keep it running while the case runs.
+        qtbot.waitUntil(lambda: run.poll() is not None, timeout=90_000)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait(10)
+        output = run.stdout.read()
+        run.stdout.close()
     assert run.returncode == 0, output
     assert "1 passed" in output, output
     assert len(status_notifier_watcher.items) == 1  # RegisterStatusNotifierItem came here
