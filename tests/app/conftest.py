@@ -6,7 +6,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 
-from tests.ui.dbus_support import notification_server, session_bus  # noqa: F401 (fixtures)
+from tests.ui.dbus_support import (  # noqa: F401 (fixtures)
+    notification_server,
+    session_bus,
+    status_notifier_watcher,
+)
+from tests.ui.xvfb_support import x_display  # noqa: F401 (fixture)
 from voipdesk.app import Controller, make_application
 
 

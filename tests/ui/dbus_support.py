@@ -1,6 +1,8 @@
 """A real D-Bus session bus (dbus-daemon) for a test, and a small org.freedesktop.Notifications
 server on it that records what it was given and can invoke a notification's action, as a
-desktop's notification server does when the person clicks the notification."""
+desktop's notification server does when the person clicks the notification; and a
+StatusNotifier watcher (the tray of KDE, or of GNOME with AppIndicator) that tray icons register
+with."""
 
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ from typing import Annotated
 import pytest
 from dbus_fast.aio import MessageBus
 from dbus_fast.annotations import DBusSignature, DBusStr, DBusUInt32
-from dbus_fast.service import ServiceInterface, dbus_method, dbus_signal
+from dbus_fast.constants import PropertyAccess
+from dbus_fast.service import ServiceInterface, dbus_method, dbus_property, dbus_signal
 
 SERVICE = "org.freedesktop.Notifications"
 
@@ -123,3 +126,56 @@ def notification_server(session_bus, aio):
     for bus in buses:
         bus.disconnect()
         aio(bus.wait_for_disconnect())
+
+
+WATCHER = "org.kde.StatusNotifierWatcher"
+
+
+class StatusNotifierWatcher(ServiceInterface):
+    """What a desktop's tray (its StatusNotifier host) offers: Qt counts the tray as available
+    when this name is on the session bus, and a shown tray icon registers its item here."""
+
+    def __init__(self) -> None:
+        super().__init__(WATCHER)
+        self.items: list[str] = []  # the services that registered an item
+
+    @dbus_method()
+    def RegisterStatusNotifierItem(self, service: DBusStr):
+        self.items.append(service)  # (Qt gives its connection's unique name)
+        self.StatusNotifierItemRegistered(service)
+
+    @dbus_method()
+    def RegisterStatusNotifierHost(self, service: DBusStr):
+        pass
+
+    @dbus_property(access=PropertyAccess.READ)
+    def RegisteredStatusNotifierItems(self) -> Annotated[list[str], DBusSignature("as")]:
+        return self.items
+
+    @dbus_property(access=PropertyAccess.READ)
+    def IsStatusNotifierHostRegistered(self) -> Annotated[bool, DBusSignature("b")]:
+        return True
+
+    @dbus_property(access=PropertyAccess.READ)
+    def ProtocolVersion(self) -> Annotated[int, DBusSignature("i")]:
+        return 0
+
+    @dbus_signal()
+    def StatusNotifierItemRegistered(self, service: str) -> DBusStr:
+        return service
+
+    @dbus_signal()
+    def StatusNotifierHostRegistered(self) -> None:
+        return None
+
+
+@pytest.fixture
+def status_notifier_watcher(session_bus, aio):
+    """A StatusNotifier watcher on the test's session bus, there before the app starts."""
+    bus = aio(MessageBus().connect())
+    watcher = StatusNotifierWatcher()
+    bus.export("/StatusNotifierWatcher", watcher)
+    aio(bus.request_name(WATCHER))
+    yield watcher
+    bus.disconnect()
+    aio(bus.wait_for_disconnect())

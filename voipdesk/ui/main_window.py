@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtGui import QCloseEvent, QIcon, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QDialog,
-    QFrame,
-    QHBoxLayout,
     QMainWindow,
-    QPushButton,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -23,7 +20,7 @@ from voipdesk.ui.banner import Banner
 from voipdesk.ui.compose import ComposeBox
 from voipdesk.ui.connection import ConnectionPanel
 from voipdesk.ui.conversations import ConversationList, ConversationListModel
-from voipdesk.ui.labels import plain_label
+from voipdesk.ui.demo_notice import DemoNotice
 from voipdesk.ui.leave_demo import account_button
 from voipdesk.ui.notice_bar import NoticeBar
 from voipdesk.ui.offline_banner import OfflineBanner
@@ -118,26 +115,9 @@ class MainWindow(WindowOpening, WindowEvents, QMainWindow):
         banners.addWidget(self.offline_banner)
         right_layout.addLayout(banners)
         self.demo_notice: QWidget | None = None
-        if demo:
-            hint = plain_label(
-                "You're trying voipdesk with a demo account. Text Sam Demo and a reply "
-                "arrives a moment later, through the same path as a real message.",
-                wrap=True,
-                name="Demo notice",
-            )
-            notice = QFrame()
-            notice.setAutoFillBackground(True)
-            notice_layout = QHBoxLayout(notice)
-            notice_layout.setContentsMargins(12, 8, 12, 8)
-            notice_layout.addWidget(hint, 1)
-            got_it = QPushButton("Got it")
-            got_it.setAccessibleName("Hide the demo notice")
-            got_it.setAutoDefault(False)
-            got_it.clicked.connect(notice.hide)
-            notice_layout.addWidget(account_button(self), 0, Qt.AlignmentFlag.AlignVCenter)
-            notice_layout.addWidget(got_it, 0, Qt.AlignmentFlag.AlignVCenter)
-            self.demo_notice = notice
-            right_layout.addWidget(notice)
+        if demo:  # (beside its buttons, or above them in a narrow window)
+            self.demo_notice = DemoNotice(account_button(self))
+            right_layout.addWidget(self.demo_notice)
         right_layout.addWidget(self.thread, 1)
         right_layout.addWidget(self.scheduled)
         right_layout.addWidget(self.compose)

@@ -30,6 +30,17 @@ def level_color(level: str, palette: QPalette) -> QColor:
     return palette.color(QPalette.ColorRole.WindowText)
 
 
+def level_tint(level: str, palette: QPalette) -> QColor:
+    """The background of a band above the thread that says something at this level: the
+    accent for information (the demo notice), amber for a warning (messages waiting), red for an
+    error (sending paused), each seen through onto the window colour."""
+    if level == ERROR:
+        return theme.tinted(theme.error_text(palette), 0.16)
+    if level == WARNING:
+        return theme.tinted(QColor("#f0b429"), 0.20 if theme.is_dark(palette) else 0.28)
+    return theme.tinted(theme.ACCENT, 0.14)
+
+
 class NoticeBar(QStatusBar):
     """A QStatusBar whose passing line is a notice with its level: show_notice() puts it up for
     a while; currentMessage() and clearMessage() answer and act for it as for a plain message."""

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget
 
-from voipdesk.ui import theme
 from voipdesk.ui.banner import Banner
+from voipdesk.ui.notice_bar import WARNING, level_tint
 
 if TYPE_CHECKING:  # (the services load after the first paint)
     from voipdesk.services import SendingState
@@ -58,9 +58,10 @@ class OfflineBanner(Banner):
         self._tick.timeout.connect(self._refresh)
 
     def apply_colors(self) -> None:
-        # Calm, not alarming: nothing is lost, voipdesk keeps trying.
+        # A warning, not an error (nothing is lost, voipdesk keeps trying), and a band of its
+        # own: not the blue of the demo notice that may sit right under it.
         palette = self.palette()
-        palette.setColor(self.backgroundRole(), theme.tinted(theme.ACCENT, 0.14))
+        palette.setColor(self.backgroundRole(), level_tint(WARNING, palette))
         self.setPalette(palette)
 
     def set_state(self, state: SendingState) -> None:
