@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Self
 
 import psycopg
@@ -15,6 +15,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from voipdesk.store.location import redacted
 from voipdesk.store.pg.migrate import migrate, refuse_if_too_new
 from voipdesk.store.pg.unavailable import unavailable
+from voipdesk.store.pids import PidOwner
 from voipdesk.store.text import clean_args
 
 log = logging.getLogger("voipdesk.store")
@@ -53,7 +54,7 @@ class Tx:
                 cur.executemany(placeholders(sql), [clean_args(r) for r in rows])  # type: ignore[arg-type]
 
 
-class PgConnection:
+class PgConnection(PidOwner):
     """A pool of connections to one PostgreSQL database; every write is one transaction that is
     committed when the method returns. Safe to call from any thread."""
 
@@ -125,6 +126,19 @@ class PgConnection:
                 return conn.execute(placeholders(sql), clean_args(args)).fetchall()  # type: ignore[arg-type]
         except (psycopg.OperationalError, PoolTimeout) as exc:
             raise unavailable(self.path, exc) from exc
+
+    # -- what the backends do differently, for the mixins both use (store/shared.py) -------
+    @staticmethod
+    def _lock_rows(of: str = "") -> str:
+        """A SELECT's row-lock clause: the rows it reads stay as read until the commit (another
+        writer waits), of every table or of table `of`."""
+        return " FOR UPDATE" + (f" OF {of}" if of else "")
+
+    @staticmethod
+    def _in_list(column: str, values: Sequence) -> Iterator[tuple[str, list]]:
+        """ "`column` is one of `values`" as conditions with their parameters: one array."""
+        if values:
+            yield f"{column} = ANY(?)", [list(values)]
 
     def check(self) -> None:
         """The server keeps its own files whole; this only checks that it answers."""
