@@ -14,8 +14,8 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from voipdesk.store.location import redacted
 from voipdesk.store.pg.migrate import migrate, refuse_if_too_new
+from voipdesk.store.pg.owner import OwnerLock, TokenOwner
 from voipdesk.store.pg.unavailable import unavailable
-from voipdesk.store.pids import PidOwner
 from voipdesk.store.text import clean_args
 
 log = logging.getLogger("voipdesk.store")
@@ -54,7 +54,7 @@ class Tx:
                 cur.executemany(placeholders(sql), [clean_args(r) for r in rows])  # type: ignore[arg-type]
 
 
-class PgConnection(PidOwner):
+class PgConnection(TokenOwner):
     """A pool of connections to one PostgreSQL database; every write is one transaction that is
     committed when the method returns. Safe to call from any thread."""
 
@@ -89,11 +89,21 @@ class PgConnection(PidOwner):
             open=False,
         )
         self._pool.open(wait=False)
+        # Who owns this store's send attempts (store/pg/owner.py); a read-only one claims none.
+        if not read_only:
+            try:
+                self._owner = OwnerLock(url, self.path)
+            except BaseException:
+                self._pool.close()
+                raise
 
     # -- plumbing -------------------------------------------------------------------------
     def close(self) -> None:
-        """Close every connection; further calls fail."""
+        """Close every connection; further calls fail. Messages this store was sending become
+        recoverable (its owner lock ends)."""
         self._pool.close()
+        if self._owner is not None:
+            self._owner.close()
 
     def __enter__(self) -> Self:
         return self

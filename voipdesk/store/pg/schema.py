@@ -189,6 +189,12 @@ PG_MIGRATIONS: tuple[str, ...] = (
               OR OLD.opted_out IS DISTINCT FROM NEW.opted_out)
         EXECUTE FUNCTION voipdesk_record_change();
     """,
+    # 2 -> 3: a send attempt is owned by a token, held by its process under a session-level
+    # advisory lock (store/pg/owner.py), not by a process id: a pid means nothing on another
+    # machine. (owner_pid stays, unused here, so that SQLite's columns are all here.)
+    """
+    ALTER TABLE messages ADD COLUMN owner_token BIGINT;
+    """,
 )
 
 PG_SCHEMA_VERSION = len(PG_MIGRATIONS)
