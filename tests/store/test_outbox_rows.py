@@ -1,4 +1,8 @@
-"""Outgoing rows: added as sending, claimed atomically, retried when due, recovered."""
+"""Outgoing rows: added as sending, claimed atomically, retried when due, recovered.
+
+Who owns an attempt is the backend's: a process id in SQLite, a token under an advisory lock
+on the shared store (store/pg/owner.py; tests/store/test_pg_owner.py has its own tests). The
+helpers below speak of "this store", "a dead owner" and "a live other owner" for both."""
 
 from __future__ import annotations
 
@@ -9,15 +13,34 @@ import threading
 
 from voipdesk.core.models import Direction, Status
 from voipdesk.store import Store, open_store
+from voipdesk.store.pg.owner import new_token
 
 from .conftest import OWN, PEER, peek
+
+
+def _shared(store: Store) -> bool:
+    return type(store).__name__ == "PgStore"
+
+
+def _owner_column(store: Store) -> str:
+    return "owner_token" if _shared(store) else "owner_pid"
+
+
+def _this_owner(store: Store) -> int:
+    return store._owner.token if _shared(store) else os.getpid()  # type: ignore[attr-defined]
+
+
+def _dead_owner(store: Store) -> dict[str, int]:
+    """Row columns naming an owner that is gone: a reaped pid, or a token nobody holds."""
+    return {_owner_column(store): new_token() if _shared(store) else _dead_pid()}
 
 
 def test_add_outgoing_is_sending_and_claimed_by_this_process(store):
     msg = store.add_outgoing(OWN, PEER, "hello")
     assert (msg.direction, msg.status, msg.attempts) == (Direction.OUT, Status.SENDING, 1)
-    owner = peek(store, "SELECT owner_pid FROM messages WHERE id = ?", (msg.id,))[0][0]
-    assert owner == os.getpid()
+    column = _owner_column(store)
+    owner = peek(store, f"SELECT {column} FROM messages WHERE id = ?", (msg.id,))[0][0]
+    assert owner == _this_owner(store)
     assert store.outbox() == [msg]
 
 
@@ -77,7 +100,7 @@ def _dead_pid() -> int:
 
 def test_recover_marks_sending_from_a_dead_process_unknown(store):
     msg = store.add_outgoing(OWN, PEER, "in flight when the process died")
-    store.update_outgoing(msg.id, owner_pid=_dead_pid())
+    store.update_outgoing(msg.id, **_dead_owner(store))
     [recovered] = store.recover_interrupted()
     assert recovered.id == msg.id
     assert (recovered.status, recovered.error_code) == (Status.UNKNOWN, "INTERRUPTED")
@@ -86,25 +109,34 @@ def test_recover_marks_sending_from_a_dead_process_unknown(store):
     assert store.due_pending(float("inf")) == []  # never picked up by a retry
 
 
-def test_recover_leaves_a_send_of_a_live_other_process_alone(store):
-    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+def test_recover_leaves_a_send_of_a_live_other_process_alone(store, location):
+    if _shared(store):  # another owner: another store, holding its token's lock
+        other = open_store(location)
+        live_owner, end = other._owner.token, other.close  # type: ignore[attr-defined]
+    else:
+        live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+        live_owner = live.pid
+
+        def end() -> None:
+            live.kill()
+            live.wait()
+
     try:
         msg = store.add_outgoing(OWN, PEER, "another voipdesk is sending this")
-        store.update_outgoing(msg.id, owner_pid=live.pid)
+        store.update_outgoing(msg.id, **{_owner_column(store): live_owner})
         assert store.recover_interrupted() == []
         assert store.message(msg.id).status is Status.SENDING
     finally:
-        live.kill()
-        live.wait()
+        end()
     [recovered] = store.recover_interrupted()
     assert recovered.status is Status.UNKNOWN
 
 
 def test_recover_leaves_other_statuses_alone(store):
-    dead = _dead_pid()
+    dead = _dead_owner(store)
     statuses = [Status.PENDING, Status.QUEUED, Status.FAILED, Status.UNKNOWN]
     for status in statuses:
         msg = store.add_outgoing(OWN, PEER, status.value)
-        store.update_outgoing(msg.id, status=status, owner_pid=dead)
+        store.update_outgoing(msg.id, status=status, **dead)
     assert store.recover_interrupted() == []
     assert [m.status for m in store.all_messages()] == statuses

@@ -6,12 +6,14 @@ import contextlib
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Self
 
 from voipdesk.store import damage
 from voipdesk.store.opening import open_for_writing, open_read_only
+from voipdesk.store.pids import PidOwner
+from voipdesk.store.rows import in_lists
 from voipdesk.store.text import NulFree
 
 
@@ -20,7 +22,7 @@ def database_path(data_dir: Path) -> Path:
     return Path(data_dir) / "voipdesk.sqlite3"
 
 
-class Connection:
+class Connection(PidOwner):
     """One SQLite connection guarded by a lock: every write is one transaction that is on disk
     when the method returns; SQLite errors become store errors (store.errors). The per-concern
     mixins build on it and call one another's helpers through self (Store combines them all)."""
@@ -88,6 +90,25 @@ class Connection:
                 if error is exc:
                     raise
                 raise error from exc
+
+    # -- what the backends do differently, for the mixins both use (store/shared.py) -------
+    @staticmethod
+    def _lock_rows(of: str = "") -> str:
+        """A SELECT's row-lock clause: none in SQLite, whose write transaction holds the file."""
+        return ""
+
+    @staticmethod
+    def _in_list(column: str, values: Sequence) -> Iterator[tuple[str, list]]:
+        """ "`column` is one of `values`" as conditions with their parameters: IN (?, ...) lists,
+        in chunks under SQLite's limit of parameters."""
+        for chunk, marks in in_lists(values):
+            yield f"{column} IN ({marks})", list(chunk)
+
+    @staticmethod
+    def _search_column(body: str) -> tuple[str, str, list]:
+        """What _insert adds to index a body for search: nothing here (triggers fill the FTS5
+        table: store/schema.py)."""
+        return "", "", []
 
     def check(self) -> None:
         """Read every page of the file (seconds for a big one); raise StoreDamaged when any is

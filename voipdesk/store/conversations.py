@@ -1,26 +1,31 @@
-"""Store: conversations, unread counts and drafts."""
+"""Store: conversations, unread counts and drafts (both stores use this mixin: store/shared.py)."""
 
 from __future__ import annotations
 
 import sqlite3
 
 from voipdesk.core.models import Conversation
-from voipdesk.store.connection import Connection
 from voipdesk.store.flags import NOT_BLOCKED
 from voipdesk.store.rows import CONVERSATION_SELECT, LISTED, conversation_from_row
+from voipdesk.store.shared import SharedMixin
 
 
-class ConversationsMixin(Connection):
+class ConversationsMixin(SharedMixin):
     """Conversations between an own number and a peer, their unread counts and drafts."""
 
     @staticmethod
     def _conversation_id(conn: sqlite3.Connection, own: str, peer: str) -> int:
-        row = conn.execute(
-            "INSERT INTO conversations (own_number, peer_number) VALUES (?, ?)"
-            " ON CONFLICT (own_number, peer_number) DO UPDATE SET own_number = own_number"
-            " RETURNING id",
-            (own, peer),
-        ).fetchone()
+        # Look first: an upsert would write a new row version for every message (PostgreSQL).
+        find = "SELECT id FROM conversations WHERE own_number = ? AND peer_number = ?"
+        row = conn.execute(find, (own, peer)).fetchone()
+        if row is None:
+            row = conn.execute(
+                "INSERT INTO conversations (own_number, peer_number) VALUES (?, ?)"
+                " ON CONFLICT (own_number, peer_number) DO NOTHING RETURNING id",
+                (own, peer),
+            ).fetchone()
+        if row is None:  # another writer of the shared store created it a moment ago
+            row = conn.execute(find, (own, peer)).fetchone()
         return row[0]
 
     def conversation_for(self, own: str, peer: str) -> Conversation:
@@ -35,7 +40,7 @@ class ConversationsMixin(Connection):
         return conversation_from_row(rows[0]) if rows else None
 
     def conversations(self, limit: int = 200, offset: int = 0) -> list[Conversation]:
-        """Conversations that have messages, most recent first."""
+        """Conversations that have messages (or one scheduled), most recent first."""
         rows = self._read(
             CONVERSATION_SELECT
             + " WHERE "
@@ -67,7 +72,7 @@ class ConversationsMixin(Connection):
         def tx(conn: sqlite3.Connection) -> tuple[int, int | None]:
             row = conn.execute(
                 "SELECT unread_count, last_message_id, marked_unread FROM conversations"
-                " WHERE id = ?",
+                " WHERE id = ?" + self._lock_rows(),
                 (conversation_id,),
             ).fetchone()
             if row is None:
@@ -83,8 +88,8 @@ class ConversationsMixin(Connection):
 
     def unread_total(self) -> int:
         return self._read(
-            "SELECT COALESCE(sum(CASE WHEN unread_count > 0 THEN unread_count"
-            " ELSE marked_unread END), 0) FROM conversations"
+            "SELECT CAST(COALESCE(sum(CASE WHEN unread_count > 0 THEN unread_count"
+            " ELSE marked_unread END), 0) AS BIGINT) FROM conversations"
         )[0][0]
 
     def set_draft(self, conversation_id: int, text: str) -> None:
@@ -96,8 +101,7 @@ class ConversationsMixin(Connection):
 
     def drafts(self) -> dict[int, str]:
         """Every conversation's unsent draft (conversation id -> text), those that have one."""
-        rows = self._read("SELECT id, draft FROM conversations WHERE draft <> ''")
-        return {row[0]: row[1] for row in rows}
+        return dict(self._read("SELECT id, draft FROM conversations WHERE draft <> ''"))
 
     def draft(self, conversation_id: int) -> str:
         rows = self._read("SELECT draft FROM conversations WHERE id = ?", (conversation_id,))

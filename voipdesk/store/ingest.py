@@ -1,4 +1,6 @@
-"""Store: inbound messages from webhooks, a batch per transaction."""
+"""Store: inbound messages from webhooks, a batch per transaction, stored once by mdr_id even
+when two servers of the shared store take the same redelivered webhook at once (both stores use
+this mixin: store/shared.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +10,8 @@ from collections.abc import Sequence
 
 from voipdesk.core.models import Direction, InboundMessage, Message, Status, StatusUpdate
 from voipdesk.core.optout import opt_out_change
-from voipdesk.store.connection import Connection
-from voipdesk.store.messages import TOUCH_CONVERSATION
-from voipdesk.store.rows import in_lists
+from voipdesk.store.messages import TOUCH_CONVERSATION, touch_args
+from voipdesk.store.shared import SharedMixin
 from voipdesk.store.text import item_without_nul
 
 
@@ -18,35 +19,27 @@ class _InboundBatch:
     """What one record_webhooks transaction knows: the mdr_ids already stored (one query for
     the batch), the conversations it used, and what each conversation received."""
 
-    def __init__(self, conn: sqlite3.Connection, mdr_ids: list[str]) -> None:
+    def __init__(self, conn: sqlite3.Connection, known: dict[str, Message | int]) -> None:
         self._conn = conn
-        self.known: dict[str, Message | int] = {}
+        self.known = known
         self.conversations: dict[tuple[str, str], int] = {}
         self._received: dict[int, tuple[int, int]] = {}  # cid -> (newest id, count)
         # Blocked numbers' texts are stored, and count as read (store/flags.py).
         self.blocked = {r[0] for r in conn.execute("SELECT number FROM blocked_numbers")}
-        for chunk, marks in in_lists(mdr_ids):
-            self.known.update(
-                conn.execute(
-                    "SELECT provider_id, id FROM messages"
-                    f" WHERE direction = 'in' AND provider_id IN ({marks})",
-                    chunk,
-                ).fetchall()
-            )
 
     def received(self, cid: int, mid: int, *, unread: bool = True) -> None:
-        _newest, count = self._received.get(cid, (0, 0))
-        self._received[cid] = (mid, count + unread)
+        newest, count = self._received.get(cid, (0, 0))
+        self._received[cid] = (max(newest, mid), count + unread)
 
     def touch_conversations(self, now: float) -> None:
         """One update per conversation: its newest message, time and unread count."""
         self._conn.executemany(
             TOUCH_CONVERSATION,
-            [(mid, now, count, cid) for cid, (mid, count) in self._received.items()],
+            [touch_args(cid, mid, now, count) for cid, (mid, count) in self._received.items()],
         )
 
 
-class IngestMixin(Connection):
+class IngestMixin(SharedMixin):
     """Inbound messages, stored once by their mdr_id, a batch per transaction."""
 
     def add_inbound(self, item: InboundMessage) -> tuple[Message, bool]:
@@ -64,13 +57,22 @@ class IngestMixin(Connection):
         items = [item_without_nul(i) for i in items]  # as PostgreSQL must (store/text.py)
 
         def tx(conn: sqlite3.Connection) -> list[tuple[Message | int | None, bool]]:
-            batch = _InboundBatch(conn, [i.mdr_id for i in items if isinstance(i, InboundMessage)])
+            mdr_ids = [i.mdr_id for i in items if isinstance(i, InboundMessage)]
+            known: dict[str, Message | int] = {}
+            for where, args in self._in_list("provider_id", mdr_ids):
+                known.update(
+                    conn.execute(
+                        f"SELECT provider_id, id FROM messages WHERE direction = 'in' AND {where}",
+                        args,
+                    ).fetchall()
+                )
+            batch = _InboundBatch(conn, known)
             out: list[tuple[Message | int | None, bool]] = []
             for item in items:
                 if isinstance(item, InboundMessage):
                     out.append(self._ingest(conn, item, now, batch))
                 else:
-                    out.append(self._report(conn, item))
+                    out.append(self._report(conn, item))  # type: ignore[attr-defined]
             batch.touch_conversations(now)
             return out
 
@@ -78,7 +80,7 @@ class IngestMixin(Connection):
         # New messages come back as stored, without a read per item (it halved the webhook
         # burst rate); the rest (duplicates, reported messages) are read back in one query.
         wanted = [r for r, _ in results if isinstance(r, int)]
-        read = {m.id: m for m in self._messages_by_id(wanted)} if wanted else {}
+        read = {m.id: m for m in self._messages_by_id(wanted)} if wanted else {}  # type: ignore[attr-defined]
         return [(read.get(r) if isinstance(r, int) else r, changed) for r, changed in results]
 
     def _ingest(
@@ -90,9 +92,9 @@ class IngestMixin(Connection):
         key = (item.to_number, item.from_number)
         cid = batch.conversations.get(key)
         if cid is None:
-            cid = batch.conversations[key] = self._conversation_id(conn, *key)
+            cid = batch.conversations[key] = self._conversation_id(conn, *key)  # type: ignore[attr-defined]
         attachments = json.dumps(list(item.attachments)) if item.attachments else None
-        mid = self._insert(
+        mid = self._insert(  # type: ignore[attr-defined]
             conn,
             cid,
             Direction.IN,
@@ -105,6 +107,13 @@ class IngestMixin(Connection):
             raw=item.raw,
             attachments=attachments,
         )
+        if mid is None:  # another writer of the shared store stored it a moment ago
+            row = conn.execute(
+                "SELECT id FROM messages WHERE direction = 'in' AND provider_id = ?",
+                (item.mdr_id,),
+            ).fetchone()
+            batch.known[item.mdr_id] = row[0]
+            return row[0], False
         message = Message(
             id=mid,
             conversation_id=cid,

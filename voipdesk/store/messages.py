@@ -1,4 +1,5 @@
-"""Store: reading messages (one, a page, all) and the rows they are written as."""
+"""Store: reading messages (one, a page, all) and the rows they are written as (both stores use
+this mixin: store/shared.py)."""
 
 from __future__ import annotations
 
@@ -6,18 +7,29 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 
 from voipdesk.core.models import Direction, Message, Status
-from voipdesk.store.connection import Connection
-from voipdesk.store.rows import MESSAGE_COLUMNS, MESSAGE_FROM, in_lists, message_from_row
+from voipdesk.store.rows import MESSAGE_COLUMNS, MESSAGE_FROM, message_from_row
+from voipdesk.store.shared import SharedMixin
 
 # A conversation's newest message, its time, and how many more are unread:
-# (last_message_id, last_ts, unread added, conversation id).
+# (message id, message id, time, message id, unread added, conversation id). Its last message
+# only moves forward: a writer that committed a newer one first (the shared store) is not undone.
 TOUCH_CONVERSATION = (
-    "UPDATE conversations SET last_message_id = ?, last_ts = ?,"
+    "UPDATE conversations SET"
+    " last_ts = CASE WHEN ? > COALESCE(last_message_id, 0) THEN ? ELSE last_ts END,"
+    " last_message_id = CASE WHEN ? > COALESCE(last_message_id, 0) THEN ?"
+    " ELSE last_message_id END,"
     " unread_count = unread_count + ? WHERE id = ?"
 )
 
+_NEWEST = 2**62  # above every message id
 
-class MessagesMixin(Connection):
+
+def touch_args(cid: int, mid: int, now: float, unread: int) -> tuple:
+    """TOUCH_CONVERSATION's parameters."""
+    return (mid, now, mid, mid, unread, cid)
+
+
+class MessagesMixin(SharedMixin):
     """Reading messages a page at a time; inserting and deleting message rows."""
 
     def message(self, message_id: int) -> Message | None:
@@ -33,7 +45,7 @@ class MessagesMixin(Connection):
         rows = self._read(
             f"SELECT {MESSAGE_COLUMNS} FROM {MESSAGE_FROM}"
             " WHERE m.conversation_id = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?",
-            (conversation_id, before_id if before_id is not None else 2**62, limit),
+            (conversation_id, before_id if before_id is not None else _NEWEST, limit),
         )
         return [message_from_row(r) for r in reversed(rows)]
 
@@ -45,7 +57,7 @@ class MessagesMixin(Connection):
         rows = self._read(
             f"SELECT {MESSAGE_COLUMNS} FROM {MESSAGE_FROM}"
             " WHERE m.conversation_id = ? AND m.id > ? ORDER BY m.id LIMIT ?",
-            (conversation_id, after_id, limit),
+            (conversation_id, after_id, limit if limit >= 0 else _NEWEST),
         )
         return [message_from_row(r) for r in rows]
 
@@ -69,15 +81,13 @@ class MessagesMixin(Connection):
 
     def _messages_by_id(self, ids: Sequence[int]) -> list[Message]:
         found: list[Message] = []
-        for chunk, marks in in_lists(ids):
-            rows = self._read(
-                f"SELECT {MESSAGE_COLUMNS} FROM {MESSAGE_FROM} WHERE m.id IN ({marks})", chunk
-            )
+        for where, args in self._in_list("m.id", ids):
+            rows = self._read(f"SELECT {MESSAGE_COLUMNS} FROM {MESSAGE_FROM} WHERE {where}", args)
             found += [message_from_row(r) for r in rows]
         return found
 
-    @staticmethod
     def _insert(
+        self,
         conn: sqlite3.Connection,
         conversation_id: int,
         direction: Direction,
@@ -86,8 +96,9 @@ class MessagesMixin(Connection):
         status: Status,
         now: float,
         **extra: object,
-    ) -> int:
-        """INSERT one message row (the only place that does, for both directions); its id.
+    ) -> int | None:
+        """INSERT one message row (the only place that does, for both directions); its id, or
+        None for an inbound message whose mdr_id another writer stored (the shared store).
         Making it its conversation's newest (TOUCH_CONVERSATION) is the caller's: an inbound
         batch does that once per conversation."""
         cols = ["conversation_id", "direction", "body", "type", "status", "created_at"]
@@ -95,18 +106,22 @@ class MessagesMixin(Connection):
         for key, value in extra.items():
             cols.append(key)
             vals.append(value)
+        search_col, search_mark, search_args = self._search_column(body)
         marks = ", ".join("?" * len(vals))
-        mid = conn.execute(
-            f"INSERT INTO messages ({', '.join(cols)}) VALUES ({marks})", vals
-        ).lastrowid
-        assert mid is not None
-        return mid
+        conflict = ""
+        if direction is Direction.IN:
+            conflict = " ON CONFLICT (provider_id) WHERE direction = 'in' DO NOTHING"
+        row = conn.execute(
+            f"INSERT INTO messages ({', '.join(cols)}{search_col})"
+            f" VALUES ({marks}{search_mark}){conflict} RETURNING id",
+            (*vals, *search_args),
+        ).fetchone()
+        return row[0] if row else None
 
     @staticmethod
     def _touch(conn: sqlite3.Connection, cid: int, mid: int, now: float, unread: int) -> None:
-        """Make message `mid` its conversation's newest (TOUCH_CONVERSATION), for the mixins
-        both stores share (store/shared.py)."""
-        conn.execute(TOUCH_CONVERSATION, (mid, now, unread, cid))
+        """Make message `mid` its conversation's newest (TOUCH_CONVERSATION)."""
+        conn.execute(TOUCH_CONVERSATION, touch_args(cid, mid, now, unread))
 
     def delete_message(self, message_id: int) -> None:
         """Remove a message (the user discarded it); the conversation's last message (its
@@ -115,7 +130,8 @@ class MessagesMixin(Connection):
         def tx(conn: sqlite3.Connection) -> None:
             row = conn.execute(
                 "SELECT m.conversation_id, m.direction, c.unread_count FROM messages m"
-                " JOIN conversations c ON c.id = m.conversation_id WHERE m.id = ?",
+                " JOIN conversations c ON c.id = m.conversation_id WHERE m.id = ?"
+                + self._lock_rows(of="c"),
                 (message_id,),
             ).fetchone()
             if not row:
@@ -128,18 +144,19 @@ class MessagesMixin(Connection):
                 # Counting this one and the inbound ones after it, up to unread + 1 of them:
                 newer = conn.execute(
                     "SELECT count(*) FROM (SELECT 1 FROM messages WHERE conversation_id = ?"
-                    " AND id >= ? AND direction = 'in' LIMIT ?)",
+                    " AND id >= ? AND direction = 'in' LIMIT ?) AS newer",
                     (cid, message_id, unread + 1),
                 ).fetchone()[0]
                 was_unread = 1 if newer <= unread else 0
             conn.execute("DELETE FROM messages WHERE id = ?", (message_id,))
             conn.execute(
                 "UPDATE conversations SET last_message_id = (SELECT max(id) FROM messages"
-                " WHERE conversation_id = ?1),"
+                " WHERE conversation_id = ?),"
                 " last_ts = COALESCE((SELECT created_at FROM messages WHERE id = (SELECT max(id)"
-                " FROM messages WHERE conversation_id = ?1)), last_ts),"
-                " unread_count = max(unread_count - ?2, 0) WHERE id = ?1",
-                (cid, was_unread),
+                " FROM messages WHERE conversation_id = ?)), last_ts),"
+                " unread_count = CASE WHEN unread_count > ? THEN unread_count - ? ELSE 0 END"
+                " WHERE id = ?",
+                (cid, cid, was_unread, was_unread, cid),
             )
 
         self._write(tx)

@@ -1,43 +1,49 @@
-"""Store: the outgoing messages the outbox works on (claim, retry, recover)."""
+"""Store: the outgoing messages the outbox works on: claim, retry, recover (both stores use this
+mixin: store/shared.py). Who owns an attempt is the backend's: a process id in SQLite (one
+machine), a token under an advisory lock in PostgreSQL (store/pg/owner.py)."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Sequence
 
 from voipdesk.core.models import Direction, Message, Status
-from voipdesk.store.connection import Connection
-from voipdesk.store.messages import TOUCH_CONVERSATION
-from voipdesk.store.pids import pid_alive as _pid_alive
 from voipdesk.store.rows import MESSAGE_COLUMNS, MESSAGE_FROM, message_from_row
 from voipdesk.store.schema import IN_OUTBOX
+from voipdesk.store.shared import SharedMixin
+from voipdesk.store.text import without_nul
+
+INTERRUPTED_TEXT = (
+    "voipdesk stopped while sending this message, so it may or may not have been sent. "
+    "Send it again, or discard it."
+)
 
 
-class OutboxRowsMixin(Connection):
+class OutboxRowsMixin(SharedMixin):
     """Outgoing message rows: added as sending, claimed, updated, retried and recovered."""
 
     def add_outgoing(self, own: str, peer: str, body: str, *, kind: str = "sms") -> Message:
         """Store a new outgoing message as SENDING, claimed by this process (attempt 1)."""
         now = self._clock()
+        owner = self._attempt_owner()
 
         def tx(conn: sqlite3.Connection) -> int:
-            cid = self._conversation_id(conn, own, peer)
-            mid = self._insert(
+            cid = self._conversation_id(conn, own, peer)  # type: ignore[attr-defined]
+            mid = self._insert(  # type: ignore[attr-defined]
                 conn,
                 cid,
                 Direction.OUT,
-                body,
+                without_nul(body),
                 kind,
                 Status.SENDING,
                 now,
                 attempts=1,
-                owner_pid=os.getpid(),
+                **owner,
             )
-            conn.execute(TOUCH_CONVERSATION, (mid, now, 0, cid))
+            self._touch(conn, cid, mid, now, 0)  # type: ignore[attr-defined]
             return mid
 
-        return self.message(self._write(tx))  # type: ignore[arg-type,return-value]
+        return self.message(self._write(tx))  # type: ignore[attr-defined,return-value]
 
     def update_outgoing(self, message_id: int, **fields: object) -> Message:
         """Set columns of an outgoing message (status given as Status) and return it."""
@@ -51,28 +57,34 @@ class OutboxRowsMixin(Connection):
                 (*fields.values(), message_id),
             )
             if fields.get("provider_id"):
-                self._apply_early_report(conn, message_id, str(fields["provider_id"]))
+                provider_id = without_nul(str(fields["provider_id"]))
+                self._apply_early_report(conn, message_id, provider_id)  # type: ignore[attr-defined]
 
         self._write(tx)
-        msg = self.message(message_id)
+        msg = self.message(message_id)  # type: ignore[attr-defined]
         if msg is None:
             raise KeyError(message_id)
         return msg
 
     def claim(self, message_id: int, from_status: Sequence[Status]) -> Message | None:
         """Atomically move an outgoing message from one of `from_status` to SENDING for this
-        process. None when another process got it first or its status changed."""
+        process, committed before the caller sends it. None when another process got it first
+        or its status changed."""
+        owner = self._attempt_owner()
         marks = ", ".join("?" * len(from_status))
+        sets = "".join(f", {column} = ?" for column in owner)
 
         def tx(conn: sqlite3.Connection) -> int:
+            # Only the row's own lock for this short transaction (_pick_rows): none is held
+            # while the request is out.
             return conn.execute(
-                "UPDATE messages SET status = 'sending', owner_pid = ?, attempts = attempts + 1,"
+                f"UPDATE messages SET status = 'sending'{sets}, attempts = attempts + 1,"
                 " next_attempt_at = NULL, last_attempt_at = ?"
-                f" WHERE id = ? AND status IN ({marks})",
-                (os.getpid(), self._clock(), message_id, *[s.value for s in from_status]),
+                f" WHERE id = ? AND status IN ({marks})" + self._pick_rows(),
+                (*owner.values(), self._clock(), message_id, *[s.value for s in from_status]),
             ).rowcount
 
-        return self.message(message_id) if self._write(tx) else None
+        return self.message(message_id) if self._write(tx) else None  # type: ignore[attr-defined]
 
     def due_pending(self, now: float) -> list[Message]:
         """PENDING messages whose retry time has come, oldest first."""
@@ -98,28 +110,26 @@ class OutboxRowsMixin(Connection):
         return [message_from_row(r) for r in rows]
 
     def recover_interrupted(self) -> list[Message]:
-        """Mark SENDING messages whose sending process is gone as UNKNOWN (the request may or
-        may not have reached the provider); return them. Call it at start-up only: rows owned by
-        this very pid count as orphans (a crashed run that had the same pid)."""
-        text = (
-            "voipdesk stopped while sending this message, so it may or may not have been sent. "
-            "Send it again, or discard it."
-        )
+        """Mark SENDING messages whose owner is gone as UNKNOWN (the request may or may not
+        have reached the provider); return them. Call it at start-up: a message another live
+        process is sending is left alone (_owner_gone says who is gone)."""
+        column = self._OWNER_COLUMN
 
-        # Read and update in one write transaction, and only rows still owned by the dead pid:
-        # otherwise a message another process recovered and the user resent in between (now
-        # SENDING by a live process) would be marked UNKNOWN under that live send.
+        # Read and update in one write transaction, under the rows' lock: otherwise a message
+        # another process recovered and the user resent in between (now SENDING by a live
+        # process) would be marked UNKNOWN under that live send.
         def tx(conn: sqlite3.Connection) -> list[int]:
             rows = conn.execute(
-                f"SELECT id, owner_pid FROM messages WHERE {IN_OUTBOX} AND status = 'sending'"
+                f"SELECT id, {column} FROM messages WHERE {IN_OUTBOX} AND status = 'sending'"
+                + self._lock_rows(),
             ).fetchall()
-            orphans = [(mid, pid) for mid, pid in rows if not _pid_alive(pid)]
+            orphans = [mid for mid, owner in rows if self._owner_gone(conn, owner)]
             conn.executemany(
                 "UPDATE messages SET status = 'unknown', error_code = 'INTERRUPTED',"
-                " error_text = ? WHERE id = ? AND status = 'sending' AND owner_pid IS ?",
-                [(text, mid, pid) for mid, pid in orphans],
+                " error_text = ? WHERE id = ? AND status = 'sending'",
+                [(INTERRUPTED_TEXT, mid) for mid in orphans],
             )
-            return [mid for mid, _ in orphans]
+            return orphans
 
         orphans: list[int] = self._write(tx)  # type: ignore[assignment]
-        return [m for m in (self.message(mid) for mid in orphans) if m is not None]
+        return [m for m in (self.message(mid) for mid in orphans) if m is not None]  # type: ignore[attr-defined]

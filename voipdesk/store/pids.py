@@ -1,4 +1,5 @@
-"""Whether the process that claimed an outgoing message is still alive."""
+"""Whether the process that claimed an outgoing message is still alive; PidOwner, a send
+attempt owned by a process id (store/outbox_rows.py)."""
 
 from __future__ import annotations
 
@@ -42,3 +43,26 @@ def _alive_windows(pid: int) -> bool:
         return code.value == 259  # STILL_ACTIVE
     finally:
         kernel32.CloseHandle(handle)
+
+
+class PidOwner:
+    """Who owns a send attempt: this process, by its id (one machine: the SQLite store)."""
+
+    _OWNER_COLUMN = "owner_pid"
+
+    @staticmethod
+    def _attempt_owner() -> dict[str, object]:
+        """The columns that say this process owns a send attempt it claims."""
+        return {"owner_pid": os.getpid()}
+
+    @staticmethod
+    def _owner_gone(conn: object, owner: int | None) -> bool:
+        """Whether the owner of a SENDING row is gone. At start-up a row of this very process
+        id is a crashed run's that had the same id."""
+        return not pid_alive(owner)
+
+    @staticmethod
+    def _pick_rows() -> str:
+        """What claim adds to its WHERE so that of two claimers only one gets the row: nothing
+        here (its conditional UPDATE does it)."""
+        return ""

@@ -1,11 +1,12 @@
-"""Store: delivery reports, including those that arrive before the send answer."""
+"""Store: delivery reports, including those that arrive before the send answer (both stores use
+this mixin: store/shared.py)."""
 
 from __future__ import annotations
 
 import sqlite3
 
 from voipdesk.core.models import Status, StatusUpdate
-from voipdesk.store.connection import Connection
+from voipdesk.store.shared import SharedMixin
 
 # Report statuses from the provider that move an outgoing message on; others are ignored.
 _REPORTABLE = {Status.DELIVERED, Status.FAILED}
@@ -14,13 +15,14 @@ _REPORTABLE = {Status.DELIVERED, Status.FAILED}
 _EARLY_REPORT_TTL = 24 * 3600.0
 
 
-class ReportsMixin(Connection):
+class ReportsMixin(SharedMixin):
     """Delivery reports moving outgoing messages on; early ones kept until their id is stored."""
 
     def _report(self, conn: sqlite3.Connection, item: StatusUpdate) -> tuple[int | None, bool]:
         status = Status(item.status) if item.status in Status._value2member_map_ else None
         row = conn.execute(
-            "SELECT id, status FROM messages WHERE direction = 'out' AND provider_id = ?",
+            "SELECT id, status FROM messages WHERE direction = 'out' AND provider_id = ?"
+            + self._lock_rows(),
             (item.provider_id,),
         ).fetchone()
         if not row:
@@ -39,8 +41,8 @@ class ReportsMixin(Connection):
         error = "VoIP Number could not deliver this message." if status is Status.FAILED else None
         conn.execute(
             "UPDATE messages SET status = ?, error_text = COALESCE(?, error_text),"
-            " error_code = CASE WHEN ? IS NULL THEN error_code ELSE 'DELIVERY_FAILED' END"
-            " WHERE id = ?",
+            " error_code = CASE WHEN CAST(? AS TEXT) IS NULL THEN error_code"
+            " ELSE 'DELIVERY_FAILED' END WHERE id = ?",
             (status.value, error, error, mid),
         )
         return True

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 
 from voipdesk.core.models import Direction, Message, Status
@@ -130,7 +129,7 @@ class ScheduledRowsMixin(SharedMixin):
                 Status.SENDING,
                 now,
                 attempts=1,
-                owner_pid=os.getpid(),
+                **self._attempt_owner(),  # type: ignore[attr-defined]
                 send_at=send_at if on_time else None,
             )
             self._touch(conn, cid, mid, now, 0)  # type: ignore[attr-defined]

@@ -1,8 +1,20 @@
-"""The base of the mixins both stores use as they are (store/flags.py, heartbeats.py,
-scheduled_rows.py): they reach the database only through self._write(fn) and self._read(sql,
-args), with SQL that SQLite and PostgreSQL both run (`?` parameters, which the PostgreSQL store
-turns into %s: store/pg/connection.py), and through helpers each store has its own of
-(_conversation_id, _insert, _touch)."""
+"""The base of the mixins both stores are made of, one per concern: conversations.py,
+messages.py, ingest.py, reports.py, outbox_rows.py, contacts.py, flags.py, heartbeats.py,
+scheduled_rows.py (only search and PostgreSQL's change log are each store's own). They reach the
+database only through self._write(fn) and self._read(sql, args), with SQL that SQLite and
+PostgreSQL both run (`?` parameters, which the PostgreSQL store turns into %s:
+store/pg/connection.py), and call one another's helpers through self (_conversation_id,
+_insert, _touch, _report).
+
+What the backends do differently is a small hook on each store's connection class
+(store/connection.py, store/pg/connection.py), never a second copy of a method:
+- _lock_rows(of=""): a SELECT's row-lock clause ("" in SQLite; FOR UPDATE in PostgreSQL);
+- _in_list(column, values): "column is one of values" (IN lists in chunks; = ANY(array));
+- _search_column(body): what a new message row carries for search (the search mixins);
+- who owns a send attempt: _OWNER_COLUMN, _attempt_owner(), _owner_gone(conn, owner) and
+  _pick_rows() (store/pids.py's PidOwner in SQLite);
+NUL characters are taken out of text parameters by both connections (store/text.py), and the
+change log is written by PostgreSQL's own triggers (store/pg/schema.py)."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Self
 
 import psycopg
@@ -14,6 +14,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from voipdesk.store.location import redacted
 from voipdesk.store.pg.migrate import migrate, refuse_if_too_new
+from voipdesk.store.pg.owner import OwnerLock, TokenOwner
 from voipdesk.store.pg.unavailable import unavailable
 from voipdesk.store.text import clean_args
 
@@ -53,7 +54,7 @@ class Tx:
                 cur.executemany(placeholders(sql), [clean_args(r) for r in rows])  # type: ignore[arg-type]
 
 
-class PgConnection:
+class PgConnection(TokenOwner):
     """A pool of connections to one PostgreSQL database; every write is one transaction that is
     committed when the method returns. Safe to call from any thread."""
 
@@ -88,11 +89,21 @@ class PgConnection:
             open=False,
         )
         self._pool.open(wait=False)
+        # Who owns this store's send attempts (store/pg/owner.py); a read-only one claims none.
+        if not read_only:
+            try:
+                self._owner = OwnerLock(url, self.path)
+            except BaseException:
+                self._pool.close()
+                raise
 
     # -- plumbing -------------------------------------------------------------------------
     def close(self) -> None:
-        """Close every connection; further calls fail."""
+        """Close every connection; further calls fail. Messages this store was sending become
+        recoverable (its owner lock ends)."""
         self._pool.close()
+        if self._owner is not None:
+            self._owner.close()
 
     def __enter__(self) -> Self:
         return self
@@ -125,6 +136,19 @@ class PgConnection:
                 return conn.execute(placeholders(sql), clean_args(args)).fetchall()  # type: ignore[arg-type]
         except (psycopg.OperationalError, PoolTimeout) as exc:
             raise unavailable(self.path, exc) from exc
+
+    # -- what the backends do differently, for the mixins both use (store/shared.py) -------
+    @staticmethod
+    def _lock_rows(of: str = "") -> str:
+        """A SELECT's row-lock clause: the rows it reads stay as read until the commit (another
+        writer waits), of every table or of table `of`."""
+        return " FOR UPDATE" + (f" OF {of}" if of else "")
+
+    @staticmethod
+    def _in_list(column: str, values: Sequence) -> Iterator[tuple[str, list]]:
+        """ "`column` is one of `values`" as conditions with their parameters: one array."""
+        if values:
+            yield f"{column} = ANY(?)", [list(values)]
 
     def check(self) -> None:
         """The server keeps its own files whole; this only checks that it answers."""

@@ -13,9 +13,9 @@ is read into a Message or Conversation; rows.py is shared, so PostgreSQL reads i
 1. append ONE entry to PG_MIGRATIONS below (`ALTER TABLE messages ADD COLUMN x ...`), never
    edit a released one; types: SQLite INTEGER -> INTEGER (0/1 flags too, so rows.py maps both
    alike), REAL -> DOUBLE PRECISION, TEXT -> TEXT;
-2. write it where the SQLite mixin writes it, in the twin module of store/pg/ (same names:
-   outbox_rows.py, conversations.py, contacts.py, ingest.py, ...), with %s placeholders;
-   _insert() and update_outgoing() take any column by keyword already;
+2. nothing else to write: both stores are made of the same mixins (store/shared.py), so the
+   SQLite mixin that writes it writes it here too; _insert() and update_outgoing() take any
+   column by keyword already;
 3. a conversations column that desks should hear about: recreate the conversations_changed
    trigger in the same migration with the column in its WHEN list (messages and contacts log
    every change already).
@@ -196,6 +196,12 @@ PG_MIGRATIONS: tuple[str, ...] = (
         name TEXT PRIMARY KEY,
         value TEXT NOT NULL
     );
+    """,
+    # 3 -> 4: a send attempt is owned by a token, held by its process under a session-level
+    # advisory lock (store/pg/owner.py), not by a process id: a pid means nothing on another
+    # machine. (owner_pid stays, unused here, so that SQLite's columns are all here.)
+    """
+    ALTER TABLE messages ADD COLUMN owner_token BIGINT;
     """,
 )
 

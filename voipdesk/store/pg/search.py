@@ -76,6 +76,12 @@ WALK_MS = 10  # the walk's time limit; 0: go straight to the index
 class PgSearchMixin(PgConnection):
     """Full-text search over message bodies."""
 
+    @staticmethod
+    def _search_column(body: str) -> tuple[str, str, list]:
+        """What _insert (store/messages.py) adds to a message row: its search column, the
+        folded words of its body."""
+        return ", search", ", array_to_tsvector(?::text[])", [body_tokens(body)]
+
     def search(self, text: str, *, limit: int = 50, before_id: int | None = None) -> list[Message]:
         """Messages whose body matches every word of `text` (prefixes), newest first."""
         query = ts_query(text)

@@ -1,33 +1,33 @@
 """The shared store on PostgreSQL: the same public methods, and the same Message and
-Conversation objects, as the SQLite Store (store/store.py), one mixin per concern as there;
-plus the change log (changes.py) and the settings every voipdesk on the database shares
-(shared_settings.py). Send later, block/mute/mark unread and serve's heartbeat are
-the very mixins the SQLite store uses (store/shared.py)."""
+Conversation objects, as the SQLite Store (store/store.py), from the very mixins the SQLite
+store is made of (store/shared.py); what differs is the connection's (store/pg/connection.py:
+row locks, arrays, who owns a send attempt), search (store/pg/search.py), the change log
+(changes.py) and the settings every voipdesk on the database shares (shared_settings.py)."""
 
 from __future__ import annotations
 
+from voipdesk.store.contacts import ContactsMixin
+from voipdesk.store.conversations import ConversationsMixin
 from voipdesk.store.flags import FlagsMixin
 from voipdesk.store.heartbeats import HeartbeatsMixin
+from voipdesk.store.ingest import IngestMixin
+from voipdesk.store.messages import MessagesMixin
+from voipdesk.store.outbox_rows import OutboxRowsMixin
 from voipdesk.store.pg.changes import PgChangesMixin
-from voipdesk.store.pg.contacts import PgContactsMixin
-from voipdesk.store.pg.conversations import PgConversationsMixin
-from voipdesk.store.pg.ingest import PgIngestMixin
-from voipdesk.store.pg.messages import PgMessagesMixin
-from voipdesk.store.pg.outbox_rows import PgOutboxRowsMixin
-from voipdesk.store.pg.reports import PgReportsMixin
 from voipdesk.store.pg.search import PgSearchMixin
 from voipdesk.store.pg.shared_settings import PgSharedSettingsMixin
+from voipdesk.store.reports import ReportsMixin
 from voipdesk.store.scheduled_rows import ScheduledRowsMixin
 
 
 class PgStore(
-    PgConversationsMixin,
-    PgMessagesMixin,
+    ConversationsMixin,
+    MessagesMixin,
     PgSearchMixin,
-    PgIngestMixin,
-    PgReportsMixin,
-    PgOutboxRowsMixin,
-    PgContactsMixin,
+    IngestMixin,
+    ReportsMixin,
+    OutboxRowsMixin,
+    ContactsMixin,
     PgChangesMixin,
     PgSharedSettingsMixin,
     ScheduledRowsMixin,
