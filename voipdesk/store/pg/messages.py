@@ -4,6 +4,7 @@ as in SQLite."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Sequence
 
 from voipdesk.core.models import Direction, Message, Status
@@ -102,6 +103,7 @@ class PgMessagesMixin(PgConnection):
         it its conversation's newest (TOUCH_CONVERSATION) is the caller's."""
         cols = ["conversation_id", "direction", "body", "type", "status", "created_at"]
         vals: list[object] = [conversation_id, direction.value, body, kind, status.value, now]
+        extra.setdefault("uid", uuid.uuid4().hex)  # a stable id, kept by copies (migrate)
         for key, value in extra.items():
             cols.append(key)
             vals.append(value)
