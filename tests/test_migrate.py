@@ -159,12 +159,11 @@ def test_migrate_copies_everything_a_user_sees_and_a_second_run_copies_nothing(t
 
 def test_a_copy_stopped_midway_and_run_again_completes_without_duplicates(tmp_path, pg_url):
     with open_store(tmp_path, clock=Ticks()) as s:
-        s.record_webhooks(
-            [inbound(f"message {i}", frm=(PEER, PEER2)[i % 2], mdr_id=f"m-{i}") for i in range(50)]
-        )
-        for i in range(10):
-            s.add_outgoing(OWN, PEER, f"reply {i}")
-        s.update_outgoing(s.outbox()[0].id, status=Status.PENDING)
+        for i in range(30):  # outgoing ones (no mdr_id) in every batch
+            s.add_inbound(inbound(f"message {i}", frm=(PEER, PEER2)[i % 2], mdr_id=f"m-{i}"))
+            sent = s.add_outgoing(OWN, (PEER, PEER2)[i % 2], f"reply {i}")
+            s.update_outgoing(sent.id, status=Status.QUEUED, provider_id=f"p-{i}")
+        s.update_outgoing(sent.id, status=Status.PENDING)  # the newest, in the last batch
         before = view(s)
 
     class Stop(Exception):
@@ -183,7 +182,9 @@ def test_a_copy_stopped_midway_and_run_again_completes_without_duplicates(tmp_pa
     with open_store(pg_url) as shared:
         assert shared.message_count() == 60
         assert view(shared) == as_shared(before)
-        assert len(shared.outbox()) == 10
+        assert [m.body for m in shared.outbox()] == ["reply 29"]
+    with open_store(tmp_path) as local:
+        assert local.outbox() == []
 
 
 def test_a_body_with_a_nul_character_is_copied_with_a_replacement_character(tmp_path, pg_url):
