@@ -12,6 +12,7 @@ from store.conftest import OWN, OWN2, PEER, PEER2, inbound
 from test_cli import voipdesk
 
 from voipdesk.core.models import Status
+from voipdesk.instance import InstanceLock
 from voipdesk.store import database_path, open_store
 from voipdesk.store.choice import ENV
 from voipdesk.store.pg.local_copy import MOVED_TEXT, copy_local_history
@@ -249,3 +250,13 @@ def test_an_unreachable_shared_database_exits_1_and_copies_nothing(tmp_path):
     assert "cannot reach the shared database" in result.stderr
     with open_store(tmp_path) as local:
         assert len(local.outbox()) == 3  # nothing moved
+
+
+def test_while_the_app_uses_the_data_folder_migrate_asks_to_quit_it_first(tmp_path, pg_url):
+    fill(tmp_path)
+    with InstanceLock.acquire(tmp_path, "app"):
+        result = voipdesk(tmp_path, "migrate", "--database", pg_url)
+    assert result.returncode == 1
+    assert "quit it (File > Quit" in result.stderr and "Nothing was copied" in result.stderr
+    with open_store(pg_url) as shared:
+        assert shared.message_count() == 0

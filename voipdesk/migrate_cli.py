@@ -18,12 +18,13 @@ EPILOG = (
     "      database cannot be reached or set up, or another voipdesk uses the data folder\n"
     "      (quit it first); run it again once fixed: nothing is copied twice\n"
     "  2   bad usage: no URL (--database or VOIPDESK_DATABASE_URL), not a PostgreSQL URL,\n"
-    "      or a password in the URL on the command line"
+    "      or a password in the URL on the command line\n"
+    "  130 stopped by Ctrl+C: run it again to finish (nothing is copied twice)"
 )
 
 
 def add_parser(sub, data_dir: argparse.ArgumentParser) -> None:
-    from voipdesk.store.choice import add_option
+    from voipdesk.store.choice import ENV
 
     migrate = sub.add_parser(
         "migrate",
@@ -37,7 +38,14 @@ def add_parser(sub, data_dir: argparse.ArgumentParser) -> None:
         "from this computer too.",
         epilog=EPILOG,
     )
-    add_option(migrate)
+    migrate.add_argument(
+        "--database",
+        metavar="URL",
+        default=None,
+        help=f"the shared PostgreSQL database to copy into (postgresql://user@host/dbname; env "
+        f"{ENV}); the password goes in a password file (PGPASSFILE), never in the URL on the "
+        "command line",
+    )
 
 
 def _n(count: int, word: str) -> str:
