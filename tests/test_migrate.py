@@ -15,6 +15,7 @@ from voipdesk.core.models import Status
 from voipdesk.instance import InstanceLock
 from voipdesk.store import database_path, open_store
 from voipdesk.store.choice import ENV
+from voipdesk.store.pg import local_copy
 from voipdesk.store.pg.local_copy import MOVED_TEXT, copy_local_history
 
 PEER3 = "+447700900300"
@@ -260,3 +261,27 @@ def test_while_the_app_uses_the_data_folder_migrate_asks_to_quit_it_first(tmp_pa
     assert "quit it (File > Quit" in result.stderr and "Nothing was copied" in result.stderr
     with open_store(pg_url) as shared:
         assert shared.message_count() == 0
+
+
+def test_a_copy_stopped_before_this_computer_let_go_of_its_outbox_lets_go_on_the_next_run(
+    tmp_path, pg_url, monkeypatch
+):
+    with open_store(tmp_path) as s:
+        waiting = s.add_outgoing(OWN, PEER, "waiting")
+        s.update_outgoing(waiting.id, status=Status.PENDING)
+
+    def stopped(*args: object) -> None:
+        raise KeyboardInterrupt  # Ctrl+C right after the shared store committed the batch
+
+    with monkeypatch.context() as m:
+        m.setattr(local_copy, "_leave_local_outbox", stopped)
+        with open_store(tmp_path) as local, open_store(pg_url) as shared:
+            with pytest.raises(KeyboardInterrupt):
+                local_copy.copy_local_history(local, shared)
+            assert [m.body for m in local.outbox()] == ["waiting"]  # not let go yet
+    result = voipdesk(tmp_path, "migrate", "--database", pg_url)
+    assert result.returncode == 0, result.stderr
+    assert "Copied 0 messages in 0 conversations" in result.stdout
+    with open_store(tmp_path) as local, open_store(pg_url) as shared:
+        assert local.outbox() == []
+        assert [(m.body, m.status) for m in shared.outbox()] == [("waiting", Status.PENDING)]
