@@ -131,9 +131,9 @@ def test_migrate_copies_everything_a_user_sees_and_a_second_run_copies_nothing(t
     assert result.returncode == 0, result.stderr
     assert "Copied 12 messages in 5 conversations" in result.stdout
     assert "0 already there" in result.stdout
-    assert "1 message waiting to be sent now wait in the shared outbox" in result.stdout
+    assert "1 message waiting to be sent now waits in the shared outbox" in result.stdout
     assert "2 messages may or may not have been sent" in result.stdout
-    assert "1 scheduled message (moved)" in result.stdout
+    assert "1 scheduled message (moved: sent from the shared inbox at its time" in result.stdout
     with open_store(pg_url) as shared:
         assert view(shared) == as_shared(before)
         assert {m.body: m.status for m in shared.outbox()} == {

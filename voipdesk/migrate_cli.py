@@ -84,25 +84,33 @@ def summary(result, where: str) -> list[str]:
     if result.blocked:
         extra.append(_n(result.blocked, "blocked number"))
     if result.scheduled:
-        extra.append(f"{_n(result.scheduled, 'scheduled message')} (moved)")
+        extra.append(
+            f"{_n(result.scheduled, 'scheduled message')} (moved: sent from the shared inbox "
+            f"at {'its' if result.scheduled == 1 else 'their'} time, not from here)"
+        )
     if extra:
         lines.append("Also copied: " + ", ".join(extra) + ".")
     pending = result.outbox.get("pending", 0)
     unknown = result.outbox.get("unknown", 0)
     if pending:
+        one = pending == 1
         lines.append(
-            f"{_n(pending, 'message')} waiting to be sent now wait in the shared outbox: "
-            "`voipdesk serve` (or a desktop using the shared inbox) sends them."
+            f"{_n(pending, 'message')} waiting to be sent now {'waits' if one else 'wait'} in "
+            "the shared outbox: `voipdesk serve` (or a desktop using the shared inbox) sends "
+            f"{'it' if one else 'them'}."
         )
     if unknown:
+        one = unknown == 1
         lines.append(
             f"{_n(unknown, 'message')} may or may not have been sent (sending was "
-            "interrupted): in the shared inbox they say so, and are sent again only if you "
-            "choose to."
+            f"interrupted): in the shared inbox {'it says' if one else 'they say'} so, and "
+            f"{'is' if one else 'are'} sent again only if you choose to."
         )
-    if pending or unknown or result.scheduled:
+    moved = pending + unknown
+    if moved:
         lines.append(
-            "On this computer they are marked as moved, so they are never sent from here too."
+            f"On this computer {'it is' if moved == 1 else 'they are'} marked as moved, so "
+            f"{'it is' if moved == 1 else 'they are'} never sent from here too."
         )
     lines.append("Drafts and settings stay on this computer.")
     return lines
