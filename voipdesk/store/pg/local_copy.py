@@ -48,10 +48,7 @@ OUTBOX_STATUS = {
     Status.UNKNOWN.value: Status.UNKNOWN.value,
 }
 MOVED_CODE = "moved"
-MOVED_TEXT = (
-    "Moved to the shared inbox by `voipdesk migrate`: it is sent from there, not from this "
-    "computer."
-)
+MOVED_TEXT = "Moved to the shared inbox, which sends it (Retry here would send it twice)."
 INTERRUPTED_TEXT = (
     "This message was being sent when it was copied to the shared inbox, so it may or may not "
     "have been sent. Send it again, or discard it."
