@@ -5,7 +5,10 @@ store's copy itself with a failure after some batches. What a user sees in the s
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 from store.conftest import OWN, OWN2, PEER, PEER2, inbound
@@ -285,3 +288,30 @@ def test_a_copy_stopped_before_this_computer_let_go_of_its_outbox_lets_go_on_the
     with open_store(tmp_path) as local, open_store(pg_url) as shared:
         assert local.outbox() == []
         assert [(m.body, m.status) for m in shared.outbox()] == [("waiting", Status.PENDING)]
+
+
+def test_a_migrate_killed_midway_and_run_again_copies_each_message_once(tmp_path, pg_url):
+    from tests.benchmarks.generate import Params, generate
+
+    data = tmp_path / "data"
+    generate(data, Params(messages=12_000, conversations=40, big_threads=1, big_size=3000))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VOIPDESK_")}
+    command = [sys.executable, "-m", "voipdesk", "migrate", "--data-dir", str(data)]
+    with subprocess.Popen(
+        [*command, "--database", pg_url], env=env, stderr=subprocess.PIPE, text=True
+    ) as first:
+        try:
+            assert first.stderr is not None
+            while "of 12,000 messages" not in first.stderr.readline():  # a batch is in
+                assert first.poll() is None
+        finally:
+            first.kill()  # SIGKILL: no clean-up of any kind
+    with open_store(pg_url) as shared:
+        assert 0 < shared.message_count() < 12_000
+    again = voipdesk(data, "migrate", "--database", pg_url)
+    assert again.returncode == 0, again.stderr
+    assert "already there" in again.stdout and "Copied 0 messages" not in again.stdout
+    with open_store(pg_url) as shared:
+        assert shared.message_count() == 12_000
+        uids = shared._read("SELECT count(DISTINCT uid) FROM messages")[0][0]
+        assert uids == 12_000
