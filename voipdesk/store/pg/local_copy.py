@@ -19,8 +19,13 @@ the provider: it is never sent again by itself; the user sends it again or disca
 computer each of them is then marked failed ("moved to the shared inbox"), so this computer
 never sends it too. Scheduled messages move the same way: copied, then removed here.
 
-Text with NUL characters (valid in SQLite, refused by PostgreSQL) loses them as every write to
-the shared store does (store/text.py): the Tx cleans every text parameter."""
+A conversation the shared store has already keeps its own mute, marked-unread, opt-out and
+unread count (the copied messages count as read there); a new one takes this computer's. Threads
+are in id order, so messages copied into a conversation the shared store already has come after
+its own: `migrate` is best run before `serve` receives into the shared store (README says so).
+
+A NUL character (valid in SQLite, refused by PostgreSQL) becomes U+FFFD, as in every write to the
+shared store (store/text.py): the Tx cleans every text parameter, search words included."""
 
 from __future__ import annotations
 
