@@ -87,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     from voipdesk.serve_cli import add_parser as add_serve
 
     add_serve(sub, data_dir)  # `voipdesk serve`
+    from voipdesk.migrate_cli import add_parser as add_migrate
+
+    add_migrate(sub, data_dir)  # `voipdesk migrate`
     from voipdesk.backup_cli import RESTORE_EPILOG
 
     sub.add_parser("backup", parents=[data_dir], help="back up the message database now")
@@ -209,7 +212,7 @@ def _main(argv: list[str] | None) -> int:
     if problem is not None and not read_only:
         startproblems.say(problem, window=window)
         return EXIT_ERROR
-    try:  # send, export and serve may use a shared database (store/choice.py); the rest, not yet
+    try:  # send, export, serve, migrate may use a shared database (store/choice.py); the rest not yet
         database = chosen_database(getattr(args, "database", None), os.environ, args.command)
     except DatabaseRefused as exc:
         return _fail(str(exc))
@@ -222,6 +225,10 @@ def _main(argv: list[str] | None) -> int:
             return send(args, data_dir, database)
         if args.command == "export":
             return cmd_export(args, database or data_dir, read_only=read_only)
+        if args.command == "migrate":
+            from voipdesk.migrate_cli import run as migrate
+
+            return migrate(data_dir, database)
         if args.command in ("backup", "restore"):
             from voipdesk import backup_cli
 

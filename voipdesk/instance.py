@@ -36,6 +36,7 @@ ROLES = {
     "serve": "`voipdesk serve`",
     "restore": "`voipdesk restore`",
     "repair": "`voipdesk repair`",
+    "migrate": "`voipdesk migrate`",
 }
 
 if os.name == "nt":  # pragma: no cover - Windows
@@ -114,6 +115,7 @@ def stop_hint(holder: Holder) -> str:
         "listen": "press Ctrl+C in its terminal",
         "serve": "stop it (`systemctl stop voipdesk-serve`, or Ctrl+C in its terminal)",
         "restore": "let it finish",
+        "migrate": "let it finish",
     }.get(holder.role, "quit it")
 
 

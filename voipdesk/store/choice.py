@@ -34,7 +34,7 @@ def add_option(parser: argparse.ArgumentParser) -> None:
 
 
 # The commands that can use a shared database so far; the others keep the data folder's file.
-COMMANDS = ("send", "export", "serve")
+COMMANDS = ("send", "export", "serve", "migrate")
 
 
 def chosen_database(

@@ -134,6 +134,14 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (role, host)
     );
     """,
+    # 6 -> 7: every message gets a stable unique id (messages.uid, 32 hex digits, made when the
+    # message is stored: store/messages.py _insert), which a copy of it keeps: `voipdesk migrate`
+    # (store/pg/local_copy.py) recognises a message it copied before by it. Existing ones get one.
+    """
+    ALTER TABLE messages ADD COLUMN uid TEXT;
+    UPDATE messages SET uid = lower(hex(randomblob(16))) WHERE uid IS NULL;
+    CREATE UNIQUE INDEX messages_uid ON messages (uid);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

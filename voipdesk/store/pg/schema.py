@@ -203,6 +203,21 @@ PG_MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE messages ADD COLUMN owner_token BIGINT;
     """,
+    # 4 -> 5: SQLite's schema 7, messages.uid: a stable unique id per message (made by _insert;
+    # the default covers any other writer), kept by `voipdesk migrate` when it copies a local
+    # message here, so a second run recognises it. Existing messages get one without a change
+    # of their own for the desks (the trigger is off for the backfill: nothing a desk shows).
+    """
+    ALTER TABLE messages ADD COLUMN uid TEXT;
+    ALTER TABLE messages DISABLE TRIGGER messages_changed;
+    UPDATE messages SET uid = md5(random()::text || clock_timestamp()::text || id::text)
+        WHERE uid IS NULL;
+    ALTER TABLE messages ENABLE TRIGGER messages_changed;
+    ALTER TABLE messages ALTER COLUMN uid
+        SET DEFAULT md5(random()::text || clock_timestamp()::text);
+    ALTER TABLE messages ALTER COLUMN uid SET NOT NULL;
+    ALTER TABLE messages ADD CONSTRAINT messages_uid UNIQUE (uid);
+    """,
 )
 
 PG_SCHEMA_VERSION = len(PG_MIGRATIONS)
