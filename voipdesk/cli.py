@@ -212,7 +212,7 @@ def _main(argv: list[str] | None) -> int:
     if problem is not None and not read_only:
         startproblems.say(problem, window=window)
         return EXIT_ERROR
-    try:  # send, export, serve, migrate may use a shared database (store/choice.py); the rest not yet
+    try:  # send, export, serve, migrate may use a shared database (store/choice.py)
         database = chosen_database(getattr(args, "database", None), os.environ, args.command)
     except DatabaseRefused as exc:
         return _fail(str(exc))
