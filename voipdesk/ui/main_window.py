@@ -93,7 +93,7 @@ class MainWindow(WindowOpening, WindowEvents, QMainWindow):
             self.conversation_model.several_own_numbers or len(self.own_numbers()) > 1
         )
         self.thread.own_numbers = self.own_numbers
-        self.conversation_model.severalOwnNumbersChanged.connect(self.thread.refresh_header)
+        self.conversation_model.ownNumbersChanged.connect(self.thread.refresh_header)
         self.read_marker = ReadMarker(self)  # when the open conversation counts as read
         self.compose = ComposeBox(country=country)
         self.scheduled = ScheduledPanel(store)  # Send later: at the end of the thread
@@ -199,7 +199,12 @@ class MainWindow(WindowOpening, WindowEvents, QMainWindow):
         from voipdesk.ui.conversation_controls import ConversationControls
 
         self.controls = ConversationControls(self, services, bridge)  # mute, block, opt-outs
-        for reader in (self.thread, self.conversation_model, self.conversations.search_model):
+        for reader in (
+            self.thread,
+            self.conversation_model,
+            self.conversations.search_model,
+            self.scheduled,
+        ):
             reader.reads = services.reads  # the store's reads: on a worker from now on
         self.read_marker.check_soon()  # opened before there were services
 
@@ -244,8 +249,8 @@ class MainWindow(WindowOpening, WindowEvents, QMainWindow):
 
     def own_numbers(self) -> list[str]:
         """The user's numbers: those in Settings (the default first), then any other that a
-        stored conversation is on."""
-        return list(dict.fromkeys([*self.settings.numbers, *self.store.own_numbers()]))
+        stored conversation is on (as the list last read them: no store call)."""
+        return list(dict.fromkeys([*self.settings.numbers, *self.conversation_model.own_numbers]))
 
     # -- receiving ----------------------------------------------------------------------------
     @property

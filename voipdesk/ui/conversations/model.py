@@ -55,6 +55,7 @@ class ConversationListModel(PagedListModel):
     PAGE = 200
     ROLES = ConversationRole
     severalOwnNumbersChanged = Signal()  # several_own_numbers flipped
+    ownNumbersChanged = Signal()  # own_numbers changed
 
     def __init__(self, store: Store, *, country: str = "GB", parent: QObject | None = None):
         super().__init__(parent)
@@ -138,6 +139,11 @@ class ConversationListModel(PagedListModel):
     def several_own_numbers(self) -> bool:
         return len(self._own_numbers) > 1
 
+    @property
+    def own_numbers(self) -> list[str]:
+        """The own numbers that have conversations, sorted (as last read: no store call)."""
+        return sorted(self._own_numbers)
+
     def via(self, conversation: Conversation) -> str | None:
         """The own number a conversation is on, formatted, when the user has several; else None."""
         if not self.several_own_numbers:
@@ -153,8 +159,10 @@ class ConversationListModel(PagedListModel):
             self._own_numbers_are(self._own_numbers | added)
 
     def _own_numbers_are(self, numbers: set[str]) -> None:
-        before = self.several_own_numbers
+        before, changed = self.several_own_numbers, numbers != self._own_numbers
         self._own_numbers = numbers
+        if changed:
+            self.ownNumbersChanged.emit()
         if before != self.several_own_numbers:
             if self._rows:
                 self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, 0))
