@@ -45,6 +45,7 @@ class Services:
         credentials: tuple[str, str] | None = None,
         tunnel_factory: Callable[..., object] | None = None,
         store: Store | None = None,
+        reads: Reads | None = None,
     ) -> None:
         self.settings = settings
         self.data_dir = settings.data_dir
@@ -64,7 +65,8 @@ class Services:
         # GUI-thread reads (the window's, opened before the services: closed by stop())
         self.store = store if store is not None else open_store(self.data_dir)
         self._writer = open_store(self.data_dir)  # writes, always from worker threads
-        self.reads = Reads()  # the window's reads of `store`: on a worker, answered on the loop
+        # The window's reads of `store`: on a worker, answered on the loop.
+        self.reads = reads or Reads()
         self.unread = UnreadCount(self._writer)  # the unread total and conversations read
         self.flags = ConversationFlags(self._writer, self.unread)  # blocked, muted
         # Requests run on a loop of their own: on the GUI's they would leave only after whatever

@@ -28,6 +28,7 @@ from voipdesk.ui.leave_demo import account_button
 from voipdesk.ui.notice_bar import NoticeBar
 from voipdesk.ui.offline_banner import OfflineBanner
 from voipdesk.ui.read_marking import ReadMarker
+from voipdesk.ui.reading import AT_ONCE, Reader
 from voipdesk.ui.receiving_view import ReceivingView
 from voipdesk.ui.thread import ThreadView
 from voipdesk.ui.thread.scheduled import ScheduledPanel
@@ -62,10 +63,17 @@ class MainWindow(WindowOpening, WindowEvents, QMainWindow):
     painted = False
 
     def __init__(
-        self, store: Store, settings: Settings, icon: QIcon, *, demo: bool = False
+        self,
+        store: Store,
+        settings: Settings,
+        icon: QIcon,
+        *,
+        demo: bool = False,
+        reads: Reader = AT_ONCE,
     ) -> None:
         super().__init__()
         self.store = store
+        self.reads = reads  # the store's reads (the services' Reads once attached)
         self.settings = settings
         self.services: Services | None = None  # until attach()
         self._compose_for: int | None = None  # the conversation the compose box writes to
@@ -85,7 +93,7 @@ class MainWindow(WindowOpening, WindowEvents, QMainWindow):
         # a set-up app, and building them would delay it.
         self._welcome: WelcomePage | None = None
 
-        self.conversation_model = ConversationListModel(store, country=country)
+        self.conversation_model = ConversationListModel(store, country=country, reads=reads)
         self.conversations = ConversationList(self.conversation_model, store)
         self.thread = ThreadView(store, country=country)
         self.thread.delegate.media.set_folder(settings.data_dir / "media")  # MMS pictures
@@ -97,6 +105,7 @@ class MainWindow(WindowOpening, WindowEvents, QMainWindow):
         self.read_marker = ReadMarker(self)  # when the open conversation counts as read
         self.compose = ComposeBox(country=country)
         self.scheduled = ScheduledPanel(store)  # Send later: at the end of the thread
+        self.thread.reads = self.scheduled.reads = self.conversations.search_model.reads = reads
         self.banner = Banner()  # sending is paused
         self.banner.setAccessibleName("Sending paused")
         self.banner.button.clicked.connect(lambda: self.settingsRequested.emit())
@@ -200,6 +209,7 @@ class MainWindow(WindowOpening, WindowEvents, QMainWindow):
 
         self.controls = ConversationControls(self, services, bridge)  # mute, block, opt-outs
         for reader in (
+            self,
             self.thread,
             self.conversation_model,
             self.conversations.search_model,

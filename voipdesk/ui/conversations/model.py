@@ -19,7 +19,7 @@ from voipdesk.ui.listmodel import ACCESSIBLE as _ACCESSIBLE
 from voipdesk.ui.listmodel import DISPLAY as _DISPLAY
 from voipdesk.ui.listmodel import ROLE_BASE as _ROLE_BASE
 from voipdesk.ui.listmodel import PagedListModel
-from voipdesk.ui.reading import Latest
+from voipdesk.ui.reading import AT_ONCE, Latest, Reader
 
 
 class ConversationRole(IntEnum):
@@ -57,8 +57,16 @@ class ConversationListModel(PagedListModel):
     severalOwnNumbersChanged = Signal()  # several_own_numbers flipped
     ownNumbersChanged = Signal()  # own_numbers changed
 
-    def __init__(self, store: Store, *, country: str = "GB", parent: QObject | None = None):
+    def __init__(
+        self,
+        store: Store,
+        *,
+        country: str = "GB",
+        reads: Reader = AT_ONCE,
+        parent: QObject | None = None,
+    ):
         super().__init__(parent)
+        self.reads = reads  # (the window's: its first reads already answer on a worker)
         self._store = store
         self.country = country
         self._rows: list[Conversation] = []
@@ -67,8 +75,9 @@ class ConversationListModel(PagedListModel):
         self._own_numbers: set[str] = set()
         # Conversation id -> the newest message id the store had when it marked it read.
         self._read_upto: dict[int, int] = {}
-        self.drafts: dict[int, str] = store.drafts()  # conversation id -> unsent text
+        self.drafts: dict[int, str] = {}  # conversation id -> unsent text (read first, below)
         self._own_read, self._refreshing, self._names_read = Latest(), Latest(), Latest()
+        self.reads.request(store.drafts, self._drafts_are)
         self._update_own_numbers()
         self.fetchMore(QModelIndex())
 
@@ -119,6 +128,12 @@ class ConversationListModel(PagedListModel):
         index = self.index_for(conversation_id)
         if index.isValid():
             self.dataChanged.emit(index, index)
+
+    def _drafts_are(self, stored: dict[int, str]) -> None:
+        """The drafts as stored (read at start): one set meanwhile is newer."""
+        self.drafts = {**stored, **self.drafts}
+        if stored and self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, 0))
 
     def _page_read(self) -> Callable[[], object]:
         store, limit, offset = self._store, self.PAGE, len(self._rows)
