@@ -115,6 +115,7 @@ def test_quit_asks_first_without_a_nested_loop_and_only_quit_quits(demo_app, qtb
     qtbot.waitUntil(lambda: any(m.body == "on its way" for m in window.services.store.outbox()))
     for choice in ("Cancel", "Quit"):
         demo_app.request_quit()  # returns at once: the box is window-modal
+        qtbot.waitUntil(lambda: _shown(demo_app.window, QMessageBox) is not None)
         box = _shown(demo_app.window, QMessageBox)
         assert box is not None and box.text() == "Quit voipdesk?"
         button = next(b for b in box.buttons() if b.text().replace("&", "") == choice)

@@ -2,8 +2,8 @@
 a network round trip the window would freeze for. A whole session in the real app (demo
 account, the embedded sandbox over HTTP, a real SQLite store, the real listener) is watched:
 start, open threads, write a draft, New message, Rename, block and mute, Send later, search,
-messages arriving through the webhook; every store call made on the GUI thread is listed
-(tests/store_calls.py) and the list must be empty."""
+messages arriving through the webhook, Settings' Blocked page, Quit; every store call made on
+the GUI thread is listed (tests/store_calls.py) and the list must be empty."""
 
 import time
 
@@ -129,6 +129,14 @@ def test_a_whole_session_makes_no_store_call_on_the_gui_thread(
         box = window.conversations.search_box
         box.setText("look")
         qtbot.waitUntil(lambda: window.conversations.search_model.rowCount() > 0, timeout=3000)
+
+        # Settings' Blocked page names the stranger; then Quit, which asks what is on its way.
+        app.open_settings()
+        page = app.settings_dialog.blocked_page
+        qtbot.waitUntil(lambda: page.numbers() == [STRANGER], timeout=3000)
+        app.settings_dialog.reject()
+        app.confirm_quit = True
+        app.request_quit()  # (nothing to lose in the demo: it would end the run)
         qtbot.wait(200)
     with store_calls.unwatched():
         aio(app.shutdown())
