@@ -119,7 +119,7 @@ class AppRuns:
         if self.services is not None:
             await self.services.stop()
         elif self.window is not None:
-            self.window.store.close()
+            await asyncio.to_thread(self.window.store.close)
         if self.sandbox is not None:
             await asyncio.to_thread(self.sandbox.stop)
             self.sandbox = None

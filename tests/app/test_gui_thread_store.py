@@ -126,9 +126,20 @@ def test_a_whole_session_makes_no_store_call_on_the_gui_thread(
             ),
             timeout=5000,
         )
-        box = window.conversations.search_box
-        box.setText("look")
-        qtbot.waitUntil(lambda: window.conversations.search_model.rowCount() > 0, timeout=3000)
+        # A search, and its first result opened (another conversation, the words marked).
+        conversations = window.conversations
+        conversations.search_box.setText("lunch")
+        qtbot.waitUntil(lambda: conversations.search_model.rowCount() > 0, timeout=3000)
+        hit = conversations.search_model.message(0)
+        conversations.results_view.setFocus()
+        conversations.results_view.setCurrentIndex(conversations.search_model.index(0, 0))
+        qtbot.keyClick(conversations.results_view, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: window.thread.row_for(hit.id) >= 0, timeout=3000)
+        conversations.search_box.clear()
+        # Sam's conversation marked unread, then opened again (read).
+        list_action(window, demo.SAM, "Mark as unread")
+        qtbot.waitUntil(lambda: row(window, demo.SAM).data(ConversationRole.Unread) > 0)
+        open_conversation(qtbot, window, sam.id)
 
         # Settings' Blocked page names the stranger; then Quit, which asks what is on its way.
         app.open_settings()
@@ -138,7 +149,7 @@ def test_a_whole_session_makes_no_store_call_on_the_gui_thread(
         app.confirm_quit = True
         app.request_quit()  # (nothing to lose in the demo: it would end the run)
         qtbot.wait(200)
-    with store_calls.unwatched():
+        window.compose.editor.setPlainText("left for later")  # saved on the way out
         aio(app.shutdown())
     offenders = [c for c in store_calls.calls if c.method not in ALLOWED]
     assert not offenders, store_calls.report()

@@ -255,8 +255,10 @@ class Services:
         for unwatch in self._unwatch:
             unwatch()
         self.reads.close()
-        self.store.close()
-        self._writer.close()
+        # Closing waits for a read or write in progress (each store has one lock), and over a
+        # network says goodbye to the server: on a worker, never on the window's thread.
+        await asyncio.to_thread(self.store.close)
+        await asyncio.to_thread(self._writer.close)
         self._stopped = self.receiver.stopped = True
 
     # -- a damaged database, a log that cannot be written --------------------------------------
