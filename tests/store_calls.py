@@ -87,18 +87,20 @@ class StoreCalls:
 
     def install(self, monkeypatch) -> None:
         for name in dir(Store):
-            if name.startswith("_"):
+            if name.startswith("_") and name != "__init__":  # (opening one counts too)
                 continue
             method = getattr(Store, name)
             if callable(method) and not isinstance(method, type):
-                monkeypatch.setattr(Store, name, self._wrap(name, method))
+                said = "Store" if name == "__init__" else name  # (opening one)
+                monkeypatch.setattr(Store, name, self._wrap(said, method))
 
 
 def _app_frames(frame, limit: int = 4) -> tuple[str, ...]:
-    """The first frames in voipdesk/ (not in store/) up from the caller: () when the caller
-    is not the app's code (a test setting up or checking)."""
-    first = frame.f_code.co_filename
-    if not first.startswith(PACKAGE) or first.startswith(STORE_PACKAGE):
+    """The first frames in voipdesk/ up from the caller, past store/'s own (open_store): ()
+    when the caller is not the app's code (a test setting up or checking)."""
+    while frame is not None and frame.f_code.co_filename.startswith(STORE_PACKAGE):
+        frame = frame.f_back
+    if frame is None or not frame.f_code.co_filename.startswith(PACKAGE):
         return ()
     where: list[str] = []
     while frame is not None and len(where) < limit:

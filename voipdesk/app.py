@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     import asyncio
 
     from voipdesk.services import Services
+    from voipdesk.store import Store
     from voipdesk.ui.bridge import ServicesBridge
     from voipdesk.ui.tray import Tray
     from voipdesk.ui.tray_link import TrayLink
@@ -87,12 +88,14 @@ class Controller(AppRuns, QObject):
         if not self.hidden:
             wait_until_painted(self.window)
 
-    def _build(self, settings: Settings, reads: Reader = AT_ONCE) -> None:
+    def _build(
+        self, settings: Settings, reads: Reader = AT_ONCE, store: Store | None = None
+    ) -> None:
         """The window for these settings, on their data dir's store, opened at the newest
         conversation, shown. Its store reads go through `reads`: on the loop (start()), a
         Reads, so the window paints before the store answers; before the loop runs
         (show_first()) they are answered at once, before the window first shows."""
-        store = open_store(settings.data_dir)
+        store = store if store is not None else open_store(settings.data_dir)
         window = MainWindow(store, settings, app_icon(), demo=self.demo, reads=reads)
         self.window = window
         window.quitRequested.connect(self.request_quit)
@@ -114,7 +117,9 @@ class Controller(AppRuns, QObject):
         if not self.hidden:
             window.show()
 
-    def attach_services(self, credentials: tuple[str, str] | None = None) -> None:
+    def attach_services(
+        self, credentials: tuple[str, str] | None = None, *, writer: Store | None = None
+    ) -> None:
         """The services (not started yet) and the tray, connected to the window."""
         from voipdesk.services import Services
         from voipdesk.services.reads import Reads
@@ -126,7 +131,9 @@ class Controller(AppRuns, QObject):
         assert window is not None
         settings = window.settings
         reads = window.reads if isinstance(window.reads, Reads) else None  # (made by start())
-        services = Services(settings, store=window.store, credentials=credentials, reads=reads)
+        services = Services(
+            settings, store=window.store, writer=writer, credentials=credentials, reads=reads
+        )
         self.services, self.bridge = services, ServicesBridge(services, self)
         window.attach(services, self.bridge)
         self.bridge.databaseDamaged.connect(self._database_damaged)
@@ -160,10 +167,15 @@ class Controller(AppRuns, QObject):
                 settings = await asyncio.to_thread(Settings.load, self.data_dir)
             from voipdesk.services.reads import Reads
 
-            self._build(settings, Reads())  # (the window's reads: on a worker, from the start)
+            # Opening a store may take a while (migrations; over a network, a round trip).
+            store = await asyncio.to_thread(open_store, settings.data_dir)
+            self._build(settings, Reads(), store)  # (its reads: on a worker, from the start)
         if self.services is None:
             account = demo.DEMO_ACCOUNT if self.demo else None
-            self.attach_services((account.account_id, account.api_token) if account else None)
+            assert self.window is not None
+            writer = await asyncio.to_thread(open_store, self.window.settings.data_dir)
+            credentials = (account.account_id, account.api_token) if account else None
+            self.attach_services(credentials, writer=writer)
         services, window = self.services, self.window
         assert services is not None and window is not None
         settings = services.settings

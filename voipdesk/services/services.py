@@ -45,6 +45,7 @@ class Services:
         credentials: tuple[str, str] | None = None,
         tunnel_factory: Callable[..., object] | None = None,
         store: Store | None = None,
+        writer: Store | None = None,
         reads: Reads | None = None,
     ) -> None:
         self.settings = settings
@@ -64,9 +65,8 @@ class Services:
         self._credentials_override = credentials
         # GUI-thread reads (the window's, opened before the services: closed by stop())
         self.store = store if store is not None else open_store(self.data_dir)
-        self._writer = open_store(self.data_dir)  # writes, always from worker threads
-        # The window's reads of `store`: on a worker, answered on the loop.
-        self.reads = reads or Reads()
+        self._writer = writer or open_store(self.data_dir)  # writes, always from worker threads
+        self.reads = reads or Reads()  # the window's reads of `store`: on a worker
         self.unread = UnreadCount(self._writer)  # the unread total and conversations read
         self.flags = ConversationFlags(self._writer, self.unread)  # blocked, muted
         # Requests run on a loop of their own: on the GUI's they would leave only after whatever
@@ -255,8 +255,7 @@ class Services:
         for unwatch in self._unwatch:
             unwatch()
         self.reads.close()
-        # Closing waits for a read or write in progress (each store has one lock), and over a
-        # network says goodbye to the server: on a worker, never on the window's thread.
+        # (Closing waits for a read or write in progress, or a server: never on the GUI thread.)
         await asyncio.to_thread(self.store.close)
         await asyncio.to_thread(self._writer.close)
         self._stopped = self.receiver.stopped = True
