@@ -76,6 +76,7 @@ class ConversationListModel(PagedListModel):
         # Conversation id -> the newest message id the store had when it marked it read.
         self._read_upto: dict[int, int] = {}
         self.drafts: dict[int, str] = {}  # conversation id -> unsent text (read first, below)
+        self._drafts_set: set[int] | None = set()  # ones set before the stored drafts came
         self._own_read, self._refreshing, self._names_read = Latest(), Latest(), Latest()
         self.reads.request(store.drafts, self._drafts_are)
         self._update_own_numbers()
@@ -119,6 +120,8 @@ class ConversationListModel(PagedListModel):
     def set_draft(self, conversation_id: int, text: str) -> None:
         """A conversation's draft changed (the list says "Draft: …" while there is one)."""
         text = text if text.strip() else ""
+        if self._drafts_set is not None:
+            self._drafts_set.add(conversation_id)
         if self.drafts.get(conversation_id, "") == text:
             return
         if text:
@@ -130,8 +133,9 @@ class ConversationListModel(PagedListModel):
             self.dataChanged.emit(index, index)
 
     def _drafts_are(self, stored: dict[int, str]) -> None:
-        """The drafts as stored (read at start): one set meanwhile is newer."""
-        self.drafts = {**stored, **self.drafts}
+        """The drafts as stored (read at start): one set (or cleared) meanwhile is newer."""
+        newer, self._drafts_set = self._drafts_set or set(), None
+        self.drafts = {c: t for c, t in stored.items() if c not in newer} | self.drafts
         if stored and self._rows:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, 0))
 
