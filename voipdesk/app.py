@@ -24,11 +24,13 @@ from voipdesk.ui.app_boxes import settings_problems_box
 from voipdesk.ui.application import app_icon, make_application, wait_until_painted
 from voipdesk.ui.main_window import MainWindow
 from voipdesk.ui.notice_bar import INFO
+from voipdesk.ui.reading import AT_ONCE, Reader
 
 if TYPE_CHECKING:
     import asyncio
 
     from voipdesk.services import Services
+    from voipdesk.store import Store
     from voipdesk.ui.bridge import ServicesBridge
     from voipdesk.ui.tray import Tray
     from voipdesk.ui.tray_link import TrayLink
@@ -86,11 +88,15 @@ class Controller(AppRuns, QObject):
         if not self.hidden:
             wait_until_painted(self.window)
 
-    def _build(self, settings: Settings) -> None:
+    def _build(
+        self, settings: Settings, reads: Reader = AT_ONCE, store: Store | None = None
+    ) -> None:
         """The window for these settings, on their data dir's store, opened at the newest
-        conversation, shown."""
-        store = open_store(settings.data_dir)
-        window = MainWindow(store, settings, app_icon(), demo=self.demo)
+        conversation, shown. Its store reads go through `reads`: on the loop (start()), a
+        Reads, so the window paints before the store answers; before the loop runs
+        (show_first()) they are answered at once, before the window first shows."""
+        store = store if store is not None else open_store(settings.data_dir)
+        window = MainWindow(store, settings, app_icon(), demo=self.demo, reads=reads)
         self.window = window
         window.quitRequested.connect(self.request_quit)
         window.settingsRequested.connect(self.open_settings)
@@ -101,15 +107,22 @@ class Controller(AppRuns, QObject):
         window.hiddenToTray.connect(self._hidden_to_tray)
         nothing_configured = not settings.effective_account_id and not settings.numbers
         window.show_welcome(nothing_configured and not self.demo)
-        conversations = store.conversations(limit=1)
-        if conversations and not nothing_configured:
-            window.open_conversation(conversations[0].id, by_person=False)
+        if not nothing_configured:
+
+            def newest(conversations: list) -> None:
+                if conversations and self.window is window and window.conversation_id is None:
+                    window.open_conversation(conversations[0].id, by_person=False)
+
+            window.reads.request(lambda: store.conversations(limit=1), newest)
         if not self.hidden:
             window.show()
 
-    def attach_services(self, credentials: tuple[str, str] | None = None) -> None:
+    def attach_services(
+        self, credentials: tuple[str, str] | None = None, *, writer: Store | None = None
+    ) -> None:
         """The services (not started yet) and the tray, connected to the window."""
         from voipdesk.services import Services
+        from voipdesk.services.reads import Reads
         from voipdesk.ui.bridge import ServicesBridge
         from voipdesk.ui.tray import Tray
         from voipdesk.ui.tray_link import TrayLink
@@ -117,7 +130,10 @@ class Controller(AppRuns, QObject):
         window = self.window
         assert window is not None
         settings = window.settings
-        services = Services(settings, store=window.store, credentials=credentials)
+        reads = window.reads if isinstance(window.reads, Reads) else None  # (made by start())
+        services = Services(
+            settings, store=window.store, writer=writer, credentials=credentials, reads=reads
+        )
         self.services, self.bridge = services, ServicesBridge(services, self)
         window.attach(services, self.bridge)
         self.bridge.databaseDamaged.connect(self._database_damaged)
@@ -149,10 +165,17 @@ class Controller(AppRuns, QObject):
                 await asyncio.to_thread(demo.seed, settings.data_dir, sandbox_url=self.sandbox.url)
             else:
                 settings = await asyncio.to_thread(Settings.load, self.data_dir)
-            self._build(settings)
+            from voipdesk.services.reads import Reads
+
+            # Opening a store may take a while (migrations; over a network, a round trip).
+            store = await asyncio.to_thread(open_store, settings.data_dir)
+            self._build(settings, Reads(), store)  # (its reads: on a worker, from the start)
         if self.services is None:
             account = demo.DEMO_ACCOUNT if self.demo else None
-            self.attach_services((account.account_id, account.api_token) if account else None)
+            assert self.window is not None
+            writer = await asyncio.to_thread(open_store, self.window.settings.data_dir)
+            credentials = (account.account_id, account.api_token) if account else None
+            self.attach_services(credentials, writer=writer)
         services, window = self.services, self.window
         assert services is not None and window is not None
         settings = services.settings

@@ -59,12 +59,24 @@ class AppRuns:
             self._quit.set()
 
     def request_quit(self) -> None:
-        """Quit: at once, or after asking when it would stop receiving or a send on its way."""
-        reasons = what_quitting_stops(self.services, demo=self.demo) if self.confirm_quit else []
-        if reasons and self.window is not None:
-            ask_to_quit(self.window, self._end_run, reasons)
+        """Quit: at once, or after asking when it would stop receiving or a send on its way.
+        What is on its way is read on the window's reads worker first (a store that does not
+        answer does not hold Quit up: then only what is known is said)."""
+        services, window = self.services, self.window
+        if not self.confirm_quit or services is None or window is None or self._shutting_down:
+            self._end_run()
             return
-        self._end_run()
+
+        def answer(outbox: list) -> None:
+            if self.services is not services or self._shutting_down:
+                return  # (this run ended meanwhile)
+            reasons = what_quitting_stops(services, outbox, demo=self.demo)
+            if reasons:
+                ask_to_quit(window, self._end_run, reasons)
+            else:
+                self._end_run()
+
+        window.reads.request(services.store.outbox, answer, lambda _exc: answer([]))
 
     def _database_damaged(self, damaged) -> None:  # StoreDamaged: say why, offer Repair
         from voipdesk.ui.problem_dialog import ask_to_repair
@@ -107,7 +119,7 @@ class AppRuns:
         if self.services is not None:
             await self.services.stop()
         elif self.window is not None:
-            self.window.store.close()
+            await asyncio.to_thread(self.window.store.close)
         if self.sandbox is not None:
             await asyncio.to_thread(self.sandbox.stop)
             self.sandbox = None

@@ -214,3 +214,19 @@ def test_a_new_message_to_someone_who_texted_stop_asks_first(demo_app, aio, qtbo
     answer(window, qtbot, "Don't send")
     assert window.compose.draft() == "from the New message dialog"
     assert not sandbox_got(demo_app, "from the New message dialog")
+
+
+def test_the_blocked_page_names_the_numbers_it_lists(demo_app, qtbot):
+    from voipdesk.core.phone import display
+
+    window = demo_app.window
+    window.controls.block(demo.SAM)
+    qtbot.waitUntil(lambda: demo.SAM in window.services.flags.blocked, timeout=5000)
+    demo_app.open_settings()
+    page = demo_app.settings_dialog.blocked_page
+    assert page.numbers() == [demo.SAM]
+    # The name is read on the reads worker and comes a moment after the page shows.
+    named = f"Sam Demo · {display(demo.SAM, 'GB')}"
+    qtbot.waitUntil(lambda: page.list.item(0).text() == named, timeout=3000)
+    assert page.list.currentRow() == 0 and page.unblock_button.isEnabled()
+    demo_app.settings_dialog.reject()

@@ -91,7 +91,8 @@ def test_naming_a_number_opens_a_dialog_and_its_ok_stores_the_name(demo_app, qtb
     open_conversation(qtbot, window, sam.id)
     window.actions.rename_contact(demo.SAM)
     dialog = _shown(window, QInputDialog)
-    assert dialog is not None and dialog.textValue() == "Sam Demo"
+    assert dialog is not None
+    qtbot.waitUntil(lambda: dialog.textValue() == "Sam Demo", timeout=3000)  # read on a worker
     dialog.setTextValue("  Samuel  ")
     dialog.accept()
     qtbot.waitUntil(lambda: window.services.store.contact_name(demo.SAM) == "Samuel", timeout=3000)
@@ -114,6 +115,7 @@ def test_quit_asks_first_without_a_nested_loop_and_only_quit_quits(demo_app, qtb
     qtbot.waitUntil(lambda: any(m.body == "on its way" for m in window.services.store.outbox()))
     for choice in ("Cancel", "Quit"):
         demo_app.request_quit()  # returns at once: the box is window-modal
+        qtbot.waitUntil(lambda: _shown(demo_app.window, QMessageBox) is not None)
         box = _shown(demo_app.window, QMessageBox)
         assert box is not None and box.text() == "Quit voipdesk?"
         button = next(b for b in box.buttons() if b.text().replace("&", "") == choice)

@@ -41,7 +41,7 @@ def asking_demo(demo_app):
 
 def test_quitting_the_demo_with_nothing_on_its_way_quits_at_once(asking_demo, qtbot):
     press_ctrl_q(asking_demo, qtbot)
-    assert asking_demo._quit.is_set()
+    qtbot.waitUntil(asking_demo._quit.is_set)  # (once what is on its way has been read)
     assert quit_asked(asking_demo.window) is None
 
 
@@ -54,6 +54,7 @@ def test_quitting_while_a_message_is_being_sent_asks(asking_demo, qtbot):
     qtbot.keyClick(window.compose.editor, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: any(m.body == "on its way" for m in window.services.store.outbox()))
     press_ctrl_q(asking_demo, qtbot)
+    qtbot.waitUntil(lambda: quit_asked(window) is not None)  # (once the outbox has been read)
     box = quit_asked(window)
     assert box is not None and "still being sent" in box.informativeText()
     assert "cannot receive" not in box.informativeText()  # the demo's receiving is pretend
@@ -76,6 +77,7 @@ def test_quitting_with_a_message_waiting_to_be_sent_asks(asking_demo, qtbot):
         timeout=5000,
     )
     press_ctrl_q(asking_demo, qtbot)
+    qtbot.waitUntil(lambda: quit_asked(window) is not None)  # (once the outbox has been read)
     box = quit_asked(window)
     assert box is not None and "will not go out until you start" in box.informativeText()
     box.button(QMessageBox.StandardButton.Cancel).click()
@@ -112,6 +114,7 @@ def test_quitting_while_receiving_asks_and_says_why(account_app, qtbot):
     controller = account_app()
     qtbot.waitUntil(lambda: controller.services.receiving.listener_running, timeout=5000)
     press_ctrl_q(controller, qtbot)
+    qtbot.waitUntil(lambda: quit_asked(controller.window) is not None)
     box = quit_asked(controller.window)
     assert box is not None and "cannot receive" in box.informativeText()
     box.button(QMessageBox.StandardButton.Cancel).click()
@@ -125,5 +128,5 @@ def test_quitting_when_nothing_can_arrive_anyway_quits_at_once(account_app, qtbo
         controller = account_app(taken.getsockname()[1])
         qtbot.waitUntil(lambda: bool(controller.services.receiving.listener_error), timeout=5000)
         press_ctrl_q(controller, qtbot)
-    assert controller._quit.is_set()
+        qtbot.waitUntil(controller._quit.is_set)
     assert quit_asked(controller.window) is None

@@ -170,7 +170,9 @@ def test_one_scheduled_from_the_command_line_shows_when_the_window_is_back(demo_
         other.close()
     assert not window.scheduled.items
     QApplication.sendEvent(window, QEvent(QEvent.Type.WindowActivate))
-    assert [i.scheduled.body for i in window.scheduled.items] == ["from a script"]
+    qtbot.waitUntil(  # read on a worker: it shows when it arrives
+        lambda: [i.scheduled.body for i in window.scheduled.items] == ["from a script"]
+    )
 
 
 def _list_row(window, conversation_id):

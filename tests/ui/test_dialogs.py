@@ -111,6 +111,19 @@ def test_new_message_resolves_a_contact_name(qtbot, new_message):
     assert dialog.text() == "Hi Sam"
 
 
+def test_new_message_names_that_arrive_after_it_opened_are_offered_and_understood(
+    qtbot, new_message
+):
+    dialog = new_message()  # opened at once; the names are read on a worker meanwhile
+    qtbot.keyClicks(dialog.to_edit, "sam demo")
+    assert not dialog.to_hint.isVisibleTo(dialog)
+    dialog.set_contacts({"+447700900555": "Sam Demo"})
+    assert dialog.to_hint.text() == "To Sam Demo, 07700 900555"  # what was typed, read again
+    completer = dialog.to_edit.completer()
+    completer.setCompletionPrefix("demo")
+    assert completer.currentCompletion() == "Sam Demo (07700 900555)"
+
+
 def test_new_message_picked_completion_resolves(qtbot, new_message):
     dialog = new_message(contacts={"+12025550143": "Ann Lee"})
     dialog.to_edit.setText("Ann Lee (+1 202-555-0143)")

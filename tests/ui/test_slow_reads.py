@@ -21,7 +21,8 @@ pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
 ALICE, BOB, CAROL = "+447700900111", "+447700900222", "+447700900333"
 READS = ("message", "messages", "messages_after", "conversation", "conversations", "search")
-READS += ("draft", "contacts", "own_numbers")
+READS += ("draft", "contacts", "own_numbers", "drafts", "contact_name", "scheduled_in")
+READS += ("scheduled_only",)
 
 
 class SlowStore(Store):
@@ -214,3 +215,36 @@ def test_the_compose_box_follows_the_thread_when_a_slow_conversation_arrives(
     qtbot.waitUntil(lambda: window.conversation_id == bob and not window.thread.opening)
     assert peers(window.thread) == {BOB} and window.compose.draft() == "half-written to Bob"
     assert window.conversations.selected_conversation_id() == bob
+
+
+def test_the_window_paints_before_its_first_reads_answer_and_keeps_what_was_typed_meanwhile(
+    aio, qtbot, seed, slow_store, settings
+):
+    from voipdesk.ui.application import app_icon
+    from voipdesk.ui.conversations.model import ConversationRole
+    from voipdesk.ui.main_window import MainWindow
+
+    alice, bob = thread_of(seed, ALICE, 5), thread_of(seed, BOB, 5)
+    slow_store.set_draft(alice, "stored draft to Alice")
+    slow_store.set_draft(bob, "stored draft to Bob")
+    settings.numbers = [seed.own]
+    slow_store.slow()  # the store does not answer yet (a database across a slow network)
+    window = MainWindow(slow_store, settings, app_icon(), reads=Reads())
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.painted)  # painted, with nothing in the list yet
+    model = window.conversation_model
+    assert model.rowCount() == 0 and [c[0] for c in slow_store.calls][:1] == ["drafts"]
+    model.set_draft(alice, "")  # the person cleared Alice's draft meanwhile
+    slow_store.answer()
+    qtbot.waitUntil(lambda: model.rowCount() == 2)
+    said = {model.index(r, 0).data(ConversationRole.Id): said_of(model, r) for r in range(2)}
+    assert "Draft:" not in said[alice]  # cleared stays cleared
+    assert said[bob].endswith(": Draft: stored draft to Bob")
+
+
+def said_of(model, row: int) -> str:
+    """What the list row says to a screen reader (its preview included)."""
+    from PySide6.QtCore import Qt
+
+    return model.index(row, 0).data(Qt.ItemDataRole.AccessibleTextRole)

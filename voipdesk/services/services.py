@@ -48,6 +48,8 @@ class Services(DamageWatch):
         tunnel_factory: Callable[..., object] | None = None,
         store: Store | None = None,
         location: Path | str | None = None,
+        writer: Store | None = None,
+        reads: Reads | None = None,
     ) -> None:
         """`location`: where the messages are (open_store's; default: the data folder). A
         postgresql:// URL is the shared inbox: `voipdesk serve` receives, this desk follows
@@ -71,8 +73,8 @@ class Services(DamageWatch):
         self.location = location if location is not None else self.data_dir
         self.shared = is_url(self.location)
         self.store = store if store is not None else open_store(self.location)
-        self._writer = open_store(self.location)  # writes, always from worker threads
-        self.reads = Reads()  # the window's reads of `store`: on a worker, answered on the loop
+        self._writer = writer or open_store(self.location)  # writes, always from worker threads
+        self.reads = reads or Reads()  # the window's reads of `store`: on a worker
         self.unread = UnreadCount(self._writer)  # the unread total and conversations read
         self.flags = ConversationFlags(self._writer, self.unread)  # blocked, muted
         # Requests run on a loop of their own: on the GUI's they would leave only after whatever
@@ -269,8 +271,9 @@ class Services(DamageWatch):
         for unwatch in self._unwatch:
             unwatch()
         self.reads.close()
-        self.store.close()
-        self._writer.close()
+        # (Closing waits for a read or write in progress, or a server: never on the GUI thread.)
+        await asyncio.to_thread(self.store.close)
+        await asyncio.to_thread(self._writer.close)
         self._stopped = self.receiver.stopped = True
 
     # -- cross-thread plumbing -----------------------------------------------------------------

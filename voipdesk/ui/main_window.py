@@ -25,6 +25,7 @@ from voipdesk.ui.leave_demo import account_button
 from voipdesk.ui.notice_bar import NoticeBar
 from voipdesk.ui.offline_banner import OfflineBanner
 from voipdesk.ui.read_marking import ReadMarker
+from voipdesk.ui.reading import AT_ONCE, Reader
 from voipdesk.ui.receiving_view import ReceivingView
 from voipdesk.ui.thread import ThreadView
 from voipdesk.ui.thread.scheduled import ScheduledPanel
@@ -59,10 +60,17 @@ class MainWindow(WindowOpening, WindowEvents, QMainWindow):
     painted = False
 
     def __init__(
-        self, store: Store, settings: Settings, icon: QIcon, *, demo: bool = False
+        self,
+        store: Store,
+        settings: Settings,
+        icon: QIcon,
+        *,
+        demo: bool = False,
+        reads: Reader = AT_ONCE,
     ) -> None:
         super().__init__()
         self.store = store
+        self.reads = reads  # the store's reads (the services' Reads once attached)
         self.settings = settings
         self.services: Services | None = None  # until attach()
         self._compose_for: int | None = None  # the conversation the compose box writes to
@@ -82,7 +90,7 @@ class MainWindow(WindowOpening, WindowEvents, QMainWindow):
         # a set-up app, and building them would delay it.
         self._welcome: WelcomePage | None = None
 
-        self.conversation_model = ConversationListModel(store, country=country)
+        self.conversation_model = ConversationListModel(store, country=country, reads=reads)
         self.conversations = ConversationList(self.conversation_model, store)
         self.thread = ThreadView(store, country=country)
         self.thread.delegate.media.set_folder(settings.data_dir / "media")  # MMS pictures
@@ -90,10 +98,11 @@ class MainWindow(WindowOpening, WindowEvents, QMainWindow):
             self.conversation_model.several_own_numbers or len(self.own_numbers()) > 1
         )
         self.thread.own_numbers = self.own_numbers
-        self.conversation_model.severalOwnNumbersChanged.connect(self.thread.refresh_header)
+        self.conversation_model.ownNumbersChanged.connect(self.thread.refresh_header)
         self.read_marker = ReadMarker(self)  # when the open conversation counts as read
         self.compose = ComposeBox(country=country)
         self.scheduled = ScheduledPanel(store)  # Send later: at the end of the thread
+        self.thread.reads = self.scheduled.reads = self.conversations.search_model.reads = reads
         self.banner = Banner()  # sending is paused
         self.banner.setAccessibleName("Sending paused")
         self.banner.button.clicked.connect(lambda: self.settingsRequested.emit())
@@ -179,7 +188,13 @@ class MainWindow(WindowOpening, WindowEvents, QMainWindow):
         from voipdesk.ui.conversation_controls import ConversationControls
 
         self.controls = ConversationControls(self, services, bridge)  # mute, block, opt-outs
-        for reader in (self.thread, self.conversation_model, self.conversations.search_model):
+        for reader in (
+            self,
+            self.thread,
+            self.conversation_model,
+            self.conversations.search_model,
+            self.scheduled,
+        ):
             reader.reads = services.reads  # the store's reads: on a worker from now on
         self.read_marker.check_soon()  # opened before there were services
 
@@ -224,8 +239,8 @@ class MainWindow(WindowOpening, WindowEvents, QMainWindow):
 
     def own_numbers(self) -> list[str]:
         """The user's numbers: those in Settings (the default first), then any other that a
-        stored conversation is on."""
-        return list(dict.fromkeys([*self.settings.numbers, *self.store.own_numbers()]))
+        stored conversation is on (as the list last read them: no store call)."""
+        return list(dict.fromkeys([*self.settings.numbers, *self.conversation_model.own_numbers]))
 
     # -- receiving ----------------------------------------------------------------------------
     @property

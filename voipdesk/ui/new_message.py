@@ -43,21 +43,13 @@ class NewMessageDialog(QDialog):
         self._by_label: dict[str, str] = {}
         self._by_name: dict[str, str] = {}
         self._names: dict[str, str] = {}
-        for number, name in sorted(contacts.items(), key=lambda item: item[1].casefold()):
-            name = (name or "").strip()
-            shown = display(number, country)
-            if name:
-                self._by_label[f"{name} ({shown})"] = number
-                self._by_name.setdefault(name.casefold(), number)
-                self._names[number] = name
-            else:
-                self._by_label[shown] = number
+        self._offered = QStringListModel(self)
 
         self.to_edit = QLineEdit()
         self.to_edit.setAccessibleName("To")
         self.to_edit.setPlaceholderText("Name or number, like 07700 900123")
         self.to_edit.setClearButtonEnabled(True)
-        completer = QCompleter(QStringListModel(list(self._by_label), self), self)
+        completer = QCompleter(self._offered, self)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
@@ -134,11 +126,30 @@ class NewMessageDialog(QDialog):
 
         self.to_edit.textChanged.connect(self._to_changed)
         self.text_edit.textChanged.connect(self._text_changed)
+        self.set_contacts(contacts)
         self._to_changed()
         self._text_changed()
         self._apply_colors()
 
     # -- results --------------------------------------------------------------------------------
+    def set_contacts(self, contacts: dict[str, str]) -> None:
+        """The names the To field offers and understands (they may arrive after the dialog
+        opened: they are read on a worker); what is typed meanwhile is read again."""
+        self._by_label, self._by_name, self._names = {}, {}, {}
+        country = self._country
+        for number, name in sorted(contacts.items(), key=lambda item: item[1].casefold()):
+            name = (name or "").strip()
+            shown = display(number, country)
+            if name:
+                self._by_label[f"{name} ({shown})"] = number
+                self._by_name.setdefault(name.casefold(), number)
+                self._names[number] = name
+            else:
+                self._by_label[shown] = number
+        self._offered.setStringList(list(self._by_label))
+        if self.to_edit.text():
+            self._to_changed()
+
     def recipient(self) -> str:
         """The recipient in E.164 (after accept)."""
         return self._recipient

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from voipdesk.core.models import Status
+from voipdesk.core.models import Message, Status
 from voipdesk.receiver.status import TunnelState
 
 if TYPE_CHECKING:
@@ -27,13 +27,15 @@ def receiving_would_stop(services: Services) -> bool:
     )
 
 
-def what_quitting_stops(services: Services | None, *, demo: bool) -> list[str]:
-    """A sentence for each thing quitting now would stop or lose (none: just quit). The demo's
-    receiving is the sandbox's: nothing is missed by quitting it."""
+def what_quitting_stops(
+    services: Services | None, outbox: list[Message], *, demo: bool
+) -> list[str]:
+    """A sentence for each thing quitting now would stop or lose (none: just quit), given the
+    outbox as read (on the reads worker). The demo's receiving is the sandbox's: nothing is
+    missed by quitting it."""
     if services is None:
         return []
     reasons = []
-    outbox = services.store.outbox()
     sending = sum(1 for m in outbox if m.status is Status.SENDING)
     if sending:
         what = "A message is" if sending == 1 else f"{sending} messages are"

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject
 
+from voipdesk.ui.reading import Latest
+
 if TYPE_CHECKING:
     from voipdesk.ui.main_window import MainWindow
 
@@ -18,6 +20,7 @@ class ScheduledInList(QObject):
     def __init__(self, window: MainWindow, bridge) -> None:
         super().__init__(window)
         self.window = window
+        self._read = Latest()  # conversations with only a scheduled message (read on a worker)
         bridge.scheduledChanged.connect(self.changed)
         window.installEventFilter(self)
 
@@ -29,8 +32,12 @@ class ScheduledInList(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.WindowActivate and self.window.store is not None:
-            model = self.window.conversation_model
-            new = [c for c in self.window.store.scheduled_only() if model.row_of(c) < 0]
-            if new:
-                model.update_conversations(new)
+            store, model = self.window.store, self.window.conversation_model
+            self._read.ask(model.reads, store.scheduled_only, self._scheduled_only_are)
         return False
+
+    def _scheduled_only_are(self, conversation_ids: list[int]) -> None:
+        model = self.window.conversation_model
+        new = [c for c in conversation_ids if model.row_of(c) < 0]
+        if new:
+            model.update_conversations(new)

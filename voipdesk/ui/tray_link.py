@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject
 
 from voipdesk.core.models import Message
-from voipdesk.ui.window_events import incoming_title
+from voipdesk.ui.window_events import with_title
 
 if TYPE_CHECKING:
     from voipdesk.services import Services
@@ -41,4 +41,10 @@ class TrayLink(QObject):
             if not self.services.flags.notifies(message):  # muted (blocked ones never come)
                 continue
             body = message.body or ("Picture message" if message.type == "mms" else "")
-            self.tray.notify(incoming_title(message, self.services), body, message.conversation_id)
+            cid = message.conversation_id
+            with_title(
+                self.window.thread.reads,
+                self.services,
+                message,
+                lambda title, body=body, cid=cid: self.tray.notify(title, body, cid),
+            )

@@ -15,6 +15,7 @@ from voipdesk import __version__
 from voipdesk.core.phone import display
 from voipdesk.ui.labels import plain_message_box
 from voipdesk.ui.notice_bar import INFO
+from voipdesk.ui.reading import Latest, Reader
 from voipdesk.ui.switching import add_switching
 
 if TYPE_CHECKING:
@@ -26,6 +27,13 @@ def opened(dialog: QDialog) -> QDialog:
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.open()
     return dialog
+
+
+def answered_while_open(dialog: QDialog, reads: Reader, read, arrived) -> None:
+    """read() on the window's reads worker; arrived(result) unless the dialog closed meanwhile."""
+    latest = Latest()
+    dialog.finished.connect(lambda _result: latest.drop())
+    latest.ask(reads, read, arrived)
 
 
 def say(parent: QWidget, icon: QMessageBox.Icon, title: str, text: str, more: str = "") -> None:
@@ -102,9 +110,9 @@ class WindowActions:
             )
             w.settingsRequested.emit()
             return
-        dialog = NewMessageDialog(
-            settings.effective_country, w.store.contacts(), list(settings.numbers), parent=w
-        )
+        dialog = NewMessageDialog(settings.effective_country, {}, list(settings.numbers), parent=w)
+        # The names it offers are read on a worker and come in a moment after it opens.
+        answered_while_open(dialog, w.thread.reads, w.store.contacts, dialog.set_contacts)
         dialog.accepted.connect(
             lambda: w.services.spawn(
                 self._start(dialog.sender(), dialog.recipient(), dialog.text(), dialog.send_at())
@@ -126,7 +134,13 @@ class WindowActions:
         dialog = QInputDialog(w)
         dialog.setWindowTitle("Name this number")
         dialog.setLabelText(f"Name for {display(number, w.settings.effective_country)}:")
-        dialog.setTextValue(w.store.contact_name(number) or "")
+        store = w.store
+
+        def arrived(name: str | None) -> None:  # read on a worker: unless typed over meanwhile
+            if name and not dialog.textValue():
+                dialog.setTextValue(name)
+
+        answered_while_open(dialog, w.thread.reads, lambda: store.contact_name(number), arrived)
         dialog.textValueSelected.connect(
             lambda name: w.services.set_contact(number, name.strip() or None)
         )

@@ -14,6 +14,7 @@ from voipdesk.ui.notice_bar import ICON_SIZE
 if TYPE_CHECKING:
     from voipdesk.core.models import Message
     from voipdesk.services import SendingState, Services
+    from voipdesk.ui.reading import Reader
 
 
 class WindowEvents:
@@ -47,8 +48,12 @@ class WindowEvents:
         if message.conversation_id == self.conversation_id:
             return
         reason = message.error_text or "The message was not sent."
-        who = incoming_title(message, self.services)
-        self.show_notice("warning", f"Not sent to {who}: {reason}")
+        with_title(
+            self.thread.reads,
+            self.services,
+            message,
+            lambda who: self.show_notice("warning", f"Not sent to {who}: {reason}"),
+        )
 
     def is_reading(self, conversation_id: int) -> bool:
         """The user has this thread in front of them right now."""
@@ -84,6 +89,13 @@ class WindowEvents:
         bar.setToolTip(text if shown != text else "")
 
 
-def incoming_title(message: Message, services: Services) -> str:
-    name = services.store.contact_name(message.peer_number)
-    return name or display(message.peer_number, services.settings.effective_country)
+def with_title(reads: Reader, services: Services, message: Message, then) -> None:
+    """then(the other person's name, else their number): the name is read on the reads worker
+    (a notification or a notice comes a moment later, never holding up the window)."""
+    store, number = services.store, message.peer_number
+    shown = display(number, services.settings.effective_country)
+    reads.request(
+        lambda: store.contact_name(number),
+        lambda name: then(name or shown),
+        lambda _exc: then(shown),
+    )

@@ -19,7 +19,7 @@ from voipdesk.ui.listmodel import ACCESSIBLE as _ACCESSIBLE
 from voipdesk.ui.listmodel import DISPLAY as _DISPLAY
 from voipdesk.ui.listmodel import ROLE_BASE as _ROLE_BASE
 from voipdesk.ui.listmodel import PagedListModel
-from voipdesk.ui.reading import Latest
+from voipdesk.ui.reading import AT_ONCE, Latest, Reader
 
 
 class ConversationRole(IntEnum):
@@ -55,9 +55,18 @@ class ConversationListModel(PagedListModel):
     PAGE = 200
     ROLES = ConversationRole
     severalOwnNumbersChanged = Signal()  # several_own_numbers flipped
+    ownNumbersChanged = Signal()  # own_numbers changed
 
-    def __init__(self, store: Store, *, country: str = "GB", parent: QObject | None = None):
+    def __init__(
+        self,
+        store: Store,
+        *,
+        country: str = "GB",
+        reads: Reader = AT_ONCE,
+        parent: QObject | None = None,
+    ):
         super().__init__(parent)
+        self.reads = reads  # (the window's: its first reads already answer on a worker)
         self._store = store
         self.country = country
         self._rows: list[Conversation] = []
@@ -66,8 +75,10 @@ class ConversationListModel(PagedListModel):
         self._own_numbers: set[str] = set()
         # Conversation id -> the newest message id the store had when it marked it read.
         self._read_upto: dict[int, int] = {}
-        self.drafts: dict[int, str] = store.drafts()  # conversation id -> unsent text
+        self.drafts: dict[int, str] = {}  # conversation id -> unsent text (read first, below)
+        self._drafts_set: set[int] | None = set()  # ones set before the stored drafts came
         self._own_read, self._refreshing, self._names_read = Latest(), Latest(), Latest()
+        self.reads.request(store.drafts, self._drafts_are)
         self._update_own_numbers()
         self.fetchMore(QModelIndex())
 
@@ -109,6 +120,8 @@ class ConversationListModel(PagedListModel):
     def set_draft(self, conversation_id: int, text: str) -> None:
         """A conversation's draft changed (the list says "Draft: …" while there is one)."""
         text = text if text.strip() else ""
+        if self._drafts_set is not None:
+            self._drafts_set.add(conversation_id)
         if self.drafts.get(conversation_id, "") == text:
             return
         if text:
@@ -118,6 +131,13 @@ class ConversationListModel(PagedListModel):
         index = self.index_for(conversation_id)
         if index.isValid():
             self.dataChanged.emit(index, index)
+
+    def _drafts_are(self, stored: dict[int, str]) -> None:
+        """The drafts as stored (read at start): one set (or cleared) meanwhile is newer."""
+        newer, self._drafts_set = self._drafts_set or set(), None
+        self.drafts = {c: t for c, t in stored.items() if c not in newer} | self.drafts
+        if stored and self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, 0))
 
     def _page_read(self) -> Callable[[], object]:
         store, limit, offset = self._store, self.PAGE, len(self._rows)
@@ -138,6 +158,11 @@ class ConversationListModel(PagedListModel):
     def several_own_numbers(self) -> bool:
         return len(self._own_numbers) > 1
 
+    @property
+    def own_numbers(self) -> list[str]:
+        """The own numbers that have conversations, sorted (as last read: no store call)."""
+        return sorted(self._own_numbers)
+
     def via(self, conversation: Conversation) -> str | None:
         """The own number a conversation is on, formatted, when the user has several; else None."""
         if not self.several_own_numbers:
@@ -153,8 +178,10 @@ class ConversationListModel(PagedListModel):
             self._own_numbers_are(self._own_numbers | added)
 
     def _own_numbers_are(self, numbers: set[str]) -> None:
-        before = self.several_own_numbers
+        before, changed = self.several_own_numbers, numbers != self._own_numbers
         self._own_numbers = numbers
+        if changed:
+            self.ownNumbersChanged.emit()
         if before != self.several_own_numbers:
             if self._rows:
                 self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, 0))

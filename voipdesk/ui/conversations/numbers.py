@@ -78,7 +78,7 @@ class NumberFilter(QWidget):
         for signal in (model.dataChanged, model.rowsInserted, model.rowsRemoved):
             signal.connect(self._count_unread)
         model.modelReset.connect(self.refresh)
-        model.severalOwnNumbersChanged.connect(self.refresh)
+        model.ownNumbersChanged.connect(self.refresh)
         view.selectionModel().currentChanged.connect(self._current_changed)
         delegate = view.itemDelegate()
         delegate.number_tag = self.tag  # type: ignore[attr-defined]
@@ -103,9 +103,9 @@ class NumberFilter(QWidget):
 
     # -- keeping up -----------------------------------------------------------------------------
     def refresh(self, *_args: object) -> None:
-        """Read the own numbers in use again and rebuild the choices (keeping the chosen one
-        while it is still in use)."""
-        numbers = sorted(set(self._store.own_numbers()))
+        """Rebuild the choices from the own numbers in use (as the list's model last read
+        them), keeping the chosen one while it is still in use."""
+        numbers = self._model.own_numbers
         chosen = self.number
         if numbers != self._numbers:
             self._numbers = numbers

@@ -1,9 +1,9 @@
 """Settings → Blocked: the blocked numbers, each with Unblock. Unblocking takes effect at once
-(it is not part of what OK saves): the conversation comes back to the list."""
+(it is not part of what OK saves): the conversation comes back to the list. The numbers show at
+once; their contact names are read on the reads worker and come in a moment later."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from voipdesk.core.phone import display
 from voipdesk.ui.labels import plain_label
+from voipdesk.ui.reading import Latest
 
 if TYPE_CHECKING:
     from voipdesk.services import Services
@@ -39,10 +40,7 @@ class BlockedPage(QWidget):
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.services = services
-        country = services.settings.effective_country
-        self._name: Callable[[str], str] = lambda number: (
-            services.store.contact_name(number) or display(number, country)
-        )
+        self._names: dict[str, str] = {}  # number -> contact name, once read
         self.about = plain_label(ABOUT, wrap=True)
         self.empty = plain_label(EMPTY, wrap=True)
         self.empty.setForegroundRole(QPalette.ColorRole.PlaceholderText)
@@ -60,10 +58,30 @@ class BlockedPage(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.empty)
         layout.addStretch(0)
-        for number in sorted(services.flags.blocked, key=self._name):
-            self._add(number)
+        self._fill(sorted(services.flags.blocked, key=self._name))
         self.list.setCurrentRow(0)  # Unblock works at once on the one listed first
         self._update()
+        read = self._names_read = Latest()
+        self.destroyed.connect(lambda *_: read.drop())  # (closed before the names came)
+        read.ask(services.reads, services.store.contacts, self._names_are)
+
+    def _name(self, number: str) -> str:
+        return self._names.get(number) or display(number, self.services.settings.effective_country)
+
+    def _names_are(self, names: dict[str, str]) -> None:
+        self._names = names
+        current = self.list.currentItem()
+        chosen = current.data(Qt.ItemDataRole.UserRole) if current is not None else None
+        numbers = sorted(self.numbers(), key=self._name)
+        self.list.clear()
+        self._fill(numbers)
+        if chosen in numbers:
+            self.list.setCurrentRow(numbers.index(chosen))
+        self._update()
+
+    def _fill(self, numbers: list[str]) -> None:
+        for number in numbers:
+            self._add(number)
 
     def numbers(self) -> list[str]:
         return [self.list.item(r).data(Qt.ItemDataRole.UserRole) for r in range(self.list.count())]

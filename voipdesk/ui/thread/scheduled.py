@@ -21,6 +21,7 @@ from voipdesk.core.scheduled import Scheduled, when_text
 from voipdesk.store import Store
 from voipdesk.ui import theme
 from voipdesk.ui.labels import plain_label
+from voipdesk.ui.reading import AT_ONCE, Latest, Reader
 from voipdesk.ui.send_later import SendLaterDialog, clock_icon
 
 MAX_HEIGHT_FRACTION = 0.4  # of the window: the thread above stays readable
@@ -142,6 +143,8 @@ class ScheduledPanel(QScrollArea):
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
+        self.reads: Reader = AT_ONCE  # the services' Reads once attached (answers later)
+        self._read = Latest()  # the read of the open conversation's scheduled messages
         self.conversation_id: int | None = None
         self.items: list[ScheduledItem] = []
         self.services = None
@@ -166,6 +169,8 @@ class ScheduledPanel(QScrollArea):
 
     # -- what it shows -----------------------------------------------------------------------
     def set_conversation(self, conversation_id: int | None) -> None:
+        if conversation_id != self.conversation_id:
+            self._show([])  # another conversation's stay not while this one's are read
         self.conversation_id = conversation_id
         self.refresh()
 
@@ -174,8 +179,21 @@ class ScheduledPanel(QScrollArea):
             self.refresh()
 
     def refresh(self) -> None:
-        cid = self.conversation_id
-        waiting = self.store.scheduled_in(cid) if cid is not None else []
+        """Read the open conversation's scheduled messages again (on a worker: what is shown
+        stays until they arrive)."""
+        cid, store = self.conversation_id, self.store
+        if cid is None:
+            self._read.drop()
+            self._show([])
+            return
+
+        def arrived(waiting: list[Scheduled]) -> None:
+            if cid == self.conversation_id:
+                self._show(waiting)
+
+        self._read.ask(self.reads, lambda: store.scheduled_in(cid), arrived)
+
+    def _show(self, waiting: list[Scheduled]) -> None:
         for item in self.items:
             item.setParent(None)
             item.deleteLater()
