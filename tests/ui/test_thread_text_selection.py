@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt, QUrl
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication
 
 from tests.ui.thread_support import char_point, settle, show_thread, utf16
 from voipdesk.ui import theme
@@ -282,3 +283,27 @@ def test_a_selection_in_an_outgoing_bubble_stands_out_from_its_colour(qtbot, see
 
 def _distance(a: QColor, b: QColor) -> int:
     return abs(a.red() - b.red()) + abs(a.green() - b.green()) + abs(a.blue() - b.blue())
+
+
+def test_a_right_click_in_the_selected_bubble_keeps_the_part_for_the_menus_copy(qtbot, seed):
+    first, second = "see you at the station 🚉", "Platform 9, coach C"
+    view = _show(qtbot, seed, first, second)
+    viewport = view.list_view.viewport()
+    part = (second.index("coach"), len(second))
+
+    def right_click(row: int, pos: int) -> None:
+        point = char_point(view, _index(view, row), 0, pos)
+        qtbot.mouseClick(viewport, Qt.MouseButton.RightButton, pos=point)
+        popup = QApplication.activePopupWidget()
+        if popup is not None:  # the menu a real right-click pops up
+            popup.close()
+
+    _drag(qtbot, view, 1, second, *part)
+    right_click(1, 2)
+    menu = view.context_menu_for(view.model.message(1).id)
+    QGuiApplication.clipboard().clear()
+    next(a for a in menu.actions() if a.text() == "Copy").trigger()
+    assert QGuiApplication.clipboard().text() == "coach C"
+    right_click(0, 2)
+    assert _highlighted(view, 1, second, *part) == 0
+    assert _copy(qtbot, view) == first
