@@ -307,3 +307,33 @@ def test_a_right_click_in_the_selected_bubble_keeps_the_part_for_the_menus_copy(
     right_click(0, 2)
     assert _highlighted(view, 1, second, *part) == 0
     assert _copy(qtbot, view) == first
+
+
+def test_dragging_above_the_list_scrolls_a_long_message_and_selects_up_to_its_start(qtbot, seed):
+    body = "\n".join(f"line {i} 🎉 of a long note" for i in range(60))
+    view = _show(qtbot, seed, body, size=(500, 300))
+    lv, viewport = view.list_view, view.list_view.viewport()
+    bar = lv.verticalScrollBar()
+    assert bar.value() > bar.minimum()  # (its end is in view, its start is not)
+    start = body.index("line 58")
+    point = char_point(view, _index(view, 0), 0, utf16(body, start), across=0.1)
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=point)
+    qtbot.mouseMove(viewport, point + QPoint(0, -20))
+    above = QPoint(point.x(), -30)
+    qtbot.mouseMove(viewport, above)
+    qtbot.waitUntil(lambda: bar.value() == bar.minimum(), timeout=10000)
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=above)
+    assert _copy(qtbot, view) == body[:start]
+
+
+def test_pressing_in_a_message_taller_than_the_view_does_not_move_it(qtbot, seed):
+    body = "\n".join(f"line {i} of a long note" for i in range(60))
+    view = _show(qtbot, seed, body, size=(500, 300))
+    viewport, bar = view.list_view.viewport(), view.list_view.verticalScrollBar()
+    before = bar.value()
+    point = char_point(view, _index(view, 0), 0, utf16(body, body.index("line 58")))
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=point)
+    # (Qt's item views bring the pressed item into view after the double-click interval.)
+    qtbot.wait(QApplication.doubleClickInterval() + 300)
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=point)
+    assert bar.value() == before

@@ -240,7 +240,11 @@ class _MessageList(QListView):
             self.clearSelection()
             event.accept()
             return
+        # A press never scrolls the list (Qt would bring a partly shown bubble into view half a
+        # second later, moving the text under a pointer that may be starting to select it).
+        self.setAutoScroll(False)
         super().mousePressEvent(event)
+        self.setAutoScroll(True)
 
     def _on_bubble(self, pos: QPoint) -> bool:
         index = self.indexAt(pos)

@@ -19,6 +19,7 @@ from PySide6.QtCore import (
     QRectF,
     Qt,
     QTextBoundaryFinder,
+    QTimer,
 )
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPalette, QTextCharFormat, QTextLayout
 from PySide6.QtWidgets import QApplication, QListView
@@ -127,6 +128,12 @@ class SelectionMouse(QObject):
         self._row_for = row_for  # a message's row (-1: not loaded)
         self._dragging = False  # a press in a bubble's text, the button still down
         self._press: QPoint | None = None  # where it was, while it may yet open a link
+        # Dragging above or below the list scrolls it (a long message taller than the view),
+        # the selection following, until the pointer comes back or the button is let go.
+        self._pointer = QPoint()
+        self._scroll = QTimer(self)
+        self._scroll.setInterval(40)
+        self._scroll.timeout.connect(self._scroll_step)
 
     @property
     def selection(self) -> TextSelection:
@@ -174,6 +181,7 @@ class SelectionMouse(QObject):
         self.selection.clear()
         self._dragging = False
         self._press = None
+        self._scroll.stop()
         self._repaint(message_id)
 
     def press(self, event: QMouseEvent) -> None:
@@ -220,20 +228,42 @@ class SelectionMouse(QObject):
             if (pos - self._press).manhattanLength() < QApplication.startDragDistance():
                 return True  # not yet a drag: a click on a link may still open it
             self._press = None
+        self._pointer = pos
+        height = self._view.viewport().height()
+        if pos.y() < 0 or pos.y() >= height:
+            self._scroll.start()
+        else:
+            self._scroll.stop()
+        return self._follow()
+
+    def _follow(self) -> bool:
+        """The selection's moving end to where the pointer is (kept to its bubble)."""
         found = self._text_of(self.selection.message_id)
         if found is None:
             self._dragging = False
+            self._scroll.stop()
             return False
         _index, text, origin = found
-        self.selection.cursor = cursor_at(text, QPointF(pos) - origin)
+        self.selection.cursor = cursor_at(text, QPointF(self._pointer) - origin)
         self._repaint(self.selection.message_id)
         return True
+
+    def _scroll_step(self) -> None:
+        y, height = self._pointer.y(), self._view.viewport().height()
+        beyond = y if y < 0 else y - height + 1
+        if not self._dragging or y in range(height):
+            self._scroll.stop()
+            return
+        bar = self._view.verticalScrollBar()
+        bar.setValue(bar.value() + max(-40, min(40, beyond)))
+        self._follow()
 
     def release(self) -> bool:
         """The button let go; True when it ended a drag (so it opens no link)."""
         dragged = self._dragging and self._press is None
         self._dragging = False
         self._press = None
+        self._scroll.stop()
         return dragged
 
     def double_click(self, event: QMouseEvent) -> bool:
