@@ -129,6 +129,18 @@ def test_a_double_click_selects_a_word(qtbot, seed):
     assert _copy(qtbot, view) == "Café\u0301"
 
 
+def test_a_triple_click_selects_the_whole_message(qtbot, seed):
+    body = "Party 🎉 at 8\nbring 👍🏽 snacks"
+    view = _show(qtbot, seed, "earlier", body)
+    viewport = view.list_view.viewport()
+    point = char_point(view, _index(view, 1), 0, utf16(body, body.index("snacks") + 1))
+    qtbot.mouseDClick(viewport, Qt.MouseButton.LeftButton, pos=point)
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=point, delay=10)
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=point)
+    assert _highlighted(view, 1, body, 0, len("Party")) > 0.4
+    assert _copy(qtbot, view) == body
+
+
 def test_shift_click_extends_the_selection(qtbot, seed):
     body = "Meet 👋🏽 at the old station at noon"
     view = _show(qtbot, seed, body)
@@ -207,6 +219,7 @@ def test_without_a_selection_the_whole_message_is_copied(qtbot, seed):
     # Every message selected (Ctrl+A): all of them are copied, not the part.
     qtbot.keyClick(view.list_view, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     assert _copy(qtbot, view) == f"earlier\n{body}"
+    assert _highlighted(view, 1, body, body.index("bring"), len(body)) == 0
 
 
 def test_a_click_on_a_link_opens_it_and_a_drag_from_it_selects(qtbot, seed):

@@ -21,7 +21,15 @@ from PySide6.QtCore import (
     QTextBoundaryFinder,
     QTimer,
 )
-from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPalette, QTextCharFormat, QTextLayout
+from PySide6.QtGui import (
+    QColor,
+    QKeyEvent,
+    QKeySequence,
+    QMouseEvent,
+    QPalette,
+    QTextCharFormat,
+    QTextLayout,
+)
 from PySide6.QtWidgets import QApplication, QListView
 
 from voipdesk.ui import theme
@@ -131,6 +139,7 @@ class SelectionMouse(QObject):
         # Dragging above or below the list scrolls it (a long message taller than the view),
         # the selection following, until the pointer comes back or the button is let go.
         self._pointer = QPoint()
+        self._word_click: tuple[int, QPoint] | None = None  # a double-click's time and place
         self._scroll = QTimer(self)
         self._scroll.setInterval(40)
         self._scroll.timeout.connect(self._scroll_step)
@@ -200,6 +209,12 @@ class SelectionMouse(QObject):
             self.clear()
             return
         _index, text, origin = found
+        if self._third_click(event, message_id):  # the whole message's text
+            self.clear()
+            self.selection.message_id, self.selection.anchor = message_id, 0
+            self.selection.cursor = len(text.layout.text().encode("utf-16-le")) // 2
+            self._repaint(message_id)
+            return
         position = cursor_at(text, QPointF(pos) - origin)
         shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
         if not (shift and message_id == self.selection.message_id):
@@ -209,6 +224,16 @@ class SelectionMouse(QObject):
         self._dragging = True
         self._press = pos
         self._repaint(message_id)
+
+    def _third_click(self, event: QMouseEvent, message_id: int | None) -> bool:
+        """Whether this press follows a double-click on the same words (a triple-click)."""
+        word_click, self._word_click = self._word_click, None
+        if word_click is None or message_id != self.selection.message_id:
+            return False
+        at, where = word_click
+        near = (event.position().toPoint() - where).manhattanLength()
+        soon = event.timestamp() - at <= QApplication.doubleClickInterval()
+        return soon and near <= QApplication.startDragDistance()
 
     def extending(self, event: QMouseEvent) -> bool:
         """Whether a Shift+press went to extending the selection (not to the rows)."""
@@ -287,11 +312,16 @@ class SelectionMouse(QObject):
         self.clear()
         self.selection.message_id = index.data(MessageRole.Id)
         self.selection.anchor, self.selection.cursor = start, end
+        self._word_click = (event.timestamp(), pos)
         self._repaint(self.selection.message_id)
         return True
 
     def key(self, event: QKeyEvent) -> bool:
-        """Escape lets the selection go; True when there was one."""
+        """Escape lets the selection go (True when there was one); Ctrl+A too, as every message
+        is selected instead."""
+        if event.matches(QKeySequence.StandardKey.SelectAll):
+            self.clear()
+            return False
         if event.key() == Qt.Key.Key_Escape and self.selection.any():
             self.clear()
             return True
