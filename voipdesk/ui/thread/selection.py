@@ -22,6 +22,7 @@ from PySide6.QtCore import (
     QTimer,
 )
 from PySide6.QtGui import (
+    QClipboard,
     QColor,
     QKeyEvent,
     QKeySequence,
@@ -289,7 +290,15 @@ class SelectionMouse(QObject):
         self._dragging = False
         self._press = None
         self._scroll.stop()
+        self._offer_primary()
         return dragged
+
+    def _offer_primary(self) -> None:
+        """On X11 and Wayland desktops, what is selected is what a middle-click pastes."""
+        clipboard = QApplication.clipboard()
+        part = self.copied_text([])
+        if part and clipboard.supportsSelection():
+            clipboard.setText(part, QClipboard.Mode.Selection)
 
     def double_click(self, event: QMouseEvent) -> bool:
         """Selects the word under the pointer; True when there was one."""
@@ -313,6 +322,7 @@ class SelectionMouse(QObject):
         self.selection.message_id = index.data(MessageRole.Id)
         self.selection.anchor, self.selection.cursor = start, end
         self._word_click = (event.timestamp(), pos)
+        self._offer_primary()
         self._repaint(self.selection.message_id)
         return True
 
