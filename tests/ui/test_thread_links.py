@@ -5,11 +5,10 @@ underline must cover the link exactly, and a click on any of its characters must
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt, QUrl
+from PySide6.QtCore import Qt, QUrl
 
-from tests.ui.thread_support import settle, show_thread
+from tests.ui.thread_support import char_point, settle, show_thread, utf16
 from voipdesk.core.models import Status
-from voipdesk.ui import theme
 from voipdesk.ui.thread import ThreadView
 
 pytestmark = pytest.mark.qt_log_ignore(
@@ -27,34 +26,11 @@ BEFORE = {
 }
 
 
-def _utf16(text: str, index: int) -> int:
-    return len(text[:index].encode("utf-16-le")) // 2
-
-
 def _show(qtbot, seed, body: str) -> tuple[ThreadView, object]:
     message = seed.inbound(ALICE, body)
     view = show_thread(qtbot, seed.store, message.conversation_id, size=(700, 400))
     settle(qtbot, view)
     return view, view.list_view.model().index(0, 0)
-
-
-def _char_point(view: ThreadView, index, part_no: int, utf16_pos: int) -> QPoint:
-    """The middle of the character at utf16_pos, in viewport coordinates."""
-    delegate, lv = view.delegate, view.list_view
-    rect = lv.visualRect(index)
-    geometry = delegate.geometry(index)
-    part, top = geometry.parts[part_no]
-    for i in range(part.layout.lineCount()):
-        line = part.layout.lineAt(i)
-        if line.textStart() <= utf16_pos < line.textStart() + line.textLength():
-            x0 = line.cursorToX(utf16_pos)[0]
-            x1 = line.cursorToX(utf16_pos + 1)[0]
-            bubble = delegate._bubble_rect(geometry, rect)
-            return QPointF(
-                bubble.left() + theme.BUBBLE_PADDING_H + (x0 + x1) / 2,
-                bubble.top() + theme.BUBBLE_PADDING_V + top + line.y() + line.height() / 2,
-            ).toPoint()
-    raise AssertionError(f"no line holds {utf16_pos}")
 
 
 @pytest.mark.parametrize("kind", list(BEFORE))
@@ -79,13 +55,13 @@ def test_a_click_on_the_first_or_last_character_opens_the_link(qtbot, seed, kind
     opened: list[QUrl] = []
     view.open_url = opened.append
     viewport = view.list_view.viewport()
-    first, last = _utf16(body, len(before)), _utf16(body, len(before) + len(URL) - 1)
+    first, last = utf16(body, len(before)), utf16(body, len(before) + len(URL) - 1)
     for pos in (first, last):
-        point = _char_point(view, index, 0, pos)
+        point = char_point(view, index, 0, pos)
         qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=point)
     assert [u.toString() for u in opened] == [URL, URL]
     # The character just after the link is plain text.
-    point = _char_point(view, index, 0, _utf16(body, len(before) + len(URL) + 1))
+    point = char_point(view, index, 0, utf16(body, len(before) + len(URL) + 1))
     qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=point)
     assert len(opened) == 2
 

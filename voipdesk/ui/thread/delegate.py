@@ -44,6 +44,7 @@ from voipdesk.ui.thread.layout import (
 )
 from voipdesk.ui.thread.marks import match_formats, paint_unread_divider, unread_height
 from voipdesk.ui.thread.model import MessageRole, RenderInfo
+from voipdesk.ui.thread.selection import TextSelection
 from voipdesk.ui.thread.text import find_links
 
 
@@ -64,6 +65,7 @@ class BubbleDelegate(QStyledItemDelegate):
         self.highlight_id: int | None = None
         # The search result opened in this thread: its matching words are marked in its bubble.
         self.match: tuple[int | None, str] = (None, "")
+        self.selection = TextSelection()  # part of one message's text (ui/thread/selection.py)
         self.media = media.MediaShelf(parent=self)  # an MMS's pictures and files
 
     def clear_cache(self) -> None:
@@ -305,8 +307,9 @@ class BubbleDelegate(QStyledItemDelegate):
             outline = QPen(theme.ACCENT, 1.5)
         elif message.status in (Status.SENDING, Status.PENDING):
             fill.setAlphaF(0.7)
-        if option.state & QStyle.StateFlag.State_Selected:
+        if option.state & QStyle.StateFlag.State_Selected and not self.selection.holds(message.id):
             # The bubble is what is selected: a soft halo around it, not a band across the row.
+            # (Part of its text selected is marked in the text instead.)
             halo = QRectF(bubble).adjusted(-4, -4, 4, 4)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(theme.selection_fill(palette))
@@ -334,7 +337,8 @@ class BubbleDelegate(QStyledItemDelegate):
                     bubble.left() + theme.BUBBLE_PADDING_H,
                     bubble.top() + theme.BUBBLE_PADDING_V + top,
                 ),
-                match_formats(part.text, query, palette),
+                match_formats(part.text, query, palette)
+                + self.selection.formats(message.id, palette, fill),
             )
         if geometry.media:
             inner = QPointF(

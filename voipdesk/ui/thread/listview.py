@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
+    QAbstractProxyModel,
     QEvent,
     QIdentityProxyModel,
     QItemSelectionModel,
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import (
 from voipdesk.ui import theme
 from voipdesk.ui.thread.delegate import BubbleDelegate
 from voipdesk.ui.thread.model import MessageRole
+from voipdesk.ui.thread.selection import SelectionMouse
 
 if TYPE_CHECKING:
     from voipdesk.ui.thread.view import ThreadView
@@ -57,6 +59,7 @@ class _MessageList(QListView):
         self._anchor: tuple[bool, int | None, int] = (True, None, 0)
         self._in_layout = False
         self._pressed: tuple[str, object] | None = None
+        self.selecting = SelectionMouse(self, owner.row_for)  # part of a message's text
         self._load_soon = QTimer(self)  # (before anything below can trigger a layout)
         self._load_soon.setSingleShot(True)
         self._load_soon.setInterval(0)
@@ -218,9 +221,18 @@ class _MessageList(QListView):
         assert isinstance(delegate, BubbleDelegate)
         return delegate.hit_test(index, pos, self.visualRect(index))
 
+    def setModel(self, model) -> None:
+        super().setModel(model)
+        if isinstance(model, QAbstractProxyModel):  # another conversation: nothing selected
+            model.sourceModelChanged.connect(self.selecting.clear)
+
     def mousePressEvent(self, event: QMouseEvent) -> None:
         pos = event.position().toPoint()
         left = event.button() == Qt.MouseButton.LeftButton
+        self.selecting.press(event)
+        if self.selecting.extending(event):  # Shift+click in the bubble whose text is selected
+            event.accept()
+            return
         self._pressed = self._link_at(pos) if left else None
         if left and self._pressed is None and not self._on_bubble(pos):
             # Beside the bubbles (a day separator, the empty side of a row, below the last
@@ -228,7 +240,11 @@ class _MessageList(QListView):
             self.clearSelection()
             event.accept()
             return
+        # A press never scrolls the list (Qt would bring a partly shown bubble into view half a
+        # second later, moving the text under a pointer that may be starting to select it).
+        self.setAutoScroll(False)
         super().mousePressEvent(event)
+        self.setAutoScroll(True)
 
     def _on_bubble(self, pos: QPoint) -> bool:
         index = self.indexAt(pos)
@@ -240,22 +256,40 @@ class _MessageList(QListView):
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         pressed, self._pressed = self._pressed, None
+        dragged = self.selecting.release()  # a drag that started on a link selects instead
         super().mouseReleaseEvent(event)
         if (
             pressed is not None
+            and not dragged
             and event.button() == Qt.MouseButton.LeftButton
             and self._link_at(event.position().toPoint()) == pressed
         ):
             self._owner.follow(pressed)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        if self._link_at(event.position().toPoint()) is not None:
+        pos = event.position().toPoint()
+        if self.selecting.move(event):
+            self.viewport().setCursor(Qt.CursorShape.IBeamCursor)
+            event.accept()
+            return
+        if self._link_at(pos) is not None:
             self.viewport().setCursor(Qt.CursorShape.PointingHandCursor)
+        elif self.selecting.text_under(pos) is not None:
+            self.viewport().setCursor(Qt.CursorShape.IBeamCursor)
         else:
             self.viewport().unsetCursor()
         super().mouseMoveEvent(event)
 
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        if self.selecting.double_click(event):  # a word in a bubble's text
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.selecting.key(event):  # Escape lets the selected text go
+            event.accept()
+            return
         if event.matches(QKeySequence.StandardKey.Copy):
             self._owner.copy_selection()
             event.accept()

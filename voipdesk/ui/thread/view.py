@@ -295,8 +295,13 @@ class ThreadView(ThreadOpening, QWidget):
         return [i.data(MessageRole.Message) for i in indexes]
 
     def copy_selection(self) -> None:
-        """Copy the selected messages' text (plain text, oldest first)."""
+        """Copy the selected part of a message's text, else the selected messages' text (plain
+        text, oldest first)."""
         messages = self.selected_messages()
+        part = self.list_view.selecting.copied_text([m.id for m in messages])
+        if part is not None:  # part of one message's text is selected: just that
+            QGuiApplication.clipboard().setText(part)
+            return
         if messages:
             texts = ("\n".join(t for t in (m.body, *m.attachments) if t) for m in messages)
             QGuiApplication.clipboard().setText("\n".join(texts))  # (an MMS: its links too)
