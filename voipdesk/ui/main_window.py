@@ -27,6 +27,7 @@ from voipdesk.ui.offline_banner import OfflineBanner
 from voipdesk.ui.read_marking import ReadMarker
 from voipdesk.ui.reading import AT_ONCE, Reader
 from voipdesk.ui.receiving_view import ReceivingView
+from voipdesk.ui.screen_fit import fitting_size
 from voipdesk.ui.thread import ThreadView
 from voipdesk.ui.thread.scheduled import ScheduledPanel
 from voipdesk.ui.welcome import WelcomePage
@@ -81,7 +82,7 @@ class MainWindow(WindowOpening, WindowEvents, QMainWindow):
         self.setWindowIcon(icon)
         # The desktop adds " — voipdesk" to a title that does not end with it.
         self.setWindowTitle("Demo — voipdesk" if demo else "voipdesk")
-        self.resize(1040, 700)
+        self.resize(fitting_size(1040, 700))
         self.setMinimumSize(640, 480)
         country = settings.effective_country
 
