@@ -72,6 +72,8 @@ class Outbox:
         self.waiting: dict[int, float] = {}
         self._wake = asyncio.Event()
         self.later = SendLater(self)  # scheduled messages, sent here when due (send_later.py)
+        # Who sends, by name, written on each new message (the shared inbox's "Sent by").
+        self.sent_by = ""
 
     # -- helpers ---------------------------------------------------------------------------
     async def _db(self, fn: Callable, *args: object, **kwargs: object):
@@ -94,7 +96,9 @@ class Outbox:
     # -- user actions ------------------------------------------------------------------------
     async def send(self, own: str, peer: str, body: str) -> Message:
         """Store a new message (SENDING), then send it; returns it in its new state."""
-        message = self._emit(await self._db(self.store.add_outgoing, own, peer, body))
+        message = self._emit(
+            await self._db(self.store.add_outgoing, own, peer, body, sent_by=self.sent_by or None)
+        )
         if self.paused is not None:
             return await self._hold(message, self.paused)
         return await self.attempt(message)

@@ -23,8 +23,9 @@ def sandbox():
         yield running
 
 
-def desk_settings(folder, sandbox) -> Settings:
+def desk_settings(folder, sandbox, name: str = "") -> Settings:
     settings = Settings.load(folder)
+    settings.your_name = name
     settings.numbers = [OWN]
     settings.api_url = sandbox.send_url
     return settings
@@ -60,8 +61,8 @@ def test_two_desks_share_one_inbox_live(pg_url, sandbox, tmp_path, monkeypatch):
     server = open_store(pg_url)  # what `voipdesk serve` stores webhooks with
 
     async def scenario() -> None:
-        a = Services(desk_settings(tmp_path / "a", sandbox), location=pg_url)
-        b = Services(desk_settings(tmp_path / "b", sandbox), location=pg_url)
+        a = Services(desk_settings(tmp_path / "a", sandbox, "Ana"), location=pg_url)
+        b = Services(desk_settings(tmp_path / "b", sandbox, "Ben"), location=pg_url)
         heard_a, heard_b = Heard(a), Heard(b)
         await a.start()
         await b.start()
@@ -90,9 +91,8 @@ def test_two_desks_share_one_inbox_live(pg_url, sandbox, tmp_path, monkeypatch):
             )
             sent = sandbox.call(lambda: [r.body for r in sandbox.sandbox.sent])
             assert sent.count("Yes, until six") == 1
-            assert all(
-                m.direction is Direction.OUT for m in heard_b.changed if m.body.startswith("Yes")
-            )
+            answer = [m for m in heard_b.changed if m.body == "Yes, until six"]
+            assert {(m.direction, m.sent_by) for m in answer} == {(Direction.OUT, "Ana")}
             assert [m.body for m in heard_b.incoming] == ["Is the shop open?"]  # not a new text
 
             # Desk B reads it: desk A's unread count follows.

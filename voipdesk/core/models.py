@@ -52,6 +52,7 @@ class Message:
     next_attempt_at: float | None = None  # outbound PENDING: when the outbox retries
     last_attempt_at: float | None = None  # outbound: when the latest attempt began (None: 1st)
     send_at: float | None = None  # outbound, sent later: the time it was scheduled for
+    sent_by: str | None = None  # outbound on the shared inbox: the name of who sent it
     read: bool = True
 
     @property

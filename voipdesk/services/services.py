@@ -226,7 +226,11 @@ class Services(DamageWatch):
         await self.flags.load()
         await self.unread.count()  # before the listener adds to it
         if self.shared_inbox is not None:  # the server receives; its database is backed up
-            self.spawn(self.shared_inbox.run())  # by its owner, not by each desk
+            # by its owner, not by each desk. What this desk sends carries the user's name
+            # (the password database may be a network service: not on the caller's thread).
+            name = await asyncio.to_thread(lambda: self.settings.effective_your_name)
+            self.outbox.sent_by = name
+            self.spawn(self.shared_inbox.run())
             await self.wait_for_secrets()
             self.spawn(self.outbox.run())
             self.spawn(self._sync_autostart())

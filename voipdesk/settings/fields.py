@@ -104,6 +104,7 @@ CHECKS: dict[str, Callable[[object], Any]] = {
     "close_to_tray": _flag,
     "start_at_login": _flag,
     "last_public_url": _text,
+    "your_name": _text,
     "demo": _flag,
 }
 # What is used instead of an ignored value, in words.
@@ -121,6 +122,7 @@ _FALLBACK = {
     "close_to_tray": "true",
     "start_at_login": "on once your account is set up",
     "last_public_url": "none",
+    "your_name": "your name on this computer",
     "demo": "false",
 }
 

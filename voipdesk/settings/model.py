@@ -74,6 +74,9 @@ class Settings:
     # once an account is set up (a closed app cannot receive).
     start_at_login: bool | None = None
     last_public_url: str = ""  # to warn loudly when the public webhook URL changes
+    # Shown to the team on what you send from the shared inbox ("Sent by …"); empty: the name
+    # this computer knows you by (effective_your_name).
+    your_name: str = ""
     demo: bool = False
 
     data_dir: Path = field(default=Path("."), repr=False, compare=False)
@@ -230,6 +233,12 @@ class Settings:
         return self._env("VOIPDESK_API_URL") or self.api_url.strip() or DEFAULT_SEND_URL
 
     @property
+    def effective_your_name(self) -> str:
+        """The name written on what you send from the shared inbox: yours as set, else your
+        full name on this computer, else your login name."""
+        return self.your_name.strip() or computer_user_name()
+
+    @property
     def effective_country(self) -> str:
         return (self._env("VOIPDESK_COUNTRY") or self.default_country).upper()
 
@@ -287,3 +296,22 @@ class Settings:
                 "Enter the domain only, like my-name.ngrok-free.app (no https:// and no path)."
             )
         return errors
+
+
+def computer_user_name() -> str:
+    """The user's full name as this computer has it (the GECOS field on Linux and macOS), else
+    the login name; "" when neither can be told."""
+    import getpass
+
+    try:
+        import pwd
+
+        full = pwd.getpwuid(os.getuid()).pw_gecos.split(",")[0].strip()
+        if full:
+            return full
+    except (ImportError, KeyError, AttributeError):  # Windows has no pwd
+        pass
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in the environment or the password database
+        return ""

@@ -22,8 +22,11 @@ INTERRUPTED_TEXT = (
 class OutboxRowsMixin(SharedMixin):
     """Outgoing message rows: added as sending, claimed, updated, retried and recovered."""
 
-    def add_outgoing(self, own: str, peer: str, body: str, *, kind: str = "sms") -> Message:
-        """Store a new outgoing message as SENDING, claimed by this process (attempt 1)."""
+    def add_outgoing(
+        self, own: str, peer: str, body: str, *, kind: str = "sms", sent_by: str | None = None
+    ) -> Message:
+        """Store a new outgoing message as SENDING, claimed by this process (attempt 1);
+        `sent_by`: who sent it, by name (the shared inbox's "Sent by")."""
         now = self._clock()
         owner = self._attempt_owner()
 
@@ -39,6 +42,7 @@ class OutboxRowsMixin(SharedMixin):
                 now,
                 attempts=1,
                 **owner,
+                **({"sent_by": without_nul(sent_by)} if sent_by else {}),
             )
             self._touch(conn, cid, mid, now, 0)  # type: ignore[attr-defined]
             return mid

@@ -11,7 +11,7 @@ from voipdesk.core.models import Conversation, Direction, Message, Status
 MESSAGE_COLUMNS = (
     "m.id, m.conversation_id, m.direction, c.own_number, c.peer_number, m.body, m.type, m.status,"
     " m.created_at, m.provider_id, m.provider_ts, m.error_code, m.error_text, m.raw,"
-    " m.attachments, m.attempts, m.next_attempt_at, m.last_attempt_at, m.send_at"
+    " m.attachments, m.attempts, m.next_attempt_at, m.last_attempt_at, m.send_at, m.sent_by"
 )
 # A conversation is listed once it has a message, or one scheduled (`voipdesk send --at` or the
 # New message dialog's Send later, to someone not texted yet).
@@ -52,6 +52,7 @@ def message_from_row(row: sqlite3.Row | tuple) -> Message:
         next_attempt_at=row[16],
         last_attempt_at=row[17],
         send_at=row[18],
+        sent_by=row[19],
     )
 
 

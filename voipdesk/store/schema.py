@@ -142,6 +142,11 @@ MIGRATIONS: tuple[str, ...] = (
     UPDATE messages SET uid = lower(hex(randomblob(16))) WHERE uid IS NULL;
     CREATE UNIQUE INDEX messages_uid ON messages (uid);
     """,
+    # 7 -> 8: who sent an outgoing message, by the name a desk on the shared inbox gives ("Sent
+    # by Ana" in the team's threads); empty on a desk of one's own.
+    """
+    ALTER TABLE messages ADD COLUMN sent_by TEXT;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

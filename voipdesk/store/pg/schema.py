@@ -218,6 +218,10 @@ PG_MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE messages ALTER COLUMN uid SET NOT NULL;
     ALTER TABLE messages ADD CONSTRAINT messages_uid UNIQUE (uid);
     """,
+    # 5 -> 6: SQLite's schema 8, messages.sent_by: the name of the desk's user who sent it.
+    """
+    ALTER TABLE messages ADD COLUMN sent_by TEXT;
+    """,
 )
 
 PG_SCHEMA_VERSION = len(PG_MIGRATIONS)
