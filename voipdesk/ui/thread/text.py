@@ -80,6 +80,8 @@ def status_text(message: Message) -> str:
 def meta_text(message: Message) -> tuple[str, tuple[int, int] | None]:
     """The line under a bubble and the (start, length) of its action link, if any."""
     text = dt.datetime.fromtimestamp(message.timestamp).strftime("%H:%M")
+    if message.sent_by and message.direction is Direction.OUT:  # the shared inbox: who sent it
+        text = f"Sent by {message.sent_by} · {text}"
     status = status_text(message)
     if status:
         text += " · " + status

@@ -149,6 +149,7 @@ class MessageWindow:
             before.direction is not after.direction
             or self._day_of(before) != self._day_of(after)
             or abs(after.timestamp - before.timestamp) > self._run_break
+            or before.sent_by != after.sent_by  # (the shared inbox: another of the team)
         )
 
     # -- paging: a page is asked for, and put in when it arrives -----------------------------------
