@@ -100,6 +100,13 @@ def test_two_desks_share_one_inbox_live(pg_url, sandbox, tmp_path, monkeypatch):
             await b.unread.mark_read(cid)
             await until("desk A's count", lambda: heard_a.unread[-1:] == [0])
             assert cid in heard_a.conversations
+
+            # Drafts stay with each desk: never in the shared database.
+            await a.set_draft(cid, "half-typed by Ana")
+            assert await asyncio.to_thread(a.store.drafts) == {cid: "half-typed by Ana"}
+            assert await asyncio.to_thread(b.store.drafts) == {}
+            assert await asyncio.to_thread(server.drafts) == {}
+            assert (tmp_path / "a" / "drafts.json").exists()
         finally:
             await a.stop()
             await b.stop()

@@ -32,6 +32,7 @@ from voipdesk.settings import Settings
 from voipdesk.store import Store, StoreDamaged, open_store
 from voipdesk.store.backup import DailyBackup
 from voipdesk.store.errors import is_url
+from voipdesk.store.local_drafts import LocalDrafts
 
 log = logging.getLogger("voipdesk.app")
 
@@ -108,6 +109,9 @@ class Services(DamageWatch):
         )
         self.receiving_changed = self.receiver.changed
         self.shared_inbox = SharedInbox(self) if self.shared else None
+        if self.shared:  # drafts stay on this computer, whatever the team shares
+            drafts = LocalDrafts(self.data_dir, key=str(getattr(self._writer, "path", "")))
+            self.store.local_drafts = self._writer.local_drafts = drafts  # type: ignore[attr-defined]
         self.backups = DailyBackup(self.data_dir)
         self._tasks: set[asyncio.Task] = set()
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -92,7 +92,12 @@ class ConversationsMixin(SharedMixin):
             " ELSE marked_unread END), 0) AS BIGINT) FROM conversations"
         )[0][0]
 
+    # A desk on the shared inbox keeps its drafts on its own computer (store/local_drafts.py).
+    local_drafts = None
+
     def set_draft(self, conversation_id: int, text: str) -> None:
+        if self.local_drafts is not None:
+            return self.local_drafts.set(conversation_id, text)
         self._write(
             lambda c: c.execute(
                 "UPDATE conversations SET draft = ? WHERE id = ?", (text, conversation_id)
@@ -101,8 +106,12 @@ class ConversationsMixin(SharedMixin):
 
     def drafts(self) -> dict[int, str]:
         """Every conversation's unsent draft (conversation id -> text), those that have one."""
+        if self.local_drafts is not None:
+            return self.local_drafts.all()
         return dict(self._read("SELECT id, draft FROM conversations WHERE draft <> ''"))
 
     def draft(self, conversation_id: int) -> str:
+        if self.local_drafts is not None:
+            return self.local_drafts.get(conversation_id)
         rows = self._read("SELECT draft FROM conversations WHERE id = ?", (conversation_id,))
         return rows[0][0] if rows else ""
