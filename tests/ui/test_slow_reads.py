@@ -214,6 +214,27 @@ def test_searches_typed_over_while_the_store_is_slow_do_not_hold_up_the_thread(
     assert search.rowCount() == 0 and not search.fetching
 
 
+def test_the_thread_opened_before_the_worker_reads_its_older_pages_there(
+    aio, qtbot, seed, slow_store
+):
+    """The conversation shown at start-up is read at once (before the services run); the older
+    pages it is scrolled to later are read on the worker like any other thread's."""
+    alice = thread_of(seed, ALICE, 200)
+    view = ThreadView(slow_store, page=30)  # reads at once, as at start-up
+    qtbot.addWidget(view)
+    view.resize(420, 500)
+    view.show()
+    view.set_conversation(alice)
+    qtbot.waitUntil(lambda: view.model is not None and view.model.rowCount() == 30)
+    view.reads = Reads()  # the services are attached
+    slow_store.slow()
+    view.list_view.verticalScrollBar().setValue(0)
+    qtbot.waitUntil(lambda: view.model.window.fetching)
+    assert [c[0] for c in slow_store.calls] == ["messages"]  # (a read on the GUI thread fails)
+    slow_store.answer()
+    qtbot.waitUntil(lambda: view.model.rowCount() >= 60)
+
+
 def test_the_compose_box_follows_the_thread_when_a_slow_conversation_arrives(
     aio, qtbot, seed, slow_store, settings
 ):

@@ -97,7 +97,7 @@ class ThreadView(ThreadOpening, QWidget):
         self._model: ThreadModel | None = None
         self._conversation: Conversation | None = None  # the open one, as last read
         # The store is read through it (pages, the conversation to open): answers come later.
-        self.reads: Reader = AT_ONCE
+        self._reads: Reader = AT_ONCE
         self._opening = Latest()  # the conversation asked for, on its way
         self._header_read = Latest()
         self._heard: list[tuple[str, object]] = []  # told while opening: applied once open
@@ -191,6 +191,16 @@ class ThreadView(ThreadOpening, QWidget):
     @property
     def model(self) -> ThreadModel | None:
         return self._model
+
+    @property
+    def reads(self) -> Reader:
+        return self._reads
+
+    @reads.setter
+    def reads(self, reads: Reader) -> None:
+        self._reads = reads
+        if self._model is not None:  # opened before (at start-up): its pages are read so too
+            self._model.window.reader = reads
 
     def row_for(self, message_id: int) -> int:
         return self._model.row_for(message_id) if self._model is not None else -1
