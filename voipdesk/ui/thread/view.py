@@ -43,7 +43,7 @@ from voipdesk.ui.thread.listview import _MessageList, _ViewProxy
 from voipdesk.ui.thread.model import MessageRole, ThreadModel
 from voipdesk.ui.thread.opening import ThreadOpening
 from voipdesk.ui.thread.own_number import ConversationMenuButton, own_number_text
-from voipdesk.ui.thread.text import ACTIONS, find_links, safe_url
+from voipdesk.ui.thread.text import ACTIONS, find_links, safe_url, warm_up
 
 LIVE_PAGES = 3  # pages kept above the newest message while it is in view and more arrive
 
@@ -201,6 +201,7 @@ class ThreadView(ThreadOpening, QWidget):
         self._reads = reads
         if self._model is not None:  # opened before (at start-up): its pages are read so too
             self._model.window.reader = reads
+        reads.request(warm_up, lambda _done: None)  # the link finder, before a link shows
 
     def row_for(self, message_id: int) -> int:
         return self._model.row_for(message_id) if self._model is not None else -1
