@@ -220,8 +220,9 @@ class Session:
         if only == "search":
             return self.measure_search()
         # As run() gets there: the thread opened by a click (not the one shown at start-up, read
-        # before the services ran), then searches typed and cleared.
+        # before the services ran) and still open after searches typed and cleared.
         self.open(self.big[-1]["id"])
+        self.open(self.big[0]["id"])
         self.search_in_app()
         scroll = self.measure_scroll()
         if only == "memory":
@@ -502,6 +503,15 @@ class Session:
         return worst
 
 
+def _name(read) -> str:
+    """A read's name (the one it wraps, when it is ui/reading.Latest's wrapper)."""
+    for cell in getattr(read, "__closure__", None) or ():
+        inner = cell.cell_contents
+        if callable(inner) and "Latest" not in getattr(inner, "__qualname__", "Latest"):
+            return inner.__qualname__
+    return getattr(read, "__qualname__", repr(read))
+
+
 class FrameTrace:
     """BENCH_FRAME_TRACE=1: what the slow frames of the scroll did, on stderr (GC pauses, and
     with BENCH_FRAME_TRACE=profile the functions they spent their time in)."""
@@ -514,7 +524,7 @@ class FrameTrace:
             request = reads.request
 
             def traced(read, arrived, failed=None):
-                entry = [getattr(read, "__qualname__", repr(read)), time.perf_counter(), 0.0, 0.0]
+                entry = [_name(read), time.perf_counter(), 0.0, 0.0]
                 self.reads.append(entry)
 
                 def run():
