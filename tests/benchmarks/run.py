@@ -1,7 +1,7 @@
 """Run every voipdesk benchmark and print one line per measure: figure, baseline, ratio, goal and
 PASS/FAIL, as rows of a markdown table. Each figure is measured in this run next to its baseline.
 
-    python -m tests.benchmarks.run [--data DIR] [--quick]
+    python -m tests.benchmarks.run [--data DIR] [--quick] [--only MEASURE]
 
 --data is a data dir made by tests/benchmarks/generate.py (made here when missing; reused when
 its parameters match). The measures run on a temporary copy, so the cached dir never changes.
@@ -29,6 +29,7 @@ from tests.benchmarks import bench_burst, generate
 from tests.benchmarks.probe_start import window_qt_names
 
 ROOT = Path(__file__).resolve().parents[2]
+ONLY = ("startup", "inbound", "burst", "open", "scroll", "search", "memory", "send")
 
 
 @dataclass
@@ -125,10 +126,10 @@ def measure_startup(row: Row, data: Path, runs: int, pycache: Path) -> None:
     )
 
 
-def measure_session(rows: dict[str, Row], data: Path, quick: bool) -> None:
+def measure_session(rows: dict[str, Row], data: Path, quick: bool, only: str | None = None) -> None:
     cmd = [sys.executable, "-m", "tests.benchmarks.session", str(data)]
     out = subprocess.run(
-        [*cmd, *(["--quick"] if quick else [])],
+        [*cmd, *(["--quick"] if quick else []), *(["--only", only] if only else [])],
         capture_output=True,
         text=True,
         env=_env(),
@@ -156,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=generate.DEFAULT_OUT, help="data dir")
     parser.add_argument("--quick", action="store_true", help="few repetitions (smoke test)")
+    parser.add_argument("--only", choices=ONLY, help="run this one measure (and its baseline)")
     generate.add_arguments(parser)
     args = parser.parse_args(argv)
     manifest = generate.generate(args.data, generate.params_from(args))
@@ -229,6 +231,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     rows = [startup, session["inbound"], burst, session["open"], session["scroll"]]
     rows += [session["search"], session["memory"], session["send"]]
+    in_session = session
+    if args.only:
+        rows = [dict(zip(ONLY, rows, strict=True))[args.only]]
+        in_session = {args.only: session[args.only]} if args.only in session else {}
 
     with tempfile.TemporaryDirectory(prefix="voipdesk-bench-") as tmp:
         work = Path(tmp) / "data"
@@ -239,11 +245,16 @@ def main(argv: list[str] | None = None) -> int:
             os.sync()
         steps: list[tuple[list[Row], Callable[[], None]]] = [
             ([startup], lambda: measure_startup(startup, work, runs, Path(tmp) / "pycache")),
-            (list(session.values()), lambda: measure_session(session, work, args.quick)),
+            (
+                list(in_session.values()),
+                lambda: measure_session(in_session, work, args.quick, args.only),
+            ),
             ([session["memory"]], lambda: _bare_memory(session["memory"], Path(tmp) / "pycache")),
             ([burst], lambda: _burst(burst, work, args.quick)),
         ]
         for affected, step in steps:
+            if not any(row in rows for row in affected):
+                continue
             try:
                 step()
             except Exception as exc:  # one broken measure must not hide the others

@@ -28,6 +28,7 @@ from tests.benchmarks.generate import read_manifest
 from tests.benchmarks.probe_start import rss_kb
 
 BENCH_TOKEN = "bench-token"
+MEASURES = ("open", "inbound", "send", "scroll", "memory", "search")
 # Realistic things to look for: whole words, phrases, a word start, an accent-free "café".
 SEARCHES = (
     "coffee",
@@ -98,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("data", type=Path)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (smoke test)")
+    parser.add_argument("--only", choices=MEASURES, help="run this one measure (and its baseline)")
     args = parser.parse_args(argv)
     manifest = read_manifest(args.data)
     if manifest is None:
@@ -114,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
         VOIPDESK_API_TOKEN=BENCH_TOKEN,
     )
     try:
-        results = Session(args.data, manifest, sandbox, quick=args.quick).run()
+        session = Session(args.data, manifest, sandbox, quick=args.quick)
+        results = session.run(args.only)
     finally:
         sandbox.close()
     print(json.dumps(results), flush=True)
@@ -177,11 +180,14 @@ class Session:
         return future.result()
 
     # -- the run ------------------------------------------------------------------------------
-    def run(self) -> dict:
+    def run(self, only: str | None = None) -> dict:
         self.run_async(self.controller.start())
         self.window = self.controller.window
+        self.trace = FrameTrace(self.controller.services.reads)
         self.settle(0.5)
         rounds = 3 if self.quick else 9
+        if only is not None:
+            return {only: self.run_one(only, rounds)}
         results = {
             "open": {"figure": self.measure_open(rounds)},
             "inbound": self.measure_inbound(),
@@ -198,6 +204,31 @@ class Session:
         results["search"] = self.measure_search()
         results["scroll"]["baseline"] = self._scroll_baseline(results["scroll"]["frames"])
         return results
+
+    def run_one(self, only: str, rounds: int) -> dict:
+        """One measure and its baseline, as run() measures them (memory: after a scroll)."""
+        if only == "open":
+            return {
+                "figure": self.measure_open(rounds),
+                "page": self.window.thread.page,
+                "baseline": statistics.median(self._open_baseline(rounds)),
+            }
+        if only == "inbound":
+            return self.measure_inbound()
+        if only == "send":
+            return {"figure": self.measure_send(rounds), "baseline": self._send_baseline(rounds)}
+        if only == "search":
+            return self.measure_search()
+        # As run() gets there: the thread opened by a click (not the one shown at start-up, read
+        # before the services ran) and still open after searches typed and cleared.
+        self.open(self.big[-1]["id"])
+        self.open(self.big[0]["id"])
+        self.search_in_app()
+        scroll = self.measure_scroll()
+        if only == "memory":
+            return {"figure": rss_mb()}
+        scroll["baseline"] = self._scroll_baseline(scroll["frames"])
+        return scroll
 
     def open(self, conversation_id: int) -> None:
         self.window.open_conversation(conversation_id)
@@ -416,16 +447,20 @@ class Session:
         bar = view.verticalScrollBar()
         watch = PaintWatch(view.viewport())
         frames = []
+        trace = self.trace
         give_up = time.perf_counter() + (60 if self.quick else 600)
         while time.perf_counter() < give_up:
             model = self.window.thread.model
             if bar.value() <= bar.minimum() and not model.has_older():
                 break
             before, value = watch.count, bar.value()
+            trace.begin()
             start = time.perf_counter()
             bar.setValue(max(bar.minimum(), value - bar.pageStep()))
             end = self.idle(lambda b=before: watch.count > b, timeout=10)
             frames.append(end - start)
+            trace.end(len(frames) - 1, end - start, model.rowCount())
+        trace.report(frames)
         oldest = self.window.thread.model.message(0)
         first_id = (
             sqlite3.connect(self.data / "voipdesk.sqlite3")
@@ -466,6 +501,102 @@ class Session:
             worst = max(worst, self.idle(lambda b=before: watch.count > b) - start)
         view.close()
         return worst
+
+
+def _name(read) -> str:
+    """A read's name (the one it wraps, when it is ui/reading.Latest's wrapper)."""
+    for cell in getattr(read, "__closure__", None) or ():
+        inner = cell.cell_contents
+        if callable(inner) and "Latest" not in getattr(inner, "__qualname__", "Latest"):
+            return inner.__qualname__
+    return getattr(read, "__qualname__", repr(read))
+
+
+class FrameTrace:
+    """BENCH_FRAME_TRACE=1: what the slow frames of the scroll did, on stderr (GC pauses, and
+    with BENCH_FRAME_TRACE=profile the functions they spent their time in)."""
+
+    def __init__(self, reads) -> None:
+        import gc
+
+        self.reads: list[list] = []  # [what, asked, started, done] of each window read
+        if os.environ.get("BENCH_FRAME_TRACE"):
+            request = reads.request
+
+            def traced(read, arrived, failed=None):
+                entry = [_name(read), time.perf_counter(), 0.0, 0.0]
+                self.reads.append(entry)
+
+                def run():
+                    entry[2] = time.perf_counter()
+                    try:
+                        return read()
+                    finally:
+                        entry[3] = time.perf_counter()
+
+                request(run, arrived, failed)
+
+            reads.request = traced
+        mode = os.environ.get("BENCH_FRAME_TRACE", "")
+        self.on, self.profile = bool(mode), mode == "profile"
+        self.gc: list[tuple[int, float]] = []  # (generation, seconds) in this frame
+        self.slow: list[tuple[float, int, int, list, object]] = []
+        self._gc_start = 0.0
+        self._start = 0.0
+        self._prof = None
+        if self.on:
+            gc.callbacks.append(self._gc)
+
+    def _gc(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._gc_start = time.perf_counter()
+        else:
+            self.gc.append((info["generation"], time.perf_counter() - self._gc_start))
+
+    def begin(self) -> None:
+        self.gc = []
+        self._cpu = time.thread_time()
+        self._start = time.perf_counter()
+        if self.profile and len(self.slow) < 40:
+            import cProfile
+
+            self._prof = cProfile.Profile()
+            self._prof.enable()
+
+    def end(self, frame: int, seconds: float, rows: int) -> None:
+        if not self.on:
+            return
+        if self._prof is not None:
+            self._prof.disable()
+        cpu = time.thread_time() - self._cpu
+        if seconds > 0.035:
+            start = self._start
+            reads = [
+                f"{what} asked {(asked - start) * 1000:.0f} ran {(began - start) * 1000:.0f}"
+                f"..{(done - start) * 1000:.0f}"
+                for what, asked, began, done in self.reads
+                if done == 0 or done > start
+            ]
+            self.slow.append((seconds, frame, rows, self.gc, self._prof, cpu, reads))
+        self._prof = None
+
+    def report(self, frames: list[float]) -> None:
+        import pstats
+
+        if self.on:
+            print("frames " + json.dumps([round(f * 1000, 1) for f in frames]), file=sys.stderr)
+
+        slow = sorted(self.slow, key=lambda s: s[1])[:10] + sorted(self.slow, reverse=True)[:6]
+        for seconds, frame, rows, gcs, prof, cpu, reads in slow:
+            pauses = ", ".join(f"gen{g} {t * 1000:.1f} ms" for g, t in gcs)
+            print(
+                f"frame {frame}: {seconds * 1000:.1f} ms (cpu {cpu * 1000:.1f} ms),"
+                f" {rows} rows, gc: {pauses}",
+                file=sys.stderr,
+            )
+            print("  reads (ms from the frame's start): " + "; ".join(reads), file=sys.stderr)
+            if prof is not None:
+                pstats.Stats(prof, stream=sys.stderr).sort_stats("cumulative").print_stats(25)
 
 
 class PaintWatch:

@@ -34,10 +34,12 @@ class SlowStore(Store):
         self._open.set()
         self._gui = threading.get_ident()
         self.calls: list[tuple[str, tuple, dict]] = []  # reads made while slow
+        self.ran: list[tuple[str, tuple, dict]] = []  # reads made since slow(), in their order
 
     def slow(self) -> None:
         self._open.clear()
         self.calls.clear()
+        self.ran.clear()
 
     def answer(self) -> None:
         self._open.set()
@@ -45,6 +47,7 @@ class SlowStore(Store):
 
 def _slowed(name: str):
     def read(self: SlowStore, *args, **kwargs):
+        self.ran.append((name, args, kwargs))
         if not self._open.is_set():
             assert threading.get_ident() != self._gui, f"{name}() on the GUI thread"
             self.calls.append((name, args, kwargs))
@@ -183,6 +186,54 @@ def test_a_search_answer_that_comes_after_the_next_query_is_dropped(aio, qtbot, 
         "alpha beta",
         "beta only",
     ]
+
+
+def test_searches_typed_over_while_the_store_is_slow_do_not_hold_up_the_thread(
+    aio, qtbot, seed, slow_store
+):
+    """Searches typed over (or cleared) before their turn on the reads worker are never read:
+    the thread's older page, asked for after them, comes right after the one search already
+    being read, not behind every query typed."""
+    alice = thread_of(seed, ALICE, 200)
+    view = slow_view(qtbot, slow_store, alice)
+    search = SearchResultsModel(slow_store)
+    search.reads = view.reads  # the window's reads share one worker, as in the app
+    slow_store.slow()
+    search.set_query("message")
+    qtbot.waitUntil(lambda: [c[0] for c in slow_store.calls] == ["search"])  # being read
+    for text in ("message 1", "message 19", "message 199"):  # typed on meanwhile
+        search.set_query(text)
+        qtbot.wait(10)
+    search.set_query("")  # cleared: back to the thread, scrolling up
+    view.list_view.verticalScrollBar().setValue(0)
+    qtbot.waitUntil(lambda: view.model.window.fetching)
+    slow_store.answer()
+    qtbot.waitUntil(lambda: view.model.rowCount() >= 60)
+    reads = [(name, args[0]) for name, args, _kw in slow_store.ran if name == "search"]
+    reads += [(name, args[0]) for name, args, _kw in slow_store.ran if name == "messages"]
+    assert reads == [("search", "message"), ("messages", alice)]
+    assert search.rowCount() == 0 and not search.fetching
+
+
+def test_the_thread_opened_before_the_worker_reads_its_older_pages_there(
+    aio, qtbot, seed, slow_store
+):
+    """The conversation shown at start-up is read at once (before the services run); the older
+    pages it is scrolled to later are read on the worker like any other thread's."""
+    alice = thread_of(seed, ALICE, 200)
+    view = ThreadView(slow_store, page=30)  # reads at once, as at start-up
+    qtbot.addWidget(view)
+    view.resize(420, 500)
+    view.show()
+    view.set_conversation(alice)
+    qtbot.waitUntil(lambda: view.model is not None and view.model.rowCount() == 30)
+    view.reads = Reads()  # the services are attached
+    slow_store.slow()
+    view.list_view.verticalScrollBar().setValue(0)
+    qtbot.waitUntil(lambda: view.model.window.fetching)
+    assert [c[0] for c in slow_store.calls] == ["messages"]  # (a read on the GUI thread fails)
+    slow_store.answer()
+    qtbot.waitUntil(lambda: view.model.rowCount() >= 60)
 
 
 def test_the_compose_box_follows_the_thread_when_a_slow_conversation_arrives(

@@ -91,3 +91,22 @@ def test_links_people_write_without_a_scheme_are_found():
     ]
     # Times, versions and abbreviations are not links.
     assert find_links("e.g. 12.30, v1.2, Mr.Smith, hi.there") == []
+
+
+def test_the_link_finder_is_ready_before_the_first_link_shows():
+    """The patterns linkify-it compiles on first meeting a kind of link (50-80 ms each) are
+    compiled by warm_up(), which the thread runs on the reads worker when it gets one: the first
+    bubble with a web address, a // address or an e-mail address then compiles nothing."""
+    import subprocess
+    import sys
+
+    script = (
+        "from voipdesk.ui.thread import text\n"
+        "text.warm_up()\n"
+        "before = set(text._LINKIFY.re)\n"
+        "text.find_links('https://a.example www.b.example //c.example')\n"
+        "text.find_links('mailto:d@e.example or x@y.example')\n"
+        "assert set(text._LINKIFY.re) == before, set(text._LINKIFY.re) - before\n"
+    )
+    # (a process of its own: in this one, earlier tests have found links of every kind already)
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60)

@@ -49,7 +49,8 @@ AT_ONCE = AtOnce()
 class Latest:
     """At most one answer awaited for one purpose: asking again, or drop(), means the answer to
     the earlier question is dropped when it comes (the user switched conversation or typed
-    another query meanwhile). `pending` guards against asking twice."""
+    another query meanwhile), and when it has not been read yet it is not read at all (the reads
+    asked since do not wait behind it). `pending` guards against asking twice."""
 
     def __init__(self) -> None:
         self._token: object | None = None
@@ -70,6 +71,11 @@ class Latest:
     ) -> None:
         token = self._token = object()
 
+        def wanted() -> Any:
+            # Asked again (or dropped) while this waited for the worker: its answer would be
+            # dropped, so the store is not read for it; what was asked since runs sooner.
+            return read() if self._token is token else None
+
         def answer(result: Any) -> None:
             if self._token is token:
                 self._token = None
@@ -83,4 +89,4 @@ class Latest:
                 else:
                     log.warning("a read for the window failed: %s", exc)
 
-        reader.request(read, answer, fail)
+        reader.request(wanted, answer, fail)

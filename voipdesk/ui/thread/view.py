@@ -43,7 +43,7 @@ from voipdesk.ui.thread.listview import _MessageList, _ViewProxy
 from voipdesk.ui.thread.model import MessageRole, ThreadModel
 from voipdesk.ui.thread.opening import ThreadOpening
 from voipdesk.ui.thread.own_number import ConversationMenuButton, own_number_text
-from voipdesk.ui.thread.text import ACTIONS, find_links, safe_url
+from voipdesk.ui.thread.text import ACTIONS, find_links, safe_url, warm_up
 
 LIVE_PAGES = 3  # pages kept above the newest message while it is in view and more arrive
 
@@ -97,7 +97,7 @@ class ThreadView(ThreadOpening, QWidget):
         self._model: ThreadModel | None = None
         self._conversation: Conversation | None = None  # the open one, as last read
         # The store is read through it (pages, the conversation to open): answers come later.
-        self.reads: Reader = AT_ONCE
+        self._reads: Reader = AT_ONCE
         self._opening = Latest()  # the conversation asked for, on its way
         self._header_read = Latest()
         self._heard: list[tuple[str, object]] = []  # told while opening: applied once open
@@ -191,6 +191,17 @@ class ThreadView(ThreadOpening, QWidget):
     @property
     def model(self) -> ThreadModel | None:
         return self._model
+
+    @property
+    def reads(self) -> Reader:
+        return self._reads
+
+    @reads.setter
+    def reads(self, reads: Reader) -> None:
+        self._reads = reads
+        if self._model is not None:  # opened before (at start-up): its pages are read so too
+            self._model.window.reader = reads
+        reads.request(warm_up, lambda _done: None)  # the link finder, before a link shows
 
     def row_for(self, message_id: int) -> int:
         return self._model.row_for(message_id) if self._model is not None else -1
