@@ -201,7 +201,8 @@ class ThreadView(ThreadOpening, QWidget):
         self._reads = reads
         if self._model is not None:  # opened before (at start-up): its pages are read so too
             self._model.window.reader = reads
-        reads.request(warm_up, lambda _done: None)  # the link finder, before a link shows
+        if reads is not AT_ONCE:  # (at start-up, before the worker: not in the first paint)
+            reads.request(warm_up, lambda _done: None)  # the link finder, before a link shows
 
     def row_for(self, message_id: int) -> int:
         return self._model.row_for(message_id) if self._model is not None else -1

@@ -20,11 +20,6 @@ ATTENTION = frozenset({Status.FAILED, Status.UNKNOWN, Status.PENDING})
 _STALE = frozenset({(Status.DELIVERED, Status.QUEUED), (Status.FAILED, Status.QUEUED)})
 
 
-def _day(ts: float) -> tuple[int, int]:
-    local = time.localtime(ts)
-    return local.tm_year, local.tm_yday
-
-
 class MessageWindow:
     """One conversation's messages, oldest first: a window of at most `window_pages` pages of
     the thread. It opens on the newest page; pages the user scrolls to are added at one end and
@@ -140,7 +135,8 @@ class MessageWindow:
     def _day_of(self, message: Message) -> tuple[int, int]:
         day = self._days.get(message.id)
         if day is None:
-            day = self._days[message.id] = _day(message.timestamp)
+            local = time.localtime(message.timestamp)
+            day = self._days[message.id] = (local.tm_year, local.tm_yday)
         return day
 
     def _breaks(self, before: Message, after: Message) -> bool:
