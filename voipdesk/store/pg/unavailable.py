@@ -14,11 +14,19 @@ def unavailable(where: str, exc: BaseException) -> StoreUnavailable:
     """A StoreUnavailable saying why the shared database at `where` cannot be used."""
     reason = _first_line(exc)
     low = reason.lower()
-    if isinstance(exc, pg_errors.InsufficientPrivilege):
+    if isinstance(exc, pg_errors.InvalidSchemaName | pg_errors.UndefinedTable):
+        # A role without USAGE on the schema sees neither it nor its tables.
+        sentence = (
+            f"The shared database {where} has no voipdesk tables this database role may use "
+            f"({reason}). Start `voipdesk serve` on it once as the database's owner (it creates "
+            "them), then ask whoever runs the database to grant this role the rights the "
+            "README lists (Keeping the shared database safe)."
+        )
+    elif isinstance(exc, pg_errors.InsufficientPrivilege):
         sentence = (
             f"The shared database {where} refused this change: the database role voipdesk "
             f"signs in as is not allowed to make it ({reason}). Ask whoever runs the database "
-            "to grant that role the rights the README lists."
+            "to grant that role the rights the README lists (Keeping the shared database safe)."
         )
     elif "password authentication failed" in low or "no password supplied" in low:
         sentence = (
