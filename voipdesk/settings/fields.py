@@ -12,6 +12,7 @@ from typing import Any
 
 import phonenumbers
 
+from voipdesk.settings.database import HOLDS_PASSWORD, database_problem
 from voipdesk.settings.secrets import SECRET_NAMES
 
 
@@ -82,6 +83,15 @@ def _api_url(value: object) -> str | None:
     return text
 
 
+def _database_url(value: object) -> str | None:
+    text = _text(value)
+    if text and database_problem(text) == HOLDS_PASSWORD:
+        raise Ignored("holds a password, which is never read from this file")
+    if text and database_problem(text):
+        raise Ignored("is not an address starting with postgresql://")
+    return text
+
+
 def _webhook_secret(value: object) -> str | None:
     if value is None:
         return None
@@ -105,6 +115,7 @@ CHECKS: dict[str, Callable[[object], Any]] = {
     "start_at_login": _flag,
     "last_public_url": _text,
     "your_name": _text,
+    "database_url": _database_url,
     "demo": _flag,
 }
 # What is used instead of an ignored value, in words.
@@ -123,6 +134,7 @@ _FALLBACK = {
     "start_at_login": "on once your account is set up",
     "last_public_url": "none",
     "your_name": "your name on this computer",
+    "database_url": "this computer only (no shared inbox)",
     "demo": "false",
 }
 

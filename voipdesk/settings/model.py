@@ -19,6 +19,7 @@ import platformdirs
 from voipdesk.core.phone import InvalidNumber, normalize
 from voipdesk.private import private_dir, replace_private, tighten, write_private
 from voipdesk.provider.wire import DEFAULT_SEND_URL
+from voipdesk.settings.database import database_problem
 from voipdesk.settings.fields import (
     CHECKS,
     Ignored,
@@ -77,6 +78,9 @@ class Settings:
     # Shown to the team on what you send from the shared inbox ("Sent by …"); empty: the name
     # this computer knows you by (effective_your_name).
     your_name: str = ""
+    # The shared inbox's PostgreSQL database (postgresql://user@server/db, never with a
+    # password: that is in the keyring, settings/database.py); empty: this computer only.
+    database_url: str = ""
     demo: bool = False
 
     data_dir: Path = field(default=Path("."), repr=False, compare=False)
@@ -295,6 +299,9 @@ class Settings:
             errors["ngrok_domain"] = (
                 "Enter the domain only, like my-name.ngrok-free.app (no https:// and no path)."
             )
+        problem = database_problem(self.database_url)
+        if problem:
+            errors["database_url"] = problem
         return errors
 
 

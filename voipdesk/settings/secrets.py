@@ -1,5 +1,5 @@
-"""Secrets (the API token, the ngrok authtoken) in the OS keyring, never in a file; in memory
-for this run only when there is no keyring."""
+"""Secrets (the API token, the ngrok authtoken, the shared database's password) in the OS
+keyring, never in a file; in memory for this run only when there is no keyring."""
 
 from __future__ import annotations
 
@@ -13,8 +13,14 @@ from typing import Any
 
 log = logging.getLogger("voipdesk.settings")
 
-SECRET_NAMES = ("api_token", "ngrok_authtoken")
-SECRET_ENV = {"api_token": "VOIPDESK_API_TOKEN", "ngrok_authtoken": "VOIPDESK_NGROK_AUTHTOKEN"}
+SECRET_NAMES = ("api_token", "ngrok_authtoken", "database_password")
+SECRET_ENV = {
+    "api_token": "VOIPDESK_API_TOKEN",
+    "ngrok_authtoken": "VOIPDESK_NGROK_AUTHTOKEN",
+    # The shared inbox's database password: PostgreSQL's own variable, which its client
+    # library reads by itself too.
+    "database_password": "PGPASSWORD",
+}
 KEYRING_SERVICE = "voipdesk"
 
 
@@ -55,10 +61,10 @@ class SecretStore:
             except Exception as exc:
                 self._backend = None
                 self._problem = (
-                    "No system keyring was found, so your API token and ngrok authtoken are "
-                    "kept in memory only while voipdesk runs, and you will be asked again next "
-                    "time. Install a keyring service (GNOME Keyring, KWallet or KeePassXC) to "
-                    "remember them."
+                    "No system keyring was found, so your API token, ngrok authtoken and "
+                    "database password are kept in memory only while voipdesk runs, and you "
+                    "will be asked again next time. Install a keyring service (GNOME Keyring, "
+                    "KWallet or KeePassXC) to remember them."
                 )
                 self._where = "memory only (no system keyring)"
                 log.info("no keyring backend (%s): secrets kept in memory only", type(exc).__name__)

@@ -32,11 +32,12 @@ from voipdesk.ui import theme
 from voipdesk.ui.labels import plain_label
 from voipdesk.ui.settings.form import Form, scrolling
 from voipdesk.ui.settings.pages import AccountPage, AdvancedPage, GeneralPage, ReceivingPage
+from voipdesk.ui.settings.shared import SharedInboxPage
 
 log = logging.getLogger("voipdesk.app")
 T = TypeVar("T")
 
-SECTIONS = ("Account", "Receiving", "General", "Advanced")
+SECTIONS = ("Account", "Receiving", "General", "Shared inbox", "Advanced")
 DEMO_NOTICE = (
     "This is the demo account: its token is built in and nothing leaves this computer. "
     "Your own account is set up when you start voipdesk without the demo."
@@ -93,10 +94,12 @@ class SettingsDialog(QDialog):
         account = AccountPage(form, settings, self._country)
         receiving = self.receiving = ReceivingPage(form, settings)
         general = GeneralPage(form, settings)
+        shared = self.shared = SharedInboxPage(form, settings, self._off_gui_thread)
         advanced = AdvancedPage(form, settings)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(False)
-        for page, title in zip((account, receiving, general, advanced), SECTIONS, strict=True):
+        built = (account, receiving, general, shared, advanced)
+        for page, title in zip(built, SECTIONS, strict=True):
             self.tabs.addTab(scrolling(page), title)
         for page, title in pages:  # (Blocked: ui/settings/blocked.py)
             self.tabs.addTab(scrolling(page), title)
@@ -119,6 +122,7 @@ class SettingsDialog(QDialog):
         self.login_check = general.login_check
         self.api_url_edit, self.tunnel_check = advanced.api_url_edit, advanced.tunnel_check
         self._secret_fields = {**account.secret_fields, **receiving.secret_fields}
+        self._secret_fields.update(shared.secret_fields)
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -159,6 +163,7 @@ class SettingsDialog(QDialog):
             "Account": self.account_edit,
             "Receiving": self.ngrok_field.edit,
             "General": self.country_combo,
+            "Shared inbox": self.shared.database_edit,
             "Advanced": self.api_url_edit,
         }[name]
         first.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -248,6 +253,7 @@ class SettingsDialog(QDialog):
             if self.login_check.isChecked() == autostart.wanted(self.settings)
             else self.login_check.isChecked(),
             "tunnel_mode": "ngrok" if self.tunnel_check.isChecked() else "none",
+            **self.shared.typed(),
         }
 
     def ngrok_domain_text(self) -> str:
