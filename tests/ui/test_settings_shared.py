@@ -188,3 +188,16 @@ def test_the_password_typed_or_kept_in_the_keyring_is_the_one_tested(
         with psycopg.connect(pg_url, autocommit=True) as conn:
             conn.execute(f"DROP OWNED BY {PASSWORD_ROLE}")
             conn.execute(f"DROP ROLE {PASSWORD_ROLE}")
+
+
+def test_an_address_from_the_environment_is_said_without_its_password(
+    qtbot, settings, open_dialog, monkeypatch
+):
+    monkeypatch.setenv("VOIPDESK_DATABASE_URL", f"postgresql://ana:{PASSWORD}@db.example.com/v")
+    dialog = SettingsDialog(settings)  # (open_dialog clears the variable)
+    qtbot.addWidget(dialog)
+    note = dialog._env_notes["database_url"]
+    assert "VOIPDESK_DATABASE_URL" in note.text()
+    assert "postgresql://ana:***@db.example.com/v" in note.text()
+    assert PASSWORD not in note.text()
+    qtbot.waitUntil(dialog.secrets_loaded, timeout=3000)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from voipdesk.store.location import redacted
 from voipdesk.ui import theme
 from voipdesk.ui.labels import plain_label
 
@@ -29,6 +30,7 @@ ENV_OVERRIDES = {
     "webhook_port": "VOIPDESK_WEBHOOK_PORT",
     "api_url": "VOIPDESK_API_URL",
     "tunnel_mode": "VOIPDESK_TUNNEL",
+    "database_url": "VOIPDESK_DATABASE_URL",
 }
 
 
@@ -83,6 +85,7 @@ class Form:
         env = ENV_OVERRIDES.get(key or "")
         value = os.environ.get(env, "").strip() if env else ""
         if env and value:  # the environment wins over this field: say so, and with what
+            value = redacted(value)  # (a database address may hold a password)
             note = plain_label(
                 f"Now {value}, from the environment variable {env}. "
                 "What you set here applies when that variable is not set.",
