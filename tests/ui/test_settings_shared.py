@@ -138,6 +138,8 @@ def test_test_connection_to_the_shared_database_says_it_worked(
     assert sentence.startswith("Connected to the shared database")
     assert colour(dialog.shared.test_result) == theme.success_text(dialog.palette()).name()
     assert not dialog._errors["database_url"].isVisible()
+    dialog.shared.database_edit.setText(pg_url + "x")  # no longer what was tested
+    assert not dialog.shared.test_result.isVisibleTo(dialog)
 
 
 def test_an_unreachable_server_is_said_in_plain_words(qtbot, settings, open_dialog):
@@ -174,7 +176,9 @@ def test_the_password_typed_or_kept_in_the_keyring_is_the_one_tested(
         refused = test_connection(qtbot, dialog, url)
         assert "refused the password" in refused
         dialog.shared.password_field.edit.setText("not-the-password")
-        assert "refused the password" in test_connection(qtbot, dialog, url)
+        wrong = test_connection(qtbot, dialog, url)
+        assert "refused the password" in wrong
+        assert "password=" not in wrong  # the address as typed, not the one connected with
         dialog.shared.password_field.edit.setText(PASSWORD)
         assert test_connection(qtbot, dialog, url).startswith("Connected")
         press_ok(qtbot, dialog)

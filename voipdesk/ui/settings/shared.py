@@ -20,7 +20,7 @@ from voipdesk.ui.settings.pages import secret_field
 
 INTRO = (
     "To share your numbers' messages with your team, give the address of the PostgreSQL "
-    "database your team's `voipdesk serve` uses. Leave it empty to keep your messages on this "
+    "database your team's voipdesk server uses. Leave it empty to keep your messages on this "
     "computer only. A change here takes effect the next time voipdesk starts."
 )
 EMPTY = "Without an address, your messages stay on this computer only: there is nothing to test."
@@ -40,14 +40,15 @@ def test_connection(url: str, password: str | None, settings: Settings) -> tuple
     if password is None:
         password = settings.secret(PASSWORD)
     where = redacted(url)
+    connect = with_password(url, password)
     try:
-        store = open_store(with_password(url, password))
+        store = open_store(connect)
         try:
             store.unread_total()
         finally:
             store.close()
-    except StoreError as exc:
-        return False, str(exc)
+    except StoreError as exc:  # said with the address as typed (not with "password=***")
+        return False, str(exc).replace(redacted(connect), where)
     except Exception as exc:  # an address psycopg cannot read, or an error not foreseen
         from voipdesk.store.pg.unavailable import unavailable
 
@@ -71,11 +72,12 @@ class SharedInboxPage(QWidget):
         self.database_edit = QLineEdit(settings.database_url)
         self.database_edit.setPlaceholderText("postgresql://you@server/voipdesk")
         self.database_edit.textChanged.connect(lambda _t: form.set_error("database_url", None))
+        self.database_edit.textChanged.connect(self._forget_test)
         form.row(
             "Database &address",
             self.database_edit,
-            "Without the password; ask whoever set up the shared database for it. Add "
-            "?sslmode=verify-full when the server is not on your own network.",
+            "Without the password. For a server outside your own network, add "
+            "?sslmode=verify-full at the end.",
             key="database_url",
         )
         self.password_field = secret_field(form, PASSWORD, "database password")
@@ -108,6 +110,7 @@ class SharedInboxPage(QWidget):
         box.addLayout(button_row)
         box.addWidget(self.test_result)
         form.row("Connection", box, "", focus=self.test_button)
+        self.password_field.edit.textChanged.connect(self._forget_test)
         self.secret_fields = {PASSWORD: (self.password_field, "database password")}
         self._testing = False
         self._worked: bool | None = None
@@ -145,6 +148,11 @@ class SharedInboxPage(QWidget):
         self._say(None, TESTING)
         settings = self.settings
         self._worker(lambda: test_connection(url, password, settings), self._tested)
+
+    def _forget_test(self, _text: str = "") -> None:
+        """What was tested is no longer what is typed: its outcome no longer applies."""
+        if not self._testing:
+            self._say(None, "")
 
     def _tested(self, outcome: tuple[bool, str]) -> None:
         self._testing = False
