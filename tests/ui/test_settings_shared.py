@@ -135,7 +135,7 @@ def test_test_connection_to_the_shared_database_says_it_worked(
 ):
     dialog = open_dialog(settings)
     sentence = test_connection(qtbot, dialog, pg_url)
-    assert sentence.startswith("Connected to the shared database")
+    assert sentence.startswith("Connected: the shared database answers")
     assert colour(dialog.shared.test_result) == theme.success_text(dialog.palette()).name()
     assert not dialog._errors["database_url"].isVisible()
     dialog.shared.database_edit.setText(pg_url + "x")  # no longer what was tested

@@ -54,8 +54,8 @@ def test_connection(url: str, password: str | None, settings: Settings) -> tuple
 
         return False, str(unavailable(where, exc))
     return True, (
-        f"Connected to the shared database {where}. voipdesk uses it from its next start "
-        "(press OK to keep this address)."
+        "Connected: the shared database answers to this address and password. voipdesk uses "
+        "it from its next start (press OK to keep it)."
     )
 
 
@@ -76,8 +76,9 @@ class SharedInboxPage(QWidget):
         form.row(
             "Database &address",
             self.database_edit,
+            # (a word joiner after the ?, so the line never breaks inside the option)
             "Without the password. For a server outside your own network, add "
-            "?sslmode=verify-full at the end.",
+            "?\u2060sslmode=verify-full at the end.",
             key="database_url",
         )
         self.password_field = secret_field(form, PASSWORD, "database password")
