@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QEvent
-from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLineEdit, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from voipdesk.settings import Settings
 from voipdesk.settings.database import PASSWORD, database_problem, with_password
@@ -103,12 +103,12 @@ class SharedInboxPage(QWidget):
         self.test_button.clicked.connect(self.test)
         self.test_result = plain_label(wrap=True, name="Connection test result")
         self.test_result.hide()
-        button_row = QHBoxLayout()
-        button_row.addWidget(self.test_button)
-        button_row.addStretch(1)
+        # (Laid out as the Receiving page's regenerate button: a layout nested two deep in the
+        # form's rows crashed on deletion, its items' widgets gone first.)
+        self.test_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         box = QVBoxLayout()
         box.setSpacing(6)
-        box.addLayout(button_row)
+        box.addWidget(self.test_button)
         box.addWidget(self.test_result)
         form.row("Connection", box, "", focus=self.test_button)
         self.password_field.edit.textChanged.connect(self._forget_test)
