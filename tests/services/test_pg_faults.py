@@ -6,18 +6,27 @@ twice, and everything resumes by itself."""
 from __future__ import annotations
 
 import asyncio
+import select
 import signal
+import socket
 import sys
+import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 
 import pytest
 
+from tests.pg_support import TESTS_DB, schema_name
 from tests.receiver.test_listen_cli import post_all
+from tests.services.test_change_feed import Seen, follow, until, write
 from tests.services.test_serve import OWN, PEER, serve, stop
 from tests.services.test_serve_pg import shared
+from tests.store.conftest import inbound
 from voipdesk.sandbox import DEMO_ACCOUNT, Sandbox, SandboxThread
 from voipdesk.sandbox.webhook import body as webhook_body
+from voipdesk.store import open_store
+from voipdesk.store.pg import ChangeListener
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -68,3 +77,124 @@ def test_serve_killed_mid_burst_keeps_every_acknowledged_webhook_once(sandbox, t
     ids = stored(pg_url)
     assert set(ids) == {d["mdr_id"] for d in docs} and max(ids.values()) == 1
     assert "Traceback" not in second.stderr
+
+
+# -- a LISTEN connection dropped without a FIN ---------------------------------------------------
+class BlackHoleProxy:
+    """A TCP port on 127.0.0.1 forwarding to the private server's Unix socket, one thread per
+    connection. black_hole() makes every connection open now stop forwarding, both ways,
+    without closing (as a router that forgot the route would); connections made after it
+    are forwarded as usual."""
+
+    def __init__(self, socket_path: str) -> None:
+        self._target = socket_path
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.port = self._server.getsockname()[1]
+        self._pairs: list[tuple[socket.socket, socket.socket, threading.Event]] = []
+        self._closed = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self._closed.is_set():
+            try:
+                client, _ = self._server.accept()
+            except OSError:
+                return
+            upstream = socket.socket(socket.AF_UNIX)
+            upstream.connect(self._target)
+            pair = (client, upstream, threading.Event())
+            self._pairs.append(pair)
+            threading.Thread(target=self._pump, args=(pair,), daemon=True).start()
+
+    def _pump(self, pair) -> None:
+        client, upstream, dropped = pair
+        with client, upstream:
+            while not self._closed.is_set():
+                if dropped.is_set():
+                    time.sleep(0.05)  # holds both ends open, forwards nothing
+                    continue
+                ready, _, _ = select.select([client, upstream], [], [], 0.05)
+                for sock in ready:
+                    try:
+                        data = sock.recv(65536)
+                        if not data:
+                            return
+                        (upstream if sock is client else client).sendall(data)
+                    except OSError:
+                        return
+
+    def black_hole(self) -> int:
+        """Stop forwarding on every connection open now; how many there were."""
+        for _, _, dropped in self._pairs:
+            dropped.set()
+        return len(self._pairs)
+
+    def close(self) -> None:
+        self._closed.set()
+        self._server.close()
+
+
+class ThroughProxy:
+    """A desk's store whose LISTEN connections go through the proxy (its heartbeat answered
+    within `answer_within` seconds); every other call goes straight to the store."""
+
+    def __init__(self, store, url: str, answer_within: float) -> None:
+        self._store = store
+        self._url = url
+        self._answer_within = answer_within
+        self.listeners: list[ChangeListener] = []
+
+    def listen(self) -> ChangeListener:
+        listener = ChangeListener(self._url, self._store.path, answer_within=self._answer_within)
+        self.listeners.append(listener)
+        return listener
+
+    def __getattr__(self, name: str):
+        return getattr(self._store, name)
+
+
+def test_a_listen_connection_dropped_without_a_fin_is_noticed_and_nothing_is_missed(
+    pg_cluster, pg_url
+):
+    proxy = BlackHoleProxy(f"{pg_cluster.dir}/.s.PGSQL.{pg_cluster.port}")
+    via_proxy = (
+        f"postgresql://{pg_cluster.user}@127.0.0.1:{proxy.port}/{TESTS_DB}"
+        f"?options=-csearch_path%3D{schema_name(pg_url)}"
+    )
+    seen = Seen()
+    try:
+        with open_store(pg_url) as a, open_store(pg_url) as b:
+            desk = ThroughProxy(b, via_proxy, answer_within=1.0)
+
+            async def scenario() -> None:
+                feed = follow(desk, seen, wait_s=0.5, retry_s=(0.3,))
+                task = asyncio.create_task(feed.run())
+                await until("the feed to listen", lambda: feed.last is not None)
+                await write(a.add_inbound, inbound("before the drop", mdr_id="h-0"))
+                await until("the first text", lambda: seen.bodies == ["before the drop"])
+                assert proxy.black_hole() == 1  # the desk's LISTEN connection
+                for n in range(1, 4):  # committed while the desk hears nothing
+                    await write(a.add_inbound, inbound(f"during the drop {n}", mdr_id=f"h-{n}"))
+                await until("the feed to notice and come back", lambda: len(seen.states) == 2)
+                await until("every text", lambda: len(seen.bodies) == 4)
+                await write(a.add_inbound, inbound("after", mdr_id="h-9"))
+                await until("the text after", lambda: len(seen.bodies) == 5)
+                task.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await task
+
+            asyncio.run(scenario())
+    finally:
+        proxy.close()
+    assert seen.bodies == [
+        "before the drop",
+        "during the drop 1",
+        "during the drop 2",
+        "during the drop 3",
+        "after",
+    ]
+    offline, back = seen.states
+    assert "cannot reach" in offline and back is None
+    assert len(desk.listeners) == 2  # one reconnect
+    numbers = [batch.last for batch in seen.batches]
+    assert numbers == sorted(set(numbers))  # in order, none twice
