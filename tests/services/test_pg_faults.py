@@ -6,6 +6,7 @@ twice, and everything resumes by itself."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import select
 import signal
 import socket
@@ -15,6 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from tests.pg_support import TESTS_DB, schema_name
@@ -25,7 +27,7 @@ from tests.services.test_serve_pg import shared
 from tests.store.conftest import inbound
 from voipdesk.sandbox import DEMO_ACCOUNT, Sandbox, SandboxThread
 from voipdesk.sandbox.webhook import body as webhook_body
-from voipdesk.store import open_store
+from voipdesk.store import StoreUnavailable, open_store
 from voipdesk.store.pg import ChangeListener
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
@@ -198,3 +200,129 @@ def test_a_listen_connection_dropped_without_a_fin_is_noticed_and_nothing_is_mis
     assert len(desk.listeners) == 2  # one reconnect
     numbers = [batch.last for batch in seen.batches]
     assert numbers == sorted(set(numbers))  # in order, none twice
+
+
+# -- the database server stopped and started under load ------------------------------------------
+WRITERS = 3
+
+
+class Writers:
+    """Threads storing inbound messages straight into the shared store (as desks and servers
+    do), and one posting webhooks to `serve` one after another, each retrying what failed
+    (the provider's redelivery) until it is acknowledged: add_inbound returned, or 200."""
+
+    def __init__(self, store, hook: str) -> None:
+        self._store, self._hook = store, hook
+        self.acked: list[str] = []
+        self.failures = Counter[str]()
+        self._stop = threading.Event()
+        self._threads = [
+            threading.Thread(target=self._write, args=(n,), daemon=True) for n in range(WRITERS)
+        ]
+        self._threads.append(threading.Thread(target=self._post, daemon=True))
+        for thread in self._threads:
+            thread.start()
+
+    def _until_acked(self, mdr_id: str, attempt) -> None:
+        while True:
+            try:
+                if attempt():
+                    self.acked.append(mdr_id)
+                    return
+                self.failures["answered other than 200"] += 1
+            except StoreUnavailable:
+                self.failures["store unavailable"] += 1
+            time.sleep(0.05)
+
+    def _write(self, n: int) -> None:
+        for i in itertools.count():
+            if self._stop.is_set():
+                return
+            mdr_id = f"w{n}-{i:04d}"
+            item = inbound(f"written {mdr_id}", mdr_id=mdr_id)
+            self._until_acked(mdr_id, lambda item=item: self._store.add_inbound(item) is not None)
+            time.sleep(0.01)
+
+    def _post(self) -> None:
+        with httpx.Client(timeout=10) as client:
+            for i in itertools.count():
+                if self._stop.is_set():
+                    return
+                mdr_id = f"hook-{i:04d}"
+                doc = webhook_body(PEER, OWN, f"posted {mdr_id}", mdr_id=mdr_id, ts=1716204585)
+
+                def attempt(doc=doc) -> bool:
+                    try:
+                        return client.post(self._hook, json=doc).status_code == 200
+                    except httpx.HTTPError:
+                        return False
+
+                self._until_acked(mdr_id, attempt)
+                time.sleep(0.01)
+
+    def finish(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(60)
+            assert not thread.is_alive(), "a writer never got its last message acknowledged"
+
+
+def heard(seen: Seen) -> list:
+    return [m for batch in seen.batches for m in batch.messages]
+
+
+@pytest.mark.slow
+def test_the_database_stopped_and_started_under_load_loses_nothing_and_all_resume(
+    sandbox, tmp_path, own_cluster
+):
+    url = own_cluster.url(TESTS_DB)
+    server = serve(tmp_path, sandbox, "--database", url, VOIPDESK_HEARTBEAT_SECONDS="0.5")
+    seen = Seen()
+    result: dict[str, set[str]] = {}
+    try:
+        hook = server.webhook_url()
+        with open_store(url) as writer, open_store(url) as desk:
+
+            async def scenario() -> None:
+                feed = follow(desk, seen, wait_s=0.5, retry_s=(0.3,))
+                task = asyncio.create_task(feed.run())
+                await until("the feed to listen", lambda: feed.last is not None)
+                writers = Writers(writer, hook)
+                await until("writes before", lambda: len(writers.acked) >= 40)
+                await asyncio.to_thread(own_cluster.halt)
+                stopped_at = len(writers.acked)
+                await asyncio.sleep(7)  # longer than serve waits for a connection (5 s)
+                assert len(writers.acked) == stopped_at  # nothing acknowledged while down
+                await asyncio.to_thread(own_cluster.resume)
+                await until("writes after", lambda: len(writers.acked) >= stopped_at + 40, 30)
+                await asyncio.to_thread(writers.finish)
+                after = writers.acked[stopped_at:]  # both kinds of writer resumed
+                assert any(i.startswith("hook-") for i in after), "serve did not resume"
+                assert any(i.startswith("w") for i in after), "the store did not resume"
+                acked = set(writers.acked)
+                assert len(acked) == len(writers.acked)
+                assert writers.failures["store unavailable"] > 0
+                assert writers.failures["answered other than 200"] > 0  # 503 while down
+                result["acked"] = acked
+                await until(
+                    "the desk to hear of every message",
+                    lambda: {m.provider_id for m in heard(seen)} >= acked,
+                    30,
+                )
+                task.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await task
+
+            asyncio.run(scenario())
+        assert server.proc.poll() is None  # serve rode it out
+        assert stop(server) == 0, server.stderr
+    finally:
+        server.kill()
+    ids = Counter(m.provider_id for m in shared(url))
+    assert set(ids) == result["acked"], "stored other than exactly what was acknowledged"
+    assert max(ids.values()) == 1
+    told = Counter(m.provider_id for m in heard(seen))
+    assert max(told.values()) == 1  # the desk was handed each message once
+    assert seen.states[-1] is None and any(seen.states)  # said it was offline, then back
+    assert "the message database works again" in server.stderr
+    assert "Traceback" not in server.stderr
