@@ -10,10 +10,6 @@ has no gap and no duplicate."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import socket
-import threading
 import time
 from dataclasses import dataclass
 from typing import Self
@@ -21,6 +17,7 @@ from typing import Self
 import psycopg
 
 from voipdesk.store.pg.connection import PgConnection
+from voipdesk.store.pg.deadline import within
 from voipdesk.store.pg.schema import CHANNEL
 from voipdesk.store.pg.unavailable import unavailable
 
@@ -132,21 +129,9 @@ class ChangeListener:
             raise unavailable(self._where, exc) from exc
 
     def _heartbeat(self) -> None:
-        """SELECT 1, answered within `answer_within` seconds, or the connection is cut (its
-        socket shut down: the wait for the answer ends with psycopg's OperationalError)."""
-        cutter = threading.Timer(self._answer_within, self._cut)
-        cutter.daemon = True
-        cutter.start()
-        try:
-            self._conn.execute("SELECT 1")
-        finally:
-            cutter.cancel()
-
-    def _cut(self) -> None:
-        with contextlib.suppress(OSError):
-            sock = socket.socket(fileno=os.dup(self._conn.fileno()))
-            with sock:
-                sock.shutdown(socket.SHUT_RDWR)
+        """SELECT 1, answered within `answer_within` seconds, or the connection is cut (the
+        wait for the answer ends with psycopg's OperationalError)."""
+        within(self._conn, self._answer_within, lambda: self._conn.execute("SELECT 1"))
 
     def close(self) -> None:
         self._conn.close()

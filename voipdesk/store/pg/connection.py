@@ -13,6 +13,7 @@ from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from voipdesk.store.location import redacted
+from voipdesk.store.pg.deadline import within
 from voipdesk.store.pg.migrate import migrate, refuse_if_too_new
 from voipdesk.store.pg.owner import OwnerLock, TokenOwner
 from voipdesk.store.pg.unavailable import unavailable
@@ -28,6 +29,9 @@ _POOL_SIZE = 4
 # How long a call waits for a connection before it says the database cannot be reached (the
 # listener then answers a webhook 503, and the provider may deliver it again).
 WAIT_FOR_CONNECTION = 5.0
+# How long the check of a pooled connection before use may go unanswered: one whose route went
+# silent (store/pg/deadline.py) is then cut and replaced instead of waited on for ever.
+CHECK_WITHIN_S = 5.0
 
 
 def placeholders(sql: str) -> str:
@@ -35,6 +39,11 @@ def placeholders(sql: str) -> str:
     share (store/flags.py, heartbeats.py, scheduled_rows.py) run here as written. PostgreSQL's
     own SQL uses %s and no `?` (no jsonb `?` operators)."""
     return sql.replace("?", "%s")
+
+
+def _check(conn: psycopg.Connection) -> None:
+    """The pool's check of a connection before use, answered within CHECK_WITHIN_S."""
+    within(conn, CHECK_WITHIN_S, lambda: ConnectionPool.check_connection(conn))
 
 
 class Tx:
@@ -83,7 +92,7 @@ class PgConnection(TokenOwner):
             # Reads are one statement each; writes open their own transaction (_write).
             kwargs={"connect_timeout": _CONNECT_TIMEOUT, "autocommit": True},
             # A connection the server or a router dropped is found and replaced before use.
-            check=ConnectionPool.check_connection,
+            check=_check,
             timeout=WAIT_FOR_CONNECTION,
             name="voipdesk-store",
             open=False,
