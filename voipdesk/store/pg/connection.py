@@ -13,7 +13,7 @@ from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from voipdesk.store.location import redacted
-from voipdesk.store.pg.deadline import within
+from voipdesk.store.pg.deadline import CHECK_WITHIN_S, within
 from voipdesk.store.pg.migrate import migrate, refuse_if_too_new
 from voipdesk.store.pg.owner import OwnerLock, TokenOwner
 from voipdesk.store.pg.unavailable import unavailable
@@ -29,9 +29,6 @@ _POOL_SIZE = 4
 # How long a call waits for a connection before it says the database cannot be reached (the
 # listener then answers a webhook 503, and the provider may deliver it again).
 WAIT_FOR_CONNECTION = 5.0
-# How long the check of a pooled connection before use may go unanswered: one whose route went
-# silent (store/pg/deadline.py) is then cut and replaced instead of waited on for ever.
-CHECK_WITHIN_S = 5.0
 
 
 def placeholders(sql: str) -> str:
@@ -42,7 +39,8 @@ def placeholders(sql: str) -> str:
 
 
 def _check(conn: psycopg.Connection) -> None:
-    """The pool's check of a connection before use, answered within CHECK_WITHIN_S."""
+    """The pool's check of a connection before use, answered within CHECK_WITHIN_S: one whose
+    route went silent is cut and replaced instead of waited on for ever."""
     within(conn, CHECK_WITHIN_S, lambda: ConnectionPool.check_connection(conn))
 
 

@@ -18,6 +18,10 @@ import psycopg
 
 T = TypeVar("T")
 
+# How long a check's round trip (a pooled connection before use, the send-owner connection)
+# may go unanswered before its connection is cut.
+CHECK_WITHIN_S = 3.0  # under the wait for a pooled connection (WAIT_FOR_CONNECTION, 5 s)
+
 
 def within(conn: psycopg.Connection, seconds: float, fn: Callable[[], T]) -> T:
     """fn() (a round trip on conn); conn is cut when it has not returned after `seconds`."""
