@@ -332,3 +332,39 @@ def test_the_database_stopped_and_started_under_load_loses_nothing_and_all_resum
     assert seen.states[-1] is None and any(seen.states)  # said it was offline, then back
     assert "the message database works again" in server.stderr
     assert "Traceback" not in server.stderr
+
+
+def test_a_desk_whose_connections_went_silent_still_queues_a_message_and_closes(pg_cluster, pg_url):
+    """The send-owner connection (store/pg/owner.py) is checked before a message is queued and
+    given back at quit: silent, it is cut and taken again (queueing goes on) or let go (quitting
+    goes on), instead of the desk waiting on it for ever."""
+    proxy = BlackHoleProxy(f"{pg_cluster.dir}/.s.PGSQL.{pg_cluster.port}")
+    via_proxy = (
+        f"postgresql://{pg_cluster.user}@127.0.0.1:{proxy.port}/{TESTS_DB}"
+        f"?options=-csearch_path%3D{schema_name(pg_url)}"
+    )
+    done: dict[str, object] = {}
+
+    def desk() -> None:
+        with open_store(via_proxy) as store:
+            store.add_outgoing(OWN, PEER, "first")
+            done["holes"] = proxy.black_hole()  # the pooled and the send-owner connections
+            try:
+                done["queued"] = store.add_outgoing(OWN, PEER, "after the drop")
+            except StoreUnavailable:  # said, and tried again (as the outbox does)
+                done["queued"] = store.add_outgoing(OWN, PEER, "after the drop")
+            proxy.black_hole()  # the new ones too: quitting must not wait on them
+        done["closed"] = True
+
+    worker = threading.Thread(target=desk, daemon=True)
+    try:
+        worker.start()
+        worker.join(45)
+    finally:
+        proxy.close()  # frees a desk stuck on a silent connection
+        worker.join(10)
+    assert done.get("holes", 0) >= 2
+    assert "queued" in done, "queueing waited on a silent connection"
+    assert done.get("closed"), "closing waited on a silent connection"
+    with open_store(pg_url) as store:
+        assert [m.body for m in store.all_messages()] == ["first", "after the drop"]
