@@ -334,6 +334,7 @@ def test_the_database_stopped_and_started_under_load_loses_nothing_and_all_resum
     assert "Traceback" not in server.stderr
 
 
+@pytest.mark.slow
 def test_a_desk_whose_connections_went_silent_still_queues_a_message_and_closes(pg_cluster, pg_url):
     """The send-owner connection (store/pg/owner.py) is checked before a message is queued and
     given back at quit: silent, it is cut and taken again (queueing goes on) or let go (quitting
