@@ -88,3 +88,19 @@ def pg_url(pg_cluster):
     url = pg_cluster.new_schema()
     yield url
     pg_cluster.drop_schema(url)
+
+
+@pytest.fixture
+def own_cluster(pg_cluster):
+    """A private server of this test's own, to stop and start (the session's serves the
+    others). pg_cluster first: it skips (or fails in CI) without the server binaries."""
+    from tests.pg_support import Cluster, server_bindir
+
+    bindir = server_bindir()
+    assert bindir is not None
+    cluster = Cluster(bindir)
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()

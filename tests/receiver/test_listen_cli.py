@@ -121,16 +121,21 @@ def stored_ids(data_dir: Path) -> Counter[str]:
 
 
 async def post_all(
-    url: str, docs: list[dict], *, kill_after: int | None = None, pid: int | None = None
+    url: str,
+    docs: list[dict],
+    *,
+    kill_after: int | None = None,
+    pid: int | None = None,
+    concurrency: int = CONCURRENCY,
 ) -> set[str]:
-    """POST every doc, CONCURRENCY at a time; SIGKILL `pid` after `kill_after` 200s.
+    """POST every doc, `concurrency` at a time; SIGKILL `pid` after `kill_after` 200s.
     Returns the mdr_ids that were answered 200."""
     acked: set[str] = set()
     pending: asyncio.Queue[dict] = asyncio.Queue()
     for doc in docs:
         pending.put_nowait(doc)
     timeout = aiohttp.ClientTimeout(total=30)
-    connector = aiohttp.TCPConnector(limit=CONCURRENCY)
+    connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
 
         async def worker() -> None:
@@ -147,7 +152,7 @@ async def post_all(
                 if kill_after is not None and len(acked) == kill_after and pid is not None:
                     os.kill(pid, signal.SIGKILL)
 
-        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
     return acked
 
 

@@ -17,7 +17,7 @@ import httpx
 import psycopg
 import pytest
 
-from tests.pg_support import TESTS_DB, Cluster, server_bindir
+from tests.pg_support import TESTS_DB
 from tests.services.test_serve import (
     OWN,
     PEER,
@@ -157,20 +157,7 @@ def test_a_message_send_left_in_the_shared_outbox_is_sent_once_by_two_serves(
 
 
 # -- the database server going away: a cluster of this test's own -------------------------------
-@pytest.fixture
-def own_cluster(pg_cluster) -> Iterator[Cluster]:
-    """A private server of this test's own, to stop and start (the session's serves the
-    others). pg_cluster first: it skips (or fails in CI) without the server binaries."""
-    bindir = server_bindir()
-    assert bindir is not None
-    cluster = Cluster(bindir)
-    try:
-        cluster.start()
-        yield cluster
-    finally:
-        cluster.stop()
-
-
+# (own_cluster: tests/conftest.py)
 DOWN = "cannot reach the shared database"
 BACK = "the message database works again"
 

@@ -17,10 +17,15 @@ from typing import Self
 import psycopg
 
 from voipdesk.store.pg.connection import PgConnection
+from voipdesk.store.pg.deadline import within
 from voipdesk.store.pg.schema import CHANNEL
 from voipdesk.store.pg.unavailable import unavailable
 
 PRUNE_AFTER_S = 30 * 24 * 3600.0  # how long the change log remembers a change
+# How long the LISTEN connection's heartbeat query may go unanswered before the connection is
+# taken for gone: a route that still takes the bytes (a proxy, a NAT, a server that hangs)
+# acknowledges them, so TCP's own timeouts never fire there.
+ANSWER_WITHIN_S = 20.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,20 +77,23 @@ class PgChangesMixin(PgConnection):
         """The newest change number (0 before any change)."""
         return self._read("SELECT last FROM change_counter")[0][0]
 
-    def listen(self) -> ChangeListener:
+    def listen(self, *, answer_within: float = ANSWER_WITHIN_S) -> ChangeListener:
         """A connection of its own that LISTENs for change numbers (close it when done)."""
-        return ChangeListener(self.url, self.path)
+        return ChangeListener(self.url, self.path, answer_within=answer_within)
 
 
 class ChangeListener:
     """LISTEN on the change channel, on a connection of its own with TCP keepalives; wait()
     also sends a heartbeat query when nothing came, so a connection a router dropped silently
     (no FIN) raises StoreUnavailable instead of waiting forever: within about 25 s of silence
-    (keepalives), or 20 s after a heartbeat went unanswered (tcp_user_timeout). After it
-    raises, open a new one and read changes_after(last number seen): nothing is missed."""
+    (keepalives), or `answer_within` seconds after a heartbeat went unanswered (its bytes
+    unacknowledged: tcp_user_timeout; acknowledged by something on the way that no longer
+    forwards them: the heartbeat's own deadline). After it raises, open a new one and read
+    changes_after(last number seen): nothing is missed."""
 
-    def __init__(self, url: str, where: str) -> None:
+    def __init__(self, url: str, where: str, *, answer_within: float = ANSWER_WITHIN_S) -> None:
         self._where = where
+        self._answer_within = answer_within
         try:
             self._conn = psycopg.connect(
                 url,
@@ -96,7 +104,7 @@ class ChangeListener:
                 keepalives_interval=5,
                 keepalives_count=3,
                 # The heartbeat's bytes unacknowledged this long (ms): the connection is gone.
-                tcp_user_timeout=20_000,
+                tcp_user_timeout=int(answer_within * 1000),
             )
             self._conn.execute(f"LISTEN {CHANNEL}")
         except psycopg.Error as exc:
@@ -115,10 +123,15 @@ class ChangeListener:
                     newest = max(newest, _number(note.payload))
                 return newest
             if time.monotonic() >= deadline:
-                self._conn.execute("SELECT 1")  # the heartbeat
+                self._heartbeat()
             return None
         except psycopg.Error as exc:
             raise unavailable(self._where, exc) from exc
+
+    def _heartbeat(self) -> None:
+        """SELECT 1, answered within `answer_within` seconds, or the connection is cut (the
+        wait for the answer ends with psycopg's OperationalError)."""
+        within(self._conn, self._answer_within, lambda: self._conn.execute("SELECT 1"))
 
     def close(self) -> None:
         self._conn.close()

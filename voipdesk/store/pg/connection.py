@@ -13,6 +13,7 @@ from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from voipdesk.store.location import redacted
+from voipdesk.store.pg.deadline import CHECK_WITHIN_S, within
 from voipdesk.store.pg.migrate import migrate, refuse_if_too_new
 from voipdesk.store.pg.owner import OwnerLock, TokenOwner
 from voipdesk.store.pg.unavailable import unavailable
@@ -35,6 +36,12 @@ def placeholders(sql: str) -> str:
     share (store/flags.py, heartbeats.py, scheduled_rows.py) run here as written. PostgreSQL's
     own SQL uses %s and no `?` (no jsonb `?` operators)."""
     return sql.replace("?", "%s")
+
+
+def _check(conn: psycopg.Connection) -> None:
+    """The pool's check of a connection before use, answered within CHECK_WITHIN_S: one whose
+    route went silent is cut and replaced instead of waited on for ever."""
+    within(conn, CHECK_WITHIN_S, lambda: ConnectionPool.check_connection(conn))
 
 
 class Tx:
@@ -83,7 +90,7 @@ class PgConnection(TokenOwner):
             # Reads are one statement each; writes open their own transaction (_write).
             kwargs={"connect_timeout": _CONNECT_TIMEOUT, "autocommit": True},
             # A connection the server or a router dropped is found and replaced before use.
-            check=ConnectionPool.check_connection,
+            check=_check,
             timeout=WAIT_FOR_CONNECTION,
             name="voipdesk-store",
             open=False,

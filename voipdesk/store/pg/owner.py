@@ -23,6 +23,7 @@ import threading
 
 import psycopg
 
+from voipdesk.store.pg.deadline import CHECK_WITHIN_S, within
 from voipdesk.store.pg.schema import CHANGE_LOCK, MIGRATE_LOCK
 from voipdesk.store.pg.unavailable import unavailable
 
@@ -57,8 +58,9 @@ class OwnerLock:
         StoreUnavailable when it cannot be."""
         with self._mutex:
             if self._conn is not None:
+                conn = self._conn
                 try:
-                    self._conn.execute("SELECT 1")
+                    within(conn, CHECK_WITHIN_S, lambda: conn.execute("SELECT 1"))
                     return self.token
                 except psycopg.Error:
                     log.warning(
@@ -76,8 +78,10 @@ class OwnerLock:
             if self._conn is not None:
                 # Given back before the session ends, so that it is free when close() returns
                 # (the server ends a closed session a moment later).
+                conn, token = self._conn, self.token
                 with contextlib.suppress(psycopg.Error):
-                    self._conn.execute("SELECT pg_advisory_unlock(%s)", (self.token,))
+                    unlock = "SELECT pg_advisory_unlock(%s)"
+                    within(conn, CHECK_WITHIN_S, lambda: conn.execute(unlock, (token,)))
             self._drop()
 
     def _take(self, preferred: int) -> None:
