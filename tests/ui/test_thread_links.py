@@ -93,6 +93,25 @@ def test_links_people_write_without_a_scheme_are_found():
     assert find_links("e.g. 12.30, v1.2, Mr.Smith, hi.there") == []
 
 
+def test_every_kind_of_link_is_found_and_plain_words_have_none():
+    """Texts without a link sign (':', '/', '.', '@', localhost) skip the link finder (whose
+    first use costs ~30 ms): every kind of link it finds still has one."""
+    from voipdesk.ui.thread import find_links
+
+    def found(text: str) -> list[str]:
+        return [url.toString() for _s, _n, url in find_links(text)]
+
+    assert found("dev server at http://localhost:8080/x") == ["http://localhost:8080/x"]
+    assert found("ring tel:+447700900001") == ["tel:+447700900001"]
+    assert found("example.com, HTTPS://A.EXAMPLE") == ["http://example.com", "https://a.example"]
+    assert found("www.example.com or пример.рф or ana@пример.рф") == [
+        "http://www.example.com",
+        "http://пример.рф",
+        "mailto:ana@пример.рф",
+    ]
+    assert found("Ok see you at six tonight 🙂 façade São Kraków") == []
+
+
 def test_the_link_finder_is_ready_before_the_first_link_shows():
     """The patterns linkify-it compiles on first meeting a kind of link (50-80 ms each) are
     compiled by warm_up(), which the thread runs on the reads worker when it gets one: the first

@@ -18,7 +18,6 @@ import platformdirs
 
 from voipdesk.core.phone import InvalidNumber, normalize
 from voipdesk.private import private_dir, replace_private, tighten, write_private
-from voipdesk.provider.wire import DEFAULT_SEND_URL
 from voipdesk.settings.database import database_problem
 from voipdesk.settings.fields import (
     CHECKS,
@@ -234,6 +233,10 @@ class Settings:
 
     @property
     def effective_api_url(self) -> str:
+        # (the wire format's module, and the e-mail package it dates with, are not needed to
+        # read the settings, which the window's first paint does)
+        from voipdesk.provider.wire import DEFAULT_SEND_URL
+
         return self._env("VOIPDESK_API_URL") or self.api_url.strip() or DEFAULT_SEND_URL
 
     @property

@@ -4,7 +4,6 @@ this mixin: store/shared.py)."""
 from __future__ import annotations
 
 import sqlite3
-import uuid
 from collections.abc import Iterator, Sequence
 
 from voipdesk.core.models import Direction, Message, Status
@@ -104,6 +103,8 @@ class MessagesMixin(SharedMixin):
         batch does that once per conversation."""
         cols = ["conversation_id", "direction", "body", "type", "status", "created_at"]
         vals: list[object] = [conversation_id, direction.value, body, kind, status.value, now]
+        import uuid  # (here: it loads the platform module, in the GUI start before its paint)
+
         extra.setdefault("uid", uuid.uuid4().hex)  # a stable id, kept by copies (migrate)
         for key, value in extra.items():
             cols.append(key)

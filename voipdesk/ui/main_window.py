@@ -20,8 +20,6 @@ from voipdesk.ui.banner import Banner
 from voipdesk.ui.compose import ComposeBox
 from voipdesk.ui.connection import ConnectionPanel
 from voipdesk.ui.conversations import ConversationList, ConversationListModel
-from voipdesk.ui.demo_notice import DemoNotice
-from voipdesk.ui.leave_demo import account_button
 from voipdesk.ui.notice_bar import NoticeBar
 from voipdesk.ui.offline_banner import OfflineBanner
 from voipdesk.ui.read_marking import ReadMarker
@@ -30,7 +28,6 @@ from voipdesk.ui.receiving_view import ReceivingView
 from voipdesk.ui.screen_fit import fitting_size
 from voipdesk.ui.thread import ThreadView
 from voipdesk.ui.thread.scheduled import ScheduledPanel
-from voipdesk.ui.welcome import WelcomePage
 from voipdesk.ui.window_actions import WindowActions
 from voipdesk.ui.window_events import WindowEvents
 from voipdesk.ui.window_opening import WindowOpening
@@ -40,6 +37,7 @@ if TYPE_CHECKING:
     from voipdesk.settings import Settings
     from voipdesk.store import Store
     from voipdesk.ui.bridge import ServicesBridge
+    from voipdesk.ui.welcome import WelcomePage
 
 
 class MainWindow(WindowOpening, WindowEvents, QMainWindow):
@@ -126,6 +124,9 @@ class MainWindow(WindowOpening, WindowEvents, QMainWindow):
         right_layout.addLayout(banners)
         self.demo_notice: QWidget | None = None
         if demo:  # (beside its buttons, or above them in a narrow window)
+            from voipdesk.ui.demo_notice import DemoNotice  # (the demo's alone)
+            from voipdesk.ui.leave_demo import account_button
+
             self.demo_notice = DemoNotice(account_button(self))
             right_layout.addWidget(self.demo_notice)
         right_layout.addWidget(self.thread, 1)
@@ -203,6 +204,8 @@ class MainWindow(WindowOpening, WindowEvents, QMainWindow):
     @property
     def welcome(self) -> WelcomePage:
         if self._welcome is None:
+            from voipdesk.ui.welcome import WelcomePage  # (not in a set-up app's first paint)
+
             self._welcome = WelcomePage()
             self._welcome.setupRequested.connect(self._set_up)
             self._welcome.demoRequested.connect(self.demoRequested)

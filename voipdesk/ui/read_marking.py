@@ -31,6 +31,7 @@ class ReadMarker(QObject):
         self.window = window
         self.present = True  # the person has acted in the window since it opened this thread
         self._watching_input = False
+        self._input_after_paint = False  # the input filter waits for the first paint
         self._was_active = False  # the window has been active
         self._away = False  # ...and then another window was, or it was minimised or hidden
         self._unread_here = False  # the open thread has unread messages not yet marked
@@ -57,7 +58,7 @@ class ReadMarker(QObject):
             self.present = False
             if not self._watching_input:
                 self._watching_input = True
-                QApplication.instance().installEventFilter(self)
+                self._watch_input()
         self.check_soon()
 
     def incoming(self, messages: Iterable[Message]) -> None:
@@ -168,6 +169,21 @@ class ReadMarker(QObject):
             self.window.thread.list_view.start_at(first)
 
     # -- the person's presence -------------------------------------------------------------------
+    def _watch_input(self) -> None:
+        """Watch the whole application's input, once the window has painted: input waits for
+        the first paint anyway (ui/application.py), and a filter on every object in it would make
+        PySide build the Python type of each object it passes (~100 Qt classes, ~40 ms)."""
+        if not self.window.painted:
+            if not self._input_after_paint:
+                self._input_after_paint = True
+                self.window.firstPainted.connect(self._watch_input)
+            return
+        if self._input_after_paint:
+            self._input_after_paint = False
+            self.window.firstPainted.disconnect(self._watch_input)
+        if self._watching_input:
+            QApplication.instance().installEventFilter(self)
+
     def _set_present(self) -> None:
         self.present = True
         if self._watching_input:

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDateTime, QPointF, QSize, Qt, QTimer
+from PySide6.QtCore import QPointF, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
@@ -134,6 +133,11 @@ class SendLaterDialog(QDialog):
         readable_radio(self.custom)
         self.group.addButton(self.custom)
         layout.addWidget(self.custom)
+        # (imported here: the compose box's clock button needs this module in the first paint,
+        # and PySide takes ~5 ms to make the date-time editor's Python types)
+        from PySide6.QtCore import QDateTime
+        from PySide6.QtWidgets import QDateTimeEdit
+
         self.picker = QDateTimeEdit()
         self.picker.setAccessibleName("Date and time to send")
         self.picker.setCalendarPopup(True)

@@ -18,7 +18,6 @@ from PySide6.QtCore import (
     QRect,
     QRectF,
     Qt,
-    QTextBoundaryFinder,
     QTimer,
 )
 from PySide6.QtGui import (
@@ -64,6 +63,8 @@ def cursor_at(text: Text, point: QPointF) -> int:
 def word_at(text: Text, position: int) -> tuple[int, int]:
     """The (start, end) of the word (or run of spaces or punctuation) holding the character at
     `position` (UTF-16)."""
+    from PySide6.QtCore import QTextBoundaryFinder  # (~3 ms to make: not in the first paint)
+
     whole = text.layout.text()
     finder = QTextBoundaryFinder(QTextBoundaryFinder.BoundaryType.Word, whole)
     finder.setPosition(position)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from linkify_it import LinkifyIt
 from PySide6.QtCore import QUrl
 
 from voipdesk.core.models import Direction, Message, Status
@@ -16,7 +15,12 @@ from voipdesk.ui.thread.own_number import cannot_send, sender_advice
 SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 # linkify-it (markdown-it's link finder) knows real top-level domains, e-mail addresses and where
 # a link ends before punctuation; tel: is added for the numbers people text each other.
-_LINKIFY = LinkifyIt().add("tel:", {"validate": re.compile(r"^\+?[0-9][0-9().\-]*[0-9]")})
+# (made on first use: a first screen without a link sign needs no link finder)
+_LINKIFY = None
+# Every link linkify-it finds has a scheme's ':' or '//', a '.' before a domain's end, an e-mail
+# address's '@', or is localhost: a text with none of them is not handed to it. Most texts have
+# none, and linkify-it compiles its patterns when first asked (~30 ms, in the first paint).
+_MAY_HAVE_LINK = re.compile(r"[.:/@]|localhost", re.IGNORECASE)
 ACTIONS = {Status.FAILED: "Retry", Status.PENDING: "Retry now", Status.UNKNOWN: "Send again"}
 NEW_LINE = "\u2028"  # QTextLayout's line break (a plain newline is not one)
 
@@ -39,18 +43,31 @@ def safe_url(text: str) -> QUrl | None:
 def find_links(text: str) -> list[tuple[int, int, QUrl]]:
     """(start, length, url) of each safe link in a message body, in Python's indices."""
     links = []
-    for match in _LINKIFY.match(text) or ():
+    if _MAY_HAVE_LINK.search(text) is None:
+        return links
+    for match in _link_finder().match(text) or ():
         url = safe_url(match.url)
         if url is not None:
             links.append((match.index, match.last_index - match.index, url))
     return links
 
 
+def _link_finder():
+    global _LINKIFY
+    if _LINKIFY is None:
+        from linkify_it import LinkifyIt
+
+        tel = re.compile(r"^\+?[0-9][0-9().\-]*[0-9]")
+        _LINKIFY = LinkifyIt().add("tel:", {"validate": tel})
+    return _LINKIFY
+
+
 def warm_up() -> None:
     """Compile the patterns linkify-it compiles the first time it meets each kind of link (a web
     address, a bare // address, an e-mail address: 50-80 ms each here), so that the first bubble
     with a link does not pay for them in the frame that shows it. Run on a worker."""
-    _LINKIFY.match("https://a.example/b www.c.example //d.example mailto:e@f.example g@h.example")
+    kinds = "https://a.example/b www.c.example //d.example mailto:e@f.example g@h.example"
+    _link_finder().match(kinds)
 
 
 def status_text(message: Message) -> str:
