@@ -71,3 +71,33 @@ def test_every_measure_is_printed_with_a_figure_and_a_baseline(tmp_path):
     )
     assert again.returncode == 0, again.stderr
     assert (tmp_path / "d" / "bench.json").read_text() == manifest
+
+
+def test_the_postgresql_benchmarks_print_every_measure_with_a_figure_and_a_baseline():
+    """tests/benchmarks/bench_pg.py on tiny data, on a private PostgreSQL server of its own."""
+    from tests.pg_support import INSTALL_SENTENCE, server_bindir
+
+    if server_bindir() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(INSTALL_SENTENCE, pytrace=False)
+        pytest.skip(INSTALL_SENTENCE)
+    run = subprocess.run(
+        [sys.executable, "-m", "tests.benchmarks.bench_pg", "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    rows = [line for line in run.stdout.splitlines() if line.startswith("| ")][1:]
+    names = [row.strip("|").split("|")[0].strip() for row in rows]
+    assert [n.split()[0] for n in names] == ["Burst", "Webhook", "Open", "Search"], run.stdout
+    for row in rows:
+        _name, figure, baseline, ratio, goal, result = (
+            c.strip() for c in row.strip("|").split("|")
+        )
+        assert _NUMBER.match(figure), f"{row}\n{run.stderr}"
+        assert _NUMBER.match(baseline), f"{row}\n{run.stderr}"
+        assert re.fullmatch(r"\d+\.\d\d×", ratio), row
+        assert goal.startswith(("≤", "≥")), row
+        assert result in ("PASS", "FAIL"), f"{row}\n{run.stderr}"
