@@ -1,0 +1,105 @@
+"""The desktop app as a desk on the shared inbox (a real PostgreSQL server, the sandbox over
+real HTTP): it starts no listener, shows what the server stores live in its list and open
+thread, sends through the shared outbox with the user's name, and makes no store call on the
+GUI thread."""
+
+import pytest
+from PySide6.QtCore import Qt
+
+from tests.app.test_flows import bodies
+from tests.store.conftest import OWN, PEER, inbound
+from tests.store_calls import StoreCalls
+from tests.ui.thread_support import open_conversation
+from voipdesk.app import Controller, make_application
+from voipdesk.cli import build_parser
+from voipdesk.core.models import Direction
+from voipdesk.sandbox import DEMO_ACCOUNT, Sandbox, SandboxThread
+from voipdesk.settings import Settings
+from voipdesk.store import open_store
+from voipdesk.store.choice import DatabaseRefused, chosen_database
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
+
+
+@pytest.fixture
+def sandbox():
+    with SandboxThread(Sandbox((DEMO_ACCOUNT,))) as running:
+        yield running
+
+
+@pytest.fixture
+def desk_env(monkeypatch, sandbox):
+    monkeypatch.setenv("VOIPDESK_ACCOUNT_ID", DEMO_ACCOUNT.account_id)
+    monkeypatch.setenv("VOIPDESK_API_TOKEN", DEMO_ACCOUNT.api_token)
+    monkeypatch.setenv("VOIPDESK_API_URL", sandbox.send_url)
+    monkeypatch.setenv("VOIPDESK_TUNNEL", "none")
+
+
+def desk(tmp_path, url: str, name: str = "Ana") -> Controller:
+    settings = Settings.load(tmp_path)
+    settings.numbers = [OWN]
+    settings.your_name = name
+    settings.save()
+    return Controller(make_application(), tmp_path, confirm_quit=False, database=url)
+
+
+def listed(window) -> list[str]:
+    model = window.conversation_model
+    return [model.conversation(r).last_body for r in range(model.rowCount())]
+
+
+def test_the_app_takes_a_shared_database_but_not_its_password_on_the_command_line():
+    args = build_parser().parse_args(["--database", "postgresql://ana@office/voipdesk"])
+    assert chosen_database(args.database, {}, "app") == "postgresql://ana@office/voipdesk"
+    env = {"VOIPDESK_DATABASE_URL": "postgresql://ana@office/voipdesk"}
+    assert chosen_database(None, env, "app") == "postgresql://ana@office/voipdesk"
+    with pytest.raises(DatabaseRefused, match="password"):
+        chosen_database("postgresql://ana:secret@office/voipdesk", {}, "app")
+
+
+def test_a_desk_shows_what_the_server_stores_live_and_sends_with_its_name(
+    aio, pg_url, sandbox, desk_env, tmp_path, qtbot, monkeypatch
+):
+    server = open_store(pg_url)  # what `voipdesk serve` stores webhooks with
+    server.add_inbound(inbound("Is the shop open?"))
+    app = desk(tmp_path, pg_url)
+    calls = StoreCalls()
+    calls.install(monkeypatch)
+    try:
+        with calls.watching():
+            assert app.show_first() is None and app.window is None  # nothing read before
+            aio(app.start())
+            window = app.window
+            assert app.services.shared and app.services.listener is None  # the server receives
+            qtbot.waitUntil(lambda: listed(window) == ["Is the shop open?"], timeout=10000)
+            qtbot.waitUntil(lambda: window.conversation_id is not None, timeout=5000)
+            qtbot.waitUntil(lambda: bodies(window) == ["Is the shop open?"], timeout=5000)
+            qtbot.waitUntil(lambda: app.services.shared_inbox.feed.last is not None, timeout=10000)
+
+            # The server stores a text: it shows in the list and the open thread, live.
+            server.add_inbound(inbound("And on Sunday?"))
+            qtbot.waitUntil(
+                lambda: bodies(window) == ["Is the shop open?", "And on Sunday?"], timeout=10000
+            )
+            qtbot.waitUntil(lambda: listed(window) == ["And on Sunday?"], timeout=5000)
+
+            # The user answers: VoIP Number gets it once, stored with the user's name.
+            open_conversation(qtbot, window, window.conversation_id)
+            window.compose.editor.setFocus()
+            qtbot.keyClicks(window.compose.editor, "Yes, until six")
+            qtbot.keyClick(window.compose.editor, Qt.Key.Key_Return)
+
+            def sent():
+                return sandbox.call(lambda: [r.body for r in sandbox.sandbox.sent])
+
+            qtbot.waitUntil(lambda: "Yes, until six" in sent(), timeout=10000)
+            qtbot.waitUntil(lambda: listed(window) == ["Yes, until six"], timeout=5000)
+            qtbot.wait(300)
+            assert sent().count("Yes, until six") == 1
+        assert not calls.calls, calls.report()
+        conversation = server.conversation_for(OWN, PEER)
+        stored = [m for m in server.messages(conversation.id) if m.body == "Yes, until six"]
+        assert [(m.direction, m.sent_by) for m in stored] == [(Direction.OUT, "Ana")]
+    finally:
+        aio(app.shutdown())
+        server.close()
