@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from voipdesk.app_runs import AppRuns
 from voipdesk.settings import Settings
@@ -54,6 +54,7 @@ class Controller(AppRuns, QObject):
     ) -> None:
         super().__init__()
         self.database = database  # a postgresql:// URL: a desk on the shared inbox
+        self.waiting_window: QWidget | None = None  # until the shared inbox answers (app_shared)
         self.app = app
         self.data_dir = Path(data_dir)
         self.demo = demo
@@ -183,7 +184,14 @@ class Controller(AppRuns, QObject):
             from voipdesk.services.reads import Reads
 
             # Opening a store may take a while (migrations; over a network, a round trip).
-            store = await asyncio.to_thread(open_store, self._location(settings))
+            if self.database:  # while the shared inbox does not answer, a window says so
+                from voipdesk.app_shared import open_shared
+
+                store = await open_shared(self)
+                if store is None:
+                    return  # the user quit before it answered
+            else:
+                store = await asyncio.to_thread(open_store, self._location(settings))
             self._build(settings, Reads(), store)  # (its reads: on a worker, from the start)
         if self.services is None:
             account = demo.DEMO_ACCOUNT if self.demo else None

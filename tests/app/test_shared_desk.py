@@ -3,6 +3,9 @@ real HTTP): it starts no listener, shows what the server stores live in its list
 thread, sends through the shared outbox with the user's name, and makes no store call on the
 GUI thread."""
 
+import asyncio
+import socket
+
 import pytest
 from PySide6.QtCore import Qt
 
@@ -10,6 +13,7 @@ from tests.app.test_flows import bodies
 from tests.store.conftest import OWN, PEER, inbound
 from tests.store_calls import StoreCalls
 from tests.ui.thread_support import open_conversation
+from voipdesk import app_shared
 from voipdesk.app import Controller, make_application
 from voipdesk.cli import build_parser
 from voipdesk.core.models import Direction
@@ -103,3 +107,45 @@ def test_a_desk_shows_what_the_server_stores_live_and_sends_with_its_name(
     finally:
         aio(app.shutdown())
         server.close()
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_an_unreachable_shared_inbox_at_start_still_shows_a_window_that_says_so(
+    aio, pg_url, sandbox, desk_env, tmp_path, qtbot, monkeypatch
+):
+    monkeypatch.setattr(app_shared, "RETRY_EVERY", 0.5)
+    app = desk(tmp_path, f"postgresql://ana@127.0.0.1:{closed_port()}/voipdesk")
+    calls = StoreCalls()
+    calls.install(monkeypatch)
+    starting = None
+    try:
+        with calls.watching():
+            app.show_first()
+            starting = asyncio.ensure_future(app.start())
+            qtbot.waitUntil(
+                lambda: app.waiting_window is not None and app.waiting_window.label.isVisible(),
+                timeout=15000,
+            )
+            text = app.waiting_window.label.text()
+            assert "127.0.0.1" in text and "keeps trying" in text
+            assert "Nothing can be sent" in text
+            assert app.window is None and app.services is None
+
+            # The database answers (here: the right address, taken at the next try).
+            app.database = pg_url
+            qtbot.waitUntil(lambda: starting.done(), timeout=20000)
+            starting.result()
+            assert app.window is not None and app.window.isVisible()
+            assert app.waiting_window is None  # (gone)
+            assert app.services.shared
+        assert not calls.calls, calls.report()
+    finally:
+        if starting is not None and not starting.done():
+            app._end_run()
+            qtbot.waitUntil(starting.done, timeout=20000)
+        aio(app.shutdown())
