@@ -5,6 +5,7 @@ GUI thread."""
 
 import asyncio
 import socket
+import time
 
 import pytest
 from PySide6.QtCore import Qt
@@ -66,6 +67,7 @@ def test_a_desk_shows_what_the_server_stores_live_and_sends_with_its_name(
 ):
     server = open_store(pg_url)  # what `voipdesk serve` stores webhooks with
     server.add_inbound(inbound("Is the shop open?"))
+    beat = server.beat(time.time() - 60)  # a running `voipdesk serve`
     app = desk(tmp_path, pg_url)
     calls = StoreCalls()
     calls.install(monkeypatch)
@@ -79,6 +81,25 @@ def test_a_desk_shows_what_the_server_stores_live_and_sends_with_its_name(
             qtbot.waitUntil(lambda: window.conversation_id is not None, timeout=5000)
             qtbot.waitUntil(lambda: bodies(window) == ["Is the shop open?"], timeout=5000)
             qtbot.waitUntil(lambda: app.services.shared_inbox.feed.last is not None, timeout=10000)
+
+            # Not this desk's listener: the server receives, last seen a moment ago.
+            seen = time.strftime("%H:%M", time.localtime(beat.seen_at))
+            button = window.receiving.button
+            qtbot.waitUntil(lambda: button.text() == f"Shared inbox: server last seen {seen}")
+            window.show_connection()
+            panel = window.connection_panel
+            assert "server (voipdesk serve) receives" in panel.listener_label.text()
+            assert "no listener" in panel.listener_label.text()
+            assert panel.tunnel_label.text().startswith(f"Server last seen {seen}")
+            assert not panel.url_edit.isVisible() and not panel.test_button.isVisible()
+            window.receiving.connection_dialog.close()
+
+            # The shared store stops answering, then answers again: one line says so meanwhile.
+            line = window.shared_desk.line
+            app.services.shared_inbox._on_state("voipdesk cannot reach the shared database.")
+            assert line.isVisible() and "keeps trying" in line.label.text()
+            app.services.shared_inbox._on_state(None)
+            assert not line.isVisible()
 
             # The server stores a text: it shows in the list and the open thread, live.
             server.add_inbound(inbound("And on Sunday?"))
