@@ -18,8 +18,9 @@ import time
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QPalette
 
+from voipdesk.ui import theme
 from voipdesk.ui.banner import Banner
 from voipdesk.ui.connection import status_dot
 
@@ -37,7 +38,7 @@ SERVER_RECEIVES = (
 )
 HEARTBEAT_EVERY_MS = 30_000
 STALE_AFTER = 120.0  # seconds without a heartbeat before the server may be down
-GREEN, AMBER = QColor("#2e9d4f"), QColor("#d08a00")
+AMBER = QColor("#d08a00")
 
 
 def when(seen_at: float, now: float) -> str:
@@ -82,6 +83,8 @@ class SharedDesk:
         bridge.sharedReload.connect(self.reload)
         bridge.sharedConversationsChanged.connect(self.conversations_changed)
         bridge.sharedStateChanged.connect(self.state_changed)
+        # No listener here: the receiving status of this computer would only say "not running".
+        bridge.receivingChanged.disconnect(window.receiving.set_status)
         self.beat: Heartbeat | None = None
         self.beat_read = False
         self.timer = QTimer(window)
@@ -130,9 +133,11 @@ class SharedDesk:
             part.hide()
         panel.listener_label.setText(SERVER_RECEIVES)
         panel.tunnel_label.setText(line)
-        dpr = panel.devicePixelRatioF()
-        panel.listener_dot.setPixmap(status_dot(GREEN, dpr=dpr))
-        panel.tunnel_dot.setPixmap(status_dot(GREEN if alive else AMBER, dpr=dpr))
+        dpr, palette = panel.devicePixelRatioF(), panel.palette()
+        good = theme.success_text(palette)
+        theme.set_text_color(panel.listener_label, palette.color(QPalette.ColorRole.WindowText))
+        panel.listener_dot.setPixmap(status_dot(good, dpr=dpr))
+        panel.tunnel_dot.setPixmap(status_dot(good if alive else AMBER, dpr=dpr))
 
     def reload(self) -> None:
         window = self.window
