@@ -119,6 +119,7 @@ class SharedDesk:
             button.setText(f"Shared inbox: server last seen {seen}")
         button.setToolTip("Show the connection: who receives the team's texts")
         panel = window.connection_panel
+        panel._status = None  # (its "not started yet" would colour these lines on each repolish)
         for part in (
             panel.banner,
             panel.url_title,
