@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from tests.app.test_flows import bodies
-from tests.store.conftest import OWN, PEER, inbound
+from tests.store.conftest import OWN, PEER, PEER2, inbound
 from tests.store_calls import StoreCalls
 from tests.ui.thread_support import open_conversation
 from voipdesk import app_shared
@@ -125,6 +125,19 @@ def test_a_desk_shows_what_the_server_stores_live_and_sends_with_its_name(
             qtbot.waitUntil(lambda: listed(window) == ["Yes, until six"], timeout=5000)
             qtbot.wait(300)
             assert sent().count("Yes, until six") == 1
+
+            # Another desk reads a conversation: this desk's list stops counting it unread.
+            server.add_inbound(inbound("Cake for Saturday?", frm=PEER2))
+            model = window.conversation_model
+
+            def unread(body):
+                rows = [model.conversation(r) for r in range(model.rowCount())]
+                return [c.unread_count for c in rows if c.last_body == body]
+
+            qtbot.waitUntil(lambda: unread("Cake for Saturday?") == [1], timeout=10000)
+            other = server.conversation_for(OWN, PEER2)
+            server.mark_read(other.id)
+            qtbot.waitUntil(lambda: unread("Cake for Saturday?") == [0], timeout=10000)
         assert not calls.calls, calls.report()
         conversation = server.conversation_for(OWN, PEER)
         stored = [m for m in server.messages(conversation.id) if m.body == "Yes, until six"]
