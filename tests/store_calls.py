@@ -86,13 +86,16 @@ class StoreCalls:
         return wrapped
 
     def install(self, monkeypatch) -> None:
-        for name in dir(Store):
-            if name.startswith("_") and name != "__init__":  # (opening one counts too)
-                continue
-            method = getattr(Store, name)
-            if callable(method) and not isinstance(method, type):
-                said = "Store" if name == "__init__" else name  # (opening one)
-                monkeypatch.setattr(Store, name, self._wrap(said, method))
+        from voipdesk.store.pg import PgStore  # the shared store's: the same public methods
+
+        for kind in (Store, PgStore):
+            for name in dir(kind):
+                if name.startswith("_") and name != "__init__":  # (opening one counts too)
+                    continue
+                method = getattr(kind, name)
+                if callable(method) and not isinstance(method, type):
+                    said = kind.__name__ if name == "__init__" else name  # (opening one)
+                    monkeypatch.setattr(kind, name, self._wrap(said, method))
 
 
 def _app_frames(frame, limit: int = 4) -> tuple[str, ...]:

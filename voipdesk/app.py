@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from voipdesk.app_runs import AppRuns
 from voipdesk.settings import Settings
@@ -50,8 +50,11 @@ class Controller(AppRuns, QObject):
         demo: bool = False,
         confirm_quit: bool = True,
         hidden: bool = False,
+        database: str | None = None,
     ) -> None:
         super().__init__()
+        self.database = database  # a postgresql:// URL: a desk on the shared inbox
+        self.waiting_window: QWidget | None = None  # until the shared inbox answers (app_shared)
         self.app = app
         self.data_dir = Path(data_dir)
         self.demo = demo
@@ -81,7 +84,11 @@ class Controller(AppRuns, QObject):
         """The window, painted from the settings file and the store alone, before anything
         that takes a while is imported or started (asyncio, httpx, the listener, the keyring):
         what a user waits for at start is a window with their conversations in it. Both reads
-        are local and small (settings.json, one page of the store); the keyring is not read."""
+        are local and small (settings.json, one page of the store); the keyring is not read.
+        A desk on the shared inbox reads nothing here: its store is a network round trip
+        away, so its window is built by start(), with the store opened on a worker."""
+        if self.database:
+            return
         settings = Settings.load(self.data_dir)
         self._build(settings)
         assert self.window is not None
@@ -95,7 +102,7 @@ class Controller(AppRuns, QObject):
         conversation, shown. Its store reads go through `reads`: on the loop (start()), a
         Reads, so the window paints before the store answers; before the loop runs
         (show_first()) they are answered at once, before the window first shows."""
-        store = store if store is not None else open_store(settings.data_dir)
+        store = store if store is not None else open_store(self._location(settings))
         window = MainWindow(store, settings, app_icon(), demo=self.demo, reads=reads)
         self.window = window
         window.quitRequested.connect(self.request_quit)
@@ -117,6 +124,10 @@ class Controller(AppRuns, QObject):
         if not self.hidden:
             window.show()
 
+    def _location(self, settings: Settings) -> Path | str:
+        """Where the messages are: the shared database, else the data folder's file."""
+        return self.database or settings.data_dir
+
     def attach_services(
         self, credentials: tuple[str, str] | None = None, *, writer: Store | None = None
     ) -> None:
@@ -132,7 +143,12 @@ class Controller(AppRuns, QObject):
         settings = window.settings
         reads = window.reads if isinstance(window.reads, Reads) else None  # (made by start())
         services = Services(
-            settings, store=window.store, writer=writer, credentials=credentials, reads=reads
+            settings,
+            store=window.store,
+            writer=writer,
+            credentials=credentials,
+            reads=reads,
+            location=self._location(settings),
         )
         self.services, self.bridge = services, ServicesBridge(services, self)
         window.attach(services, self.bridge)
@@ -168,12 +184,19 @@ class Controller(AppRuns, QObject):
             from voipdesk.services.reads import Reads
 
             # Opening a store may take a while (migrations; over a network, a round trip).
-            store = await asyncio.to_thread(open_store, settings.data_dir)
+            if self.database:  # while the shared inbox does not answer, a window says so
+                from voipdesk.app_shared import open_shared
+
+                store = await open_shared(self)
+                if store is None:
+                    return  # the user quit before it answered
+            else:
+                store = await asyncio.to_thread(open_store, self._location(settings))
             self._build(settings, Reads(), store)  # (its reads: on a worker, from the start)
         if self.services is None:
             account = demo.DEMO_ACCOUNT if self.demo else None
             assert self.window is not None
-            writer = await asyncio.to_thread(open_store, self.window.settings.data_dir)
+            writer = await asyncio.to_thread(open_store, self._location(self.window.settings))
             credentials = (account.account_id, account.api_token) if account else None
             self.attach_services(credentials, writer=writer)
         services, window = self.services, self.window
@@ -297,7 +320,9 @@ class Controller(AppRuns, QObject):
             self.window.show_welcome(False)
 
 
-def run(data_dir: Path, *, demo: bool = False, hidden: bool = False) -> int:
+def run(
+    data_dir: Path, *, demo: bool = False, hidden: bool = False, database: str | None = None
+) -> int:
     """Start the GUI; returns the process exit code."""
     if (
         sys.platform.startswith("linux")
@@ -322,7 +347,7 @@ def run(data_dir: Path, *, demo: bool = False, hidden: bool = False) -> int:
     try:  # the folder stays ours until the process is done with it, repairs included
         while True:
             try:
-                return _run_owned(app, Path(data_dir), folder, demo, hidden)
+                return _run_owned(app, Path(data_dir), folder, demo, hidden, database)
             except StoreDamaged as exc:  # found as it started: say so, offer to repair it
                 print(f"voipdesk: {exc}", file=sys.stderr, flush=True)
                 from voipdesk.ui.problem_dialog import offer_repair
@@ -333,8 +358,15 @@ def run(data_dir: Path, *, demo: bool = False, hidden: bool = False) -> int:
         owned.release()
 
 
-def _run_owned(app: QApplication, data_dir: Path, folder: Path, demo: bool, hidden: bool) -> int:
-    controller = Controller(app, data_dir, demo=demo, hidden=hidden)
+def _run_owned(
+    app: QApplication,
+    data_dir: Path,
+    folder: Path,
+    demo: bool,
+    hidden: bool,
+    database: str | None = None,
+) -> int:
+    controller = Controller(app, data_dir, demo=demo, hidden=hidden, database=database)
     try:
         if not demo:  # (the demo starts its sandbox and seeds its data first, off the GUI thread)
             controller.show_first()

@@ -39,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="start in the tray without a window (how voipdesk starts when you log in)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log to stderr too")
+    from voipdesk.store.choice import add_option as add_database_option
+
+    add_database_option(parser)  # the app as a desk on the shared inbox
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     from voipdesk.send_cli import add_parser as add_send
@@ -63,7 +66,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="CSV: write formula-like cells as stored, without the protective ' (JSON is "
         "always literal)",
     )
-    from voipdesk.store.choice import add_option as add_database_option
 
     add_database_option(export)
 
@@ -213,7 +215,8 @@ def _main(argv: list[str] | None) -> int:
         startproblems.say(problem, window=window)
         return EXIT_ERROR
     try:  # send, export, serve, migrate may use a shared database (store/choice.py)
-        database = chosen_database(getattr(args, "database", None), os.environ, args.command)
+        command = args.command or (None if args.self_test or args.demo else "app")
+        database = chosen_database(getattr(args, "database", None), os.environ, command)
     except DatabaseRefused as exc:
         return _fail(str(exc))
     if not args.self_test:
@@ -249,7 +252,9 @@ def _main(argv: list[str] | None) -> int:
             from voipdesk.selftest import run as self_test
 
             return self_test(verbose=args.verbose)
-        return startproblems.run_app(data_dir, demo=args.demo, hidden=args.hidden)
+        return startproblems.run_app(
+            data_dir, demo=args.demo, hidden=args.hidden, database=database
+        )
     except StoreUnavailable as exc:  # locked for too long, a database server unreachable...
         if isinstance(exc.path, str):  # a database server's: the sentence names it
             startproblems.say(str(exc), window=window)

@@ -39,13 +39,15 @@ def say(text: str, *, window: bool, title: str = "voipdesk cannot start") -> Non
         show_problem(title, text)
 
 
-def run_app(data_dir: Path, *, demo: bool, hidden: bool = False) -> int:
+def run_app(
+    data_dir: Path, *, demo: bool, hidden: bool = False, database: str | None = None
+) -> int:
     """The app (which offers to repair a database it finds damaged as it starts, in a window);
     a data folder it cannot use is said in a window too."""
     from voipdesk.app import run
 
     try:
-        return run(data_dir, demo=demo, hidden=hidden)
+        return run(data_dir, demo=demo, hidden=hidden, database=database)
     except StoreError as exc:
         say(str(exc), window=True)
         return EXIT_ERROR

@@ -95,6 +95,17 @@ class ChangeFeed:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._thread, lambda: fn(*args, **kwargs))
 
+    async def _listen(self) -> Any:
+        """The LISTEN connection; one still opening when the feed is stopped is closed once it
+        is open (else it would stay open, unowned, until the collector finds it)."""
+        loop = asyncio.get_running_loop()
+        opening = loop.run_in_executor(self._thread, self._store.listen)
+        try:
+            return await asyncio.shield(opening)
+        except asyncio.CancelledError:
+            opening.add_done_callback(_close_when_open)
+            raise
+
     async def run(self) -> None:
         """Follow the change log until cancelled."""
         failures = 0
@@ -102,7 +113,7 @@ class ChangeFeed:
             while True:
                 listener = None
                 try:
-                    listener = await self._call(self._store.listen)  # LISTEN first,
+                    listener = await self._listen()  # LISTEN first,
                     if self._last is None:  # what the desk shows was read without a number:
                         self._last = await self._call(self._store.last_change)
                         self._hand_on(ChangeBatch(self._last, reload=True))  # read it again
@@ -177,3 +188,8 @@ class ChangeFeed:
         elif sentence is None:
             log.info("the shared inbox can be reached again")
         self._on_state(sentence)
+
+
+def _close_when_open(opening: asyncio.Future) -> None:
+    if not opening.cancelled() and opening.exception() is None:
+        opening.result().close()

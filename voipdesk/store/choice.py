@@ -33,8 +33,9 @@ def add_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-# The commands that can use a shared database so far; the others keep the data folder's file.
-COMMANDS = ("send", "export", "serve", "migrate")
+# The commands that can use a shared database so far ("app": the desktop app, a desk on the
+# shared inbox); the others keep the data folder's file.
+COMMANDS = ("send", "export", "serve", "migrate", "app")
 
 
 def chosen_database(

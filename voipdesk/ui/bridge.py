@@ -25,6 +25,12 @@ class ServicesBridge(QObject):
     contactsChanged = Signal()
     scheduledChanged = Signal(int)  # conversation id: its scheduled messages changed
     databaseDamaged = Signal(object)  # StoreDamaged: receiving and writing stopped (once)
+    # A desk on the shared inbox (services/shared_inbox.py): what it shows is read again; these
+    # conversations changed on another desk; the shared store cannot (the sentence) or can
+    # (None) be reached.
+    sharedReload = Signal()
+    sharedConversationsChanged = Signal(list)  # list[int]
+    sharedStateChanged = Signal(object)  # str | None
 
     def __init__(self, services: Services, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -41,3 +47,8 @@ class ServicesBridge(QObject):
         services.contacts_changed.connect(self.contactsChanged.emit)
         services.scheduling.changed.connect(self.scheduledChanged.emit)
         services.database_damaged.connect(self.databaseDamaged.emit)
+        shared = services.shared_inbox
+        if shared is not None:
+            shared.reload.connect(self.sharedReload.emit)
+            shared.conversations_changed.connect(self.sharedConversationsChanged.emit)
+            shared.state_changed.connect(self.sharedStateChanged.emit)

@@ -122,6 +122,7 @@ class MainWindow(WindowOpening, WindowEvents, QMainWindow):
         banners.addWidget(self.banner)
         banners.addWidget(self.offline_banner)
         right_layout.addLayout(banners)
+        self.banners = banners
         self.demo_notice: QWidget | None = None
         if demo:  # (beside its buttons, or above them in a narrow window)
             from voipdesk.ui.demo_notice import DemoNotice  # (the demo's alone)
@@ -199,6 +200,10 @@ class MainWindow(WindowOpening, WindowEvents, QMainWindow):
         ):
             reader.reads = services.reads  # the store's reads: on a worker from now on
         self.read_marker.check_soon()  # opened before there were services
+        if services.shared_inbox is not None:  # a desk on the shared inbox
+            from voipdesk.ui.shared_desk import SharedDesk
+
+            self.shared_desk = SharedDesk(self, bridge)
 
     # -- pages --------------------------------------------------------------------------------
     @property

@@ -1,0 +1,194 @@
+"""The desktop app as a desk on the shared inbox (a real PostgreSQL server, the sandbox over
+real HTTP): it starts no listener, shows what the server stores live in its list and open
+thread, sends through the shared outbox with the user's name, and makes no store call on the
+GUI thread."""
+
+import asyncio
+import socket
+import time
+
+import pytest
+from PySide6.QtCore import Qt
+
+from tests.app.test_flows import bodies
+from tests.store.conftest import OWN, PEER, PEER2, inbound
+from tests.store_calls import StoreCalls
+from tests.ui.thread_support import open_conversation
+from voipdesk import app_shared
+from voipdesk.app import Controller, make_application
+from voipdesk.cli import build_parser
+from voipdesk.core.models import Direction
+from voipdesk.sandbox import DEMO_ACCOUNT, Sandbox, SandboxThread
+from voipdesk.settings import Settings
+from voipdesk.store import open_store
+from voipdesk.store.choice import DatabaseRefused, chosen_database
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
+
+
+@pytest.fixture
+def sandbox():
+    with SandboxThread(Sandbox((DEMO_ACCOUNT,))) as running:
+        yield running
+
+
+@pytest.fixture
+def desk_env(monkeypatch, sandbox):
+    monkeypatch.setenv("VOIPDESK_ACCOUNT_ID", DEMO_ACCOUNT.account_id)
+    monkeypatch.setenv("VOIPDESK_API_TOKEN", DEMO_ACCOUNT.api_token)
+    monkeypatch.setenv("VOIPDESK_API_URL", sandbox.send_url)
+    monkeypatch.setenv("VOIPDESK_TUNNEL", "none")
+
+
+def desk(tmp_path, url: str, name: str = "Ana") -> Controller:
+    settings = Settings.load(tmp_path)
+    settings.numbers = [OWN]
+    settings.your_name = name
+    settings.save()
+    return Controller(make_application(), tmp_path, confirm_quit=False, database=url)
+
+
+def shown(window) -> list[str]:
+    """The open thread's messages (none while it is read again)."""
+    return bodies(window) if window.thread.model is not None else []
+
+
+def listed(window) -> list[str]:
+    model = window.conversation_model
+    return [model.conversation(r).last_body for r in range(model.rowCount())]
+
+
+def test_the_app_takes_a_shared_database_but_not_its_password_on_the_command_line():
+    args = build_parser().parse_args(["--database", "postgresql://ana@office/voipdesk"])
+    assert chosen_database(args.database, {}, "app") == "postgresql://ana@office/voipdesk"
+    env = {"VOIPDESK_DATABASE_URL": "postgresql://ana@office/voipdesk"}
+    assert chosen_database(None, env, "app") == "postgresql://ana@office/voipdesk"
+    with pytest.raises(DatabaseRefused, match="password"):
+        chosen_database("postgresql://ana:secret@office/voipdesk", {}, "app")
+
+
+def test_a_desk_shows_what_the_server_stores_live_and_sends_with_its_name(
+    aio, pg_url, sandbox, desk_env, tmp_path, qtbot, monkeypatch
+):
+    server = open_store(pg_url)  # what `voipdesk serve` stores webhooks with
+    server.add_inbound(inbound("Is the shop open?"))
+    beat = server.beat(time.time() - 60)  # a running `voipdesk serve`
+    app = desk(tmp_path, pg_url)
+    calls = StoreCalls()
+    calls.install(monkeypatch)
+    try:
+        with calls.watching():
+            assert app.show_first() is None and app.window is None  # nothing read before
+            aio(app.start())
+            window = app.window
+            assert app.services.shared and app.services.listener is None  # the server receives
+            qtbot.waitUntil(lambda: listed(window) == ["Is the shop open?"], timeout=10000)
+            qtbot.waitUntil(lambda: window.conversation_id is not None, timeout=5000)
+            qtbot.waitUntil(lambda: shown(window) == ["Is the shop open?"], timeout=5000)
+            qtbot.waitUntil(lambda: app.services.shared_inbox.feed.last is not None, timeout=10000)
+
+            # Not this desk's listener: the server receives, last seen a moment ago.
+            seen = time.strftime("%H:%M", time.localtime(beat.seen_at))
+            button = window.receiving.button
+            qtbot.waitUntil(lambda: button.text() == f"Shared inbox: server last seen {seen}")
+            window.show_connection()
+            panel = window.connection_panel
+            assert "server (voipdesk serve) receives" in panel.listener_label.text()
+            assert "no listener" in panel.listener_label.text()
+            assert panel.tunnel_label.text().startswith(f"Server last seen {seen}")
+            assert not panel.url_edit.isVisible() and not panel.test_button.isVisible()
+            # This computer's (absent) listener never says "not running" over it.
+            app.services.receiving_changed.emit(app.services.receiving)
+            assert button.text() == f"Shared inbox: server last seen {seen}"
+            assert panel.tunnel_label.text().startswith(f"Server last seen {seen}")
+            window.receiving.connection_dialog.close()
+
+            # The shared store stops answering, then answers again: one line says so meanwhile.
+            line = window.shared_desk.line
+            app.services.shared_inbox._on_state("voipdesk cannot reach the shared database.")
+            assert line.isVisible() and "keeps trying" in line.label.text()
+            app.services.shared_inbox._on_state(None)
+            assert not line.isVisible()
+
+            # The server stores a text: it shows in the list and the open thread, live.
+            server.add_inbound(inbound("And on Sunday?"))
+            qtbot.waitUntil(
+                lambda: shown(window) == ["Is the shop open?", "And on Sunday?"], timeout=10000
+            )
+            qtbot.waitUntil(lambda: listed(window) == ["And on Sunday?"], timeout=5000)
+
+            # The user answers: VoIP Number gets it once, stored with the user's name.
+            open_conversation(qtbot, window, window.conversation_id)
+            window.compose.editor.setFocus()
+            qtbot.keyClicks(window.compose.editor, "Yes, until six")
+            qtbot.keyClick(window.compose.editor, Qt.Key.Key_Return)
+
+            def sent():
+                return sandbox.call(lambda: [r.body for r in sandbox.sandbox.sent])
+
+            qtbot.waitUntil(lambda: "Yes, until six" in sent(), timeout=10000)
+            qtbot.waitUntil(lambda: listed(window) == ["Yes, until six"], timeout=5000)
+            qtbot.wait(300)
+            assert sent().count("Yes, until six") == 1
+
+            # Another desk reads a conversation: this desk's list stops counting it unread.
+            server.add_inbound(inbound("Cake for Saturday?", frm=PEER2))
+            model = window.conversation_model
+
+            def unread(body):
+                rows = [model.conversation(r) for r in range(model.rowCount())]
+                return [c.unread_count for c in rows if c.last_body == body]
+
+            qtbot.waitUntil(lambda: unread("Cake for Saturday?") == [1], timeout=10000)
+            other = server.conversation_for(OWN, PEER2)
+            server.mark_read(other.id)
+            qtbot.waitUntil(lambda: unread("Cake for Saturday?") == [0], timeout=10000)
+        assert not calls.calls, calls.report()
+        conversation = server.conversation_for(OWN, PEER)
+        stored = [m for m in server.messages(conversation.id) if m.body == "Yes, until six"]
+        assert [(m.direction, m.sent_by) for m in stored] == [(Direction.OUT, "Ana")]
+    finally:
+        aio(app.shutdown())
+        server.close()
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_an_unreachable_shared_inbox_at_start_still_shows_a_window_that_says_so(
+    aio, pg_url, sandbox, desk_env, tmp_path, qtbot, monkeypatch
+):
+    monkeypatch.setattr(app_shared, "RETRY_EVERY", 0.5)
+    app = desk(tmp_path, f"postgresql://ana@127.0.0.1:{closed_port()}/voipdesk")
+    calls = StoreCalls()
+    calls.install(monkeypatch)
+    starting = None
+    try:
+        with calls.watching():
+            app.show_first()
+            starting = asyncio.ensure_future(app.start())
+            qtbot.waitUntil(
+                lambda: app.waiting_window is not None and app.waiting_window.label.isVisible(),
+                timeout=15000,
+            )
+            text = app.waiting_window.label.text()
+            assert "127.0.0.1" in text and "keeps trying" in text
+            assert "Nothing can be sent" in text
+            assert app.window is None and app.services is None
+
+            # The database answers (here: the right address, taken at the next try).
+            app.database = pg_url
+            qtbot.waitUntil(lambda: starting.done(), timeout=20000)
+            starting.result()
+            assert app.window is not None and app.window.isVisible()
+            assert app.waiting_window is None  # (gone)
+            assert app.services.shared
+        assert not calls.calls, calls.report()
+    finally:
+        if starting is not None and not starting.done():
+            app._end_run()
+            qtbot.waitUntil(starting.done, timeout=20000)
+        aio(app.shutdown())

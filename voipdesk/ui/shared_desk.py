@@ -1,0 +1,161 @@
+"""The window of a desk on the shared inbox (issue #11, item 5): what the shared inbox's events
+(services/shared_inbox.py, through the bridge) change in it. Every read goes through the
+window's reads worker, never the GUI thread.
+
+- reload (changes were pruned while the desk was away): the conversation list and the open
+  thread are read again;
+- conversations changed on another desk (read marks, last message, flags): those rows are read
+  again, and the open thread's header;
+- the shared store cannot be reached: one line above the thread says so, and that voipdesk
+  keeps trying; it goes when the store answers again;
+- receiving: the server receives, not this desk (no listener or tunnel of its own): the status
+  bar's button and the Connection panel say so, with the server's last heartbeat (read on the
+  reads worker when the desk starts, then every half minute)."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QColor, QPalette
+
+from voipdesk.ui import theme
+from voipdesk.ui.banner import Banner
+from voipdesk.ui.connection import status_dot
+
+if TYPE_CHECKING:
+    from voipdesk.store.heartbeats import Heartbeat
+    from voipdesk.ui.bridge import ServicesBridge
+    from voipdesk.ui.main_window import MainWindow
+
+KEEPS_TRYING = "voipdesk keeps trying; what you see here may be out of date until it is back."
+
+
+SERVER_RECEIVES = (
+    "This desk is on the shared inbox: the server (voipdesk serve) receives every text for "
+    "the team and stores it there. This computer runs no listener or tunnel of its own."
+)
+HEARTBEAT_EVERY_MS = 30_000
+STALE_AFTER = 120.0  # seconds without a heartbeat before the server may be down
+AMBER = QColor("#d08a00")
+
+
+def when(seen_at: float, now: float) -> str:
+    """14:05 today; 3 Dec 14:05 another day (the computer's local time)."""
+    seen, today = time.localtime(seen_at), time.localtime(now)
+    if seen[:3] == today[:3]:
+        return time.strftime("%H:%M", seen)
+    return f"{seen.tm_mday} {time.strftime('%b %H:%M', seen)}"
+
+
+def server_line(beat: Heartbeat | None, now: float) -> tuple[str, bool]:
+    """What the Connection panel says of the server, and whether it looks alive."""
+    if beat is None:
+        return (
+            "The server has not been seen on this shared inbox yet: texts are received only "
+            "while voipdesk serve runs.",
+            False,
+        )
+    seen = f"Server last seen {when(beat.seen_at, now)} (on {beat.host})"
+    if now - beat.seen_at > STALE_AFTER:
+        return (
+            f"{seen}. It may have stopped: texts that arrive while it is down may be lost. "
+            "Ask whoever looks after it.",
+            False,
+        )
+    return f"{seen}.", True
+
+
+def unreachable_line(sentence: str) -> str:
+    return f"{sentence.rstrip()} {KEEPS_TRYING}"
+
+
+class SharedDesk:
+    """Connects the shared inbox's signals to the window (made by MainWindow.attach)."""
+
+    def __init__(self, window: MainWindow, bridge: ServicesBridge) -> None:
+        self.window = window
+        self.line = Banner()  # the shared store cannot be reached
+        self.line.setAccessibleName("Shared inbox unreachable")
+        self.line.button.hide()
+        window.banners.insertWidget(0, self.line)
+        bridge.sharedReload.connect(self.reload)
+        bridge.sharedConversationsChanged.connect(self.conversations_changed)
+        bridge.sharedStateChanged.connect(self.state_changed)
+        # No listener here: the receiving status of this computer would only say "not running".
+        bridge.receivingChanged.disconnect(window.receiving.set_status)
+        self.beat: Heartbeat | None = None
+        self.beat_read = False
+        self.timer = QTimer(window)
+        self.timer.setInterval(HEARTBEAT_EVERY_MS)
+        self.timer.timeout.connect(self.read_heartbeat)
+        self.timer.start()
+        self.show_server()
+        self.read_heartbeat()
+
+    def read_heartbeat(self) -> None:
+        """The server's last heartbeat, on the reads worker (a network round trip)."""
+        store = self.window.store
+        if self.window.services is None or not self.window.isVisible():
+            return  # (hidden, or shutting down: read when shown again)
+
+        def arrived(beat: Heartbeat | None) -> None:
+            self.beat, self.beat_read = beat, True
+            self.show_server()
+
+        self.window.reads.request(store.last_heartbeat, arrived, lambda _exc: None)
+
+    def show_server(self) -> None:
+        """The status bar's button and the Connection panel: the server receives."""
+        window = self.window
+        button = window.receiving.button
+        if not self.beat_read:
+            line, alive = "Checking when the server was last seen…", True
+            button.setText("Shared inbox: the server receives")
+        else:
+            line, alive = server_line(self.beat, time.time())
+            seen = when(self.beat.seen_at, time.time()) if self.beat else "not yet"
+            button.setText(f"Shared inbox: server last seen {seen}")
+        button.setToolTip("Show the connection: who receives the team's texts")
+        panel = window.connection_panel
+        panel._status = None  # (its "not started yet" would colour these lines on each repolish)
+        for part in (
+            panel.banner,
+            panel.url_title,
+            panel.url_edit,
+            panel.copy_button,
+            panel.instruction,
+            panel.test_button,
+            panel.test_icon,
+            panel.test_result,
+            panel.setup_button,
+        ):
+            part.hide()
+        panel.listener_label.setText(SERVER_RECEIVES)
+        panel.tunnel_label.setText(line)
+        dpr, palette = panel.devicePixelRatioF(), panel.palette()
+        good = theme.success_text(palette)
+        theme.set_text_color(panel.listener_label, palette.color(QPalette.ColorRole.WindowText))
+        panel.listener_dot.setPixmap(status_dot(good, dpr=dpr))
+        panel.tunnel_dot.setPixmap(status_dot(good if alive else AMBER, dpr=dpr))
+
+    def reload(self) -> None:
+        window = self.window
+        window.conversation_model.refresh()
+        if window.conversation_id is not None:
+            window.thread.reload()
+
+    def conversations_changed(self, conversation_ids: list[int]) -> None:
+        window = self.window
+        window.conversation_model.update_conversations(conversation_ids)
+        if window.conversation_id in conversation_ids:
+            window.thread.refresh_header()
+
+    def state_changed(self, sentence: str | None) -> None:
+        if sentence:
+            self.line.apply_colors()
+            self.line.label.setText(unreachable_line(sentence))
+            self.line.show()
+        else:
+            self.line.hide()
