@@ -90,6 +90,8 @@ class Controller(AppRuns, QObject):
         if self.database:
             return
         settings = Settings.load(self.data_dir)
+        if settings.database_url.strip():  # Settings → Shared inbox: start() opens it, reading
+            return  # its password from the keyring on a worker
         self._build(settings)
         assert self.window is not None
         if not self.hidden:
@@ -181,6 +183,12 @@ class Controller(AppRuns, QObject):
                 await asyncio.to_thread(demo.seed, settings.data_dir, sandbox_url=self.sandbox.url)
             else:
                 settings = await asyncio.to_thread(Settings.load, self.data_dir)
+                if not self.database and settings.database_url.strip():
+                    # Settings → Shared inbox (--database and VOIPDESK_DATABASE_URL come first),
+                    # with its password from the keyring.
+                    from voipdesk.settings.database import database_url_to_connect
+
+                    self.database = await asyncio.to_thread(database_url_to_connect, settings)
             from voipdesk.services.reads import Reads
 
             # Opening a store may take a while (migrations; over a network, a round trip).

@@ -192,3 +192,23 @@ def test_an_unreachable_shared_inbox_at_start_still_shows_a_window_that_says_so(
             app._end_run()
             qtbot.waitUntil(starting.done, timeout=20000)
         aio(app.shutdown())
+
+
+def test_the_address_saved_in_settings_makes_the_app_a_desk_on_the_shared_inbox(
+    aio, pg_url, sandbox, desk_env, tmp_path, qtbot
+):
+    server = open_store(pg_url)
+    server.add_inbound(inbound("Saved in Settings"))
+    settings = Settings.load(tmp_path)
+    settings.numbers = [OWN]
+    settings.database_url = pg_url  # Settings → Shared inbox (no password: the test's cluster)
+    settings.save()
+    app = Controller(make_application(), tmp_path, confirm_quit=False)
+    try:
+        assert app.show_first() is None and app.window is None  # not painted from a local file
+        aio(app.start())
+        assert app.services.shared and app.services.listener is None
+        qtbot.waitUntil(lambda: listed(app.window) == ["Saved in Settings"], timeout=10000)
+    finally:
+        aio(app.shutdown())
+        server.close()
