@@ -105,8 +105,11 @@ def test_a_desk_shows_what_the_server_stores_live_and_sends_with_its_name(
 
             # The shared store stops answering, then answers again: one line says so meanwhile.
             line = window.shared_desk.line
-            app.services.shared_inbox._on_state("voipdesk cannot reach the shared database.")
+            why = "voipdesk cannot reach the shared database postgresql://ana@db/v (refused)."
+            app.services.shared_inbox._on_state(why)
             assert line.isVisible() and "keeps trying" in line.label.text()
+            assert "postgresql://" not in line.label.text()  # short words; the details:
+            assert line.label.toolTip() == why
             app.services.shared_inbox._on_state(None)
             assert not line.isVisible()
 

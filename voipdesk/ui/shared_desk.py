@@ -67,8 +67,13 @@ def server_line(beat: Heartbeat | None, now: float) -> tuple[str, bool]:
     return f"{seen}.", True
 
 
+UNREACHABLE = "The shared inbox cannot be reached right now."
+
+
 def unreachable_line(sentence: str) -> str:
-    return f"{sentence.rstrip()} {KEEPS_TRYING}"
+    """The line's short words (the store's whole sentence, with the address and the server's
+    reason, is its tooltip and in the log: at 800 px it filled six lines above the thread)."""
+    return f"{UNREACHABLE} {KEEPS_TRYING}"
 
 
 class SharedDesk:
@@ -156,6 +161,7 @@ class SharedDesk:
         if sentence:
             self.line.apply_colors()
             self.line.label.setText(unreachable_line(sentence))
+            self.line.label.setToolTip(sentence)
             self.line.show()
         else:
             self.line.hide()
