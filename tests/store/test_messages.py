@@ -35,6 +35,14 @@ def test_all_messages_iterates_everything_in_order(store):
     assert [m.body for m in store.all_messages(batch=3)] == [f"m{i}" for i in range(7)]
 
 
+def test_messages_by_id_reads_those_that_exist(store):
+    ids = [store.add_inbound(inbound(f"m{i}"))[0].id for i in range(3)]
+    store.delete_message(ids[1])
+    found = store.messages_by_id([ids[2], ids[1], ids[0], 10_000])
+    assert sorted((m.id, m.body) for m in found) == [(ids[0], "m0"), (ids[2], "m2")]
+    assert store.messages_by_id([]) == []
+
+
 def test_delete_message_fixes_the_conversations_last_message(store, clock):
     first, _ = store.add_inbound(inbound("first"))
     first_ts = clock.now

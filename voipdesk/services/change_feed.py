@@ -171,8 +171,9 @@ class ChangeFeed:
         batch = ChangeBatch(
             last=changes[-1].number, conversations=list(conversations), contacts=list(contacts)
         )
+        found = {m.id: m for m in self._store.messages_by_id(list(message_ids))}
         for message_id, conversation_id in message_ids.items():
-            message = self._store.message(message_id)
+            message = found.get(message_id)
             if message is None:
                 batch.removed.append(MessageGone(message_id, conversation_id))
             else:

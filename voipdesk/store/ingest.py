@@ -80,7 +80,7 @@ class IngestMixin(SharedMixin):
         # New messages come back as stored, without a read per item (it halved the webhook
         # burst rate); the rest (duplicates, reported messages) are read back in one query.
         wanted = [r for r, _ in results if isinstance(r, int)]
-        read = {m.id: m for m in self._messages_by_id(wanted)} if wanted else {}  # type: ignore[attr-defined]
+        read = {m.id: m for m in self.messages_by_id(wanted)} if wanted else {}  # type: ignore[attr-defined]
         return [(read.get(r) if isinstance(r, int) else r, changed) for r, changed in results]
 
     def _ingest(

@@ -79,7 +79,9 @@ class MessagesMixin(SharedMixin):
     def message_count(self) -> int:
         return self._read("SELECT count(*) FROM messages")[0][0]
 
-    def _messages_by_id(self, ids: Sequence[int]) -> list[Message]:
+    def messages_by_id(self, ids: Sequence[int]) -> list[Message]:
+        """The messages with these ids that exist (in no particular order): one query per
+        chunk of ids, not one per message."""
         found: list[Message] = []
         for where, args in self._in_list("m.id", ids):
             rows = self._read(f"SELECT {MESSAGE_COLUMNS} FROM {MESSAGE_FROM} WHERE {where}", args)
