@@ -32,7 +32,6 @@ class SharedInbox:
     def __init__(self, services: Services, *, after: int | None = None, **feed_options) -> None:
         self._services = services
         self._told: OrderedDict[int, None] = OrderedDict()
-        self.offline: str | None = None
         # The shared store can (None) or cannot (the sentence) be reached.
         self.state_changed: Event[str | None] = Event("shared inbox state changed")
         # The conversations whose read mark, last message or flags another desk changed.
@@ -42,6 +41,11 @@ class SharedInbox:
         self.feed = ChangeFeed(
             services.store, self._on_batch, self._on_state, after=after, **feed_options
         )
+
+    @property
+    def offline(self) -> str | None:
+        """Why the shared store cannot be reached now, or None (the feed's)."""
+        return self.feed.offline
 
     async def run(self) -> None:
         await self.feed.run()
@@ -77,5 +81,4 @@ class SharedInbox:
         return True
 
     def _on_state(self, sentence: str | None) -> None:
-        self.offline = sentence
         self.state_changed.emit(sentence)
