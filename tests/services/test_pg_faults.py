@@ -14,7 +14,6 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -25,7 +24,6 @@ from tests.services.test_change_feed import Seen, follow, until, write
 from tests.services.test_serve import OWN, PEER, serve, stop
 from tests.services.test_serve_pg import shared
 from tests.store.conftest import inbound
-from voipdesk.sandbox import DEMO_ACCOUNT, Sandbox, SandboxThread
 from voipdesk.sandbox.webhook import body as webhook_body
 from voipdesk.store import StoreUnavailable, open_store
 from voipdesk.store.pg import ChangeListener
@@ -33,12 +31,6 @@ from voipdesk.store.pg import ChangeListener
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
 BURST, CONCURRENCY, KILL_AFTER = 2000, 50, 600
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxThread]:
-    with SandboxThread(Sandbox((DEMO_ACCOUNT,))) as running:
-        yield running
 
 
 def stored(url: str) -> Counter[str]:

@@ -11,7 +11,7 @@ import socket
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -23,27 +23,17 @@ from tests.test_cli import closed_port_url, send
 from voipdesk.cli import build_parser
 from voipdesk.core.models import Direction, Status
 from voipdesk.instance import EXIT_RUNNING
-from voipdesk.sandbox import DEMO_ACCOUNT, Sandbox, SandboxThread
+from voipdesk.sandbox import DEMO_ACCOUNT, SandboxThread
 from voipdesk.sandbox.webhook import body as webhook_body
 from voipdesk.settings import Settings
 from voipdesk.store import Store, database_path
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+pytestmark = [
+    pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals"),
+    pytest.mark.usefixtures("clean_sandbox"),  # (tests/services/conftest.py)
+]
 
 OWN, PEER = "+447700900001", "+447700900100"
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxThread]:
-    with SandboxThread(Sandbox((DEMO_ACCOUNT,))) as running:
-        yield running
-
-
-@pytest.fixture(autouse=True)
-def _clean_sandbox(sandbox):
-    sandbox.call(sandbox.sandbox.sent.clear)
-    sandbox.call(sandbox.sandbox.requests.clear)
-    sandbox.call(sandbox.sandbox._faults.clear)
 
 
 def serve(data_dir: Path, sandbox: SandboxThread, *extra: str, **env: str) -> ListenProcess:

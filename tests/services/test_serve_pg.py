@@ -10,7 +10,6 @@ import contextlib
 import signal
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -29,25 +28,14 @@ from tests.services.test_serve import (
 )
 from tests.test_cli import closed_port_url, send
 from voipdesk.core.models import Direction, Status
-from voipdesk.sandbox import DEMO_ACCOUNT, Sandbox, SandboxThread
 from voipdesk.sandbox.webhook import body as webhook_body
 from voipdesk.store import database_path, open_store
 from voipdesk.store.choice import ENV
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxThread]:
-    with SandboxThread(Sandbox((DEMO_ACCOUNT,))) as running:
-        yield running
-
-
-@pytest.fixture(autouse=True)
-def _clean_sandbox(sandbox):
-    sandbox.call(sandbox.sandbox.sent.clear)
-    sandbox.call(sandbox.sandbox.requests.clear)
-    sandbox.call(sandbox.sandbox._faults.clear)
+pytestmark = [
+    pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals"),
+    pytest.mark.usefixtures("clean_sandbox"),  # (tests/services/conftest.py)
+]
 
 
 def shared(url: str) -> list:

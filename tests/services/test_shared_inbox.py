@@ -7,20 +7,12 @@ from __future__ import annotations
 import asyncio
 import time
 
-import pytest
-
 from tests.store.conftest import OWN, PEER, inbound
 from voipdesk.core.models import Direction, Status
-from voipdesk.sandbox import DEMO_ACCOUNT, Sandbox, SandboxThread
+from voipdesk.sandbox import DEMO_ACCOUNT
 from voipdesk.services import Services
 from voipdesk.settings import Settings
 from voipdesk.store import open_store
-
-
-@pytest.fixture
-def sandbox():
-    with SandboxThread(Sandbox((DEMO_ACCOUNT,))) as running:
-        yield running
 
 
 def desk_settings(folder, sandbox, name: str = "") -> Settings:
