@@ -57,6 +57,35 @@ def test_unread_counts_and_mark_read(store):
     assert store.unread_total() == 0
 
 
+def test_mark_read_up_to_the_newest_message_drawn_leaves_a_later_text_unread(store):
+    """The desk drew the thread up to `seen`; a text stored after it (the desk's feed had not
+    brought it yet) stays unread, here and in the total, and a later mark read clears it."""
+    store.add_inbound(inbound("1", frm=PEER))
+    seen, _ = store.add_inbound(inbound("2", frm=PEER))
+    later, _ = store.add_inbound(inbound("not drawn yet", frm=PEER))
+    store.add_inbound(inbound("elsewhere", frm=PEER2))
+    cid = seen.conversation_id
+    assert store.mark_read(cid, upto=seen.id) == (2, seen.id)
+    assert store.conversation(cid).unread_count == 1
+    assert store.unread_total() == 2
+    assert store.mark_read(cid, upto=seen.id) == (0, seen.id)  # again: nothing more
+    assert store.conversation(cid).unread_count == 1
+    assert store.mark_read(cid, upto=later.id) == (1, later.id)
+    assert store.conversation(cid).unread_count == 0
+    assert store.unread_total() == 1
+
+
+def test_mark_read_up_to_a_message_after_which_only_answers_came_clears_all(store):
+    seen, _ = store.add_inbound(inbound("question", frm=PEER))
+    store.add_outgoing(OWN, PEER, "answer from another desk")  # not drawn, not a text in
+    cid = seen.conversation_id
+    assert store.mark_read(cid, upto=seen.id) == (1, seen.id)
+    assert store.conversation(cid).unread_count == 0
+    store.mark_unread(cid)  # the person marked it unread: opening it up to there reads it
+    assert store.mark_read(cid, upto=seen.id) == (1, seen.id)
+    assert store.unread_total() == 0
+
+
 def test_drafts(store):
     cid = store.conversation_for(OWN, PEER).id
     assert store.draft(cid) == ""

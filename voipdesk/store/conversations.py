@@ -65,9 +65,14 @@ class ConversationsMixin(SharedMixin):
             0
         ][0]
 
-    def mark_read(self, conversation_id: int) -> tuple[int, int | None]:
-        """Mark a conversation read: (how many messages were unread, its newest message id),
-        so whoever keeps counts can follow without reading them again."""
+    def mark_read(self, conversation_id: int, *, upto: int | None = None) -> tuple[int, int | None]:
+        """Mark a conversation read: (how many messages were unread and now are not, the
+        newest message id it is read up to), so whoever keeps counts can follow without
+        reading them again.
+
+        `upto`: the newest message id the desk has drawn in it (None: everything stored). A
+        text stored after that one (a desk's change feed had not brought it yet) stays
+        unread: within a conversation, message ids are in the order they were stored."""
 
         def tx(conn: sqlite3.Connection) -> tuple[int, int | None]:
             row = conn.execute(
@@ -77,12 +82,25 @@ class ConversationsMixin(SharedMixin):
             ).fetchone()
             if row is None:
                 return 0, None
-            if row[0] or row[2]:
+            unread, newest, marked = row
+            if upto is None or newest is None or upto >= newest:
+                upto_id, stays = newest, 0
+            else:
+                # The unread ones are the thread's newest `unread` inbound messages (each one
+                # received adds one; a mark read leaves only those after its bound): those
+                # after `upto` stay unread.
+                upto_id = upto
+                stays = conn.execute(
+                    "SELECT count(*) FROM (SELECT 1 FROM messages WHERE conversation_id = ?"
+                    " AND id > ? AND direction = 'in' LIMIT ?) AS after_upto",
+                    (conversation_id, upto, unread),
+                ).fetchone()[0]
+            if unread != stays or marked:
                 conn.execute(
-                    "UPDATE conversations SET unread_count = 0, marked_unread = 0 WHERE id = ?",
-                    (conversation_id,),
+                    "UPDATE conversations SET unread_count = ?, marked_unread = 0 WHERE id = ?",
+                    (stays, conversation_id),
                 )
-            return row[0] or row[2], row[1]  # (marked unread: it counted as one)
+            return (unread or marked) - stays, upto_id  # (marked unread: it counted as one)
 
         return self._write(tx)  # type: ignore[return-value]
 
