@@ -41,6 +41,22 @@ def test_conversation_list_is_newest_first_with_last_message(store, clock):
     assert store.conversation_count() == 2
 
 
+def test_a_conversations_time_only_moves_forward_when_a_clock_went_back(store, clock):
+    """A reply stored by a clock set back five minutes is the thread's newest (its preview),
+    and the conversation keeps its place at the top of the list: its time never goes back."""
+    store.add_inbound(inbound("from someone else", frm=PEER2))
+    clock.now += 60
+    store.add_inbound(inbound("a question", frm=PEER))
+    newest = clock.now
+    clock.now -= 300
+    store.add_outgoing(OWN, PEER, "the answer")
+    convs = store.conversations()
+    assert [c.peer_number for c in convs] == [PEER, PEER2]
+    assert (convs[0].last_body, convs[0].last_timestamp) == ("the answer", newest)
+    store.record_webhooks([inbound("and another", frm=PEER)])  # a batch, the same rule
+    assert store.conversation_for(OWN, PEER).last_timestamp == newest
+
+
 def test_unread_counts_and_mark_read(store):
     store.add_inbound(inbound("1", frm=PEER))
     store.add_inbound(inbound("2", frm=PEER))

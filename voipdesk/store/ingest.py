@@ -53,10 +53,10 @@ class IngestMixin(SharedMixin):
     ) -> list[tuple[Message | None, bool]]:
         """Apply what webhooks brought in ONE transaction; results align with `items`:
         (stored or affected message, whether anything changed)."""
-        now = float(self._clock())
         items = [item_without_nul(i) for i in items]  # as PostgreSQL must (store/text.py)
 
         def tx(conn: sqlite3.Connection) -> list[tuple[Message | int | None, bool]]:
+            now = self._now(conn)  # (the shared store's: the database's clock)
             mdr_ids = [i.mdr_id for i in items if isinstance(i, InboundMessage)]
             known: dict[str, Message | int] = {}
             for where, args in self._in_list("provider_id", mdr_ids):
