@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 
+import psycopg
 import pytest
 
 from voipdesk.store import open_store
@@ -44,35 +45,65 @@ def test_a_desk_whose_clock_is_behind_sends_a_message_that_sorts_after_those_the
     assert [c.peer_number for c in server.conversations()] == [PEER2, PEER]
 
 
-def test_a_message_stored_earlier_but_committed_later_does_not_move_the_conversation_back(
-    server_and_desk, monkeypatch
+def test_a_message_written_while_another_is_in_flight_in_its_conversation_comes_after_it(
+    server_and_desk, pg_url, monkeypatch
 ):
-    """A desk's send and the server's text go into one conversation at once: the desk's row
-    is written first (an older id and time), the server's commits first. The conversation's
-    preview and time stay the server's newer text."""
+    """A desk's send and the server's text go into one conversation at once (the desk's row
+    written first, its commit still to come): the server's waits for it, so in every thread
+    and in the change log the two are in one order, and the conversation's preview is the one
+    committed last. (Else the server's text, committed first, would be drawn by the desks, and
+    then the desk's message, committed later, would come in above it: read up to a message a
+    desk has drawn would then count as read a message it had not drawn.)"""
     server, desk = server_and_desk
-    server.add_inbound(inbound("first", frm=PEER))
+    first, _ = server.add_inbound(inbound("first", frm=PEER))
     inserted, go_on = threading.Event(), threading.Event()
     touch = desk._touch
 
-    def touch_after_the_server(conn, *args):
+    def touch_when_told(conn, *args):
         inserted.set()
         assert go_on.wait(10)
         touch(conn, *args)
 
-    monkeypatch.setattr(desk, "_touch", touch_after_the_server)
-    sent: list = []
+    monkeypatch.setattr(desk, "_touch", touch_when_told)
+    sent, received = [], []
     sending = threading.Thread(target=lambda: sent.append(desk.add_outgoing(OWN, PEER, "mine")))
     sending.start()
+    receiving = None
     try:
         assert inserted.wait(10)
-        newer, _ = server.add_inbound(inbound("newer, committed first", frm=PEER))
+        receiving = threading.Thread(
+            target=lambda: received.append(server.add_inbound(inbound("meanwhile", frm=PEER)))
+        )
+        receiving.start()
+        # The server's text is stored, or waits for the conversation the desk is writing to.
+        with psycopg.connect(pg_url, autocommit=True) as watch:
+            deadline = time.monotonic() + 10
+            while receiving.is_alive() and not _waits_for_a_conversation(watch):
+                assert time.monotonic() < deadline, "the server's write neither ended nor waited"
+                time.sleep(0.01)
     finally:
         go_on.set()
         sending.join(10)
-    (mine,) = sent
-    assert mine.id < newer.id and mine.created_at <= newer.created_at
-    conversation = server.conversation(newer.conversation_id)
-    assert conversation.last_message_id == newer.id
-    assert conversation.last_body == "newer, committed first"
-    assert conversation.last_timestamp == newer.created_at
+        if receiving is not None:
+            receiving.join(10)
+    (mine,), ((meanwhile, _),) = sent, received
+    committed = []  # message ids in the order their rows were committed
+    for change in server.changes_after(0):
+        if change.kind == "message" and change.message_id not in committed:
+            committed.append(change.message_id)
+    assert committed == sorted(committed) == [first.id, mine.id, meanwhile.id]
+    thread = server.messages(first.conversation_id)
+    assert [m.body for m in thread] == ["first", "mine", "meanwhile"]
+    conversation = server.conversation(first.conversation_id)
+    assert (conversation.last_message_id, conversation.last_body) == (meanwhile.id, "meanwhile")
+    assert conversation.last_timestamp == max(m.created_at for m in thread)
+
+
+def _waits_for_a_conversation(watch) -> bool:
+    return (
+        watch.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND wait_event_type = 'Lock' AND query ILIKE '%conversations%'"
+        ).fetchone()[0]
+        > 0
+    )

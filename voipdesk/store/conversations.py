@@ -13,10 +13,16 @@ from voipdesk.store.shared import SharedMixin
 class ConversationsMixin(SharedMixin):
     """Conversations between an own number and a peer, their unread counts and drafts."""
 
-    @staticmethod
-    def _conversation_id(conn: sqlite3.Connection, own: str, peer: str) -> int:
+    def _conversation_id(self, conn: sqlite3.Connection, own: str, peer: str) -> int:
+        """The conversation's id (created when new), its row locked until the commit in the
+        shared store: writers of one conversation take turns from here, so its messages' ids
+        are in the order they are committed (a thread's order is the order desks hear of its
+        messages, and mark_read's `upto` is a point in it), as with SQLite's one writer."""
         # Look first: an upsert would write a new row version for every message (PostgreSQL).
-        find = "SELECT id FROM conversations WHERE own_number = ? AND peer_number = ?"
+        find = (
+            "SELECT id FROM conversations WHERE own_number = ? AND peer_number = ?"
+            + self._lock_rows()
+        )
         row = conn.execute(find, (own, peer)).fetchone()
         if row is None:
             row = conn.execute(
@@ -27,6 +33,13 @@ class ConversationsMixin(SharedMixin):
         if row is None:  # another writer of the shared store created it a moment ago
             row = conn.execute(find, (own, peer)).fetchone()
         return row[0]
+
+    def _lock_conversation(self, conn: sqlite3.Connection, conversation_id: int) -> None:
+        """Take a conversation's turn to write messages (_conversation_id) by its id."""
+        if self._lock_rows():  # (SQLite's one writer has it already)
+            conn.execute(
+                "SELECT id FROM conversations WHERE id = ?" + self._lock_rows(), (conversation_id,)
+            )
 
     def conversation_for(self, own: str, peer: str) -> Conversation:
         """The conversation between two numbers, created empty if new."""

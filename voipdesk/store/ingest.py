@@ -56,7 +56,6 @@ class IngestMixin(SharedMixin):
         items = [item_without_nul(i) for i in items]  # as PostgreSQL must (store/text.py)
 
         def tx(conn: sqlite3.Connection) -> list[tuple[Message | int | None, bool]]:
-            now = self._now(conn)  # (the shared store's: the database's clock)
             mdr_ids = [i.mdr_id for i in items if isinstance(i, InboundMessage)]
             known: dict[str, Message | int] = {}
             for where, args in self._in_list("provider_id", mdr_ids):
@@ -67,6 +66,17 @@ class IngestMixin(SharedMixin):
                     ).fetchall()
                 )
             batch = _InboundBatch(conn, known)
+            # The conversations that receive, each taken (its turn to write: _conversation_id)
+            # in one order: two servers storing batches at once take turns, never each waiting
+            # for the other.
+            receiving = {
+                (i.to_number, i.from_number)
+                for i in items
+                if isinstance(i, InboundMessage) and i.mdr_id not in known
+            }
+            for key in sorted(receiving):
+                batch.conversations[key] = self._conversation_id(conn, *key)  # type: ignore[attr-defined]
+            now = self._now(conn)  # (after its turn; the shared store's: the database's clock)
             out: list[tuple[Message | int | None, bool]] = []
             for item in items:
                 if isinstance(item, InboundMessage):

@@ -117,8 +117,9 @@ class ScheduledRowsMixin(SharedMixin):
             ).fetchone()
             if row is None:
                 return None
-            now = self._now(conn)
             cid, body, send_at = row
+            self._lock_conversation(conn, cid)  # type: ignore[attr-defined]
+            now = self._now(conn)
             mid = self._insert(  # type: ignore[attr-defined]
                 conn,
                 cid,
