@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
+from tests.store.conftest import inbound
 from tests.ui.thread_support import open_conversation
 from voipdesk import demo
 from voipdesk.ui.conversations import ConversationRole
@@ -99,6 +100,29 @@ def test_a_text_that_came_while_the_window_was_behind_another_is_read_on_coming_
     qtbot.waitUntil(lambda: badge(window, sam.id) == 0, timeout=2000)
     qtbot.waitUntil(lambda: demo_app.tray.unread == 2, timeout=2000)  # the lunch texts only
     assert divider_above(window) == "are you there?"  # where they left off, while it is open
+
+
+def test_a_text_stored_but_not_drawn_yet_stays_unread_when_the_person_reads_the_thread(
+    demo_app, qtbot
+):
+    window, sandbox = demo_app.window, demo_app.sandbox
+    sam = conversation_of(window, demo.SAM)
+    open_conversation(qtbot, window, sam.id)
+    activate(qtbot, window)
+    elsewhere(qtbot)
+    assert sandbox.deliver(demo.SAM, demo.OWN, "seen on coming back").status == 200
+    qtbot.waitUntil(lambda: badge(window, sam.id) == 1, timeout=5000)
+    # Stored, and the window not told yet (what the shared inbox's feed has not brought).
+    store = window.services.store
+    later, _ = store.add_inbound(inbound("not drawn yet", frm=demo.SAM, to=demo.OWN))
+    activate(qtbot, window)  # the person sees what the thread shows
+    qtbot.waitUntil(lambda: badge(window, sam.id) == 0, timeout=3000)
+    qtbot.wait(300)
+    assert stored_unread(window, sam.id) == 1  # the one they have not seen
+    assert window.thread.row_for(later.id) < 0
+    # Once it is drawn in front of them, it is read too.
+    assert sandbox.deliver(demo.SAM, demo.OWN, "and one more").status == 200
+    qtbot.waitUntil(lambda: stored_unread(window, sam.id) == 0, timeout=5000)
 
 
 def test_a_text_that_came_while_hidden_in_the_tray_is_read_once_restored(demo_app, qtbot):

@@ -107,3 +107,61 @@ def test_two_desks_share_one_inbox_live(pg_url, sandbox, tmp_path, monkeypatch):
         asyncio.run(scenario())
     finally:
         server.close()
+
+
+def test_a_desk_reads_only_what_it_has_drawn_a_text_committed_after_stays_unread(
+    pg_url, sandbox, tmp_path, monkeypatch
+):
+    """Desk A reads the thread while a new text is committed that its feed has not brought
+    yet: that text stays unread, on both desks and in the shared store (desk B lists it bold)."""
+    monkeypatch.setenv("VOIPDESK_TUNNEL", "none")
+    server = open_store(pg_url)
+
+    async def scenario() -> None:
+        a = Services(desk_settings(tmp_path / "a", sandbox, "Ana"), location=pg_url)
+        b = Services(desk_settings(tmp_path / "b", sandbox, "Ben"), location=pg_url)
+        heard_a, heard_b = Heard(a), Heard(b)
+        await a.start()
+        await b.start()
+        try:
+            await until("desk A to follow", lambda: a.shared_inbox.feed.last is not None)
+            await until("desk B to follow", lambda: b.shared_inbox.feed.last is not None)
+            await asyncio.to_thread(server.add_inbound, inbound("Are you open today?"))
+            for heard in (heard_a, heard_b):
+                await until("the first text", lambda h=heard: h.unread[-1:] == [1])
+            drawn = heard_a.incoming[-1]  # what desk A's thread shows, newest
+            cid = drawn.conversation_id
+
+            # Committed by the server (the next change); desk A marks what it drew as read.
+            later, _ = await asyncio.to_thread(server.add_inbound, inbound("And tomorrow?"))
+            await a.mark_read(cid, drawn.id)
+
+            stored = await asyncio.to_thread(server.conversation, cid)
+            assert stored.unread_count == 1
+            await until("desk B to hear it", lambda: "And tomorrow?" in bodies(heard_b))
+            await until("desk A to hear it", lambda: "And tomorrow?" in bodies(heard_a))
+            for heard in (heard_a, heard_b):
+                await until("both desks to count one", lambda h=heard: h.unread[-1:] == [1])
+                await asyncio.sleep(0.3)
+                assert heard.unread[-1] == 1
+            # Desk B's list reads the conversation it was told changed: still unread.
+            assert cid in heard_b.conversations
+            listed = await asyncio.to_thread(b.store.conversation, cid)
+            assert (listed.unread_count, listed.last_message_id) == (1, later.id)
+
+            # Desk A draws it and reads it: read everywhere.
+            await a.mark_read(cid, later.id)
+            for heard in (heard_a, heard_b):
+                await until("both desks to count none", lambda h=heard: h.unread[-1:] == [0])
+        finally:
+            await a.stop()
+            await b.stop()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        server.close()
+
+
+def bodies(heard: Heard) -> list[str]:
+    return [m.body for m in heard.incoming]

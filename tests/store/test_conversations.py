@@ -41,6 +41,22 @@ def test_conversation_list_is_newest_first_with_last_message(store, clock):
     assert store.conversation_count() == 2
 
 
+def test_a_conversations_time_only_moves_forward_when_a_clock_went_back(store, clock):
+    """A reply stored by a clock set back five minutes is the thread's newest (its preview),
+    and the conversation keeps its place at the top of the list: its time never goes back."""
+    store.add_inbound(inbound("from someone else", frm=PEER2))
+    clock.now += 60
+    store.add_inbound(inbound("a question", frm=PEER))
+    newest = clock.now
+    clock.now -= 300
+    store.add_outgoing(OWN, PEER, "the answer")
+    convs = store.conversations()
+    assert [c.peer_number for c in convs] == [PEER, PEER2]
+    assert (convs[0].last_body, convs[0].last_timestamp) == ("the answer", newest)
+    store.record_webhooks([inbound("and another", frm=PEER)])  # a batch, the same rule
+    assert store.conversation_for(OWN, PEER).last_timestamp == newest
+
+
 def test_unread_counts_and_mark_read(store):
     store.add_inbound(inbound("1", frm=PEER))
     store.add_inbound(inbound("2", frm=PEER))
@@ -54,6 +70,35 @@ def test_unread_counts_and_mark_read(store):
     assert store.unread_total() == 1
     store.mark_read(m3.conversation_id)
     store.mark_read(m3.conversation_id)  # twice is harmless
+    assert store.unread_total() == 0
+
+
+def test_mark_read_up_to_the_newest_message_drawn_leaves_a_later_text_unread(store):
+    """The desk drew the thread up to `seen`; a text stored after it (the desk's feed had not
+    brought it yet) stays unread, here and in the total, and a later mark read clears it."""
+    store.add_inbound(inbound("1", frm=PEER))
+    seen, _ = store.add_inbound(inbound("2", frm=PEER))
+    later, _ = store.add_inbound(inbound("not drawn yet", frm=PEER))
+    store.add_inbound(inbound("elsewhere", frm=PEER2))
+    cid = seen.conversation_id
+    assert store.mark_read(cid, upto=seen.id) == (2, seen.id)
+    assert store.conversation(cid).unread_count == 1
+    assert store.unread_total() == 2
+    assert store.mark_read(cid, upto=seen.id) == (0, seen.id)  # again: nothing more
+    assert store.conversation(cid).unread_count == 1
+    assert store.mark_read(cid, upto=later.id) == (1, later.id)
+    assert store.conversation(cid).unread_count == 0
+    assert store.unread_total() == 1
+
+
+def test_mark_read_up_to_a_message_after_which_only_answers_came_clears_all(store):
+    seen, _ = store.add_inbound(inbound("question", frm=PEER))
+    store.add_outgoing(OWN, PEER, "answer from another desk")  # not drawn, not a text in
+    cid = seen.conversation_id
+    assert store.mark_read(cid, upto=seen.id) == (1, seen.id)
+    assert store.conversation(cid).unread_count == 0
+    store.mark_unread(cid)  # the person marked it unread: opening it up to there reads it
+    assert store.mark_read(cid, upto=seen.id) == (1, seen.id)
     assert store.unread_total() == 0
 
 

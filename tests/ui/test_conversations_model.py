@@ -58,6 +58,21 @@ def test_inbound_message_moves_its_conversation_to_the_top_with_unread(qtbot, se
     assert model.index(0, 0).data(ConversationRole.Unread) == 0
 
 
+def test_a_message_stored_by_a_clock_set_back_keeps_its_conversation_in_place(seed, three, clock):
+    """The list follows the store's rule: a conversation's time only moves forward, so a
+    reply stored by a clock set back shows as its preview without sending it down the list."""
+    model = ConversationListModel(seed.store)
+    clock.advance(60)
+    model.apply([seed.inbound(ALICE, "are you there?")])
+    top = model.index(0, 0).data(ConversationRole.Timestamp)
+    reply = seed.outgoing(ALICE, "yes", at=clock.now - 300)
+    model.apply([reply])
+    assert ids(model) == [three[ALICE], three[CAROL], three[BOB]]
+    assert model.index(0, 0).data(ConversationRole.LastBody) == "yes"
+    assert model.index(0, 0).data(ConversationRole.Timestamp) == top
+    assert seed.store.conversation(three[ALICE]).last_timestamp == top  # as the store has it
+
+
 def test_contact_names_show_after_set_contacts_changed(seed, three):
     model = ConversationListModel(seed.store)
     index = model.index_for(three[ALICE])

@@ -345,9 +345,10 @@ class Services(DamageWatch):
 
         return self.spawn(run())
 
-    def mark_read(self, conversation_id: int) -> asyncio.Task:
-        """Mark a conversation read; told through unread.conversation_read and .changed."""
-        return self.spawn(self.unread.mark_read(conversation_id))
+    def mark_read(self, conversation_id: int, upto: int | None = None) -> asyncio.Task:
+        """Mark a conversation read up to message `upto`, the newest the desk has drawn in it
+        (None: all); told through unread.conversation_read and .changed."""
+        return self.spawn(self.unread.mark_read(conversation_id, upto))
 
     def set_draft(self, conversation_id: int, text: str) -> asyncio.Task:
         return self.spawn(asyncio.to_thread(self._writer.set_draft, conversation_id, text))

@@ -42,10 +42,14 @@ class UnreadCount:
             self.total += count
             self.changed.emit(self.shown)
 
-    async def mark_read(self, conversation_id: int) -> None:
-        """Mark a conversation read in the store (on a worker thread) and follow it."""
+    async def mark_read(self, conversation_id: int, upto: int | None = None) -> None:
+        """Mark a conversation read in the store (on a worker thread) and follow it; `upto`:
+        the newest message id the desk has drawn in it (a text stored after it stays unread:
+        Store.mark_read)."""
         async with self._lock:
-            cleared, upto = await asyncio.to_thread(self._writer.mark_read, conversation_id)
+            cleared, upto = await asyncio.to_thread(
+                self._writer.mark_read, conversation_id, upto=upto
+            )
             if self.total is not None and cleared:
                 self.total -= cleared
                 self.changed.emit(self.shown)

@@ -104,6 +104,11 @@ class Connection(PidOwner):
         for chunk, marks in in_lists(values):
             yield f"{column} IN ({marks})", list(chunk)
 
+    def _now(self, conn: sqlite3.Connection) -> float:
+        """The time that orders what a write stores (a message's created_at, its
+        conversation's last time): this computer's clock, which is the database's here."""
+        return float(self._clock())
+
     @staticmethod
     def _search_column(body: str) -> tuple[str, str, list]:
         """What _insert adds to index a body for search: nothing here (triggers fill the FTS5

@@ -13,10 +13,16 @@ from voipdesk.store.shared import SharedMixin
 class ConversationsMixin(SharedMixin):
     """Conversations between an own number and a peer, their unread counts and drafts."""
 
-    @staticmethod
-    def _conversation_id(conn: sqlite3.Connection, own: str, peer: str) -> int:
+    def _conversation_id(self, conn: sqlite3.Connection, own: str, peer: str) -> int:
+        """The conversation's id (created when new), its row locked until the commit in the
+        shared store: writers of one conversation take turns from here, so its messages' ids
+        are in the order they are committed (a thread's order is the order desks hear of its
+        messages, and mark_read's `upto` is a point in it), as with SQLite's one writer."""
         # Look first: an upsert would write a new row version for every message (PostgreSQL).
-        find = "SELECT id FROM conversations WHERE own_number = ? AND peer_number = ?"
+        find = (
+            "SELECT id FROM conversations WHERE own_number = ? AND peer_number = ?"
+            + self._lock_rows()
+        )
         row = conn.execute(find, (own, peer)).fetchone()
         if row is None:
             row = conn.execute(
@@ -27,6 +33,13 @@ class ConversationsMixin(SharedMixin):
         if row is None:  # another writer of the shared store created it a moment ago
             row = conn.execute(find, (own, peer)).fetchone()
         return row[0]
+
+    def _lock_conversation(self, conn: sqlite3.Connection, conversation_id: int) -> None:
+        """Take a conversation's turn to write messages (_conversation_id) by its id."""
+        if self._lock_rows():  # (SQLite's one writer has it already)
+            conn.execute(
+                "SELECT id FROM conversations WHERE id = ?" + self._lock_rows(), (conversation_id,)
+            )
 
     def conversation_for(self, own: str, peer: str) -> Conversation:
         """The conversation between two numbers, created empty if new."""
@@ -65,9 +78,14 @@ class ConversationsMixin(SharedMixin):
             0
         ][0]
 
-    def mark_read(self, conversation_id: int) -> tuple[int, int | None]:
-        """Mark a conversation read: (how many messages were unread, its newest message id),
-        so whoever keeps counts can follow without reading them again."""
+    def mark_read(self, conversation_id: int, *, upto: int | None = None) -> tuple[int, int | None]:
+        """Mark a conversation read: (how many messages were unread and now are not, the
+        newest message id it is read up to), so whoever keeps counts can follow without
+        reading them again.
+
+        `upto`: the newest message id the desk has drawn in it (None: everything stored). A
+        text stored after that one (a desk's change feed had not brought it yet) stays
+        unread: within a conversation, message ids are in the order they were stored."""
 
         def tx(conn: sqlite3.Connection) -> tuple[int, int | None]:
             row = conn.execute(
@@ -77,12 +95,25 @@ class ConversationsMixin(SharedMixin):
             ).fetchone()
             if row is None:
                 return 0, None
-            if row[0] or row[2]:
+            unread, newest, marked = row
+            if upto is None or newest is None or upto >= newest:
+                upto_id, stays = newest, 0
+            else:
+                # The unread ones are the thread's newest `unread` inbound messages (each one
+                # received adds one; a mark read leaves only those after its bound): those
+                # after `upto` stay unread.
+                upto_id = upto
+                stays = conn.execute(
+                    "SELECT count(*) FROM (SELECT 1 FROM messages WHERE conversation_id = ?"
+                    " AND id > ? AND direction = 'in' LIMIT ?) AS after_upto",
+                    (conversation_id, upto, unread),
+                ).fetchone()[0]
+            if unread != stays or marked:
                 conn.execute(
-                    "UPDATE conversations SET unread_count = 0, marked_unread = 0 WHERE id = ?",
-                    (conversation_id,),
+                    "UPDATE conversations SET unread_count = ?, marked_unread = 0 WHERE id = ?",
+                    (stays, conversation_id),
                 )
-            return row[0] or row[2], row[1]  # (marked unread: it counted as one)
+            return (unread or marked) - stays, upto_id  # (marked unread: it counted as one)
 
         return self._write(tx)  # type: ignore[return-value]
 

@@ -53,7 +53,6 @@ class IngestMixin(SharedMixin):
     ) -> list[tuple[Message | None, bool]]:
         """Apply what webhooks brought in ONE transaction; results align with `items`:
         (stored or affected message, whether anything changed)."""
-        now = float(self._clock())
         items = [item_without_nul(i) for i in items]  # as PostgreSQL must (store/text.py)
 
         def tx(conn: sqlite3.Connection) -> list[tuple[Message | int | None, bool]]:
@@ -67,6 +66,17 @@ class IngestMixin(SharedMixin):
                     ).fetchall()
                 )
             batch = _InboundBatch(conn, known)
+            # The conversations that receive, each taken (its turn to write: _conversation_id)
+            # in one order: two servers storing batches at once take turns, never each waiting
+            # for the other.
+            receiving = {
+                (i.to_number, i.from_number)
+                for i in items
+                if isinstance(i, InboundMessage) and i.mdr_id not in known
+            }
+            for key in sorted(receiving):
+                batch.conversations[key] = self._conversation_id(conn, *key)  # type: ignore[attr-defined]
+            now = self._now(conn)  # (after its turn; the shared store's: the database's clock)
             out: list[tuple[Message | int | None, bool]] = []
             for item in items:
                 if isinstance(item, InboundMessage):

@@ -17,11 +17,12 @@ Location = Path | str
 
 # Callers hold a location, never a file path, so a server backend can come in behind it.
 def open_store(
-    location: Location, *, clock: Callable[[], float] = time.time, read_only: bool = False
+    location: Location, *, clock: Callable[[], float] | None = None, read_only: bool = False
 ) -> Store:
     """The store at `location`, opened on the calling thread. A data folder holds the SQLite
     file; a postgresql:// URL is the shared store (store/pg/, the same public methods). Raises
-    StoreError (store.errors): damaged, read-only, too new, or unavailable."""
+    StoreError (store.errors): damaged, read-only, too new, or unavailable. `clock` (tests):
+    the store's time, instead of this computer's (and the shared store's database's)."""
     if is_url(location):
         where = redacted(str(location))
         scheme = urlsplit(str(location)).scheme.lower()
@@ -34,7 +35,7 @@ def open_store(
             f"unknown kind of database: {scheme}",
             f"voipdesk does not know the kind of database at {where}: give a data folder.",
         )
-    return Store(database_path(Path(location)), clock=clock, read_only=read_only)
+    return Store(database_path(Path(location)), clock=clock or time.time, read_only=read_only)
 
 
 class StoreOpener:

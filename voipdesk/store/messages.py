@@ -11,11 +11,14 @@ from voipdesk.store.rows import MESSAGE_COLUMNS, MESSAGE_FROM, message_from_row
 from voipdesk.store.shared import SharedMixin
 
 # A conversation's newest message, its time, and how many more are unread:
-# (message id, message id, time, message id, unread added, conversation id). Its last message
-# only moves forward: a writer that committed a newer one first (the shared store) is not undone.
+# (message id, time, time, message id, message id, unread added, conversation id). Its last
+# message only moves forward: a writer that committed a newer one first (the shared store) is
+# not undone; and so does its time (the list's order): a clock that went back (a desk's clock
+# behind the others', a clock set back) never moves it back.
 TOUCH_CONVERSATION = (
     "UPDATE conversations SET"
-    " last_ts = CASE WHEN ? > COALESCE(last_message_id, 0) THEN ? ELSE last_ts END,"
+    " last_ts = CASE WHEN ? > COALESCE(last_message_id, 0) AND ? > last_ts THEN ?"
+    " ELSE last_ts END,"
     " last_message_id = CASE WHEN ? > COALESCE(last_message_id, 0) THEN ?"
     " ELSE last_message_id END,"
     " unread_count = unread_count + ? WHERE id = ?"
@@ -26,7 +29,7 @@ _NEWEST = 2**62  # above every message id
 
 def touch_args(cid: int, mid: int, now: float, unread: int) -> tuple:
     """TOUCH_CONVERSATION's parameters."""
-    return (mid, now, mid, mid, unread, cid)
+    return (mid, now, now, mid, mid, unread, cid)
 
 
 class MessagesMixin(SharedMixin):

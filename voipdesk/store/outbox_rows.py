@@ -27,11 +27,11 @@ class OutboxRowsMixin(SharedMixin):
     ) -> Message:
         """Store a new outgoing message as SENDING, claimed by this process (attempt 1);
         `sent_by`: who sent it, by name (the shared inbox's "Sent by")."""
-        now = self._clock()
         owner = self._attempt_owner()
 
         def tx(conn: sqlite3.Connection) -> int:
             cid = self._conversation_id(conn, own, peer)  # type: ignore[attr-defined]
+            now = self._now(conn)  # (the shared store's: the database's clock)
             mid = self._insert(  # type: ignore[attr-defined]
                 conn,
                 cid,

@@ -25,10 +25,9 @@ class ScheduledRowsMixin(SharedMixin):
     two processes (two servers on the shared store) only one gets it."""
 
     def schedule(self, own: str, peer: str, body: str, send_at: float) -> Scheduled:
-        now = self._clock()
-
         def tx(conn: sqlite3.Connection) -> int:
             cid = self._conversation_id(conn, own, peer)  # type: ignore[attr-defined]
+            now = self._now(conn)
             # Someone not texted yet: listed from now, by when it was scheduled.
             conn.execute(
                 "UPDATE conversations SET last_ts = ? WHERE id = ? AND last_message_id IS NULL",
@@ -109,7 +108,6 @@ class ScheduledRowsMixin(SharedMixin):
         (attempt 1), as the newest of its thread (its place in send order). None when it was
         no longer scheduled: another process took it, or it was cancelled. `on_time`: sent for
         its time (send_at is kept); False for Send now."""
-        now = self._clock()
 
         def tx(conn: sqlite3.Connection) -> int | None:
             row = conn.execute(
@@ -120,6 +118,8 @@ class ScheduledRowsMixin(SharedMixin):
             if row is None:
                 return None
             cid, body, send_at = row
+            self._lock_conversation(conn, cid)  # type: ignore[attr-defined]
+            now = self._now(conn)
             mid = self._insert(  # type: ignore[attr-defined]
                 conn,
                 cid,

@@ -105,8 +105,14 @@ class ReadMarker(QObject):
             return  # (the services are attached after the first paint; they check again)
         if not self._unread_here or self._placing is not None or not self.seen_now():
             return
+        # Read up to the newest message drawn: one stored after it (a change the shared inbox's
+        # feed has not brought yet, a text the listener is still telling) stays unread.
+        model = w.thread.model
+        newest = model.message(model.rowCount() - 1)
+        if newest is None:
+            return  # nothing drawn yet (its rows arriving move the scroll bar: checked again)
         self._unread_here = False
-        w.services.mark_read(conversation_id)  # the list follows from conversationRead
+        w.services.mark_read(conversation_id, newest.id)  # the list follows: conversationRead
 
     # -- where the divider goes --------------------------------------------------------------------
     def _place_divider(self, unread: int) -> None:

@@ -66,13 +66,16 @@ class PgConnection(TokenOwner):
     committed when the method returns. Safe to call from any thread."""
 
     def __init__(
-        self, url: str, *, clock: Callable[[], float] = time.time, read_only: bool = False
+        self, url: str, *, clock: Callable[[], float] | None = None, read_only: bool = False
     ) -> None:
         """Connect, and bring the shared schema up to date (unless read_only). Raises
-        StoreUnavailable (unreachable, refused, a role that may not migrate) or StoreTooNew."""
+        StoreUnavailable (unreachable, refused, a role that may not migrate) or StoreTooNew.
+        `clock`: given (tests), it is also the time that orders messages; else the
+        database's clock orders them (_now), and this computer's times only its own doings."""
         self.url = url
         self.path: str = redacted(url)  # said in sentences; never the password
-        self._clock = clock
+        self._clock = clock or time.time
+        self._order_clock = clock
         self.read_only = read_only
         self.missed_journal = False
         try:
@@ -156,6 +159,14 @@ class PgConnection(TokenOwner):
         """ "`column` is one of `values`" as conditions with their parameters: one array."""
         if values:
             yield f"{column} = ANY(?)", [list(values)]
+
+    def _now(self, conn: Tx) -> float:
+        """The time that orders what a write stores (a message's created_at, its
+        conversation's last time): the database's clock, the one clock every desk and server
+        shares; a desk whose own clock is behind does not sort its message before others."""
+        if self._order_clock is not None:
+            return float(self._order_clock())
+        return conn.execute("SELECT EXTRACT(EPOCH FROM clock_timestamp())::float8").fetchone()[0]
 
     def check(self) -> None:
         """The server keeps its own files whole; this only checks that it answers."""

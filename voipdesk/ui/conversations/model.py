@@ -262,7 +262,7 @@ class ConversationListModel(PagedListModel):
             last_body=message.body,
             last_attachments=message.attachments,
             last_direction=message.direction,
-            last_timestamp=message.created_at,
+            last_timestamp=max(conversation.last_timestamp, message.created_at),  # (forward)
             unread_count=unread,
         )
 
