@@ -54,6 +54,7 @@ class DeskProcess:
             QT_QPA_PLATFORM="offscreen",
             PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",  # never the real keyring
             TMPDIR=str(tmp),
+            XDG_CONFIG_HOME=str(folder / "config"),  # (its start-at-login entry: not the user's)
             VOIPDESK_TUNNEL="none",
             VOIPDESK_API_URL=sandbox.send_url,
             VOIPDESK_ACCOUNT_ID=DEMO_ACCOUNT.account_id,
