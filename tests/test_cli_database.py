@@ -48,6 +48,19 @@ def test_send_with_a_database_url_stores_the_message_in_the_shared_store(sandbox
     assert not (tmp_path / "voipdesk.sqlite3").exists()  # the data folder keeps no messages
 
 
+def test_what_send_puts_in_the_shared_store_says_who_sent_it(sandbox, tmp_path, pg_url):
+    """The team's desks show "Sent by Cara" under it, as under what a desk sends (Settings'
+    Your name; else the computer's name for the user)."""
+    (tmp_path / "settings.json").write_text(json.dumps({"your_name": "Cara"}))
+    result = voipdesk(
+        tmp_path, "send", "--database", pg_url, "--from", OWN, "--to", "07700900100", "On my way",
+        url=sandbox.send_url,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    [msg] = shared(pg_url)
+    assert (msg.body, msg.sent_by) == ("On my way", "Cara")
+
+
 def test_export_reads_the_shared_store_named_in_the_environment(tmp_path, pg_url):
     with open_store(pg_url) as store:
         store.add_inbound(inbound("from the server"))

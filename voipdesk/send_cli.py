@@ -141,6 +141,8 @@ async def _send(
                 http, url=settings.effective_api_url, account_id=account_id, api_token=token
             )
             outbox = Outbox(store, client, hold_on_credentials=False)
+            if isinstance(location, str):  # the shared inbox: the team sees who sent it
+                outbox.sent_by = settings.effective_your_name
             await outbox.recover()
             message = await outbox.send(sender, to, text)
             for pause in QUICK_RETRIES:

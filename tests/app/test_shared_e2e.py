@@ -8,7 +8,7 @@ thread and conversation list models hold and types and sends as a user does.
 One server and two desks serve the module's tests, in order: a webhook shows live in both
 desks; what desk A sends reaches VoIP Number once and shows in desk B's thread as "Sent by Ana";
 with both desks closed, the server stores a webhook and sends what `voipdesk send` left queued,
-and a desk started then shows both."""
+and a desk started then shows both (with the name of who ran `voipdesk send`)."""
 
 from __future__ import annotations
 
@@ -201,7 +201,7 @@ def test_with_both_desks_closed_the_server_receives_and_sends_and_a_desk_shows_b
     sandbox.call(sandbox.sandbox.sent.clear)
     assert post(server.hook, "Are you open tomorrow?", "mdr-e2e-3") == 200
     # `voipdesk send` while VoIP Number cannot be reached: left queued (exit 75) for the server.
-    queue_for_serve(folder / "send", shared, "Back at nine")
+    queue_for_serve(desk_folder(folder / "send", OWN, "Cara"), shared, "Back at nine")
     wait_for(lambda: [r.body for r in sent(sandbox)] == ["Back at nine"])
 
     desks.start("b")
@@ -217,5 +217,7 @@ def test_with_both_desks_closed_the_server_receives_and_sends_and_a_desk_shows_b
         "Are you open tomorrow?", "Back at nine",
     ]  # fmt: skip
     assert listed(state) == ["Back at nine"]
+    [row] = rows(state, "Back at nine")
+    assert row["meta"].startswith("Sent by Cara · ")  # (Your name in `voipdesk send`'s settings)
     assert desks.b.quit() == 0, desks.b.stderr()
     assert "Traceback" not in desks.b.stderr(), desks.b.stderr()
