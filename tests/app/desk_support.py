@@ -43,7 +43,7 @@ class DeskProcess:
         database: str,
         sandbox: SandboxThread,
         *,
-        password_env: dict[str, str] | None = None,
+        extra_env: dict[str, str] | None = None,
     ) -> None:
         self.folder = folder
         self.socket_path = str(folder / "probe.sock")  # (short: a Unix socket path has ~100 B)
@@ -60,8 +60,8 @@ class DeskProcess:
             VOIPDESK_ACCOUNT_ID=DEMO_ACCOUNT.account_id,
             VOIPDESK_API_TOKEN=DEMO_ACCOUNT.api_token,
             **{DATABASE_ENV: database, PROBE_ENV: self.socket_path},
-            **(password_env or {}),
         )
+        env.update(extra_env or {})  # (a password, another display...)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         self.log = open(folder / "desk.stderr", "w+b")  # noqa: SIM115 (closed by stop())
         self.proc = subprocess.Popen(

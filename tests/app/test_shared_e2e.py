@@ -101,7 +101,7 @@ class Desks:
     def start(self, *which: str) -> None:
         """Both started at once, then waited for (each until its probe answers)."""
         started = {
-            w: DeskProcess(self.folder / w, self.url, self.sandbox, password_env=self.password[w])
+            w: DeskProcess(self.folder / w, self.url, self.sandbox, extra_env=self.password[w])
             for w in which
         }
         for w, desk in started.items():
