@@ -113,7 +113,9 @@ def run(args: argparse.Namespace, data_dir: Path, database: str | None = None) -
     if args.at is not None:
         from voipdesk.send_later_cli import schedule
 
-        return schedule(where, sender, to, text, send_at)
+        # (on the shared inbox, who scheduled it: the team sees "Sent by" under it when sent)
+        sent_by = settings.effective_your_name if database else None
+        return schedule(where, sender, to, text, send_at, sent_by)
     import asyncio
 
     return asyncio.run(_send(settings, where, sender, to, text, account_id, token or ""))
