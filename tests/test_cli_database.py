@@ -6,6 +6,7 @@ a command line); a password file (PGPASSFILE) works."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 
 import psycopg
@@ -46,6 +47,29 @@ def test_send_with_a_database_url_stores_the_message_in_the_shared_store(sandbox
         result.stdout.strip(),
     )
     assert not (tmp_path / "voipdesk.sqlite3").exists()  # the data folder keeps no messages
+
+
+def test_what_send_puts_in_the_shared_store_says_who_sent_it(sandbox, tmp_path, pg_url):
+    """The team's desks show "Sent by Cara" under it, as under what a desk sends (Settings'
+    Your name; else the computer's name for the user)."""
+    (tmp_path / "settings.json").write_text(json.dumps({"your_name": "Cara"}))
+    result = voipdesk(
+        tmp_path, "send", "--database", pg_url, "--from", OWN, "--to", "07700900100", "On my way",
+        url=sandbox.send_url,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    [msg] = shared(pg_url)
+    assert (msg.body, msg.sent_by) == ("On my way", "Cara")
+
+    later = voipdesk(
+        tmp_path, "send", "--database", pg_url, "--from", OWN, "--to", "07700900100",
+        "--at", time.strftime("%Y-%m-%dT%H:%M", time.localtime(time.time() + 3600)),
+        "See you in an hour", url=sandbox.send_url,
+    )  # fmt: skip
+    assert later.returncode == 0, later.stderr
+    with open_store(pg_url) as store:  # its time comes: whoever sends it, it is Cara's
+        [scheduled] = store.due_scheduled(time.time() + 2 * 86400)
+        assert store.take_scheduled(scheduled.id).sent_by == "Cara"
 
 
 def test_export_reads_the_shared_store_named_in_the_environment(tmp_path, pg_url):

@@ -113,7 +113,9 @@ def run(args: argparse.Namespace, data_dir: Path, database: str | None = None) -
     if args.at is not None:
         from voipdesk.send_later_cli import schedule
 
-        return schedule(where, sender, to, text, send_at)
+        # (on the shared inbox, who scheduled it: the team sees "Sent by" under it when sent)
+        sent_by = settings.effective_your_name if database else None
+        return schedule(where, sender, to, text, send_at, sent_by)
     import asyncio
 
     return asyncio.run(_send(settings, where, sender, to, text, account_id, token or ""))
@@ -141,6 +143,8 @@ async def _send(
                 http, url=settings.effective_api_url, account_id=account_id, api_token=token
             )
             outbox = Outbox(store, client, hold_on_credentials=False)
+            if isinstance(location, str):  # the shared inbox: the team sees who sent it
+                outbox.sent_by = settings.effective_your_name
             await outbox.recover()
             message = await outbox.send(sender, to, text)
             for pause in QUICK_RETRIES:

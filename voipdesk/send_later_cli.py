@@ -18,12 +18,19 @@ def read_time(text: str) -> float | None:
         return None
 
 
-def schedule(location: Path | str, sender: str, to: str, text: str, send_at: float) -> int:
+def schedule(
+    location: Path | str,
+    sender: str,
+    to: str,
+    text: str,
+    send_at: float,
+    sent_by: str | None = None,
+) -> int:
     from voipdesk.store import open_store
 
     store = open_store(location)
     try:
-        store.schedule(sender, to, text, send_at)
+        store.schedule(sender, to, text, send_at, sent_by=sent_by)
     finally:
         store.close()
     local = time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(send_at))

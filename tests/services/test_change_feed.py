@@ -187,6 +187,35 @@ def test_a_dropped_listen_connection_is_said_and_nothing_is_missed_or_told_twice
     assert len(watched.listeners) == 2  # one reconnect
 
 
+def test_a_stopped_feed_lets_go_of_its_listen_connection_at_once(desks, pg_url):
+    """Quitting a desk: its LISTEN connection closes and its worker thread ends at once, not
+    when the wait for a notification runs out (the app's process stayed that long after Quit:
+    up to 5 s, found by tests/app/test_shared_e2e.py). Here the wait is a minute long."""
+    _a, b = desks
+    watched = Watched(b)
+
+    async def scenario() -> list:
+        feed = follow(watched, Seen(), wait_s=60.0)
+        task = asyncio.create_task(feed.run())
+        await until("the feed to listen", lambda: feed.last is not None)
+        await asyncio.sleep(0.3)  # waiting for a notification now
+        threads = list(feed._thread._threads)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return threads
+
+    threads = asyncio.run(scenario())
+    pid = watched.listeners[-1]._conn.info.backend_pid
+    for thread in threads:
+        thread.join(15)
+    assert threads and not any(t.is_alive() for t in threads)
+    assert watched.listeners[-1]._conn.closed
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        gone = "SELECT count(*) FROM pg_stat_activity WHERE pid = %s"
+        assert admin.execute(gone, (pid,)).fetchone() == (0,)
+
+
 def test_a_desk_away_longer_than_the_log_remembers_is_told_to_read_everything_again(desks):
     a, b = desks
     a.add_inbound(inbound("old", mdr_id="p-0"))

@@ -165,3 +165,36 @@ def test_a_desk_reads_only_what_it_has_drawn_a_text_committed_after_stays_unread
 
 def bodies(heard: Heard) -> list[str]:
     return [m.body for m in heard.incoming]
+
+
+def test_a_message_a_desk_scheduled_is_sent_under_its_users_name(
+    pg_url, sandbox, tmp_path, monkeypatch
+):
+    """Ana schedules a text on her desk; whichever of the team's voipdesks sends it when it is
+    due, every desk shows it as "Sent by Ana" (it went out unsigned)."""
+    monkeypatch.setenv("VOIPDESK_ACCOUNT_ID", DEMO_ACCOUNT.account_id)
+    monkeypatch.setenv("VOIPDESK_API_TOKEN", DEMO_ACCOUNT.api_token)
+    monkeypatch.setenv("VOIPDESK_TUNNEL", "none")
+
+    async def scenario() -> list:
+        a = Services(desk_settings(tmp_path / "a", sandbox, "Ana"), location=pg_url)
+        b = Services(desk_settings(tmp_path / "b", sandbox, "Ben"), location=pg_url)
+        heard_b = Heard(b)
+        await a.start()
+        await b.start()
+        try:
+            await until("desk B to follow", lambda: b.shared_inbox.feed.last is not None)
+            await a.scheduling.schedule(OWN, PEER, "Reminder: we close at six", time.time() + 1)
+            await until(
+                "the text sent, on desk B",
+                lambda: Status.QUEUED in heard_b.statuses("Reminder: we close at six"),
+            )
+            return [m for m in heard_b.changed if m.body == "Reminder: we close at six"]
+        finally:
+            await a.stop()
+            await b.stop()
+
+    told = asyncio.run(scenario())
+    assert {(m.direction, m.sent_by) for m in told} == {(Direction.OUT, "Ana")}
+    sent = sandbox.call(lambda: [r.body for r in sandbox.sandbox.sent])
+    assert sent.count("Reminder: we close at six") == 1

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -80,6 +81,7 @@ class ChangeFeed:
         self._retry_s = retry_s
         self._offline: str | None = None
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="voipdesk-feed")
+        self._stopping = threading.Event()  # the LISTEN wait on the thread ends soon after
 
     @property
     def last(self) -> int | None:
@@ -121,7 +123,7 @@ class ChangeFeed:
                     self._set_offline(None)
                     failures = 0
                     while True:
-                        newest = await self._call(listener.wait, self._wait_s)
+                        newest = await self._call(listener.wait, self._wait_s, self._stopping)
                         if newest is not None:
                             await self._catch_up()
                 except StoreError as exc:
@@ -134,6 +136,7 @@ class ChangeFeed:
                         # On the feed's thread, after a wait still running there returns.
                         self._thread.submit(listener.close)
         finally:
+            self._stopping.set()  # (else the process would wait for the wait at its exit)
             self._thread.shutdown(wait=False)
 
     async def _catch_up(self) -> None:

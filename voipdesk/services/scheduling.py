@@ -28,7 +28,11 @@ class Scheduling:
 
     def schedule(self, own: str, peer: str, body: str, send_at: float) -> asyncio.Task:
         async def run() -> Scheduled:
-            scheduled = await self._write(self.store.schedule, own, peer, body, send_at)
+            # (on the shared inbox, who scheduled it: the message says so when it is sent)
+            sent_by = self.outbox.sent_by or None
+            scheduled = await asyncio.to_thread(
+                self.store.schedule, own, peer, body, send_at, sent_by=sent_by
+            )
             self.changed.emit(scheduled.conversation_id)
             self.outbox.wake()  # it may now be the soonest: the run loop sleeps until it
             return scheduled

@@ -7,6 +7,7 @@ import sqlite3
 from voipdesk.core.models import Direction, Message, Status
 from voipdesk.core.scheduled import Scheduled
 from voipdesk.store.shared import SharedMixin
+from voipdesk.store.text import without_nul
 
 _SELECT = (
     "SELECT s.id, s.conversation_id, c.own_number, c.peer_number, s.body, s.send_at,"
@@ -24,7 +25,12 @@ class ScheduledRowsMixin(SharedMixin):
     use this mixin (store/shared.py): taking or cancelling one is a DELETE ... RETURNING, so of
     two processes (two servers on the shared store) only one gets it."""
 
-    def schedule(self, own: str, peer: str, body: str, send_at: float) -> Scheduled:
+    def schedule(
+        self, own: str, peer: str, body: str, send_at: float, *, sent_by: str | None = None
+    ) -> Scheduled:
+        """`sent_by`: who scheduled it, by name (the shared inbox's "Sent by"): the message
+        take_scheduled() makes of it carries it."""
+
         def tx(conn: sqlite3.Connection) -> int:
             cid = self._conversation_id(conn, own, peer)  # type: ignore[attr-defined]
             now = self._now(conn)
@@ -34,9 +40,10 @@ class ScheduledRowsMixin(SharedMixin):
                 (now, cid),
             )
             return conn.execute(
-                "INSERT INTO scheduled_messages (conversation_id, body, send_at, created_at)"
-                " VALUES (?, ?, ?, ?) RETURNING id",
-                (cid, body, send_at, now),
+                "INSERT INTO scheduled_messages"
+                " (conversation_id, body, send_at, created_at, sent_by)"
+                " VALUES (?, ?, ?, ?, ?) RETURNING id",
+                (cid, body, send_at, now, without_nul(sent_by) if sent_by else None),
             ).fetchone()[0]
 
         found = self.scheduled_message(self._write(tx))  # type: ignore[arg-type]
@@ -112,12 +119,12 @@ class ScheduledRowsMixin(SharedMixin):
         def tx(conn: sqlite3.Connection) -> int | None:
             row = conn.execute(
                 "DELETE FROM scheduled_messages WHERE id = ?"
-                " RETURNING conversation_id, body, send_at",
+                " RETURNING conversation_id, body, send_at, sent_by",
                 (scheduled_id,),
             ).fetchone()
             if row is None:
                 return None
-            cid, body, send_at = row
+            cid, body, send_at, sent_by = row
             self._lock_conversation(conn, cid)  # type: ignore[attr-defined]
             now = self._now(conn)
             mid = self._insert(  # type: ignore[attr-defined]
@@ -131,6 +138,7 @@ class ScheduledRowsMixin(SharedMixin):
                 attempts=1,
                 **self._attempt_owner(),  # type: ignore[attr-defined]
                 send_at=send_at if on_time else None,
+                **({"sent_by": sent_by} if sent_by else {}),
             )
             self._touch(conn, cid, mid, now, 0)  # type: ignore[attr-defined]
             return mid

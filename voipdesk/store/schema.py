@@ -147,6 +147,11 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE messages ADD COLUMN sent_by TEXT;
     """,
+    # 8 -> 9: who scheduled a message (Send later) on the shared inbox: the message the outbox
+    # makes of it when it is due says so ("Sent by Ana"), whichever voipdesk sends it.
+    """
+    ALTER TABLE scheduled_messages ADD COLUMN sent_by TEXT;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -10,6 +10,7 @@ has no gap and no duplicate."""
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from typing import Self
@@ -26,6 +27,7 @@ PRUNE_AFTER_S = 30 * 24 * 3600.0  # how long the change log remembers a change
 # taken for gone: a route that still takes the bytes (a proxy, a NAT, a server that hangs)
 # acknowledges them, so TCP's own timeouts never fire there.
 ANSWER_WITHIN_S = 20.0
+STOP_WITHIN_S = 0.25  # a wait told to stop returns within this
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,19 +112,27 @@ class ChangeListener:
         except psycopg.Error as exc:
             raise unavailable(where, exc) from exc
 
-    def wait(self, timeout: float) -> int | None:
+    def wait(self, timeout: float, stop: threading.Event | None = None) -> int | None:
         """The highest change number notified within `timeout` seconds (returning as soon as
-        one comes, with any others already there), or None when none came."""
+        one comes, with any others already there), or None when none came. With `stop`, it
+        also returns None within STOP_WITHIN_S of stop being set (no heartbeat then): the
+        desk is quitting, and its process would otherwise wait for this wait to end."""
         deadline = time.monotonic() + timeout
         try:
             newest = None
-            for note in self._conn.notifies(timeout=timeout, stop_after=1):
-                newest = _number(note.payload)
+            while newest is None and not (stop is not None and stop.is_set()):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                for note in self._conn.notifies(
+                    timeout=left if stop is None else min(left, STOP_WITHIN_S), stop_after=1
+                ):
+                    newest = _number(note.payload)
             if newest is not None:  # and those that came with it
                 for note in self._conn.notifies(timeout=0.01):
                     newest = max(newest, _number(note.payload))
                 return newest
-            if time.monotonic() >= deadline:
+            if time.monotonic() >= deadline and not (stop is not None and stop.is_set()):
                 self._heartbeat()
             return None
         except psycopg.Error as exc:

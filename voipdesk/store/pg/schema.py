@@ -222,6 +222,11 @@ PG_MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE messages ADD COLUMN sent_by TEXT;
     """,
+    # 6 -> 7: SQLite's schema 9, scheduled_messages.sent_by: who scheduled it, which the
+    # message made of it when it is due carries.
+    """
+    ALTER TABLE scheduled_messages ADD COLUMN sent_by TEXT;
+    """,
 )
 
 PG_SCHEMA_VERSION = len(PG_MIGRATIONS)
