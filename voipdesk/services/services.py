@@ -28,6 +28,7 @@ from voipdesk.services.sending import SENDING, SendingState, sending_state
 from voipdesk.services.settings_change import apply_settings_change
 from voipdesk.services.shared_inbox import SharedInbox
 from voipdesk.services.unread import UnreadCount
+from voipdesk.services.your_name import YourName
 from voipdesk.settings import Settings
 from voipdesk.store import Store, StoreDamaged, open_store
 from voipdesk.store.backup import DailyBackup
@@ -109,6 +110,7 @@ class Services(DamageWatch):
         )
         self.receiving_changed = self.receiver.changed
         self.shared_inbox = SharedInbox(self) if self.shared else None
+        self.your_name = YourName(settings, self.outbox)  # "Sent by" on the shared inbox
         if self.shared:  # drafts stay on this computer, whatever the team shares
             drafts = LocalDrafts(self.data_dir, key=str(getattr(self._writer, "path", "")))
             self.store.local_drafts = self._writer.local_drafts = drafts  # type: ignore[attr-defined]
@@ -230,10 +232,8 @@ class Services(DamageWatch):
         await self.flags.load()
         await self.unread.count()  # before the listener adds to it
         if self.shared_inbox is not None:  # the server receives; its database is backed up
-            # by its owner, not by each desk. What this desk sends carries the user's name
-            # (the password database may be a network service: not on the caller's thread).
-            name = await asyncio.to_thread(lambda: self.settings.effective_your_name)
-            self.outbox.sent_by = name
+            # by its owner, not by each desk. What this desk sends carries the user's name.
+            await self.your_name.look_up()
             self.spawn(self.shared_inbox.run())
             await self.wait_for_secrets()
             self.spawn(self.outbox.run())

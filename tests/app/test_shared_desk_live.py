@@ -1,0 +1,96 @@
+"""A desk on the shared inbox while it runs (a real PostgreSQL server, the sandbox over real
+HTTP, real windows): what is changed in Settings reaches what it sends at once, and it holds
+one send-owner session on the database, not one per store it opened."""
+
+import pytest
+from PySide6.QtCore import Qt
+
+from tests.app import test_shared_desk
+from tests.app.test_e2e import thread_message
+from tests.app.test_shared_desk import desk, shown
+from tests.store.conftest import OWN, PEER, inbound
+from tests.ui.thread_support import open_conversation
+from voipdesk.sandbox import DEMO_ACCOUNT
+from voipdesk.settings import Settings
+from voipdesk.store import open_store
+from voipdesk.ui.thread.text import meta_text
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
+
+# The shared desk tests' fixtures: the sandbox, and the account in the environment.
+sandbox, desk_env = test_shared_desk.sandbox, test_shared_desk.desk_env
+
+
+def account_desk(folder, url: str, name: str):
+    """A desk set up as a user's is: its account in settings.json (the token: the keyring's,
+    here the environment's), so that Settings saves as it is."""
+    app = desk(folder, url, name)
+    settings = Settings.load(folder)
+    settings.account_id = DEMO_ACCOUNT.account_id
+    settings.save()
+    return app
+
+
+def sent(running) -> list[str]:
+    return running.call(lambda: [r.body for r in running.sandbox.sent])
+
+
+def started(aio, qtbot, app, body: str):
+    """The desk started, following the shared inbox, with the thread of `body` open."""
+    aio(app.start())
+    window = app.window
+    qtbot.waitUntil(lambda: app.services.shared_inbox.feed.last is not None, timeout=10000)
+    qtbot.waitUntil(lambda: window.conversation_id is not None, timeout=10000)
+    qtbot.waitUntil(lambda: body in shown(window), timeout=10000)
+    return window
+
+
+def save_name_in_settings(qtbot, app, name: str) -> None:
+    """Settings → Shared inbox → Your name, then OK, as the user does."""
+    app.open_settings("Shared inbox")
+    dialog = app.settings_dialog
+    qtbot.waitUntil(dialog.secrets_loaded, timeout=10000)
+    dialog.shared.name_edit.setText(name)
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: app.settings_dialog is None, timeout=15000)
+    assert app.window.statusBar().currentMessage() == "Settings saved."
+
+
+def type_and_send(qtbot, window, body: str) -> None:
+    open_conversation(qtbot, window, window.conversation_id)
+    window.compose.editor.setFocus()
+    qtbot.keyClicks(window.compose.editor, body)
+    qtbot.keyClick(window.compose.editor, Qt.Key.Key_Return)
+
+
+def test_a_name_changed_in_settings_is_on_the_next_message_the_other_desks_see(
+    aio, pg_url, sandbox, desk_env, tmp_path, qtbot
+):
+    server = open_store(pg_url)
+    server.add_inbound(inbound("Who am I talking to?"))
+    ana = account_desk(tmp_path / "ana", pg_url, "Ana")
+    other = account_desk(tmp_path / "other", pg_url, "Carl")
+    try:
+        window = started(aio, qtbot, ana, "Who am I talking to?")
+        theirs = started(aio, qtbot, other, "Who am I talking to?")
+
+        save_name_in_settings(qtbot, ana, "Bea")
+        type_and_send(qtbot, window, "Bea here, hello")
+        qtbot.waitUntil(lambda: "Bea here, hello" in sent(sandbox), timeout=10000)
+
+        # The other desk shows it with the new name, as soon as it has it.
+        qtbot.waitUntil(
+            lambda: thread_message(theirs, "Bea here, hello") is not None, timeout=10000
+        )
+        qtbot.waitUntil(
+            lambda: thread_message(theirs, "Bea here, hello").sent_by is not None, timeout=10000
+        )
+        line, _link = meta_text(thread_message(theirs, "Bea here, hello"))
+        assert line.startswith("Sent by Bea · ")
+        conversation = server.conversation_for(OWN, PEER)
+        stored = [m for m in server.messages(conversation.id) if m.body == "Bea here, hello"]
+        assert [m.sent_by for m in stored] == ["Bea"]
+    finally:
+        aio(other.shutdown())
+        aio(ana.shutdown())
+        server.close()
