@@ -94,3 +94,40 @@ def test_a_name_changed_in_settings_is_on_the_next_message_the_other_desks_see(
         aio(other.shutdown())
         aio(ana.shutdown())
         server.close()
+
+
+def send_owners(url: str) -> tuple[int, int]:
+    """The send-owner sessions on the server, and the advisory locks held at session level
+    (each send owner holds one)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        sessions = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'voipdesk send owner'"
+        ).fetchone()[0]
+        locks = conn.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+        ).fetchone()[0]
+    return sessions, locks
+
+
+def test_a_running_desk_holds_one_send_owner_session_on_the_database(
+    aio, pg_url, sandbox, desk_env, tmp_path, qtbot
+):
+    with open_store(pg_url) as server:
+        server.add_inbound(inbound("How many of you are there?"))
+    before = send_owners(pg_url)
+    app = desk(tmp_path, pg_url)
+    try:
+        window = started(aio, qtbot, app, "How many of you are there?")
+        sessions, locks = send_owners(pg_url)
+        assert (sessions - before[0], locks - before[1]) == (1, 1)
+
+        # The one it holds is the one its sends are claimed under: a message goes out once.
+        type_and_send(qtbot, window, "Just me")
+        qtbot.waitUntil(lambda: "Just me" in sent(sandbox), timeout=10000)
+        qtbot.waitUntil(lambda: thread_message(window, "Just me").status.value != "sending")
+        assert sent(sandbox).count("Just me") == 1
+    finally:
+        aio(app.shutdown())
+    assert send_owners(pg_url) == before  # and gives it back at quit

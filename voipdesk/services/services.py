@@ -74,7 +74,7 @@ class Services(DamageWatch):
         # GUI-thread reads (the window's, opened before the services: closed by stop())
         self.location = location if location is not None else self.data_dir
         self.shared = is_url(self.location)
-        self.store = store if store is not None else open_store(self.location)
+        self.store = store if store is not None else open_store(self.location, sends=False)
         self._writer = writer or open_store(self.location)  # writes, always from worker threads
         self.reads = reads or Reads()  # the window's reads of `store`: on a worker
         self.unread = UnreadCount(self._writer)  # the unread total and conversations read

@@ -66,10 +66,16 @@ class PgConnection(TokenOwner):
     committed when the method returns. Safe to call from any thread."""
 
     def __init__(
-        self, url: str, *, clock: Callable[[], float] = time.time, read_only: bool = False
+        self,
+        url: str,
+        *,
+        clock: Callable[[], float] = time.time,
+        read_only: bool = False,
+        sends: bool = True,
     ) -> None:
         """Connect, and bring the shared schema up to date (unless read_only). Raises
-        StoreUnavailable (unreachable, refused, a role that may not migrate) or StoreTooNew."""
+        StoreUnavailable (unreachable, refused, a role that may not migrate) or StoreTooNew.
+        `sends=False`: this store never claims a send, so it holds no send-owner lock."""
         self.url = url
         self.path: str = redacted(url)  # said in sentences; never the password
         self._clock = clock
@@ -96,8 +102,9 @@ class PgConnection(TokenOwner):
             open=False,
         )
         self._pool.open(wait=False)
-        # Who owns this store's send attempts (store/pg/owner.py); a read-only one claims none.
-        if not read_only:
+        # Who owns this store's send attempts (store/pg/owner.py); a read-only one, or one
+        # opened for reads alone (sends=False), claims none.
+        if sends and not read_only:
             try:
                 self._owner = OwnerLock(url, self.path)
             except BaseException:

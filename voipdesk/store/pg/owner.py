@@ -128,9 +128,11 @@ class TokenOwner:
     _owner: OwnerLock | None = None  # None: a read-only store, which claims nothing
 
     def _attempt_owner(self) -> dict[str, object]:
-        """The columns that say this store owns a send attempt it claims (its lock checked)."""
+        """The columns that say this store owns a send attempt it claims (its lock checked).
+        A store without an owner lock claims nothing: a row claimed without a token would look
+        abandoned to every other voipdesk, and be marked unknown while it is sent."""
         if self._owner is None:
-            return {"owner_token": None}
+            raise RuntimeError("this shared store was opened without a send owner (sends=False)")
         return {"owner_token": self._owner.held()}
 
     def _owner_gone(self, conn: object, owner: int | None) -> bool:

@@ -42,7 +42,7 @@ def test_connection(url: str, password: str | None, settings: Settings) -> tuple
     where = redacted(url)
     connect = with_password(url, password)
     try:
-        store = open_store(connect)
+        store = open_store(connect, sends=False)
         try:
             store.unread_total()
         finally:
