@@ -24,13 +24,14 @@ from voipdesk.services.flags import ConversationFlags
 from voipdesk.services.reads import Reads
 from voipdesk.services.receiving import Receiving
 from voipdesk.services.scheduling import Scheduling
+from voipdesk.services.send_refused import SendRefused, send_refused
 from voipdesk.services.sending import SENDING, SendingState, sending_state
 from voipdesk.services.settings_change import apply_settings_change
 from voipdesk.services.shared_inbox import SharedInbox
 from voipdesk.services.unread import UnreadCount
 from voipdesk.services.your_name import YourName
 from voipdesk.settings import Settings
-from voipdesk.store import Store, StoreDamaged, open_store
+from voipdesk.store import Store, StoreDamaged, StoreUnavailable, open_store
 from voipdesk.store.backup import DailyBackup
 from voipdesk.store.errors import is_url
 from voipdesk.store.local_drafts import LocalDrafts
@@ -64,6 +65,7 @@ class Services(DamageWatch):
         self.messages_removed: Event[list[Message]] = Event("messages removed")  # discarded
         # A message the user just sent failed: its reason belongs under its bubble.
         self.send_failed: Event[Message] = Event("send failed")
+        self.send_refused: Event[SendRefused] = Event("send refused")  # not stored: not sent
         self.sending_changed: Event[SendingState] = Event("sending changed")
         self.contacts_changed: Event[()] = Event("contacts changed")
         # Receiving and writing stopped (once).
@@ -320,8 +322,12 @@ class Services(DamageWatch):
         """Store and send a message; its states arrive through messages_changed."""
         return self.spawn(self._send(own, peer, body))
 
-    async def _send(self, own: str, peer: str, body: str) -> Message:
-        message = await self.outbox.send(own, peer, body)
+    async def _send(self, own: str, peer: str, body: str) -> Message | None:
+        try:
+            message = await self.outbox.send(own, peer, body)
+        except StoreUnavailable as exc:  # said in a sentence; its text stays in the box
+            self.send_refused.emit(send_refused(own, peer, body, exc, shared=self.shared))
+            return None
         if message.status is Status.FAILED:
             self.send_failed.emit(message)
         return message
