@@ -23,7 +23,7 @@ import threading
 
 import psycopg
 
-from voipdesk.store.pg.deadline import CHECK_WITHIN_S, within
+from voipdesk.store.pg.deadline import CHECK_WITHIN_S, KEEPALIVES, within
 from voipdesk.store.pg.schema import CHANGE_LOCK, MIGRATE_LOCK
 from voipdesk.store.pg.unavailable import unavailable
 
@@ -93,11 +93,7 @@ class OwnerLock:
                 application_name="voipdesk send owner",
                 # A connection dropped without a FIN is found by the server within ~25 s (its
                 # session, and so the lock, then ends), and by the check here within 20 s.
-                keepalives=1,
-                keepalives_idle=10,
-                keepalives_interval=5,
-                keepalives_count=3,
-                tcp_user_timeout=20_000,
+                **KEEPALIVES,
             )
         except psycopg.Error as exc:
             raise unavailable(self._where, exc) from exc
