@@ -131,3 +131,35 @@ def test_a_running_desk_holds_one_send_owner_session_on_the_database(
     finally:
         aio(app.shutdown())
     assert send_owners(pg_url) == before  # and gives it back at quit
+
+
+def test_the_shared_inbox_page_looks_up_the_computers_name_for_you_off_the_gui_thread(
+    demo_app, qtbot, monkeypatch
+):
+    """"Your name"'s placeholder is the name this computer knows the user by: a lookup in the
+    password database (a network directory on some computers), made on a worker."""
+    import getpass
+    import pwd
+    import threading
+
+    from voipdesk.settings.model import computer_user_name
+
+    expected = computer_user_name()
+    on_gui: list[str] = []
+
+    def watched(name, real):
+        def call(*args):
+            if threading.current_thread() is threading.main_thread():
+                on_gui.append(name)
+            return real(*args)
+
+        return call
+
+    monkeypatch.setattr(pwd, "getpwuid", watched("pwd.getpwuid", pwd.getpwuid))
+    monkeypatch.setattr(getpass, "getuser", watched("getpass.getuser", getpass.getuser))
+    demo_app.open_settings("Shared inbox")
+    dialog = demo_app.settings_dialog
+    edit = dialog.shared.name_edit
+    qtbot.waitUntil(lambda: edit.placeholderText() == expected, timeout=5000)
+    assert on_gui == []
+    dialog.reject()
