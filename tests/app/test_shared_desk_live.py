@@ -7,9 +7,10 @@ from PySide6.QtCore import Qt
 
 from tests.app import test_shared_desk
 from tests.app.test_e2e import thread_message
-from tests.app.test_shared_desk import desk, shown
+from tests.app.test_shared_desk import desk, listed, shown
 from tests.store.conftest import OWN, PEER, inbound
 from tests.ui.thread_support import open_conversation
+from voipdesk.app import Controller, make_application
 from voipdesk.sandbox import DEMO_ACCOUNT
 from voipdesk.settings import Settings
 from voipdesk.store import open_store
@@ -163,3 +164,34 @@ def test_the_shared_inbox_page_looks_up_the_computers_name_for_you_off_the_gui_t
     qtbot.waitUntil(lambda: edit.placeholderText() == expected, timeout=5000)
     assert on_gui == []
     dialog.reject()
+
+
+def test_a_desk_set_up_in_settings_reads_its_settings_file_once_as_it_starts(
+    aio, pg_url, sandbox, desk_env, tmp_path, qtbot, monkeypatch
+):
+    """show_first() finds the shared inbox's address in settings.json and leaves the window to
+    start(), which opens the shared store: with what show_first() read, not a second read (which
+    could find the file changed in between, and costs a read the start waits for)."""
+    with open_store(pg_url) as server:
+        server.add_inbound(inbound("Read once"))
+    settings = Settings.load(tmp_path)
+    settings.numbers = [OWN]
+    settings.database_url = pg_url  # Settings → Shared inbox (no password: the test's cluster)
+    settings.save()
+    reads: list[object] = []
+    load = Settings.load.__func__
+
+    def counted(cls, *args, **kwargs):
+        reads.append(args)
+        return load(cls, *args, **kwargs)
+
+    monkeypatch.setattr(Settings, "load", classmethod(counted))
+    app = Controller(make_application(), tmp_path, confirm_quit=False)
+    try:
+        assert app.show_first() is None and app.window is None
+        aio(app.start())
+        assert app.services.shared
+        qtbot.waitUntil(lambda: "Read once" in listed(app.window), timeout=10000)
+        assert len(reads) == 1, reads
+    finally:
+        aio(app.shutdown())
