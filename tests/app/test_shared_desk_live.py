@@ -137,7 +137,7 @@ def test_a_running_desk_holds_one_send_owner_session_on_the_database(
 def test_the_shared_inbox_page_looks_up_the_computers_name_for_you_off_the_gui_thread(
     demo_app, qtbot, monkeypatch
 ):
-    """"Your name"'s placeholder is the name this computer knows the user by: a lookup in the
+    """The placeholder of "Your name" is the name this computer knows the user by: a lookup in the
     password database (a network directory on some computers), made on a worker."""
     import getpass
     import pwd

@@ -7,6 +7,7 @@ way it reaches VoIP Number exactly once."""
 import asyncio
 
 import pytest
+from PySide6.QtCore import Qt
 
 from tests.app import test_shared_desk
 from tests.app.test_e2e import thread_message
@@ -16,6 +17,7 @@ from tests.pg_support import TESTS_DB
 from tests.store.conftest import OWN, PEER, inbound
 from voipdesk.core.models import Status
 from voipdesk.store import open_store
+from voipdesk.ui.new_message import NewMessageDialog
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
@@ -90,5 +92,44 @@ def test_a_message_sent_while_the_database_went_away_is_recorded_once_it_is_back
         qtbot.waitUntil(lambda: status(window, "Ready at noon") in SENT, timeout=30000)
         assert sent(sandbox) == ["Ready at noon"]
         assert stored(url, "Ready at noon") == [Status.QUEUED]
+    finally:
+        aio(app.shutdown())
+
+
+def new_message_box(window):
+    return next((d for d in window.findChildren(NewMessageDialog) if d.isVisible()), None)
+
+
+def test_a_new_message_while_the_shared_database_is_down_comes_back_to_its_box(
+    aio, own_cluster, sandbox, desk_env, tmp_path, qtbot
+):
+    url = own_cluster.url(TESTS_DB)
+    with open_store(url) as server:
+        server.add_inbound(inbound("Hello"))
+    app = desk(tmp_path, url)
+    try:
+        window = started(aio, qtbot, app, "Hello")
+        aio(asyncio.to_thread(own_cluster.halt))
+
+        window.actions.new_message()
+        qtbot.waitUntil(lambda: new_message_box(window) is not None, timeout=3000)
+        box = new_message_box(window)
+        qtbot.keyClicks(box.to_edit, "07700 900555")
+        box.text_edit.setPlainText("Your table is booked")
+        qtbot.keyClick(box.to_edit, Qt.Key.Key_Return)
+        # Not started, so not sent: said, and the box comes back with what was written.
+        qtbot.waitUntil(lambda: new_message_box(window) not in (None, box), timeout=20000)
+        again = new_message_box(window)
+        assert again.text_edit.toPlainText() == "Your table is booked"
+        assert again.to_edit.text() == "07700 900555"
+        bar = window.statusBar()
+        assert "was not sent" in (bar.toolTip() or bar.currentMessage())
+        assert sent(sandbox) == []
+
+        aio(asyncio.to_thread(own_cluster.resume))
+        qtbot.waitUntil(lambda: not window.shared_desk.line.isVisible(), timeout=30000)
+        qtbot.keyClick(again.to_edit, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: status(window, "Your table is booked") in SENT, timeout=20000)
+        assert sent(sandbox) == ["Your table is booked"]
     finally:
         aio(app.shutdown())
