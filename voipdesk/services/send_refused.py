@@ -10,13 +10,14 @@ from dataclasses import dataclass
 
 from voipdesk.store import StoreUnavailable
 
+# (The first words say it all: at 800 px the status bar shows about seventy characters.)
 SHARED = (
-    "Your message was not sent: the shared inbox cannot be reached right now, so it was not "
-    "taken. Its text is kept in the box: send it again once the shared inbox is back."
+    "Not sent: the shared inbox cannot be reached. Your text is kept in its box; send it "
+    "again once the inbox is back."
 )
 LOCAL = (
-    "Your message was not sent: the message database cannot be used right now ({reason}). "
-    "Its text is kept in the box: send it again in a moment."
+    "Not sent: the message database cannot be used right now ({reason}). Your text is kept "
+    "in its box; send it again in a moment."
 )
 
 
