@@ -55,6 +55,7 @@ class Controller(AppRuns, QObject):
         super().__init__()
         self.database = database  # a postgresql:// URL: a desk on the shared inbox
         self.waiting_window: QWidget | None = None  # until the shared inbox answers (app_shared)
+        self.settings_read: Settings | None = None  # by show_first(), for start() to use
         self.app = app
         self.data_dir = Path(data_dir)
         self.demo = demo
@@ -91,7 +92,8 @@ class Controller(AppRuns, QObject):
             return
         settings = Settings.load(self.data_dir)
         if settings.database_url.strip():  # Settings → Shared inbox: start() opens it, reading
-            return  # its password from the keyring on a worker
+            self.settings_read = settings  # its password from the keyring on a worker (and
+            return  # these settings: the file is read once)
         self._build(settings)
         assert self.window is not None
         if not self.hidden:
@@ -182,7 +184,8 @@ class Controller(AppRuns, QObject):
                 settings.api_url = self.sandbox.send_url
                 await asyncio.to_thread(demo.seed, settings.data_dir, sandbox_url=self.sandbox.url)
             else:
-                settings = await asyncio.to_thread(Settings.load, self.data_dir)
+                settings, self.settings_read = self.settings_read, None  # show_first()'s, once
+                settings = settings or await asyncio.to_thread(Settings.load, self.data_dir)
                 if not self.database and settings.database_url.strip():
                     # Settings → Shared inbox (--database and VOIPDESK_DATABASE_URL come first),
                     # with its password from the keyring.

@@ -45,7 +45,11 @@ async def open_shared(controller: Controller) -> Store | None:
 
     try:
         while True:
-            opening = asyncio.ensure_future(asyncio.to_thread(open_store, controller.database))
+            # The window's store only reads: no send-owner session of its own (the services'
+            # store holds the desk's one).
+            opening = asyncio.ensure_future(
+                asyncio.to_thread(open_store, controller.database, sends=False)
+            )
             done, _ = await asyncio.wait({opening, quit_wait}, timeout=SHOW_AFTER)
             if not done:
                 show_waiting()

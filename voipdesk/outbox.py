@@ -202,7 +202,19 @@ class Outbox:
             log.warning(
                 "message %s not sent (%s, %s): %s", message.id, status, code, fields["error_text"]
             )
-        return self._emit(await self._db(self.store.update_outgoing, message.id, **fields))
+        return self._emit(await self._recorded(message.id, fields))
+
+    async def _recorded(self, message_id: int, fields: dict) -> Message:
+        """What became of a send, written to the store; while the store cannot be reached (a
+        shared database gone away) written again every few seconds until it is: the outcome
+        is known only here, and the message stays claimed by this process meanwhile (sent
+        once, never again)."""
+        while True:
+            try:
+                return await self._db(self.store.update_outgoing, message_id, **fields)
+            except StoreUnavailable as exc:
+                log.warning("message %s: its outcome waits for the store: %s", message_id, exc)
+                await asyncio.sleep(STORE_RETRY_S)
 
     async def retry_due(self) -> list[Message]:
         """Send every PENDING message whose time has come (unless paused)."""

@@ -189,3 +189,17 @@ def test_nothing_is_claimed_while_the_lock_cannot_be_taken_again(pg_cluster):
     finally:
         pg_cluster.admin(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
         pg_cluster.drop_database(url)
+
+
+def test_a_store_opened_for_reads_alone_holds_no_lock_and_claims_nothing(pg_url):
+    """The window's store (sends=False) reads what the desk's other store sends: it holds no
+    send-owner session, and a claim through it is refused rather than written without an owner
+    (which every other voipdesk would take for an abandoned send and mark unknown)."""
+    with open_store(pg_url) as sender, open_store(pg_url, sends=False) as reader:
+        assert reader._owner is None
+        message = sender.add_outgoing(OWN, PEER, "sent by the services' store")
+        assert [m.body for m in reader.outbox()] == ["sent by the services' store"]
+        with pytest.raises(RuntimeError, match="without a send owner"):
+            reader.add_outgoing(OWN, PEER, "never written")
+        assert reader.recover_interrupted() == []  # the sender's send is in flight, not gone
+        assert [m.id for m in sender.outbox()] == [message.id]

@@ -61,7 +61,8 @@ def test_address_password_and_name_are_saved_and_the_password_only_in_the_keyrin
 ):
     dialog = open_dialog(settings)
     page = dialog.shared
-    assert page.name_edit.placeholderText() == settings.effective_your_name
+    expected = settings.effective_your_name  # (looked up on the dialog's worker)
+    qtbot.waitUntil(lambda: page.name_edit.placeholderText() == expected, timeout=5000)
     qtbot.keyClicks(page.database_edit, ADDRESS)
     qtbot.keyClicks(page.password_field.edit, PASSWORD)
     qtbot.keyClicks(page.name_edit, "Ana at the front desk")

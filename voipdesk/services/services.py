@@ -24,12 +24,14 @@ from voipdesk.services.flags import ConversationFlags
 from voipdesk.services.reads import Reads
 from voipdesk.services.receiving import Receiving
 from voipdesk.services.scheduling import Scheduling
+from voipdesk.services.send_refused import SendRefused, send_refused
 from voipdesk.services.sending import SENDING, SendingState, sending_state
 from voipdesk.services.settings_change import apply_settings_change
 from voipdesk.services.shared_inbox import SharedInbox
 from voipdesk.services.unread import UnreadCount
+from voipdesk.services.your_name import YourName
 from voipdesk.settings import Settings
-from voipdesk.store import Store, StoreDamaged, open_store
+from voipdesk.store import Store, StoreDamaged, StoreUnavailable, open_store
 from voipdesk.store.backup import DailyBackup
 from voipdesk.store.errors import is_url
 from voipdesk.store.local_drafts import LocalDrafts
@@ -63,6 +65,7 @@ class Services(DamageWatch):
         self.messages_removed: Event[list[Message]] = Event("messages removed")  # discarded
         # A message the user just sent failed: its reason belongs under its bubble.
         self.send_failed: Event[Message] = Event("send failed")
+        self.send_refused: Event[SendRefused] = Event("send refused")  # not stored: not sent
         self.sending_changed: Event[SendingState] = Event("sending changed")
         self.contacts_changed: Event[()] = Event("contacts changed")
         # Receiving and writing stopped (once).
@@ -73,7 +76,7 @@ class Services(DamageWatch):
         # GUI-thread reads (the window's, opened before the services: closed by stop())
         self.location = location if location is not None else self.data_dir
         self.shared = is_url(self.location)
-        self.store = store if store is not None else open_store(self.location)
+        self.store = store if store is not None else open_store(self.location, sends=False)
         self._writer = writer or open_store(self.location)  # writes, always from worker threads
         self.reads = reads or Reads()  # the window's reads of `store`: on a worker
         self.unread = UnreadCount(self._writer)  # the unread total and conversations read
@@ -109,6 +112,7 @@ class Services(DamageWatch):
         )
         self.receiving_changed = self.receiver.changed
         self.shared_inbox = SharedInbox(self) if self.shared else None
+        self.your_name = YourName(settings, self.outbox)  # "Sent by" on the shared inbox
         if self.shared:  # drafts stay on this computer, whatever the team shares
             drafts = LocalDrafts(self.data_dir, key=str(getattr(self._writer, "path", "")))
             self.store.local_drafts = self._writer.local_drafts = drafts  # type: ignore[attr-defined]
@@ -230,10 +234,8 @@ class Services(DamageWatch):
         await self.flags.load()
         await self.unread.count()  # before the listener adds to it
         if self.shared_inbox is not None:  # the server receives; its database is backed up
-            # by its owner, not by each desk. What this desk sends carries the user's name
-            # (the password database may be a network service: not on the caller's thread).
-            name = await asyncio.to_thread(lambda: self.settings.effective_your_name)
-            self.outbox.sent_by = name
+            # by its owner, not by each desk. What this desk sends carries the user's name.
+            await self.your_name.look_up()
             self.spawn(self.shared_inbox.run())
             await self.wait_for_secrets()
             self.spawn(self.outbox.run())
@@ -320,8 +322,12 @@ class Services(DamageWatch):
         """Store and send a message; its states arrive through messages_changed."""
         return self.spawn(self._send(own, peer, body))
 
-    async def _send(self, own: str, peer: str, body: str) -> Message:
-        message = await self.outbox.send(own, peer, body)
+    async def _send(self, own: str, peer: str, body: str) -> Message | None:
+        try:
+            message = await self.outbox.send(own, peer, body)
+        except StoreUnavailable as exc:  # said in a sentence; its text stays in the box
+            self.send_refused.emit(send_refused(own, peer, body, exc, shared=self.shared))
+            return None
         if message.status is Status.FAILED:
             self.send_failed.emit(message)
         return message

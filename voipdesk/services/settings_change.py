@@ -30,6 +30,8 @@ def apply_settings_change(services: Services, fields: set[str]) -> asyncio.Task:
         services.start_listener()
     if fields & AUTOSTART:
         services.spawn(services._sync_autostart())
+    if "your_name" in fields and services.shared_inbox is not None:
+        services.your_name.apply()  # on the next message sent
 
     async def apply() -> None:
         await services.wait_for_secrets()

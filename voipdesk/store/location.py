@@ -17,19 +17,26 @@ Location = Path | str
 
 # Callers hold a location, never a file path, so a server backend can come in behind it.
 def open_store(
-    location: Location, *, clock: Callable[[], float] | None = None, read_only: bool = False
+    location: Location,
+    *,
+    clock: Callable[[], float] | None = None,
+    read_only: bool = False,
+    sends: bool = True,
 ) -> Store:
     """The store at `location`, opened on the calling thread. A data folder holds the SQLite
     file; a postgresql:// URL is the shared store (store/pg/, the same public methods). Raises
-    StoreError (store.errors): damaged, read-only, too new, or unavailable. `clock` (tests):
-    the store's time, instead of this computer's (and the shared store's database's)."""
+    StoreError (store.errors): damaged, read-only, too new, or unavailable. `sends=False`: a
+    store that never claims a message to send (the window's reads): on the shared store it
+    holds no send-owner session (store/pg/owner.py), a connection and a lock on the server.
+    `clock` (tests): the store's time, instead of this computer's (and the shared store's
+    database's)."""
     if is_url(location):
         where = redacted(str(location))
         scheme = urlsplit(str(location)).scheme.lower()
         if scheme in ("postgres", "postgresql"):
             from voipdesk.store.pg import PgStore  # psycopg only for those who use it
 
-            return PgStore(str(location), clock=clock, read_only=read_only)  # type: ignore[return-value]
+            return PgStore(str(location), clock=clock, read_only=read_only, sends=sends)  # type: ignore[return-value]
         raise StoreUnavailable(
             where,
             f"unknown kind of database: {scheme}",

@@ -22,6 +22,7 @@ class ServicesBridge(QObject):
     # A message the user just sent failed. Its reason is shown under its bubble; the window
     # repeats it as a notice only when that conversation is not the one in front.
     sendFailed = Signal(object)  # Message
+    sendRefused = Signal(object)  # SendRefused: not stored, so not sent; its text goes back
     contactsChanged = Signal()
     scheduledChanged = Signal(int)  # conversation id: its scheduled messages changed
     databaseDamaged = Signal(object)  # StoreDamaged: receiving and writing stopped (once)
@@ -44,6 +45,7 @@ class ServicesBridge(QObject):
         services.sending_changed.connect(self.sendingChanged.emit)
         services.notice.connect(self.notice.emit)
         services.send_failed.connect(self.sendFailed.emit)
+        services.send_refused.connect(self.sendRefused.emit)
         services.contacts_changed.connect(self.contactsChanged.emit)
         services.scheduling.changed.connect(self.scheduledChanged.emit)
         services.database_damaged.connect(self.databaseDamaged.emit)

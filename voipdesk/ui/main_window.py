@@ -179,6 +179,7 @@ class MainWindow(WindowOpening, WindowEvents, QMainWindow):
         bridge.sendingChanged.connect(self._sending_changed)
         bridge.notice.connect(self.show_notice)
         bridge.sendFailed.connect(self._send_failed)
+        bridge.sendRefused.connect(self._send_refused)
         bridge.contactsChanged.connect(self._contacts_changed)
         self.thread.retryRequested.connect(services.resend)
         self.offline_banner.button.clicked.connect(lambda: services.retry_waiting())

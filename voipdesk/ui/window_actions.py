@@ -96,7 +96,8 @@ class WindowActions:
         return action
 
     # -- commands -------------------------------------------------------------------------------
-    def new_message(self) -> None:
+    def new_message(self, own: str = "", peer: str = "", text: str = "") -> None:
+        """New message (filled in with what could not be sent, when given)."""
         from voipdesk.ui.new_message import NewMessageDialog
 
         w = self.window
@@ -111,6 +112,10 @@ class WindowActions:
             w.settingsRequested.emit()
             return
         dialog = NewMessageDialog(settings.effective_country, {}, list(settings.numbers), parent=w)
+        if peer:
+            dialog.to_edit.setText(display(peer, settings.effective_country))
+            dialog.from_combo.setCurrentIndex(max(0, dialog.from_combo.findData(own)))
+            dialog.text_edit.setPlainText(text)
         # The names it offers are read on a worker and come in a moment after it opens.
         answered_while_open(dialog, w.thread.reads, w.store.contacts, dialog.set_contacts)
         dialog.accepted.connect(
@@ -122,11 +127,21 @@ class WindowActions:
 
     async def _start(self, own: str, peer: str, text: str, send_at: float | None) -> None:
         """The New message dialog's answer: send now, or (its clock) schedule and open."""
+        from voipdesk.store import StoreUnavailable
+
         w = self.window
-        if send_at is None:
-            await w.start_conversation(own, peer, text)
+        try:
+            if send_at is None:
+                await w.start_conversation(own, peer, text)
+                return
+            await w.services.scheduling.schedule(own, peer, text, send_at)
+        except StoreUnavailable as exc:  # not started, so not sent: said, and the text kept
+            from voipdesk.services.send_refused import send_refused
+
+            refused = send_refused(own, peer, text, exc, shared=w.services.shared)
+            w.show_notice("warning", refused.sentence)
+            self.new_message(own, peer, text)
             return
-        await w.services.scheduling.schedule(own, peer, text, send_at)
         await w.start_conversation(own, peer, "")
 
     def rename_contact(self, number: str) -> None:

@@ -14,6 +14,7 @@ from voipdesk.ui.notice_bar import ICON_SIZE
 if TYPE_CHECKING:
     from voipdesk.core.models import Message
     from voipdesk.services import SendingState, Services
+    from voipdesk.services.send_refused import SendRefused
     from voipdesk.ui.reading import Reader
 
 
@@ -54,6 +55,32 @@ class WindowEvents:
             message,
             lambda who: self.show_notice("warning", f"Not sent to {who}: {reason}"),
         )
+
+    def _send_refused(self, refused: SendRefused) -> None:
+        """A message the store did not take (services/send_refused.py): said, and its text back
+        in its conversation's box (before anything typed since), kept as its draft."""
+        self.show_notice("warning", refused.sentence)
+        model, open_one = self.conversation_model, self.thread.conversation
+        rows = [open_one] + [model.conversation(r) for r in range(model.rowCount())]
+        found = next(
+            (
+                c
+                for c in rows
+                if c is not None and (c.own_number, c.peer_number) == refused.peer_pair
+            ),
+            None,
+        )
+        if found is None:
+            return
+        typed = (
+            self.compose.draft()
+            if found.id == self.conversation_id
+            else model.drafts.get(found.id, "")
+        )
+        kept = refused.body + (f"\n{typed}" if typed.strip() else "")
+        if found.id == self.conversation_id:
+            self.compose.set_draft(kept)
+        self._save_draft(found.id, kept)
 
     def is_reading(self, conversation_id: int) -> bool:
         """The user has this thread in front of them right now."""

@@ -13,7 +13,7 @@ from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from voipdesk.store.location import redacted
-from voipdesk.store.pg.deadline import CHECK_WITHIN_S, within
+from voipdesk.store.pg.deadline import CALL_WITHIN_S, CHECK_WITHIN_S, KEEPALIVES, within
 from voipdesk.store.pg.migrate import migrate, refuse_if_too_new
 from voipdesk.store.pg.owner import OwnerLock, TokenOwner
 from voipdesk.store.pg.unavailable import unavailable
@@ -65,13 +65,22 @@ class PgConnection(TokenOwner):
     """A pool of connections to one PostgreSQL database; every write is one transaction that is
     committed when the method returns. Safe to call from any thread."""
 
+    # Seconds a call may go unanswered before its connection is cut (deadline.py).
+    answer_within: float = CALL_WITHIN_S
+
     def __init__(
-        self, url: str, *, clock: Callable[[], float] | None = None, read_only: bool = False
+        self,
+        url: str,
+        *,
+        clock: Callable[[], float] | None = None,
+        read_only: bool = False,
+        sends: bool = True,
     ) -> None:
         """Connect, and bring the shared schema up to date (unless read_only). Raises
         StoreUnavailable (unreachable, refused, a role that may not migrate) or StoreTooNew.
-        `clock`: given (tests), it is also the time that orders messages; else the
-        database's clock orders them (_now), and this computer's times only its own doings."""
+        `sends=False`: this store never claims a send, so it holds no send-owner lock. `clock`:
+        given (tests), it is also the time that orders messages; else the database's clock
+        orders them (_now), and this computer's times only its own doings."""
         self.url = url
         self.path: str = redacted(url)  # said in sentences; never the password
         self._clock = clock or time.time
@@ -91,7 +100,7 @@ class PgConnection(TokenOwner):
             min_size=1,
             max_size=_POOL_SIZE,
             # Reads are one statement each; writes open their own transaction (_write).
-            kwargs={"connect_timeout": _CONNECT_TIMEOUT, "autocommit": True},
+            kwargs={"connect_timeout": _CONNECT_TIMEOUT, "autocommit": True, **KEEPALIVES},
             # A connection the server or a router dropped is found and replaced before use.
             check=_check,
             timeout=WAIT_FOR_CONNECTION,
@@ -99,8 +108,9 @@ class PgConnection(TokenOwner):
             open=False,
         )
         self._pool.open(wait=False)
-        # Who owns this store's send attempts (store/pg/owner.py); a read-only one claims none.
-        if not read_only:
+        # Who owns this store's send attempts (store/pg/owner.py); a read-only one, or one
+        # opened for reads alone (sends=False), claims none.
+        if sends and not read_only:
             try:
                 self._owner = OwnerLock(url, self.path)
             except BaseException:
@@ -125,10 +135,8 @@ class PgConnection(TokenOwner):
         """Run fn in one transaction and commit it; run it again when it lost a race."""
         for attempt in range(1, _ATTEMPTS + 1):
             try:
-                with self._pool.connection() as conn, conn.transaction():
-                    if self.read_only:
-                        conn.execute("SET TRANSACTION READ ONLY")
-                    return fn(Tx(conn))
+                with self._pool.connection() as conn:
+                    return within(conn, self.answer_within, lambda: self._transaction(conn, fn))
             except (pg_errors.SerializationFailure, pg_errors.DeadlockDetected):
                 if attempt == _ATTEMPTS:
                     raise
@@ -140,10 +148,22 @@ class PgConnection(TokenOwner):
                 raise unavailable(self.path, exc) from exc
         raise AssertionError("unreachable")
 
+    def _transaction(self, conn: psycopg.Connection, fn: Callable[[Tx], Any]) -> Any:
+        """fn in one transaction on conn, committed when it returns."""
+        with conn.transaction():
+            if self.read_only:
+                conn.execute("SET TRANSACTION READ ONLY")
+            return fn(Tx(conn))
+
     def _read(self, sql: str, args: Sequence = ()) -> list[tuple]:
+        sql, args = placeholders(sql), clean_args(args)
         try:
             with self._pool.connection() as conn:
-                return conn.execute(placeholders(sql), clean_args(args)).fetchall()  # type: ignore[arg-type]
+
+                def answer() -> list[tuple]:
+                    return conn.execute(sql, args).fetchall()  # type: ignore[arg-type]
+
+                return within(conn, self.answer_within, answer)
         except (psycopg.OperationalError, PoolTimeout) as exc:
             raise unavailable(self.path, exc) from exc
 

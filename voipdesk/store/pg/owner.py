@@ -23,7 +23,7 @@ import threading
 
 import psycopg
 
-from voipdesk.store.pg.deadline import CHECK_WITHIN_S, within
+from voipdesk.store.pg.deadline import CHECK_WITHIN_S, KEEPALIVES, within
 from voipdesk.store.pg.schema import CHANGE_LOCK, MIGRATE_LOCK
 from voipdesk.store.pg.unavailable import unavailable
 
@@ -93,11 +93,7 @@ class OwnerLock:
                 application_name="voipdesk send owner",
                 # A connection dropped without a FIN is found by the server within ~25 s (its
                 # session, and so the lock, then ends), and by the check here within 20 s.
-                keepalives=1,
-                keepalives_idle=10,
-                keepalives_interval=5,
-                keepalives_count=3,
-                tcp_user_timeout=20_000,
+                **KEEPALIVES,
             )
         except psycopg.Error as exc:
             raise unavailable(self._where, exc) from exc
@@ -128,9 +124,11 @@ class TokenOwner:
     _owner: OwnerLock | None = None  # None: a read-only store, which claims nothing
 
     def _attempt_owner(self) -> dict[str, object]:
-        """The columns that say this store owns a send attempt it claims (its lock checked)."""
+        """The columns that say this store owns a send attempt it claims (its lock checked).
+        A store without an owner lock claims nothing: a row claimed without a token would look
+        abandoned to every other voipdesk, and be marked unknown while it is sent."""
         if self._owner is None:
-            return {"owner_token": None}
+            raise RuntimeError("this shared store was opened without a send owner (sends=False)")
         return {"owner_token": self._owner.held()}
 
     def _owner_gone(self, conn: object, owner: int | None) -> bool:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QLineEdit, QPushButton, QSizePolicy, QVBoxLayout, 
 
 from voipdesk.settings import Settings
 from voipdesk.settings.database import PASSWORD, database_problem, with_password
+from voipdesk.settings.model import computer_user_name
 from voipdesk.ui import theme
 from voipdesk.ui.labels import plain_label
 from voipdesk.ui.settings.form import Form
@@ -21,7 +22,7 @@ from voipdesk.ui.settings.pages import secret_field
 INTRO = (
     "To share your numbers' messages with your team, give the address of the PostgreSQL "
     "database your team's voipdesk server uses. Leave it empty to keep your messages on this "
-    "computer only. A change here takes effect the next time voipdesk starts."
+    "computer only. A change of the address takes effect the next time voipdesk starts."
 )
 EMPTY = "Without an address, your messages stay on this computer only: there is nothing to test."
 TESTING = "Connecting…"
@@ -42,7 +43,7 @@ def test_connection(url: str, password: str | None, settings: Settings) -> tuple
     where = redacted(url)
     connect = with_password(url, password)
     try:
-        store = open_store(connect)
+        store = open_store(connect, sends=False)
         try:
             store.unread_total()
         finally:
@@ -90,7 +91,9 @@ class SharedInboxPage(QWidget):
             focus=self.password_field.edit,
         )
         self.name_edit = QLineEdit(settings.your_name)
-        self.name_edit.setPlaceholderText(settings.effective_your_name)
+        # What an empty field means: the name this computer knows the user by, a lookup in the
+        # password database (a network directory on some computers): on the worker.
+        worker(computer_user_name, self.name_edit.setPlaceholderText)
         form.row(
             "Your &name",
             self.name_edit,
