@@ -1,19 +1,24 @@
 """How a desk on the shared inbox looks while it starts and runs (a real PostgreSQL server, the
 sandbox over real HTTP): the open thread never goes blank when the desk starts following the
 shared store's changes; the Connection dialog says who receives and where the database is,
-with no empty space where a local desk's webhook parts would be."""
+with no empty space where a local desk's webhook parts would be; the status bar's dot, the
+dialog and the line that says the database cannot be reached read in light and dark."""
 
 import threading
 import time
 
 import pytest
-from PySide6.QtWidgets import QDialogButtonBox, QLabel, QWidget
+from PySide6.QtCore import QPoint, QSize
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QWidget
 
 from tests.app.test_shared_desk import desk, desk_env, sandbox, shown  # noqa: F401 (fixtures)
 from tests.pg_support import database_name
 from tests.store.conftest import inbound
+from tests.ui.palettes import dark_palette
 from voipdesk.store import open_store
 from voipdesk.store.pg import PgStore
+from voipdesk.ui import theme
 
 pytestmark = [
     pytest.mark.qt_log_ignore("This plugin does not support"),
@@ -99,6 +104,93 @@ def test_the_connection_dialog_shows_the_server_and_the_database_and_nothing_emp
             if label.text():
                 assert label.height() <= label.heightForWidth(label.width()) + 4, label.text()
         assert dialog.height() <= dialog.sizeHint().height() + 40
+    finally:
+        aio(app.shutdown())
+        server.close()
+
+
+def luminance(color: QColor) -> float:
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in color.getRgbF()[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def dot_color(pixmap) -> QColor:
+    image = pixmap.toImage()
+    return image.pixelColor(image.width() // 2, image.height() // 2)
+
+
+def seen_color(widget, point: QPoint) -> QColor:
+    """The colour on screen at `point` of `widget` (what is painted behind it included)."""
+    window = widget.window()
+    return window.grab().toImage().pixelColor(widget.mapTo(window, point))
+
+
+@pytest.fixture(params=["light", "dark"])
+def scheme(request):
+    """The desktop's light or dark palette, from the start (live switches: see the report of
+    issue #11's session 7: under the app's style sheet child widgets keep the palette before)."""
+    original = QGuiApplication.palette()
+    if request.param == "dark":
+        QApplication.setPalette(dark_palette())
+    else:
+        QApplication.setPalette(QApplication.style().standardPalette())
+    yield request.param
+    QApplication.setPalette(original)
+
+
+def test_the_shared_desk_s_status_dialog_and_offline_line_read_in_light_and_dark(
+    aio, pg_url, tmp_path, qtbot, scheme
+):
+    # The server last seen ten minutes ago: it may have stopped.
+    server = open_store(pg_url, clock=lambda: time.time() - 600)
+    server.beat(time.time() - 3600)
+    app = desk(tmp_path, pg_url)
+    try:
+        aio(app.start())
+        window = app.window
+        window.resize(800, 600)
+        assert theme.is_dark(window.palette()) == (scheme == "dark")
+        back = window.palette().color(QPalette.ColorRole.Window)
+        button = window.receiving.button
+        qtbot.waitUntil(lambda: button.text().startswith("Shared inbox: server last seen"))
+        # The status bar's dot: amber, the server may have stopped.
+        dot = dot_color(button.icon().pixmap(QSize(16, 10)))
+        assert contrast(dot, back) >= 3 and 25 <= dot.hslHue() <= 55, (scheme, dot.name())
+        panel = window.connection_panel
+        assert "may have stopped" in panel.server_label.text()
+        window.show_connection()
+        dialog = window.receiving.connection_dialog
+        qtbot.waitExposed(dialog)
+        line = window.shared_desk.line
+        app.services.shared_inbox._on_state("voipdesk cannot reach the shared database (refused).")
+        qtbot.waitUntil(line.isVisible)
+        # The dot turns red: the database cannot be reached.
+        dot = dot_color(button.icon().pixmap(QSize(16, 10)))
+        assert contrast(dot, back) >= 3 and dot.red() > 2 * dot.green(), (scheme, dot.name())
+        # The dialog's lines and dots, the amber "may have stopped" one included.
+        paper = dialog.palette().color(QPalette.ColorRole.Window)
+        for label in panel.findChildren(QLabel):
+            if label.text():
+                words = label.palette().color(QPalette.ColorRole.WindowText)
+                assert contrast(words, paper) >= 4.5, (scheme, label.text())
+            else:  # a dot
+                assert contrast(dot_color(label.pixmap()), paper) >= 3, scheme
+        # The line above the thread: a warning's amber band (nothing is lost, voipdesk keeps
+        # trying), as the line about VoIP Number is, with words that read on it.
+        band = seen_color(line, QPoint(3, 3))
+        assert 25 <= band.hslHue() <= 55 and band.hslSaturationF() > 0.25, band.name()
+        assert (luminance(band) < 0.1) == (scheme == "dark"), band.name()
+        words = line.label.palette().color(QPalette.ColorRole.WindowText)
+        assert contrast(words, band) >= 4.5, (scheme, words.name(), band.name())
+        dialog.close()
     finally:
         aio(app.shutdown())
         server.close()

@@ -13,15 +13,32 @@ from PySide6.QtGui import QColor, QPalette, QShowEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from voipdesk.ui import theme
+from voipdesk.ui.banner import Banner
 from voipdesk.ui.connection import status_dot
 from voipdesk.ui.labels import plain_label
-
-AMBER = QColor("#d08a00")  # the server not seen for a while: it may have stopped
+from voipdesk.ui.notice_bar import WARNING, level_color, level_tint
 
 WIDTH = 560  # the panel's width in the Connection dialog (its minimum; it is shown at 640)
 
 # How a line looks: "good" (green dot), "unsure" (amber), "bad" (red dot and red words).
 GOOD, UNSURE, BAD = "good", "unsure", "bad"
+
+
+def unsure_color(palette: QPalette) -> QColor:
+    """The server not seen for a while (it may have stopped): a warning's amber, in a shade
+    that stands out on the palette's window colour (the notices' warning colour)."""
+    return level_color(WARNING, palette)
+
+
+class UnreachableLine(Banner):
+    """The line above the thread while the shared store cannot be reached: a warning, not an
+    error (nothing is lost, voipdesk keeps trying), tinted as the line about VoIP Number is
+    (ui/offline_banner.py)."""
+
+    def apply_colors(self) -> None:
+        palette = self.palette()
+        palette.setColor(self.backgroundRole(), level_tint(WARNING, palette))
+        self.setPalette(palette)
 
 
 def database_words(where: str) -> str:
@@ -93,7 +110,11 @@ class SharedConnectionPanel(QWidget):
 
     def _apply_colors(self) -> None:
         palette, dpr = self.palette(), self.devicePixelRatioF()
-        colors = {GOOD: theme.success_text(palette), UNSURE: AMBER, BAD: theme.error_text(palette)}
+        colors = {
+            GOOD: theme.success_text(palette),
+            UNSURE: unsure_color(palette),
+            BAD: theme.error_text(palette),
+        }
         for label, look in self._looks.items():
             self._dots[label].setPixmap(status_dot(colors[look], dpr=dpr))
             words = colors[BAD] if look == BAD else palette.color(QPalette.ColorRole.WindowText)

@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer
 
 from voipdesk.ui import theme
-from voipdesk.ui.banner import Banner
 from voipdesk.ui.shared_connection import (
-    AMBER,
     GOOD,
     UNSURE,
     PaletteFollower,
     SharedConnectionPanel,
+    UnreachableLine,
     database_line,
+    unsure_color,
 )
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ class SharedDesk:
 
     def __init__(self, window: MainWindow, bridge: ServicesBridge) -> None:
         self.window = window
-        self.line = Banner()  # the shared store cannot be reached
+        self.line = UnreachableLine()  # the shared store cannot be reached
         self.line.setAccessibleName("Shared inbox unreachable")
         self.line.button.hide()
         window.banners.insertWidget(0, self.line)
@@ -100,7 +100,8 @@ class SharedDesk:
         self.offline: str | None = None  # why the shared store cannot be reached, or None
         self.panel = SharedConnectionPanel()  # the Connection dialog's content
         window.receiving.use_panel(self.panel)
-        PaletteFollower(window, self.show_server)  # (the status bar's dot, light or dark)
+        # Light/dark switches: the status bar's dot and the line's tint follow.
+        PaletteFollower(window, lambda: (self.show_server(), self.line.apply_colors()))
         self.timer = QTimer(window)
         self.timer.setInterval(HEARTBEAT_EVERY_MS)
         self.timer.timeout.connect(self.read_heartbeat)
@@ -139,7 +140,7 @@ class SharedDesk:
         palette = window.palette()
         good = theme.success_text(palette)
         window.receiving.show_dot(
-            theme.error_text(palette) if self.offline else good if alive else AMBER
+            theme.error_text(palette) if self.offline else good if alive else unsure_color(palette)
         )
         panel = self.panel
         panel.set_line(panel.receiving_label, SERVER_RECEIVES, GOOD)
