@@ -69,6 +69,48 @@ def test_a_starting_desk_keeps_the_open_thread_shown_until_what_it_reads_again_a
         server.close()
 
 
+def test_a_starting_desk_says_nothing_in_the_thread_pane_until_its_first_conversation_opens(
+    aio, pg_url, tmp_path, qtbot, monkeypatch
+):
+    server = open_store(pg_url)
+    server.add_inbound(inbound("Is the shop open?"))
+    # The shared store answers the first read of the list only when the test says (a slow
+    # network): meanwhile the window shows, its thread pane not yet filled.
+    answer = threading.Event()
+    conversations = PgStore.conversations
+    monkeypatch.setattr(
+        PgStore, "conversations", lambda s, **kw: answer.wait(20) and conversations(s, **kw)
+    )
+    app = desk(tmp_path, pg_url)
+    try:
+        aio(app.start())
+        view = app.window.thread
+        assert app.window.isVisible() and view.pages.currentWidget() is view.empty_label
+        assert view.empty_label.text() == ""  # not "Pick a conversation" for a moment
+        answer.set()
+        qtbot.waitUntil(lambda: shown(app.window) == ["Is the shop open?"], timeout=10000)
+        view.set_conversation(None)  # (the empty page keeps its words for when it is empty)
+        assert view.empty_label.text() == "Pick a conversation, or start a new one."
+    finally:
+        answer.set()
+        aio(app.shutdown())
+        server.close()
+
+
+def test_a_desk_with_no_conversation_yet_says_so_once_the_list_is_read(
+    aio, pg_url, tmp_path, qtbot
+):
+    app = desk(tmp_path, pg_url)
+    try:
+        aio(app.start())
+        view = app.window.thread
+        qtbot.waitUntil(lambda: view.empty_label.text() != "", timeout=10000)
+        assert view.empty_label.text() == "Pick a conversation, or start a new one."
+        assert view.pages.currentWidget() is view.empty_label
+    finally:
+        aio(app.shutdown())
+
+
 def test_the_connection_dialog_shows_the_server_and_the_database_and_nothing_empty(
     aio, pg_url, tmp_path, qtbot
 ):

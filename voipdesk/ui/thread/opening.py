@@ -28,6 +28,15 @@ class ThreadOpening:
     view's own widgets and state)."""
 
     _opening_id: int | None = None  # the conversation last asked for
+    _empty_words: str | None = None  # the empty page's words, while it is kept blank
+
+    def say_nothing_yet(self) -> None:
+        """Keep the empty page blank until a conversation is shown, or set_conversation(None)
+        says there is none: a window whose first conversation is read over the network (a desk
+        on the shared inbox) would say "Pick a conversation" for a moment before it opens."""
+        if self._empty_words is None:
+            self._empty_words = self.empty_label.text()
+        self.empty_label.setText("")
 
     @property
     def opening(self) -> bool:
@@ -60,6 +69,9 @@ class ThreadOpening:
     def _show(self, conversation: Conversation | None, messages: list[Message], draft="") -> None:
         """Show the conversation as read (None: the empty state) and what was told meanwhile."""
         heard, self._heard = self._heard, []
+        if self._empty_words is not None:  # (blank no longer)
+            self.empty_label.setText(self._empty_words)
+            self._empty_words = None
         old = self._model
         self._model = None
         if conversation is not None:
