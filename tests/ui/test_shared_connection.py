@@ -2,6 +2,7 @@
 says it, never with its password."""
 
 import pytest
+from PySide6.QtGui import QIcon
 
 from voipdesk.store.location import redacted
 from voipdesk.ui.shared_connection import BAD, GOOD, database_line, database_words
@@ -38,3 +39,14 @@ def test_the_database_line_says_when_it_cannot_be_reached():
     text, look = database_line(where, "voipdesk cannot reach the shared database (refused).")
     assert look == BAD and "cannot be reached right now" in text and "keeps trying" in text
     assert "s3cret" not in text
+
+
+def test_the_waiting_window_names_the_database_as_a_person_says_it(qtbot):
+    from voipdesk.ui.shared_waiting import SharedWaitingWindow
+
+    window = SharedWaitingWindow(
+        redacted("postgresql://ana:s3cret@db.example.com/voipdesk?sslmode=verify-full"), QIcon()
+    )
+    qtbot.addWidget(window)
+    title = window.title.text()
+    assert title == "Connecting to the shared inbox: voipdesk on db.example.com (as ana)…"
