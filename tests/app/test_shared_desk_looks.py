@@ -233,6 +233,15 @@ def test_the_shared_desk_s_status_dialog_and_offline_line_read_in_light_and_dark
         words = line.label.palette().color(QPalette.ColorRole.WindowText)
         assert contrast(words, band) >= 4.5, (scheme, words.name(), band.name())
         dialog.close()
+        # The desktop switches light/dark: the status bar's dot follows (red on the other).
+        other = dark_palette() if scheme == "light" else QApplication.style().standardPalette()
+        QApplication.setPalette(other)
+        qtbot.waitUntil(lambda: theme.is_dark(window.palette()) == (scheme == "light"))
+        qtbot.waitUntil(lambda: dot_color(button.icon().pixmap(QSize(16, 10))) != dot)
+        switched = dot_color(button.icon().pixmap(QSize(16, 10)))
+        assert switched.red() > 2 * switched.green(), switched.name()
+        back = window.palette().color(QPalette.ColorRole.Window)
+        assert contrast(switched, back) >= 3, switched.name()
     finally:
         aio(app.shutdown())
         server.close()
