@@ -42,8 +42,8 @@ class ReceivingView(QObject):
         self.button.setText("Demo: receiving from the sandbox" if demo_ok else status.summary)
         self.status = status
         self.paint_dot()
-        if self._connection is not None:
-            self.connection_panel.set_status(status)
+        if self._connection is not None and isinstance(self._connection[0], ConnectionPanel):
+            self._connection[0].set_status(status)
         if status.url_changed:
             self.url_banner.show_text(URL_CHANGED_TEXT, "Show new URL")
         else:
@@ -77,11 +77,13 @@ class ReceivingView(QObject):
             panel.testRequested.connect(self.testRequested)
             panel.setupRequested.connect(self._set_up_receiving)
             self._connection = panel, self._build_connection_dialog(panel)
+            panel.copy_button.clicked.connect(self._url_copy_clicked)
+            panel.copy_new_button.clicked.connect(self._url_copy_clicked)
             if self.status is not None:
                 panel.set_status(self.status)
         return self._connection
 
-    def _build_connection_dialog(self, panel: ConnectionPanel) -> QDialog:
+    def _build_connection_dialog(self, panel: QWidget) -> QDialog:
         # Built once, with the panel in it from the start (moving a coloured panel into a
         # dialog later re-polishes it under the app's style sheet).
         dialog = QDialog(self.window)
@@ -94,9 +96,12 @@ class ReceivingView(QObject):
         layout.addWidget(buttons)
         dialog.setMinimumWidth(560)
         dialog.finished.connect(lambda _result: self._connection_closed())
-        panel.copy_button.clicked.connect(self._url_copy_clicked)
-        panel.copy_new_button.clicked.connect(self._url_copy_clicked)
         return dialog
+
+    def use_panel(self, panel: QWidget) -> None:
+        """Show `panel` in the Connection dialog instead of the receiving panel (a desk on the
+        shared inbox: the server receives; there is no listener, tunnel or URL here)."""
+        self._connection = panel, self._build_connection_dialog(panel)  # type: ignore[assignment]
 
     def show_connection(self) -> None:
         dialog = self.connection_dialog
@@ -126,6 +131,10 @@ class ReceivingView(QObject):
             color = QColor(STARTING_COLOR)
         else:
             color = theme.error_text(palette)
+        self.show_dot(color)
+
+    def show_dot(self, color: QColor) -> None:
+        """The status-bar button's dot in this colour."""
         dpr = self.window.devicePixelRatioF()
         dot = status_dot(color, dpr=dpr)
         # The dot with room after it, so it does not touch the words.

@@ -18,11 +18,17 @@ import time
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QColor, QPalette
 
 from voipdesk.ui import theme
-from voipdesk.ui.banner import Banner
-from voipdesk.ui.connection import status_dot
+from voipdesk.ui.shared_connection import (
+    GOOD,
+    UNSURE,
+    PaletteFollower,
+    SharedConnectionPanel,
+    UnreachableLine,
+    database_line,
+    unsure_color,
+)
 
 if TYPE_CHECKING:
     from voipdesk.store.heartbeats import Heartbeat
@@ -38,7 +44,6 @@ SERVER_RECEIVES = (
 )
 HEARTBEAT_EVERY_MS = 30_000
 STALE_AFTER = 120.0  # seconds without a heartbeat before the server may be down
-AMBER = QColor("#d08a00")
 
 
 def when(seen_at: float, now: float) -> str:
@@ -81,7 +86,7 @@ class SharedDesk:
 
     def __init__(self, window: MainWindow, bridge: ServicesBridge) -> None:
         self.window = window
-        self.line = Banner()  # the shared store cannot be reached
+        self.line = UnreachableLine()  # the shared store cannot be reached
         self.line.setAccessibleName("Shared inbox unreachable")
         self.line.button.hide()
         window.banners.insertWidget(0, self.line)
@@ -92,6 +97,11 @@ class SharedDesk:
         bridge.receivingChanged.disconnect(window.receiving.set_status)
         self.beat: Heartbeat | None = None
         self.beat_read = False
+        self.offline: str | None = None  # why the shared store cannot be reached, or None
+        self.panel = SharedConnectionPanel()  # the Connection dialog's content
+        window.receiving.use_panel(self.panel)
+        # Light/dark switches: the status bar's dot and the line's tint follow.
+        PaletteFollower(window, lambda: (self.show_server(), self.line.apply_colors()))
         self.timer = QTimer(window)
         self.timer.setInterval(HEARTBEAT_EVERY_MS)
         self.timer.timeout.connect(self.read_heartbeat)
@@ -112,38 +122,31 @@ class SharedDesk:
         self.window.reads.request(store.last_heartbeat, arrived, lambda _exc: None)
 
     def show_server(self) -> None:
-        """The status bar's button and the Connection panel: the server receives."""
-        window = self.window
-        button = window.receiving.button
+        """The status bar's button and the Connection dialog: the server receives (last seen
+        when), and the database this desk is on."""
+        window, now = self.window, time.time()
         if not self.beat_read:
             line, alive = "Checking when the server was last seen…", True
-            button.setText("Shared inbox: the server receives")
+            text = "Shared inbox: the server receives"
         else:
-            line, alive = server_line(self.beat, time.time())
-            seen = when(self.beat.seen_at, time.time()) if self.beat else "not yet"
-            button.setText(f"Shared inbox: server last seen {seen}")
+            line, alive = server_line(self.beat, now)
+            seen = when(self.beat.seen_at, now) if self.beat else "not yet"
+            text = f"Shared inbox: server last seen {seen}"
+        if self.offline:
+            text = "Shared inbox: cannot be reached"
+        button = window.receiving.button
+        button.setText(text)
         button.setToolTip("Show the connection: who receives the team's texts")
-        panel = window.connection_panel
-        panel._status = None  # (its "not started yet" would colour these lines on each repolish)
-        for part in (
-            panel.banner,
-            panel.url_title,
-            panel.url_edit,
-            panel.copy_button,
-            panel.instruction,
-            panel.test_button,
-            panel.test_icon,
-            panel.test_result,
-            panel.setup_button,
-        ):
-            part.hide()
-        panel.listener_label.setText(SERVER_RECEIVES)
-        panel.tunnel_label.setText(line)
-        dpr, palette = panel.devicePixelRatioF(), panel.palette()
+        palette = window.palette()
         good = theme.success_text(palette)
-        theme.set_text_color(panel.listener_label, palette.color(QPalette.ColorRole.WindowText))
-        panel.listener_dot.setPixmap(status_dot(good, dpr=dpr))
-        panel.tunnel_dot.setPixmap(status_dot(good if alive else AMBER, dpr=dpr))
+        window.receiving.show_dot(
+            theme.error_text(palette) if self.offline else good if alive else unsure_color(palette)
+        )
+        panel = self.panel
+        panel.set_line(panel.receiving_label, SERVER_RECEIVES, GOOD)
+        panel.set_line(panel.server_label, line, GOOD if alive else UNSURE)
+        where = getattr(window.services.store, "path", "") if window.services else ""
+        panel.set_line(panel.database_label, *database_line(str(where), self.offline))
 
     def reload(self) -> None:
         window = self.window
@@ -158,6 +161,8 @@ class SharedDesk:
             window.thread.refresh_header()
 
     def state_changed(self, sentence: str | None) -> None:
+        self.offline = sentence
+        self.show_server()
         if sentence:
             self.line.apply_colors()
             self.line.label.setText(unreachable_line(sentence))

@@ -10,6 +10,7 @@ from PySide6.QtGui import QCloseEvent, QIcon
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from voipdesk.ui.labels import plain_label
+from voipdesk.ui.shared_connection import database_words
 
 KEEPS_TRYING = (
     "voipdesk keeps trying every few seconds: your conversations appear here as soon as it "
@@ -29,7 +30,11 @@ class SharedWaitingWindow(QWidget):
         self.setAccessibleName("Shared inbox unreachable")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 24, 24, 24)
-        self.title = plain_label(f"Connecting to the shared inbox at {where}…", wrap=True)
+        # (as a person says it: the full address, said without its password, is in the
+        # sentence that says why it does not answer)
+        self.title = plain_label(
+            f"Connecting to the shared inbox: {database_words(where)}…", wrap=True
+        )
         font = self.title.font()
         font.setPointSizeF(font.pointSizeF() * 1.25)
         self.title.setFont(font)

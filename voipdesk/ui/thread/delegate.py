@@ -45,6 +45,7 @@ from voipdesk.ui.thread.layout import (
 from voipdesk.ui.thread.marks import match_formats, paint_unread_divider, unread_height
 from voipdesk.ui.thread.model import MessageRole, RenderInfo
 from voipdesk.ui.thread.selection import TextSelection
+from voipdesk.ui.thread.sent_by import fit_sender
 from voipdesk.ui.thread.text import find_links
 
 
@@ -162,7 +163,7 @@ class BubbleDelegate(QStyledItemDelegate):
         meta_top = 0
         action = None
         if meta is not None:
-            text, action = meta
+            text, action = fit_sender(*meta, message, small_fm, max_bubble)
             meta_part = lay_out(
                 text,
                 small,

@@ -27,6 +27,17 @@ class ThreadOpening:
     """ThreadView's opening of conversations and moving to messages (a mixin: it works on the
     view's own widgets and state)."""
 
+    _opening_id: int | None = None  # the conversation last asked for
+    _empty_words: str | None = None  # the empty page's words, while it is kept blank
+
+    def say_nothing_yet(self) -> None:
+        """Keep the empty page blank until a conversation is shown, or set_conversation(None)
+        says there is none: a window whose first conversation is read over the network (a desk
+        on the shared inbox) would say "Pick a conversation" for a moment before it opens."""
+        if self._empty_words is None:
+            self._empty_words = self.empty_label.text()
+        self.empty_label.setText("")
+
     @property
     def opening(self) -> bool:
         """Whether a conversation asked for is on its way (what is shown is the one before)."""
@@ -48,6 +59,7 @@ class ThreadOpening:
             self._show(None, [])
             return
         store, page = self._store, self._page
+        self._opening_id = conversation_id
         self._opening.ask(
             self.reads,
             lambda: read_opening(store, conversation_id, page),
@@ -57,6 +69,9 @@ class ThreadOpening:
     def _show(self, conversation: Conversation | None, messages: list[Message], draft="") -> None:
         """Show the conversation as read (None: the empty state) and what was told meanwhile."""
         heard, self._heard = self._heard, []
+        if self._empty_words is not None:  # (blank no longer)
+            self.empty_label.setText(self._empty_words)
+            self._empty_words = None
         old = self._model
         self._model = None
         if conversation is not None:
@@ -93,10 +108,15 @@ class ThreadOpening:
             self.list_view.doItemsLayout()  # keeps the place (anchor) and loads on near an edge
 
     def reload(self) -> None:
-        """Re-open the current conversation from the store."""
-        conversation_id = self.conversation_id
-        self.set_conversation(None)
-        self.set_conversation(conversation_id)
+        """Read the open conversation again (a desk on the shared inbox: it starts following
+        the store's changes, or the ones it missed were pruned): its header and newest page,
+        put in when they arrive. What is shown stays until then: the thread never goes blank,
+        and nothing moves when nothing changed."""
+        if self._opening.pending:  # the answer on its way may have been read before the change
+            self.set_conversation(self._opening_id)  # asked again
+        elif self._model is not None:
+            self.refresh_header()
+            self._model.window.read_newest_again()
 
     def refresh_header(self) -> None:
         """Read the open conversation again for the header (names, own numbers changed)."""

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 
 from voipdesk.core.models import Message, Status
 from voipdesk.ui.reading import AT_ONCE, Latest, Reader
+from voipdesk.ui.thread.newest_again import NewestAgain
 from voipdesk.ui.thread.paging import Edges, Jump, Pages, WindowEvents, read_jump
 
 __all__ = ["ATTENTION", "MessageWindow", "Pages", "WindowEvents"]
@@ -20,7 +21,7 @@ ATTENTION = frozenset({Status.FAILED, Status.UNKNOWN, Status.PENDING})
 _STALE = frozenset({(Status.DELIVERED, Status.QUEUED), (Status.FAILED, Status.QUEUED)})
 
 
-class MessageWindow:
+class MessageWindow(NewestAgain):
     """One conversation's messages, oldest first: a window of at most `window_pages` pages of
     the thread. It opens on the newest page; pages the user scrolls to are added at one end and
     the far end is dropped, so a scroll through years of history costs neither memory nor
