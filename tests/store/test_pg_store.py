@@ -351,3 +351,19 @@ def test_a_shared_setting_is_decided_by_the_first_to_ask_and_kept(pg_url):
         assert second.shared_setting("webhook_secret", "two") == "one"
     with open_store(pg_url) as again:
         assert again.shared_setting("webhook_secret", "three") == "one"
+
+
+def test_a_round_trip_unanswered_past_its_deadline_is_cut_and_others_are_left_alone(pg_url):
+    from voipdesk.store.pg.deadline import within
+
+    with psycopg.connect(pg_url, autocommit=True) as waiting, psycopg.connect(pg_url) as quick:
+        slow = threading.Thread(  # a far deadline pending meanwhile: a nearer one still counts
+            target=lambda: within(quick, 20, lambda: quick.execute("SELECT pg_sleep(0.5)"))
+        )
+        slow.start()
+        with pytest.raises(psycopg.OperationalError):
+            within(waiting, 0.2, lambda: waiting.execute("SELECT pg_sleep(30)"))
+        slow.join()
+        assert waiting.closed or waiting.broken
+        for _ in range(200):  # answered in time: never cut
+            assert within(quick, 3, lambda: quick.execute("SELECT 1").fetchone()) == (1,)
