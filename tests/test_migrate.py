@@ -315,3 +315,41 @@ def test_a_migrate_killed_midway_and_run_again_copies_each_message_once(tmp_path
         assert shared.message_count() == 12_000
         uids = shared._read("SELECT count(DISTINCT uid) FROM messages")[0][0]
         assert uids == 12_000
+
+
+def test_a_desk_following_the_shared_store_during_a_copy_hears_of_every_message_once(
+    tmp_path, pg_url
+):
+    """A desk connected while migrate runs reads every copied message from the change log
+    (numbers gap-free, in commit order with a webhook received between two batches), and is
+    woken once a batch, not once a message."""
+    import psycopg
+
+    from voipdesk.store.pg.schema import CHANNEL
+
+    with open_store(tmp_path, clock=Ticks()) as s:
+        for i in range(30):
+            s.add_inbound(inbound(f"message {i}", frm=(PEER, PEER2, PEER3)[i % 3], mdr_id=f"m{i}"))
+    with open_store(pg_url) as shared, psycopg.connect(pg_url, autocommit=True) as desk:
+        shared.add_inbound(inbound("there before", frm=PEER4, mdr_id="before"))
+        start = shared.last_change()
+        desk.execute(f"LISTEN {CHANNEL}")
+
+        def a_webhook_arrives(result) -> None:
+            if result.batches == 2:
+                shared.add_inbound(inbound("during the copy", frm=PEER, mdr_id="during"))
+
+        with open_store(tmp_path) as local:
+            result = copy_local_history(local, shared, batch=7, progress=a_webhook_arrives)
+        woken = [n.payload for n in desk.notifies(timeout=1)]
+        changes = shared.changes_after(start, limit=10_000)
+        ids = {m.body: (m.id, m.conversation_id) for m in shared.all_messages()}
+    assert result.batches == 5 and result.messages == 30
+    assert [c.number for c in changes] == list(range(start + 1, start + 1 + len(changes)))
+    heard = [(c.message_id, c.conversation_id) for c in changes if c.kind == "message"]
+    assert sorted(heard) == sorted(v for body, v in ids.items() if body != "there before")
+    conversations = {c.conversation_id for c in changes if c.kind == "conversation"}
+    assert conversations == {cid for body, (_, cid) in ids.items() if body != "there before"}
+    # One NOTIFY a batch of the copy, two for the webhook (its message, its conversation).
+    assert len(woken) == result.batches + 2
+    assert woken[-1] == str(changes[-1].number)

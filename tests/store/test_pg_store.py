@@ -280,25 +280,69 @@ def test_a_password_given_as_a_url_parameter_is_not_said_either():
     assert "postgresql://bob@127.0.0.1:1/voip?sslmode=disable&password=***" in str(caught.value)
 
 
-def test_both_search_plans_find_the_same_messages_newest_first(pg_url, monkeypatch):
+# How the store finds the newest matches (store/pg/search.py): WALK_MS and ASK_PLANNER.
+PLANS = {
+    "walk": (10_000, False),  # the walk newest first, whatever the planner thinks
+    "index": (0, True),  # every hit through the index
+    "chosen": (50, True),  # PostgreSQL's choice, as the store runs
+    "walk out of time": (50, False),  # the index answers (the walk is made slow below)
+}
+
+
+def test_every_search_plan_finds_the_same_messages_newest_first(pg_url, monkeypatch):
+    from voipdesk.store.pg import search
+
     with open_store(pg_url) as store:
         for i in range(30):
             store.add_inbound(inbound(f"lunch {i}" if i % 3 else f"rare lunch {i}"))
         found = {}
-        for ms in (10_000, 0):  # the walk newest first; every hit through the index
+        for name, (ms, ask) in PLANS.items():
             monkeypatch.setattr("voipdesk.store.pg.search.WALK_MS", ms)
+            monkeypatch.setattr("voipdesk.store.pg.search.ASK_PLANNER", ask)
+            if name == "walk out of time":  # 0.1 s a message tested: never within 50 ms
+                slow = search._WALK.replace(" WHERE ", " WHERE pg_sleep(0.1) IS NOT NULL AND ")
+                monkeypatch.setattr(search, "_WALK", slow)
             first = store.search("lun", limit=7)
-            found[ms] = (
+            found[name] = (
                 [m.body for m in first],
                 [m.body for m in store.search("lunch", limit=50, before_id=first[-1].id)],
                 [m.body for m in store.search("rare lun")],
                 store.search("nothing"),
             )
-        assert found[10_000] == found[0]
-        assert found[0][0] == [
+        assert found["walk"] == found["index"] == found["chosen"] == found["walk out of time"]
+        assert found["index"][0] == [
             f"lunch {i}" if i % 3 else f"rare lunch {i}" for i in range(29, 22, -1)
         ]
-        assert found[0][2] == [f"rare lunch {i}" for i in range(27, -1, -3)]
+        assert found["index"][2] == [f"rare lunch {i}" for i in range(27, -1, -3)]
+
+
+def test_a_rare_word_is_looked_up_in_the_index_without_walking_the_messages_first(
+    pg_url, monkeypatch
+):
+    """A word in few messages is found through the index straight away: walking the newest
+    messages first would test every message (or wait out the walk's time limit) for it. A
+    common word is still found by the walk, which stops at the 50th match."""
+    from voipdesk.store.pg import connection, search
+
+    with open_store(pg_url) as store:
+        store.record_webhooks(
+            [inbound(f"lunch at {i}", mdr_id=f"m-{i}") for i in range(3000)]
+            + [inbound("rhubarb crumble", mdr_id="rare")]
+        )
+        store._write(lambda t: t.execute("ANALYZE messages"))  # as autovacuum does
+        ran: list[str] = []
+        execute = connection.Tx.execute
+
+        def noting(self, sql, args=()):
+            ran.append(sql)
+            return execute(self, sql, args)
+
+        monkeypatch.setattr(connection.Tx, "execute", noting)
+        assert [m.body for m in store.search("rhubarb")] == ["rhubarb crumble"]
+        assert search._WALK not in ran and search._EVERY_HIT in ran
+        ran.clear()
+        assert len(store.search("lunch")) == 50
+        assert search._WALK in ran and search._EVERY_HIT not in ran
 
 
 def test_a_shared_setting_is_decided_by_the_first_to_ask_and_kept(pg_url):
@@ -307,3 +351,19 @@ def test_a_shared_setting_is_decided_by_the_first_to_ask_and_kept(pg_url):
         assert second.shared_setting("webhook_secret", "two") == "one"
     with open_store(pg_url) as again:
         assert again.shared_setting("webhook_secret", "three") == "one"
+
+
+def test_a_round_trip_unanswered_past_its_deadline_is_cut_and_others_are_left_alone(pg_url):
+    from voipdesk.store.pg.deadline import within
+
+    with psycopg.connect(pg_url, autocommit=True) as waiting, psycopg.connect(pg_url) as quick:
+        slow = threading.Thread(  # a far deadline pending meanwhile: a nearer one still counts
+            target=lambda: within(quick, 20, lambda: quick.execute("SELECT pg_sleep(0.5)"))
+        )
+        slow.start()
+        with pytest.raises(psycopg.OperationalError):
+            within(waiting, 0.2, lambda: waiting.execute("SELECT pg_sleep(30)"))
+        slow.join()
+        assert waiting.closed or waiting.broken
+        for _ in range(200):  # answered in time: never cut
+            assert within(quick, 3, lambda: quick.execute("SELECT 1").fetchone()) == (1,)

@@ -17,9 +17,9 @@ from typing import Self
 
 import psycopg
 
-from voipdesk.store.pg.connection import PgConnection
+from voipdesk.store.pg.connection import PgConnection, Tx
 from voipdesk.store.pg.deadline import within
-from voipdesk.store.pg.schema import CHANNEL
+from voipdesk.store.pg.schema import CHANGE_LOCK, CHANNEL
 from voipdesk.store.pg.unavailable import unavailable
 
 PRUNE_AFTER_S = 30 * 24 * 3600.0  # how long the change log remembers a change
@@ -40,6 +40,38 @@ class Change:
     conversation_id: int | None = None
     message_id: int | None = None
     contact_number: str | None = None
+
+
+def log_changes_here(t: Tx) -> None:
+    """This transaction logs its own changes (record_changes, right before it commits): the
+    per-row trigger leaves them alone. For a bulk write (`voipdesk migrate`'s copy): one
+    counter update, one insert and one NOTIFY a batch instead of each of them per row."""
+    t.execute("SELECT set_config('voipdesk.changes_logged', 'on', true)")
+
+
+def record_changes(t: Tx, messages: list[tuple[int, int]], conversations: list[int]) -> None:
+    """Log, as the trigger would have, messages added ((conversation id, message id), in
+    order) and conversations whose last message moved, numbered after every change already
+    committed; NOTIFY the newest number. The last statement before the commit: the change
+    lock is held from here until the commit ends, as the trigger holds it."""
+    count = len(messages) + len(conversations)
+    if not count:
+        return
+    t.execute("SELECT pg_advisory_xact_lock(%s)", (CHANGE_LOCK,))
+    last = t.execute(
+        "UPDATE change_counter SET last = last + %s RETURNING last", (count,)
+    ).fetchone()[0]  # type: ignore[index]
+    kinds = ["message"] * len(messages) + ["conversation"] * len(conversations)
+    cids = [cid for cid, _ in messages] + list(conversations)
+    mids = [mid for _, mid in messages] + [None] * len(conversations)
+    t.execute(
+        "INSERT INTO changes (number, kind, conversation_id, message_id)"
+        " SELECT %s + u.ord, u.kind, u.cid, u.mid"
+        " FROM unnest(%s::text[], %s::bigint[], %s::bigint[])"
+        " WITH ORDINALITY AS u(kind, cid, mid, ord)",
+        (last - count, kinds, cids, mids),
+    )
+    t.execute("SELECT pg_notify(%s, %s)", (CHANNEL, str(last)))
 
 
 class PgChangesMixin(PgConnection):

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from voipdesk.core.models import Status
+from voipdesk.store.pg.changes import log_changes_here, record_changes
 from voipdesk.store.pg.connection import Tx
 from voipdesk.store.pg.search import body_tokens
 from voipdesk.store.rows import in_lists
@@ -227,6 +228,7 @@ def _copy_batch(
         fresh = [row for row in rows if row[0] not in present]
         if not fresh:  # a run again, or one that stopped after this batch
             return []
+        log_changes_here(t)  # a change per message and per conversation, logged at the end
         added = t.execute(_INSERT_BATCH, _arrays(fresh, conversations)).fetchall()
         newest: dict[int, tuple[int, float]] = {}
         for cid, mid, ts, _ in added:
@@ -237,6 +239,9 @@ def _copy_batch(
                 _TOUCH_BATCH,
                 [list(newest), [v[0] for v in newest.values()], [v[1] for v in newest.values()]],
             )
+        # New ids are above every id there: each conversation's last message moved.
+        messages = sorted(((cid, mid) for cid, mid, *_ in added), key=lambda m: m[1])
+        record_changes(t, messages, list(newest))
         return added
 
     added = target._write(tx)
