@@ -119,20 +119,7 @@ class Controller(AppRuns, QObject):
         nothing_configured = not settings.effective_account_id and not settings.numbers
         window.show_welcome(nothing_configured and not self.demo)
         if not nothing_configured:
-            if reads is not AT_ONCE:  # (read later: blank, not "Pick a conversation", until then)
-                window.thread.say_nothing_yet()
-
-            def newest(conversations: list) -> None:
-                if self.window is not window or window.conversation_id is not None:
-                    return
-                if conversations:
-                    window.open_conversation(conversations[0].id, by_person=False)
-                elif not window.thread.opening:
-                    window.thread.set_conversation(None)  # none to open: the empty page says so
-
-            window.reads.request(
-                lambda: store.conversations(limit=1), newest, lambda _exc: newest([])
-            )
+            window.open_newest(store, reads is not AT_ONCE, lambda: self.window is window)
         if not self.hidden:
             window.show()
 

@@ -4,6 +4,7 @@ follows it with its draft and sends to it (after asking when the person texted S
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -17,6 +18,25 @@ class WindowOpening:
     _opened_by_person: bool  # how the conversation being opened was asked for
     _wanted: int | None  # the conversation asked for last
     _waiting: list[tuple[int, Any]]  # opened() waiting: (id, asyncio.Future)
+
+    def open_newest(self, store: Any, waits: bool, current: Callable[[], bool]) -> None:
+        """At start: open the newest conversation once the store says which it is (on the
+        window's reads), unless this window is no longer `current` (the app switched to or
+        from the demo) or one is open already. `waits`: the answer comes later, so the pane
+        stays blank until then instead of saying "Pick a conversation"; with none to open,
+        the empty page says so."""
+        if waits:
+            self.thread.say_nothing_yet()
+
+        def newest(conversations: list) -> None:
+            if not current() or self.conversation_id is not None:
+                return
+            if conversations:
+                self.open_conversation(conversations[0].id, by_person=False)
+            elif not self.thread.opening:
+                self.thread.set_conversation(None)
+
+        self.reads.request(lambda: store.conversations(limit=1), newest, lambda _e: newest([]))
 
     @property
     def conversation_id(self) -> int | None:
