@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from voipdesk.core.phone import display
 from voipdesk.core.segments import gsm_replacement, measure
-from voipdesk.ui import compose_media, theme
+from voipdesk.ui import theme
 from voipdesk.ui.labels import plain_label
 from voipdesk.ui.send_later import later_button
 
@@ -67,9 +67,13 @@ class MessageEdit(QPlainTextEdit):
             self._fit()
 
     def canInsertFromMimeData(self, source: QMimeData) -> bool:
+        from voipdesk.ui import compose_media  # (a drop or paste: after the first paint)
+
         return compose_media.refusal(source) is not None or super().canInsertFromMimeData(source)
 
     def insertFromMimeData(self, source: QMimeData) -> None:
+        from voipdesk.ui import compose_media
+
         sentence = compose_media.refusal(source)
         if sentence is not None:
             self.attachmentRefused.emit(sentence)
