@@ -131,12 +131,22 @@ def hover_fill(palette: QPalette | None = None) -> QColor:
     return color
 
 
+def fill(painter: QPainter, rect: QRect, color: QColor) -> None:
+    """painter.fillRect(rect, color), the same pixels, without PySide's search among
+    fillRect's overloads: its first call builds QGradient's enums (~2 ms of the first paint)."""
+    painter.save()
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(color)
+    painter.drawRect(rect)
+    painter.restore()
+
+
 def paint_row_background(painter: QPainter, option: QStyleOptionViewItem) -> None:
     """A list row's background: the selection, else the hover, else nothing (the view's)."""
     if option.state & QStyle.StateFlag.State_Selected:
-        painter.fillRect(option.rect, selection_fill(option.palette))
+        fill(painter, option.rect, selection_fill(option.palette))
     elif option.state & QStyle.StateFlag.State_MouseOver:
-        painter.fillRect(option.rect, hover_fill(option.palette))
+        fill(painter, option.rect, hover_fill(option.palette))
 
 
 def small_font(font: QFont) -> QFont:

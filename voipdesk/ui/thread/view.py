@@ -58,7 +58,7 @@ class _Divider(QWidget):
         color = QColor(self.palette().color(QPalette.ColorRole.WindowText))
         color.setAlphaF(0.15)
         painter = QPainter(self)
-        painter.fillRect(self.rect(), color)
+        theme.fill(painter, self.rect(), color)
         painter.end()
 
 
