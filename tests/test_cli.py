@@ -428,6 +428,20 @@ def test_version(tmp_path):
     assert result.stdout.strip() == f"voipdesk {__version__}"
 
 
+def test_help_and_mistakes_name_the_commands(tmp_path):
+    # The app's own options are parsed without the commands' parsers (cli._parse); help and
+    # every mistake still come from the whole parser, commands and all.
+    shown = voipdesk(tmp_path, "--help")
+    assert shown.returncode == 0
+    assert all(name in shown.stdout for name in ("send", "export", "listen", "repair"))
+    wrong = voipdesk(tmp_path, "--demo", "sned")
+    assert wrong.returncode == 2
+    assert "invalid choice: 'sned'" in wrong.stderr and "'send'" in wrong.stderr
+    unknown = voipdesk(tmp_path, "--no-such-option")
+    assert unknown.returncode == 2 and "unrecognized arguments: --no-such-option" in unknown.stderr
+    assert "COMMAND" in unknown.stderr  # the whole parser's usage line
+
+
 # -- export ---------------------------------------------------------------------------------------
 @pytest.fixture
 def history(sandbox, tmp_path) -> Path:

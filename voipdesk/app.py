@@ -20,7 +20,6 @@ from voipdesk.app_runs import AppRuns
 from voipdesk.settings import Settings
 from voipdesk.store import StoreDamaged, open_store
 from voipdesk.ui import single_instance
-from voipdesk.ui.app_boxes import settings_problems_box
 from voipdesk.ui.application import app_icon, make_application, wait_until_painted
 from voipdesk.ui.main_window import MainWindow
 from voipdesk.ui.notice_bar import INFO
@@ -226,6 +225,8 @@ class Controller(AppRuns, QObject):
         problems = list(getattr(settings, "problems", None) or [])
         if not problems or self.window is None:
             return
+        from voipdesk.ui.app_boxes import settings_problems_box
+
         box = settings_problems_box(self.window, problems)
         box.finished.connect(lambda _r: setattr(self, "settings_problems_box", None))
         self.settings_problems_box = box

@@ -7,8 +7,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from voipdesk.store import database_path
-from voipdesk.ui.app_boxes import ask_to_quit
-from voipdesk.ui.quitting import what_quitting_stops
 
 if TYPE_CHECKING:
     import asyncio
@@ -68,6 +66,9 @@ class AppRuns:
             return
 
         def answer(outbox: list) -> None:
+            from voipdesk.ui.app_boxes import ask_to_quit
+            from voipdesk.ui.quitting import what_quitting_stops
+
             if self.services is not services or self._shutting_down:
                 return  # (this run ended meanwhile)
             reasons = what_quitting_stops(services, outbox, demo=self.demo)

@@ -14,7 +14,28 @@ from voipdesk import __version__
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_TEMPFAIL = 0, 1, 2, 75
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _NotPlain(Exception):
+    """The command line is more than the app's own options (see _parse)."""
+
+
+class _AppOnly(argparse.ArgumentParser):
+    def error(self, message: str):  # type: ignore[override]
+        raise _NotPlain(message)
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    """The command line. The app as the desktop starts it (its own options, no command) is
+    parsed without building the commands' parsers (their modules and help: ~3 ms before the
+    first paint); anything else, help and every error included, by the whole parser."""
+    try:
+        args = build_parser(commands=False).parse_args(argv)
+    except _NotPlain:
+        return build_parser().parse_args(argv)
+    args.command = None
+    return args
+
+
+def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     data_dir = argparse.ArgumentParser(add_help=False)
     data_dir.add_argument(
         "--data-dir",
@@ -23,10 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="where the database, settings and logs live (env VOIPDESK_DATA_DIR; "
         "default: your user data folder)",
     )
-    parser = argparse.ArgumentParser(
+    parser = (argparse.ArgumentParser if commands else _AppOnly)(
         prog="voipdesk",
         description="Text from your computer through your VoIP Number account.",
         parents=[data_dir],
+        add_help=commands,  # (-h: the whole parser's help, with the commands)
     )
     parser.add_argument("--version", action="version", version=f"voipdesk {__version__}")
     parser.add_argument("--demo", action="store_true", help="try voipdesk on a built-in sandbox")
@@ -42,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     from voipdesk.store.choice import add_option as add_database_option
 
     add_database_option(parser)  # the app as a desk on the shared inbox
+    if not commands:
+        return parser
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     from voipdesk.send_cli import add_parser as add_send
@@ -193,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     _ensure_stdio()
     _restore_library_path()
-    args = build_parser().parse_args(argv)
+    args = _parse(argv)
     if args.command or args.self_test or args.demo:
         gc.enable()
     from voipdesk import startproblems

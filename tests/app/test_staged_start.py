@@ -152,3 +152,33 @@ def test_after_the_first_paint_the_services_start_and_a_webhook_is_stored(tmp_pa
     finally:
         app.terminate()
         app.wait(timeout=10)
+
+
+# What a first screen of texts does not use, each loaded when first needed: an MMS's pictures
+# (QImage and its readers), selecting a bubble's text, a file's type, OpenSSL's hashes (avatar
+# colours use CPython's own SHA-256), the SMS counter's codecs (the box is empty), the
+# commands' parsers, and the boxes and drops a start does not show; and, like SLOW, the network,
+# database and picture libraries.
+FIRST_USE = ("voipdesk.ui.thread.media", "voipdesk.ui.thread.media_blocks",
+             "voipdesk.ui.thread.selection", "voipdesk.core.media", "mimetypes", "hashlib",
+             "voipdesk.core.segments", "gsm0338", "voipdesk.send_cli", "voipdesk.serve_cli",
+             "voipdesk.migrate_cli", "voipdesk.backup_cli", "voipdesk.ui.app_boxes",
+             "voipdesk.ui.quitting", "voipdesk.ui.compose_media", "pyngrok", "psycopg",
+             "PIL")  # fmt: skip
+
+
+def test_what_a_first_screen_of_texts_does_not_use_loads_after_the_paint(tmp_path):
+    data = _data_dir(tmp_path)
+    run = subprocess.run(
+        [sys.executable, "-c", FIRST_PAINT, str(data), json.dumps(FIRST_USE)],
+        env=_env(tmp_path),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    lines = [line for line in run.stdout.splitlines() if line.startswith("{")]
+    assert lines, run.stderr[-2000:]
+    shown = json.loads(lines[0])
+    assert shown["loaded"] == [], f"imported before the first paint: {shown['loaded']}"
+    assert shown["thread_rows"] >= 5 and shown["list_rows"] == 2  # the texts are there

@@ -5,7 +5,6 @@ fetching is services/media.py."""
 
 from __future__ import annotations
 
-import mimetypes
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +79,8 @@ def display_name(url: str) -> str:
 
 def guess_kind(url: str) -> str:
     """One of photo, video, audio, file or "" (unknown), from the link's file name alone."""
+    import mimetypes  # (its import and tables wait for the first link to name)
+
     guessed, _encoding = mimetypes.guess_type(display_name(url), strict=False)
     if not guessed:
         return ""

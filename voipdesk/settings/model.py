@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import secrets
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
@@ -53,6 +52,8 @@ _RUNTIME_FIELDS = frozenset(
 
 
 def new_webhook_secret() -> str:
+    import secrets  # (with hmac and OpenSSL's hashes: only when a secret is made)
+
     return secrets.token_urlsafe(24)
 
 

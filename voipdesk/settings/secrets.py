@@ -4,7 +4,6 @@ keyring, never in a file; in memory for this run only when there is no keyring."
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import threading
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ class SecretStore:
 
     def __init__(self, data_dir: Path) -> None:
         # One keyring entry per data dir, so a second profile (or a test) never clobbers the first.
-        self._suffix = hashlib.sha256(str(data_dir).encode()).hexdigest()[:12]
+        self._data_dir = str(data_dir)  # (hashed for each entry: see _user)
         self._memory: dict[str, str] = {}
         self._lock = threading.Lock()
         self._probed = False
@@ -102,7 +101,10 @@ class SecretStore:
         return self._keyring is not None
 
     def _user(self, name: str) -> str:
-        return f"{name}@{self._suffix}"
+        import hashlib  # (OpenSSL's: not loaded before the window paints)
+
+        suffix = hashlib.sha256(self._data_dir.encode()).hexdigest()[:12]
+        return f"{name}@{suffix}"
 
     def get(self, name: str) -> str | None:
         if name in self._memory:

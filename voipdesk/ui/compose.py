@@ -15,8 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from voipdesk.core.phone import display
-from voipdesk.core.segments import gsm_replacement, measure
-from voipdesk.ui import compose_media, theme
+from voipdesk.ui import theme
 from voipdesk.ui.labels import plain_label
 from voipdesk.ui.send_later import later_button
 
@@ -26,6 +25,10 @@ DRAFT_DEBOUNCE_MS = 500
 
 def length_text(text: str) -> str:
     """The counter line: “42 / 160 · 1 SMS”, or “75 characters · 2 SMS (Unicode)”."""
+    if not text:  # the empty box at start: painted without loading the SMS codecs
+        return "0 / 160"
+    from voipdesk.core.segments import measure
+
     length = measure(text)
     unicode = " (Unicode)" if length.encoding == "UCS-2" else ""
     if length.segments <= 1:
@@ -37,6 +40,10 @@ def length_text(text: str) -> str:
 
 def gsm_saving(text: str) -> tuple[str, int] | None:
     """The GSM look-alike text and how many SMS it saves, when it saves at least one."""
+    if not text:
+        return None
+    from voipdesk.core.segments import gsm_replacement, measure
+
     replacement = gsm_replacement(text)
     if replacement is None:
         return None
@@ -67,9 +74,13 @@ class MessageEdit(QPlainTextEdit):
             self._fit()
 
     def canInsertFromMimeData(self, source: QMimeData) -> bool:
+        from voipdesk.ui import compose_media  # (a drop or paste: after the first paint)
+
         return compose_media.refusal(source) is not None or super().canInsertFromMimeData(source)
 
     def insertFromMimeData(self, source: QMimeData) -> None:
+        from voipdesk.ui import compose_media
+
         sentence = compose_media.refusal(source)
         if sentence is not None:
             self.attachmentRefused.emit(sentence)

@@ -92,7 +92,7 @@ class MainWindow(WindowOpening, WindowEvents, QMainWindow):
         self.conversation_model = ConversationListModel(store, country=country, reads=reads)
         self.conversations = ConversationList(self.conversation_model, store)
         self.thread = ThreadView(store, country=country)
-        self.thread.delegate.media.set_folder(settings.data_dir / "media")  # MMS pictures
+        self.thread.delegate.set_media_folder(settings.data_dir / "media")  # MMS pictures
         self.thread.several_own_numbers = lambda: (
             self.conversation_model.several_own_numbers or len(self.own_numbers()) > 1
         )

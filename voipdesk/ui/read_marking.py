@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QTimer
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from voipdesk.core.models import Direction, Message
@@ -182,7 +182,11 @@ class ReadMarker(QObject):
         if not self.window.painted:
             if not self._input_after_paint:
                 self._input_after_paint = True
-                self.window.firstPainted.connect(self._watch_input)
+                # Queued: after the whole first paint pass (the window paints before its
+                # children, and each child's paint would pass through the filter).
+                self.window.firstPainted.connect(
+                    self._watch_input, Qt.ConnectionType.QueuedConnection
+                )
             return
         if self._input_after_paint:
             self._input_after_paint = False

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from voipdesk import __version__
 from voipdesk.core.phone import display
@@ -145,6 +145,8 @@ class WindowActions:
         await w.start_conversation(own, peer, "")
 
     def rename_contact(self, number: str) -> None:
+        from PySide6.QtWidgets import QInputDialog  # (the dialogs' types: when first opened)
+
         w = self.window
         dialog = QInputDialog(w)
         dialog.setWindowTitle("Name this number")
@@ -162,6 +164,8 @@ class WindowActions:
         opened(dialog)
 
     def import_contacts(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
         dialog = QFileDialog(
             self.window,
             "Import contacts",
@@ -186,6 +190,8 @@ class WindowActions:
         say(w, icon, "Import contacts", import_summary(count, path.name), more)
 
     def export_messages(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
         dialog = QFileDialog(
             self.window,
             "Export messages",

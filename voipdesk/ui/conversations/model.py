@@ -9,7 +9,6 @@ from enum import IntEnum
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Signal
 
-from voipdesk.core.media import preview_word
 from voipdesk.core.models import Conversation, Direction, Message
 from voipdesk.core.phone import display
 from voipdesk.store.store import Store
@@ -45,7 +44,11 @@ def preview_text(conversation: Conversation) -> str:
     """The one-line preview of a conversation's last message."""
     if conversation.last_message_id is None and conversation.scheduled:
         return "Scheduled message" if conversation.scheduled == 1 else "Scheduled messages"
-    body = " ".join(conversation.last_body.split()) or preview_word(conversation.last_attachments)
+    body = " ".join(conversation.last_body.split())
+    if not body:  # an MMS without text (core.media is not needed for a first screen of texts)
+        from voipdesk.core.media import preview_word
+
+        body = preview_word(conversation.last_attachments)
     return f"You: {body}" if conversation.last_direction is Direction.OUT else body
 
 

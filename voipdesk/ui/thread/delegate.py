@@ -12,6 +12,7 @@ from PySide6.QtCore import (
     QRectF,
     QSize,
     Qt,
+    Signal,
 )
 from PySide6.QtGui import (
     QColor,
@@ -30,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from voipdesk.core.models import Direction, Status
 from voipdesk.ui import theme
-from voipdesk.ui.thread import media
+from voipdesk.ui.thread.delegate_parts import DelegateParts
 from voipdesk.ui.thread.layout import (
     HEIGHT_CACHE,
     LAYOUT_CACHE,
@@ -44,14 +45,15 @@ from voipdesk.ui.thread.layout import (
 )
 from voipdesk.ui.thread.marks import match_formats, paint_unread_divider, unread_height
 from voipdesk.ui.thread.model import MessageRole, RenderInfo
-from voipdesk.ui.thread.selection import TextSelection
 from voipdesk.ui.thread.sent_by import fit_sender
 from voipdesk.ui.thread.text import find_links
 
 
-class BubbleDelegate(QStyledItemDelegate):
+class BubbleDelegate(DelegateParts, QStyledItemDelegate):
     """Paints messages as chat bubbles. Text is laid out as plain text with QTextLayout; sizes
     are cached per message and width."""
+
+    mediaShelfMade = Signal()  # the first MMS was laid out: its shelf is there to watch
 
     def __init__(self, view: QListView) -> None:
         super().__init__(view)
@@ -66,8 +68,7 @@ class BubbleDelegate(QStyledItemDelegate):
         self.highlight_id: int | None = None
         # The search result opened in this thread: its matching words are marked in its bubble.
         self.match: tuple[int | None, str] = (None, "")
-        self.selection = TextSelection()  # part of one message's text (ui/thread/selection.py)
-        self.media = media.MediaShelf(parent=self)  # an MMS's pictures and files
+        # selection and media (delegate_parts.py) are made when first needed.
 
     def clear_cache(self) -> None:
         self._layouts.clear()
@@ -146,12 +147,16 @@ class BubbleDelegate(QStyledItemDelegate):
             parts.append((body, inner_y))
             inner_y += body.height
         blocks = []
+        widths = [part.width for part, _y in parts]
         if message.attachments:
+            from voipdesk.ui.thread.media_blocks import width_of
+
             top = inner_y + 4 if inner_y else 0.0
             ratio = self._view.devicePixelRatioF()
             blocks = self.media.lay_out(message.attachments, font, inner, top, ratio)
             inner_y = max(inner_y, blocks[-1].rect.bottom())
-        content = max([part.width for part, _y in parts] + [media.width_of(blocks)])
+            widths.append(width_of(blocks))
+        content = max([*widths, 0.0])
         bubble = QSize(
             max(math.ceil(content) + 2 * theme.BUBBLE_PADDING_H, 2 * theme.BUBBLE_RADIUS),
             max(math.ceil(inner_y) + 2 * theme.BUBBLE_PADDING_V, 2 * theme.BUBBLE_RADIUS),
@@ -255,9 +260,12 @@ class BubbleDelegate(QStyledItemDelegate):
         inner = QPointF(
             bubble.left() + theme.BUBBLE_PADDING_H, bubble.top() + theme.BUBBLE_PADDING_V
         )
-        target = media.hit(geometry.media, point - inner)
-        if target is not None:
-            return target
+        if geometry.media:
+            from voipdesk.ui.thread.media_blocks import hit
+
+            target = hit(geometry.media, point - inner)
+            if target is not None:
+                return target
         if geometry.meta is not None and geometry.action is not None:
             char = position_in(geometry.meta, point - self._meta_origin(geometry, rect, bubble))
             start, length = geometry.action
@@ -308,7 +316,10 @@ class BubbleDelegate(QStyledItemDelegate):
             outline = QPen(theme.ACCENT, 1.5)
         elif message.status in (Status.SENDING, Status.PENDING):
             fill.setAlphaF(0.7)
-        if option.state & QStyle.StateFlag.State_Selected and not self.selection.holds(message.id):
+        chosen = self._selection  # (None until some text is first selected)
+        if option.state & QStyle.StateFlag.State_Selected and not (
+            chosen and chosen.holds(message.id)
+        ):
             # The bubble is what is selected: a soft halo around it, not a band across the row.
             # (Part of its text selected is marked in the text instead.)
             halo = QRectF(bubble).adjusted(-4, -4, 4, 4)
@@ -339,9 +350,11 @@ class BubbleDelegate(QStyledItemDelegate):
                     bubble.top() + theme.BUBBLE_PADDING_V + top,
                 ),
                 match_formats(part.text, query, palette)
-                + self.selection.formats(message.id, palette, fill),
+                + (chosen.formats(message.id, palette, fill) if chosen else []),
             )
         if geometry.media:
+            from voipdesk.ui.thread import media
+
             inner = QPointF(
                 bubble.left() + theme.BUBBLE_PADDING_H, bubble.top() + theme.BUBBLE_PADDING_V
             )

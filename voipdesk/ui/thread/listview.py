@@ -33,9 +33,9 @@ from PySide6.QtWidgets import (
 from voipdesk.ui import theme
 from voipdesk.ui.thread.delegate import BubbleDelegate
 from voipdesk.ui.thread.model import MessageRole
-from voipdesk.ui.thread.selection import SelectionMouse
 
 if TYPE_CHECKING:
+    from voipdesk.ui.thread.selection import SelectionMouse
     from voipdesk.ui.thread.view import ThreadView
 
 
@@ -59,7 +59,7 @@ class _MessageList(QListView):
         self._anchor: tuple[bool, int | None, int] = (True, None, 0)
         self._in_layout = False
         self._pressed: tuple[str, object] | None = None
-        self.selecting = SelectionMouse(self, owner.row_for)  # part of a message's text
+        self._selecting: SelectionMouse | None = None  # part of a message's text (selecting)
         self._load_soon = QTimer(self)  # (before anything below can trigger a layout)
         self._load_soon.setSingleShot(True)
         self._load_soon.setInterval(0)
@@ -224,7 +224,21 @@ class _MessageList(QListView):
     def setModel(self, model) -> None:
         super().setModel(model)
         if isinstance(model, QAbstractProxyModel):  # another conversation: nothing selected
-            model.sourceModelChanged.connect(self.selecting.clear)
+            model.sourceModelChanged.connect(self._clear_selected_text)
+
+    @property
+    def selecting(self) -> SelectionMouse:
+        """The mouse and keys selecting a message's text (ui/thread/selection.py), made at the
+        first press, move or key: the first paint does not wait for its import."""
+        if self._selecting is None:
+            from voipdesk.ui.thread.selection import SelectionMouse
+
+            self._selecting = SelectionMouse(self, self._owner.row_for)
+        return self._selecting
+
+    def _clear_selected_text(self, *_args) -> None:
+        if self._selecting is not None:
+            self._selecting.clear()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         pos = event.position().toPoint()

@@ -17,7 +17,6 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from voipdesk.core.media import preview_word
 from voipdesk.core.models import Direction, Message
 from voipdesk.store.store import Store
 from voipdesk.ui import theme
@@ -189,7 +188,11 @@ class ThreadModel(QAbstractListModel, WindowEvents):
             who = "You" if message.direction is Direction.OUT else "They"
             text, _action = meta_text(message)
             text = text.replace("\u2028", ". ")  # (the advice's own line)
-            body = message.body or preview_word(message.attachments)
+            body = message.body
+            if not body:  # an MMS without text
+                from voipdesk.core.media import preview_word
+
+                body = preview_word(message.attachments)
             said = f"{who}: {body}. {text}"
             return f"Unread messages. {said}" if message.id == self.unread_from else said
         return None

@@ -36,7 +36,6 @@ from voipdesk.store.store import Store
 from voipdesk.ui import theme
 from voipdesk.ui.labels import plain_label
 from voipdesk.ui.reading import AT_ONCE, Latest, Reader
-from voipdesk.ui.thread import media
 from voipdesk.ui.thread.delegate import BubbleDelegate
 from voipdesk.ui.thread.header_extras import NoteLine, note_for
 from voipdesk.ui.thread.listview import _MessageList, _ViewProxy
@@ -59,7 +58,7 @@ class _Divider(QWidget):
         color = QColor(self.palette().color(QPalette.ColorRole.WindowText))
         color.setAlphaF(0.15)
         painter = QPainter(self)
-        painter.fillRect(self.rect(), color)
+        theme.fill(painter, self.rect(), color)
         painter.end()
 
 
@@ -150,7 +149,7 @@ class ThreadView(ThreadOpening, QWidget):
         self.list_view = _MessageList(self)
         self.delegate = BubbleDelegate(self.list_view)
         self.list_view.setItemDelegate(self.delegate)
-        media.watch(self)
+        self.delegate.mediaShelfMade.connect(self._watch_media)  # at the first MMS
         self._proxy = _ViewProxy(self)
         self.list_view.setModel(self._proxy)
         self._highlight_timer = QTimer(self)
@@ -293,6 +292,11 @@ class ThreadView(ThreadOpening, QWidget):
                 return
             view.record_anchor()
             model.fetch_newer()  # laid out when it arrives (_page_arrived)
+
+    def _watch_media(self) -> None:
+        from voipdesk.ui.thread import media
+
+        media.watch(self)
 
     def _clear_highlight(self) -> None:
         self.delegate.highlight_id = None
