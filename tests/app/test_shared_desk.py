@@ -214,3 +214,30 @@ def test_the_address_saved_in_settings_makes_the_app_a_desk_on_the_shared_inbox(
     finally:
         aio(app.shutdown())
         server.close()
+
+
+def test_a_server_whose_clock_is_off_is_judged_by_the_database_s_clock(
+    aio, pg_url, sandbox, desk_env, tmp_path, qtbot, monkeypatch
+):
+    server = open_store(pg_url)  # `voipdesk serve` on a computer whose clock is 10 minutes behind
+    monkeypatch.setattr(server, "_clock", lambda: time.time() - 600)
+    server.beat(time.time() - 60)
+    app = desk(tmp_path, pg_url)
+    try:
+        aio(app.start())
+        window = app.window
+        button, panel = window.receiving.button, window.connection_panel
+        seen = time.strftime("%H:%M")  # it beat a moment ago, by this computer's clock too
+        qtbot.waitUntil(lambda: button.text() == f"Shared inbox: server last seen {seen}")
+        assert panel.server_label.text().startswith(f"Server last seen {seen}")
+        assert "may have stopped" not in panel.server_label.text()
+
+        # Its clock 10 minutes ahead, and its last beat 5 minutes ago: it may have stopped.
+        monkeypatch.setattr(server, "_clock", lambda: time.time() + 600)
+        server.beat(time.time() - 60)
+        server._write(lambda t: t.execute("UPDATE heartbeats SET seen_at = seen_at - 300"))
+        window.shared_desk.read_heartbeat()
+        qtbot.waitUntil(lambda: "may have stopped" in panel.server_label.text(), timeout=5000)
+    finally:
+        aio(app.shutdown())
+        server.close()

@@ -15,6 +15,7 @@ window's reads worker, never the GUI thread.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
@@ -116,6 +117,9 @@ class SharedDesk:
             return  # (hidden, or shutting down: read when shown again)
 
         def arrived(beat: Heartbeat | None) -> None:
+            if beat is not None:  # its time on this computer's clock: now less its age, which
+                # the database's clock measured (the server's or this desk's may be minutes off)
+                beat = replace(beat, seen_at=time.time() - beat.age)
             self.beat, self.beat_read = beat, True
             self.show_server()
 
