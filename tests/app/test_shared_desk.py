@@ -241,3 +241,43 @@ def test_a_server_whose_clock_is_off_is_judged_by_the_database_s_clock(
     finally:
         aio(app.shutdown())
         server.close()
+
+
+def previews(window) -> list[str]:
+    """The list's preview lines, as its delegate paints them."""
+    from voipdesk.ui.conversations import ConversationRole
+
+    model = window.conversation_model
+    return [model.index(r, 0).data(ConversationRole.Preview) for r in range(model.rowCount())]
+
+
+def test_the_list_says_which_team_member_sent_the_last_message(
+    aio, pg_url, sandbox, desk_env, tmp_path, qtbot
+):
+    anas_desk = open_store(pg_url)  # Ana, on another desk of the team
+    anas_desk.add_outgoing(OWN, PEER, "On my way", sent_by="Ana")
+    app = desk(tmp_path, pg_url, name="Ben")  # this desk is Ben's
+    try:
+        aio(app.start())
+        window = app.window
+        qtbot.waitUntil(lambda: previews(window) == ["Ana: On my way"], timeout=10000)
+        qtbot.waitUntil(lambda: app.services.shared_inbox.feed.last is not None, timeout=10000)
+
+        # Ana sends again: the list follows, live, still hers.
+        anas_desk.add_outgoing(OWN, PEER, "Ten minutes", sent_by="Ana")
+        qtbot.waitUntil(lambda: previews(window) == ["Ana: Ten minutes"], timeout=10000)
+
+        # Ben answers from this desk: his own.
+        qtbot.waitUntil(lambda: window.conversation_id is not None, timeout=5000)
+        open_conversation(qtbot, window, window.conversation_id)
+        window.compose.editor.setFocus()
+        qtbot.keyClicks(window.compose.editor, "Thanks Ana")
+        qtbot.keyClick(window.compose.editor, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: previews(window) == ["You: Thanks Ana"], timeout=10000)
+        # Read again from the shared store (a reload), it is still his.
+        window.conversation_model.refresh()
+        qtbot.wait(300)
+        assert previews(window) == ["You: Thanks Ana"]
+    finally:
+        aio(app.shutdown())
+        anas_desk.close()

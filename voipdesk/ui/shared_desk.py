@@ -100,6 +100,9 @@ class SharedDesk:
         self.beat_read = False
         self.offline: str | None = None  # why the shared store cannot be reached, or None
         self.panel = SharedConnectionPanel()  # the Connection dialog's content
+        if window.services is not None:  # the list says "Ana: …" for a team member's message
+            window.conversation_model.sent_by_me = window.services.your_name.is_me
+            window.services.your_name.changed.append(self.names_changed)
         window.receiving.use_panel(self.panel)
         # Light/dark switches: the status bar's dot and the line's tint follow.
         PaletteFollower(window, lambda: (self.show_server(), self.line.apply_colors()))
@@ -151,6 +154,12 @@ class SharedDesk:
         panel.set_line(panel.server_label, line, GOOD if alive else UNSURE)
         where = getattr(window.services.store, "path", "") if window.services else ""
         panel.set_line(panel.database_label, *database_line(str(where), self.offline))
+
+    def names_changed(self) -> None:
+        """This desk's user's name is known, or changed: the list's "You: …" follow."""
+        model = self.window.conversation_model
+        if model.rowCount():
+            model.dataChanged.emit(model.index(0, 0), model.index(model.rowCount() - 1, 0))
 
     def reload(self) -> None:
         window = self.window
