@@ -41,7 +41,7 @@ def fill(data_dir) -> None:
     """A local history with a bit of everything."""
     with open_store(data_dir, clock=Ticks()) as s:
         a, _ = s.add_inbound(inbound("Lunch at the café?", mdr_id="mdr-a1"))
-        out = s.add_outgoing(OWN, PEER, "Sure, see you at noon")
+        out = s.add_outgoing(OWN, PEER, "Sure, see you at noon", sent_by="Ana")
         s.update_outgoing(out.id, status=Status.DELIVERED, provider_id="p-1", provider_ts=17)
         s.record_webhooks([inbound("photo", mdr_id="mdr-a2", kind="mms")])
         s._write(  # an MMS with its links (what the webhook parser makes of media)
@@ -67,7 +67,7 @@ def fill(data_dir) -> None:
         s.add_outgoing(OWN2, PEER, "was on the wire")  # sending
         unknown = s.add_outgoing(OWN2, PEER, "who knows")
         s.update_outgoing(unknown.id, status=Status.UNKNOWN, error_text="Maybe sent")
-        s.schedule(OWN, PEER4, "happy birthday", 1_800_000_000.0)
+        s.schedule(OWN, PEER4, "happy birthday", 1_800_000_000.0, sent_by="Ana")
         s.set_contact(PEER, "Ana")
         s.set_contact(PEER2, "Bo")
         s.add_inbound(inbound("spam", frm="+447700900999", mdr_id="mdr-z"))
@@ -80,7 +80,7 @@ LISTED = (
 )  # fmt: skip
 SHOWN = (
     "direction", "body", "type", "status", "created_at", "provider_id", "provider_ts",
-    "error_code", "error_text", "attachments", "attempts", "next_attempt_at",
+    "error_code", "error_text", "attachments", "attempts", "next_attempt_at", "sent_by",
 )  # fmt: skip
 INTERRUPTED = (
     "This message was being sent when it was copied to the shared inbox, so it may or may not "
@@ -160,6 +160,9 @@ def test_migrate_copies_everything_a_user_sees_and_a_second_run_copies_nothing(t
     with open_store(pg_url) as shared:
         assert view(shared) == as_shared(before)
         assert shared.message_count() == 12
+        # Who scheduled it: the thread says "Sent by Ana" once the outbox takes it.
+        (scheduled,) = shared.scheduled_in(shared.conversation_for(OWN, PEER4).id)
+        assert shared.take_scheduled(scheduled.id).sent_by == "Ana"
 
 
 def test_a_copy_stopped_midway_and_run_again_completes_without_duplicates(tmp_path, pg_url):

@@ -128,3 +128,16 @@ def test_drafts_survive_reopening(location):
         s.set_draft(s.conversation_for(OWN, PEER).id, "kept")
     with open_store(location) as s:
         assert s.draft(s.conversation_for(OWN, PEER).id) == "kept"
+
+
+def test_a_conversation_says_who_sent_its_last_message(store):
+    """On the shared inbox the list says whose the last message is ("Ana: …")."""
+    sent = store.add_outgoing(OWN, PEER, "On my way", sent_by="Ana")
+    assert store.conversation(sent.conversation_id).last_sent_by == "Ana"
+    assert [c.last_sent_by for c in store.conversations()] == ["Ana"]
+    store.add_outgoing(OWN, PEER, "from a single desktop")  # no name recorded
+    assert store.conversation(sent.conversation_id).last_sent_by is None
+    store.add_outgoing(OWN, PEER, "Ben here", sent_by="Ben")
+    store.add_inbound(inbound("Thanks both", frm=PEER))
+    [listed] = store.conversations()
+    assert (listed.last_body, listed.last_sent_by) == ("Thanks both", None)

@@ -107,3 +107,22 @@ def _waits_for_a_conversation(watch) -> bool:
         ).fetchone()[0]
         > 0
     )
+
+
+def test_the_server_s_heartbeat_and_its_age_are_on_the_database_s_clock(
+    server_and_desk, monkeypatch
+):
+    """`voipdesk serve` on a computer whose clock is off: a desk still sees how long ago it
+    beat, as the database's clock measures it, not as the two computers' clocks disagree."""
+    server, desk = server_and_desk
+    monkeypatch.setattr(server, "_clock", lambda: time.time() - 180)  # 3 minutes behind
+    written = server.beat(started_at=time.time() - 60)
+    beat = desk.last_heartbeat()
+    assert beat == written and abs(beat.seen_at - time.time()) < 5
+    assert 0 <= beat.age < 5  # it beat a moment ago: not "may have stopped"
+
+    # Its clock 10 minutes ahead, and its last beat 5 minutes ago: it has stopped.
+    monkeypatch.setattr(server, "_clock", lambda: time.time() + 600)
+    server.beat(started_at=time.time() - 60)
+    server._write(lambda t: t.execute("UPDATE heartbeats SET seen_at = seen_at - 300"))
+    assert 295 < desk.last_heartbeat().age < 305

@@ -78,6 +78,7 @@ class Conversation:
     muted: bool = False  # no notifications for it
     opted_out: bool = False  # the person texted STOP (core/optout.py)
     scheduled: int = 0  # messages waiting to be sent later (listed even before any message)
+    last_sent_by: str | None = None  # who sent the last message, on the shared inbox ("Ana")
 
     @property
     def listed(self) -> bool:

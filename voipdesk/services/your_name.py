@@ -6,6 +6,7 @@ Settings is on the next message sent, without a restart."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from voipdesk.outbox import Outbox
 from voipdesk.settings import Settings
@@ -19,6 +20,7 @@ class YourName:
         self._settings = settings
         self._outbox = outbox
         self.computer_name = ""  # the computer's name for the user, once looked up
+        self.changed: list[Callable[[], None]] = []  # called when the names may have changed
 
     async def look_up(self) -> None:
         """The computer's name for the user, looked up on a worker; then the name applied."""
@@ -28,3 +30,11 @@ class YourName:
     def apply(self) -> None:
         """The name as the settings now say, on every message sent from now on."""
         self._outbox.sent_by = self._settings.your_name.strip() or self.computer_name
+        for call in self.changed:
+            call()
+
+    def is_me(self, name: str) -> bool:
+        """Whether a message signed `name` is this desk's user's (the list's "You: …"): the
+        name it signs with now, the one in Settings, or the computer's name for the user."""
+        names = (self._outbox.sent_by, self._settings.your_name, self.computer_name)
+        return " ".join(name.split()) in {" ".join(n.split()) for n in names if n.strip()}

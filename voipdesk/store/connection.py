@@ -109,6 +109,10 @@ class Connection(PidOwner):
         conversation's last time): this computer's clock, which is the database's here."""
         return float(self._clock())
 
+    def _now_column(self) -> tuple[str, list]:
+        """_now as a column of a read, with its parameters."""
+        return "?", [float(self._clock())]
+
     @staticmethod
     def _search_column(body: str) -> tuple[str, str, list]:
         """What _insert adds to index a body for search: nothing here (triggers fill the FTS5

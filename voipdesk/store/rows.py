@@ -23,7 +23,7 @@ CONVERSATION_SELECT = (
     "SELECT c.id, c.own_number, c.peer_number, c.last_message_id, COALESCE(m.body, ''),"
     " m.direction, c.last_ts, c.unread_count, k.name, m.attachments,"
     " c.marked_unread, c.muted, c.opted_out,"
-    " (SELECT count(*) FROM scheduled_messages s WHERE s.conversation_id = c.id)"
+    " (SELECT count(*) FROM scheduled_messages s WHERE s.conversation_id = c.id), m.sent_by"
     " FROM conversations c"
     " LEFT JOIN messages m ON m.id = c.last_message_id"
     " LEFT JOIN contacts k ON k.number = c.peer_number"
@@ -71,6 +71,7 @@ def conversation_from_row(row: tuple) -> Conversation:
         muted=bool(row[11]),
         opted_out=bool(row[12]),
         scheduled=row[13],
+        last_sent_by=row[14],
     )
 
 

@@ -13,6 +13,7 @@ What the backends do differently is a small hook on each store's connection clas
 - _search_column(body): what a new message row carries for search (the search mixins);
 - _now(conn): the time that orders what a write stores, a message's created_at and its
   conversation's last time (this computer's clock in SQLite; the database's in PostgreSQL);
+- _now_column(): the same now as a read's column (SQL and its parameters);
 - who owns a send attempt: _OWNER_COLUMN, _attempt_owner(), _owner_gone(conn, owner) and
   _pick_rows() (store/pids.py's PidOwner in SQLite);
 NUL characters are taken out of text parameters by both connections (store/text.py), and the

@@ -15,6 +15,7 @@ window's reads worker, never the GUI thread.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
@@ -99,6 +100,9 @@ class SharedDesk:
         self.beat_read = False
         self.offline: str | None = None  # why the shared store cannot be reached, or None
         self.panel = SharedConnectionPanel()  # the Connection dialog's content
+        if window.services is not None:  # the list says "Ana: …" for a team member's message
+            window.conversation_model.sent_by_me = window.services.your_name.is_me
+            window.services.your_name.changed.append(self.names_changed)
         window.receiving.use_panel(self.panel)
         # Light/dark switches: the status bar's dot and the line's tint follow.
         PaletteFollower(window, lambda: (self.show_server(), self.line.apply_colors()))
@@ -116,6 +120,9 @@ class SharedDesk:
             return  # (hidden, or shutting down: read when shown again)
 
         def arrived(beat: Heartbeat | None) -> None:
+            if beat is not None:  # its time on this computer's clock: now less its age, which
+                # the database's clock measured (the server's or this desk's may be minutes off)
+                beat = replace(beat, seen_at=time.time() - beat.age)
             self.beat, self.beat_read = beat, True
             self.show_server()
 
@@ -147,6 +154,12 @@ class SharedDesk:
         panel.set_line(panel.server_label, line, GOOD if alive else UNSURE)
         where = getattr(window.services.store, "path", "") if window.services else ""
         panel.set_line(panel.database_label, *database_line(str(where), self.offline))
+
+    def names_changed(self) -> None:
+        """This desk's user's name is known, or changed: the list's "You: …" follow."""
+        model = self.window.conversation_model
+        if model.rowCount():
+            model.dataChanged.emit(model.index(0, 0), model.index(model.rowCount() - 1, 0))
 
     def reload(self) -> None:
         window = self.window

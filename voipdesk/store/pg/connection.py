@@ -188,6 +188,12 @@ class PgConnection(TokenOwner):
             return float(self._order_clock())
         return conn.execute("SELECT EXTRACT(EPOCH FROM clock_timestamp())::float8").fetchone()[0]
 
+    def _now_column(self) -> tuple[str, list]:
+        """_now as a column of a read, with its parameters: a read on the database's clock."""
+        if self._order_clock is not None:
+            return "?", [float(self._order_clock())]
+        return "EXTRACT(EPOCH FROM clock_timestamp())::float8", []
+
     def check(self) -> None:
         """The server keeps its own files whole; this only checks that it answers."""
         self._read("SELECT 1")

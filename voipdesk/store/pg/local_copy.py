@@ -3,9 +3,10 @@ what `voipdesk migrate` does (migrate_cli.py). Not to be confused with store/pg/
 which brings the shared schema up to date.
 
 What is copied: conversations (numbers, mute, marked unread, opted out, unread count, their
-order), every message in and out with its status, times, attempts, error, provider id or mdr_id
-and media links, contacts, blocked numbers and scheduled messages. Not drafts (they stay with
-each desk) and not settings or secrets (they are not in the store).
+order), every message in and out with its status, times, attempts, error, provider id or mdr_id,
+media links and who sent it (sent_by), contacts, blocked numbers and scheduled messages (with
+who scheduled them). Not drafts (they stay with each desk) and not settings or secrets (they are
+not in the store).
 
 Running it again changes nothing: each message keeps its stable id (messages.uid), and one the
 shared store holds already is skipped, as is an inbound message it received itself (the same
@@ -63,21 +64,21 @@ INTERRUPTED_TEXT = (
 _LOCAL_COLUMNS = (
     "uid, conversation_id, direction, body, type, status, created_at, provider_id, provider_ts,"
     " error_code, error_text, raw, attachments, attempts, next_attempt_at, last_attempt_at,"
-    " send_at"
+    " send_at, sent_by"
 )
 # The arrays of one batch, in _LOCAL_COLUMNS' order, then the search words.
 _ARRAY_TYPES = (
     "text", "bigint", "text", "text", "text", "text", "float8", "text", "bigint",
-    "text", "text", "text", "text", "int", "float8", "float8", "float8", "text",
+    "text", "text", "text", "text", "int", "float8", "float8", "float8", "text", "text",
 )  # fmt: skip
 _INSERT_BATCH = (
     f"INSERT INTO messages ({_LOCAL_COLUMNS}, search)"
-    f" SELECT {', '.join('u.c' + str(i) for i in range(17))},"
-    " array_to_tsvector(string_to_array(u.c17, ' '))"
+    f" SELECT {', '.join('u.c' + str(i) for i in range(18))},"
+    " array_to_tsvector(string_to_array(u.c18, ' '))"
     " FROM unnest("
     + ", ".join(f"%s::{t}[]" for t in _ARRAY_TYPES)
     + ") WITH ORDINALITY AS u("
-    + ", ".join(f"c{i}" for i in range(18))
+    + ", ".join(f"c{i}" for i in range(19))
     + ", ord) ORDER BY u.ord"
     # Already there: the same uid (copied before), or the same mdr_id (received there too).
     " ON CONFLICT DO NOTHING RETURNING conversation_id, id, created_at, status"
@@ -296,18 +297,21 @@ def _move_scheduled(
     out of the local one. One there already (the same conversation, text, time and creation:
     a run stopped between the two) is not added again."""
     rows = source._read(
-        "SELECT id, conversation_id, body, send_at, created_at FROM scheduled_messages ORDER BY id"
+        "SELECT id, conversation_id, body, send_at, created_at, sent_by FROM scheduled_messages"
+        " ORDER BY id"
     )
     if not rows:
         return
 
     def tx(t: Tx) -> None:
-        for _, cid, body, send_at, created_at in rows:
+        for _, cid, body, send_at, created_at, sent_by in rows:
+            same = (conversations[cid], body, send_at, created_at)
             t.execute(
-                "INSERT INTO scheduled_messages (conversation_id, body, send_at, created_at)"
-                " SELECT %s, %s, %s, %s WHERE NOT EXISTS (SELECT 1 FROM scheduled_messages"
+                "INSERT INTO scheduled_messages"
+                " (conversation_id, body, send_at, created_at, sent_by)"
+                " SELECT %s, %s, %s, %s, %s WHERE NOT EXISTS (SELECT 1 FROM scheduled_messages"
                 " WHERE conversation_id = %s AND body = %s AND send_at = %s AND created_at = %s)",
-                (conversations[cid], body, send_at, created_at) * 2,
+                (*same, sent_by, *same),
             )
 
     target._write(tx)

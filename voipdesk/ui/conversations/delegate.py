@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 from voipdesk.core.models import Conversation
 from voipdesk.ui import theme
 from voipdesk.ui.conversations.draft import paint_draft
-from voipdesk.ui.conversations.model import ConversationRole, preview_text
+from voipdesk.ui.conversations.model import ConversationRole
 from voipdesk.ui.conversations.muted_glyph import paint_muted
 from voipdesk.ui.conversations.numbers import paint_tag
 
@@ -117,7 +117,7 @@ class ConversationDelegate(QStyledItemDelegate):
             line2,
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
             body_fm.elidedText(
-                preview_text(conversation), Qt.TextElideMode.ElideRight, line2.width()
+                index.data(ConversationRole.Preview), Qt.TextElideMode.ElideRight, line2.width()
             ),
         )
         painter.restore()

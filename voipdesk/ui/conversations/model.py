@@ -14,6 +14,7 @@ from voipdesk.core.phone import display
 from voipdesk.store.store import Store
 from voipdesk.ui import theme
 from voipdesk.ui.conversations.draft import draft_preview
+from voipdesk.ui.conversations.sender import SentByMe, who_sent
 from voipdesk.ui.listmodel import ACCESSIBLE as _ACCESSIBLE
 from voipdesk.ui.listmodel import DISPLAY as _DISPLAY
 from voipdesk.ui.listmodel import ROLE_BASE as _ROLE_BASE
@@ -32,6 +33,7 @@ class ConversationRole(IntEnum):
     Timestamp = _ROLE_BASE + 5
     Unread = _ROLE_BASE + 6
     Via = _ROLE_BASE + 7  # the own number, formatted, when the user texts from several; else None
+    Preview = _ROLE_BASE + 8  # the last message's one-line preview (preview_text)
     Draft = _ROLE_BASE + 20  # the unsent draft ("" when none)
 
 
@@ -40,8 +42,8 @@ def _sort_key(conversation: Conversation) -> tuple[float, int]:
     return (-conversation.last_timestamp, -conversation.id)
 
 
-def preview_text(conversation: Conversation) -> str:
-    """The one-line preview of a conversation's last message."""
+def preview_text(conversation: Conversation, sent_by_me: SentByMe | None = None) -> str:
+    """The one-line preview of a conversation's last message ("Ana: …": sender.py)."""
     if conversation.last_message_id is None and conversation.scheduled:
         return "Scheduled message" if conversation.scheduled == 1 else "Scheduled messages"
     body = " ".join(conversation.last_body.split())
@@ -49,7 +51,9 @@ def preview_text(conversation: Conversation) -> str:
         from voipdesk.core.media import preview_word
 
         body = preview_word(conversation.last_attachments)
-    return f"You: {body}" if conversation.last_direction is Direction.OUT else body
+    if conversation.last_direction is not Direction.OUT:
+        return body
+    return f"{who_sent(conversation, sent_by_me)}: {body}"
 
 
 class ConversationListModel(PagedListModel):
@@ -79,6 +83,7 @@ class ConversationListModel(PagedListModel):
         # Conversation id -> the newest message id the store had when it marked it read.
         self._read_upto: dict[int, int] = {}
         self.drafts: dict[int, str] = {}  # conversation id -> unsent text (read first, below)
+        self.sent_by_me: SentByMe | None = None  # on the shared inbox (ui/shared_desk.py)
         self._drafts_set: set[int] | None = set()  # ones set before the stored drafts came
         self._own_read, self._refreshing, self._names_read = Latest(), Latest(), Latest()
         self.reads.request(store.drafts, self._drafts_are)
@@ -108,6 +113,8 @@ class ConversationListModel(PagedListModel):
             return self.via(conversation)
         if role == ConversationRole.Draft:
             return self.drafts.get(conversation.id, "")
+        if role == ConversationRole.Preview:
+            return self.preview(conversation)
         if role == _ACCESSIBLE:
             unread = f", {conversation.unread_count} unread" if conversation.unread_count else ""
             unread += ", muted" if conversation.muted else ""
@@ -116,9 +123,12 @@ class ConversationListModel(PagedListModel):
             on = f", via {via}" if via else ""
             return (
                 f"{self.display_name(conversation)}{unread}{on}, {when}: "
-                f"{draft_preview(self.drafts.get(conversation.id)) or preview_text(conversation)}"
+                f"{draft_preview(self.drafts.get(conversation.id)) or self.preview(conversation)}"
             )
         return None
+
+    def preview(self, conversation: Conversation) -> str:
+        return preview_text(conversation, self.sent_by_me)
 
     def set_draft(self, conversation_id: int, text: str) -> None:
         """A conversation's draft changed (the list says "Draft: …" while there is one)."""
@@ -265,6 +275,7 @@ class ConversationListModel(PagedListModel):
             last_body=message.body,
             last_attachments=message.attachments,
             last_direction=message.direction,
+            last_sent_by=message.sent_by,
             last_timestamp=max(conversation.last_timestamp, message.created_at),  # (forward)
             unread_count=unread,
         )
