@@ -86,10 +86,11 @@ def _data_dir(tmp_path: Path, port: int | None = None) -> Path:
     return data
 
 
-def test_the_window_paints_the_newest_conversation_before_the_slow_imports(tmp_path):
-    data = _data_dir(tmp_path)
+def _first_paint(tmp_path: Path, data: Path, modules: tuple[str, ...]) -> dict:
+    """A real start in a process of its own, up to its first paint: what it showed then,
+    having checked that none of `modules` was imported by that moment."""
     run = subprocess.run(
-        [sys.executable, "-c", FIRST_PAINT, str(data), json.dumps(SLOW)],
+        [sys.executable, "-c", FIRST_PAINT, str(data), json.dumps(modules)],
         env=_env(tmp_path),
         cwd=ROOT,
         capture_output=True,
@@ -100,6 +101,12 @@ def test_the_window_paints_the_newest_conversation_before_the_slow_imports(tmp_p
     assert lines, run.stderr[-2000:]
     shown = json.loads(lines[0])
     assert shown["loaded"] == [], f"imported before the first paint: {shown['loaded']}"
+    return shown
+
+
+def test_the_window_paints_the_newest_conversation_before_the_slow_imports(tmp_path):
+    data = _data_dir(tmp_path)
+    shown = _first_paint(tmp_path, data, SLOW)
     store = Store(database_path(data))
     try:
         newest = store.conversations(limit=1)[0]
@@ -168,17 +175,5 @@ FIRST_USE = ("voipdesk.ui.thread.media", "voipdesk.ui.thread.media_blocks",
 
 
 def test_what_a_first_screen_of_texts_does_not_use_loads_after_the_paint(tmp_path):
-    data = _data_dir(tmp_path)
-    run = subprocess.run(
-        [sys.executable, "-c", FIRST_PAINT, str(data), json.dumps(FIRST_USE)],
-        env=_env(tmp_path),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    lines = [line for line in run.stdout.splitlines() if line.startswith("{")]
-    assert lines, run.stderr[-2000:]
-    shown = json.loads(lines[0])
-    assert shown["loaded"] == [], f"imported before the first paint: {shown['loaded']}"
+    shown = _first_paint(tmp_path, _data_dir(tmp_path), FIRST_USE)
     assert shown["thread_rows"] >= 5 and shown["list_rows"] == 2  # the texts are there
