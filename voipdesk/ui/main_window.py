@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QEvent, Signal
 from PySide6.QtGui import QCloseEvent, QIcon, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
-    QDialog,
     QMainWindow,
     QSplitter,
     QStackedWidget,
@@ -18,7 +17,6 @@ from PySide6.QtWidgets import (
 from voipdesk.ui import theme
 from voipdesk.ui.banner import Banner
 from voipdesk.ui.compose import ComposeBox
-from voipdesk.ui.connection import ConnectionPanel
 from voipdesk.ui.conversations import ConversationList, ConversationListModel
 from voipdesk.ui.notice_bar import NoticeBar
 from voipdesk.ui.offline_banner import OfflineBanner
@@ -33,10 +31,13 @@ from voipdesk.ui.window_events import WindowEvents
 from voipdesk.ui.window_opening import WindowOpening
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QDialog
+
     from voipdesk.services import Services
     from voipdesk.settings import Settings
     from voipdesk.store import Store
     from voipdesk.ui.bridge import ServicesBridge
+    from voipdesk.ui.connection import ConnectionPanel
     from voipdesk.ui.welcome import WelcomePage
 
 

@@ -1,16 +1,21 @@
 """Where receiving stands, in the main window: the status-bar button with its coloured dot, the
-banner for a changed webhook URL, and the Connection dialog (built when first shown)."""
+banner for a changed webhook URL, and the Connection dialog (built when first shown; the
+panel's module, ui/connection.py, loads with the first status, after the first paint)."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPushButton, QVBoxLayout, QWidget
 
-from voipdesk.receiver.status import ReceivingStatus, TunnelState
 from voipdesk.ui import theme
 from voipdesk.ui.banner import Banner
-from voipdesk.ui.connection import STARTING_COLOR, URL_CHANGED_TEXT, ConnectionPanel, status_dot
+
+if TYPE_CHECKING:
+    from voipdesk.receiver.status import ReceivingStatus
+    from voipdesk.ui.connection import ConnectionPanel
 
 
 class ReceivingView(QObject):
@@ -38,6 +43,8 @@ class ReceivingView(QObject):
         self.button.clicked.connect(self.show_connection)
 
     def set_status(self, status: ReceivingStatus) -> None:
+        from voipdesk.ui.connection import URL_CHANGED_TEXT, ConnectionPanel
+
         demo_ok = self.demo and status.ok
         self.button.setText("Demo: receiving from the sandbox" if demo_ok else status.summary)
         self.status = status
@@ -72,6 +79,8 @@ class ReceivingView(QObject):
 
     def _connection_parts(self) -> tuple[ConnectionPanel, QDialog]:
         if self._connection is None:
+            from voipdesk.ui.connection import ConnectionPanel
+
             panel = ConnectionPanel()
             panel.set_demo(self.demo)
             panel.testRequested.connect(self.testRequested)
@@ -122,6 +131,9 @@ class ReceivingView(QObject):
         status = self.status
         if status is None:
             return
+        from voipdesk.receiver.status import TunnelState
+        from voipdesk.ui.connection import STARTING_COLOR
+
         palette = self.window.palette()
         if status.ok:
             color = theme.success_text(palette)
@@ -135,6 +147,8 @@ class ReceivingView(QObject):
 
     def show_dot(self, color: QColor) -> None:
         """The status-bar button's dot in this colour."""
+        from voipdesk.ui.connection import status_dot
+
         dpr = self.window.devicePixelRatioF()
         dot = status_dot(color, dpr=dpr)
         # The dot with room after it, so it does not touch the words.
