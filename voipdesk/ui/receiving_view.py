@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPushButton, QVBoxLayout, QWidget
 
 from voipdesk.ui import theme
-from voipdesk.ui.banner import Banner
+from voipdesk.ui.hidden_banners import BuiltWhenAsked, built, url_banner
 
 if TYPE_CHECKING:
     from voipdesk.receiver.status import ReceivingStatus
@@ -24,6 +24,7 @@ class ReceivingView(QObject):
     testRequested = Signal()  # the panel's Test: the window runs it and calls set_test_result
     setupRequested = Signal()  # Settings, open at the Receiving tab
     urlAcknowledged = Signal()  # the new webhook URL was copied and the panel closed
+    url_banner = BuiltWhenAsked(url_banner)  # the webhook URL changed (ui/hidden_banners.py)
 
     def __init__(self, window: QWidget, *, demo: bool = False) -> None:
         super().__init__(window)
@@ -32,9 +33,6 @@ class ReceivingView(QObject):
         self.status: ReceivingStatus | None = None  # none reported yet
         self._connection: tuple[ConnectionPanel, QDialog] | None = None
         self._url_copied = False
-        self.url_banner = Banner()  # the webhook URL changed (both can be true at once)
-        self.url_banner.setAccessibleName("Webhook URL changed")
-        self.url_banner.button.clicked.connect(self.show_connection)
         self.button = QPushButton("Receiving: starting…")
         self.button.setFlat(True)
         self.button.setAccessibleName("Receiving status")
@@ -54,7 +52,8 @@ class ReceivingView(QObject):
         if status.url_changed:
             self.url_banner.show_text(URL_CHANGED_TEXT, "Show new URL")
         else:
-            self.url_banner.hide()
+            if built(self, "url_banner"):
+                self.url_banner.hide()
             self._url_copied = False
 
     def _url_copy_clicked(self) -> None:
@@ -162,5 +161,6 @@ class ReceivingView(QObject):
         self.button.setIcon(QIcon(icon))
 
     def apply_colors(self) -> None:
-        self.url_banner.apply_colors()
+        if built(self, "url_banner"):
+            self.url_banner.apply_colors()
         self.paint_dot()
