@@ -164,14 +164,16 @@ def test_after_the_first_paint_the_services_start_and_a_webhook_is_stored(tmp_pa
 # What a first screen of texts does not use, each loaded when first needed: an MMS's pictures
 # (QImage and its readers), selecting a bubble's text, a file's type, OpenSSL's hashes (avatar
 # colours use CPython's own SHA-256), the SMS counter's codecs (the box is empty), the
-# commands' parsers, and the boxes and drops a start does not show; and, like SLOW, the network,
-# database and picture libraries.
+# commands' parsers, the boxes, banners and drops a start does not show (Send later's dialog
+# too), and the Connection panel and receiving's states (the status bar says "starting" until
+# the services report); and, like SLOW, the network, database and picture libraries.
 FIRST_USE = ("voipdesk.ui.thread.media", "voipdesk.ui.thread.media_blocks",
              "voipdesk.ui.thread.selection", "voipdesk.core.media", "mimetypes", "hashlib",
              "voipdesk.core.segments", "gsm0338", "voipdesk.send_cli", "voipdesk.serve_cli",
              "voipdesk.migrate_cli", "voipdesk.backup_cli", "voipdesk.ui.app_boxes",
-             "voipdesk.ui.quitting", "voipdesk.ui.compose_media", "pyngrok", "psycopg",
-             "PIL")  # fmt: skip
+             "voipdesk.ui.quitting", "voipdesk.ui.compose_media", "voipdesk.ui.send_later_dialog",
+             "voipdesk.ui.connection", "voipdesk.receiver.status", "voipdesk.ui.banner",
+             "voipdesk.ui.offline_banner", "pyngrok", "psycopg", "PIL")  # fmt: skip
 
 
 def test_what_a_first_screen_of_texts_does_not_use_loads_after_the_paint(tmp_path):

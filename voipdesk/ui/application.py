@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from typing import TYPE_CHECKING
 
@@ -29,7 +30,10 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app  # type: ignore[return-value]
 
 
+@functools.cache
 def app_icon() -> QIcon:
+    """The app's icon, made once: Qt's SVG icon engine reads (and compresses) the file each time
+    an icon is made from it, and the application and the window both show it at start."""
     return QIcon(str(resource("voipdesk.svg")))
 
 

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QEvent, Signal
 from PySide6.QtGui import QCloseEvent, QIcon, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
-    QDialog,
     QMainWindow,
     QSplitter,
     QStackedWidget,
@@ -16,12 +15,10 @@ from PySide6.QtWidgets import (
 )
 
 from voipdesk.ui import theme
-from voipdesk.ui.banner import Banner
 from voipdesk.ui.compose import ComposeBox
-from voipdesk.ui.connection import ConnectionPanel
 from voipdesk.ui.conversations import ConversationList, ConversationListModel
+from voipdesk.ui.hidden_banners import BuiltWhenAsked, built, offline_banner, paused_banner
 from voipdesk.ui.notice_bar import NoticeBar
-from voipdesk.ui.offline_banner import OfflineBanner
 from voipdesk.ui.read_marking import ReadMarker
 from voipdesk.ui.reading import AT_ONCE, Reader
 from voipdesk.ui.receiving_view import ReceivingView
@@ -33,10 +30,13 @@ from voipdesk.ui.window_events import WindowEvents
 from voipdesk.ui.window_opening import WindowOpening
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QDialog
+
     from voipdesk.services import Services
     from voipdesk.settings import Settings
     from voipdesk.store import Store
     from voipdesk.ui.bridge import ServicesBridge
+    from voipdesk.ui.connection import ConnectionPanel
     from voipdesk.ui.welcome import WelcomePage
 
 
@@ -57,6 +57,8 @@ class MainWindow(WindowOpening, WindowEvents, QMainWindow):
     firstPainted = Signal()  # the window has been painted once (start-up waits for it)
     hiddenToTray = Signal()  # closed while the tray keeps the app running
     painted = False
+    banner = BuiltWhenAsked(paused_banner)  # sending is paused (ui/hidden_banners.py)
+    offline_banner = BuiltWhenAsked(offline_banner)  # messages wait for VoIP Number
 
     def __init__(
         self,
@@ -102,25 +104,17 @@ class MainWindow(WindowOpening, WindowEvents, QMainWindow):
         self.compose = ComposeBox(country=country)
         self.scheduled = ScheduledPanel(store)  # Send later: at the end of the thread
         self.thread.reads = self.scheduled.reads = self.conversations.search_model.reads = reads
-        self.banner = Banner()  # sending is paused
-        self.banner.setAccessibleName("Sending paused")
-        self.banner.button.clicked.connect(lambda: self.settingsRequested.emit())
-        self.offline_banner = OfflineBanner()  # messages wait for VoIP Number to be reachable
         self.receiving = ReceivingView(self, demo=demo)
         self.receiving.testRequested.connect(self._test_receiving)
         self.receiving.setupRequested.connect(self.receivingSetupRequested)
-        self.url_banner = self.receiving.url_banner
         self.receiving_button = self.receiving.button
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.setSpacing(0)
-        banners = QVBoxLayout()  # a hairline between the two when both show
+        banners = QVBoxLayout()  # a hairline between the two when both show (built when asked)
         banners.setSpacing(1)
-        banners.addWidget(self.url_banner)
-        banners.addWidget(self.banner)
-        banners.addWidget(self.offline_banner)
         right_layout.addLayout(banners)
         self.banners = banners
         self.demo_notice: QWidget | None = None
@@ -182,7 +176,6 @@ class MainWindow(WindowOpening, WindowEvents, QMainWindow):
         bridge.sendRefused.connect(self._send_refused)
         bridge.contactsChanged.connect(self._contacts_changed)
         self.thread.retryRequested.connect(services.resend)
-        self.offline_banner.button.clicked.connect(lambda: services.retry_waiting())
         self.thread.discardRequested.connect(services.discard)
         self.scheduled.attach(services, bridge, self.compose, lambda: self.thread.conversation)
         self.scheduled.save_draft = self._save_draft
@@ -254,6 +247,10 @@ class MainWindow(WindowOpening, WindowEvents, QMainWindow):
 
     # -- receiving ----------------------------------------------------------------------------
     @property
+    def url_banner(self) -> QWidget:
+        return self.receiving.url_banner
+
+    @property
     def connection_panel(self) -> ConnectionPanel:
         return self.receiving.connection_panel
 
@@ -278,8 +275,9 @@ class MainWindow(WindowOpening, WindowEvents, QMainWindow):
             notice = self.demo_notice.palette()
             notice.setColor(QPalette.ColorRole.Window, theme.tinted(theme.ACCENT, 0.14))
             self.demo_notice.setPalette(notice)
-        self.banner.apply_colors()
-        self.offline_banner.apply_colors()
+        for name in ("banner", "offline_banner"):
+            if built(self, name):
+                getattr(self, name).apply_colors()
         self.receiving.apply_colors()
 
     def paintEvent(self, event: QPaintEvent) -> None:

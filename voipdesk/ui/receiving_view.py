@@ -1,16 +1,21 @@
 """Where receiving stands, in the main window: the status-bar button with its coloured dot, the
-banner for a changed webhook URL, and the Connection dialog (built when first shown)."""
+banner for a changed webhook URL, and the Connection dialog (built when first shown; the
+panel's module, ui/connection.py, loads with the first status, after the first paint)."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPushButton, QVBoxLayout, QWidget
 
-from voipdesk.receiver.status import ReceivingStatus, TunnelState
 from voipdesk.ui import theme
-from voipdesk.ui.banner import Banner
-from voipdesk.ui.connection import STARTING_COLOR, URL_CHANGED_TEXT, ConnectionPanel, status_dot
+from voipdesk.ui.hidden_banners import BuiltWhenAsked, built, url_banner
+
+if TYPE_CHECKING:
+    from voipdesk.receiver.status import ReceivingStatus
+    from voipdesk.ui.connection import ConnectionPanel
 
 
 class ReceivingView(QObject):
@@ -19,6 +24,7 @@ class ReceivingView(QObject):
     testRequested = Signal()  # the panel's Test: the window runs it and calls set_test_result
     setupRequested = Signal()  # Settings, open at the Receiving tab
     urlAcknowledged = Signal()  # the new webhook URL was copied and the panel closed
+    url_banner = BuiltWhenAsked(url_banner)  # the webhook URL changed (ui/hidden_banners.py)
 
     def __init__(self, window: QWidget, *, demo: bool = False) -> None:
         super().__init__(window)
@@ -27,9 +33,6 @@ class ReceivingView(QObject):
         self.status: ReceivingStatus | None = None  # none reported yet
         self._connection: tuple[ConnectionPanel, QDialog] | None = None
         self._url_copied = False
-        self.url_banner = Banner()  # the webhook URL changed (both can be true at once)
-        self.url_banner.setAccessibleName("Webhook URL changed")
-        self.url_banner.button.clicked.connect(self.show_connection)
         self.button = QPushButton("Receiving: starting…")
         self.button.setFlat(True)
         self.button.setAccessibleName("Receiving status")
@@ -38,6 +41,8 @@ class ReceivingView(QObject):
         self.button.clicked.connect(self.show_connection)
 
     def set_status(self, status: ReceivingStatus) -> None:
+        from voipdesk.ui.connection import URL_CHANGED_TEXT, ConnectionPanel
+
         demo_ok = self.demo and status.ok
         self.button.setText("Demo: receiving from the sandbox" if demo_ok else status.summary)
         self.status = status
@@ -47,7 +52,8 @@ class ReceivingView(QObject):
         if status.url_changed:
             self.url_banner.show_text(URL_CHANGED_TEXT, "Show new URL")
         else:
-            self.url_banner.hide()
+            if built(self, "url_banner"):
+                self.url_banner.hide()
             self._url_copied = False
 
     def _url_copy_clicked(self) -> None:
@@ -72,6 +78,8 @@ class ReceivingView(QObject):
 
     def _connection_parts(self) -> tuple[ConnectionPanel, QDialog]:
         if self._connection is None:
+            from voipdesk.ui.connection import ConnectionPanel
+
             panel = ConnectionPanel()
             panel.set_demo(self.demo)
             panel.testRequested.connect(self.testRequested)
@@ -122,6 +130,9 @@ class ReceivingView(QObject):
         status = self.status
         if status is None:
             return
+        from voipdesk.receiver.status import TunnelState
+        from voipdesk.ui.connection import STARTING_COLOR
+
         palette = self.window.palette()
         if status.ok:
             color = theme.success_text(palette)
@@ -135,6 +146,8 @@ class ReceivingView(QObject):
 
     def show_dot(self, color: QColor) -> None:
         """The status-bar button's dot in this colour."""
+        from voipdesk.ui.connection import status_dot
+
         dpr = self.window.devicePixelRatioF()
         dot = status_dot(color, dpr=dpr)
         # The dot with room after it, so it does not touch the words.
@@ -148,5 +161,6 @@ class ReceivingView(QObject):
         self.button.setIcon(QIcon(icon))
 
     def apply_colors(self) -> None:
-        self.url_banner.apply_colors()
+        if built(self, "url_banner"):
+            self.url_banner.apply_colors()
         self.paint_dot()

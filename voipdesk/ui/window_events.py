@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 
 from voipdesk.core.phone import display
+from voipdesk.ui.hidden_banners import built
 from voipdesk.ui.notice_bar import ICON_SIZE
 
 if TYPE_CHECKING:
@@ -101,9 +102,10 @@ class WindowEvents:
     def _sending_changed(self, state: SendingState) -> None:
         if state.paused:
             self.banner.show_text(f"Sending is paused. {state.paused_because}", "Open Settings")
-        else:
+        elif built(self, "banner"):  # (built when first shown: ui/hidden_banners.py)
             self.banner.hide()
-        self.offline_banner.set_state(state)  # messages waiting for VoIP Number
+        if state.waiting or built(self, "offline_banner"):
+            self.offline_banner.set_state(state)  # messages waiting for VoIP Number
 
     def show_notice(self, level: str, text: str, timeout: int = 12000) -> None:
         """An app-level notice (the services' one channel): in the status bar, for a while, with

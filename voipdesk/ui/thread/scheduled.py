@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter, QPaintEvent, QPalette, QPen, QResizeEvent
@@ -22,7 +23,10 @@ from voipdesk.store import Store
 from voipdesk.ui import theme
 from voipdesk.ui.labels import plain_label
 from voipdesk.ui.reading import AT_ONCE, Latest, Reader
-from voipdesk.ui.send_later import SendLaterDialog, clock_icon
+from voipdesk.ui.send_later import clock_icon
+
+if TYPE_CHECKING:
+    from voipdesk.ui.send_later_dialog import SendLaterDialog
 
 MAX_HEIGHT_FRACTION = 0.4  # of the window: the thread above stays readable
 
@@ -277,6 +281,8 @@ class ScheduledPanel(QScrollArea):
 
     def dialog(self, **kwargs) -> SendLaterDialog:
         """The dialog (tests answer it; a modal exec() would block them)."""
+        from voipdesk.ui.send_later_dialog import SendLaterDialog  # (not in the first window)
+
         return SendLaterDialog(self.window(), **kwargs)
 
     def schedule_from_compose(self) -> None:
