@@ -23,6 +23,7 @@ from voipdesk.core.models import Direction
 from voipdesk.services.sending import SendingState
 from voipdesk.ui import theme
 from voipdesk.ui.notice_bar import WARNING, level_tint
+from voipdesk.ui.offline_banner import OfflineBanner
 from voipdesk.ui.settings import SettingsDialog
 from voipdesk.ui.thread.model import MessageRole
 
@@ -142,6 +143,10 @@ def looks_right(window, dialogs, scheme: str) -> None:
     grey = pixel_in(window, send, 6, send.height() // 2)
     assert grey.hsvSaturationF() < 0.12, grey.name()
     assert (grey.lightness() < 110) == (scheme == "dark"), f"disabled Send {grey.name()}"
+    # Send later, beside it: its clock drawn in this scheme's text colour (3:1 for a symbol).
+    later = window.compose.later_button
+    background, ratio = background_and_text(crop(window, later))
+    assert ratio >= 3, f"the Send later clock: contrast {ratio:.1f} on {background.name()}"
     # The bands above the thread: the amber line of waiting messages, the demo notice.
     banner = window.offline_banner
     tint = banner.palette().color(QPalette.ColorRole.Window)
@@ -196,3 +201,21 @@ def test_a_live_switch_between_light_and_dark_reaches_every_widget(demo_app, qtb
     finally:
         QApplication.setPalette(light)
         window.offline_banner.set_state(SendingState())
+
+
+def test_the_waiting_line_keeps_the_dark_amber_however_often_it_is_coloured(qtbot):
+    """Started on a dark desktop, the line about waiting messages is coloured at start and again
+    each time it changes: its amber stays the dark scheme's, not the light one's."""
+    light = QGuiApplication.palette()
+    QApplication.setPalette(dark_palette())
+    try:
+        window = QWidget()
+        qtbot.addWidget(window)
+        banner = OfflineBanner(window)
+        for waiting in (1, 2, 3):
+            banner.set_state(SendingState(waiting=waiting, next_try_at=banner.clock() + 600))
+            tint = banner.palette().color(QPalette.ColorRole.Window)
+            want = level_tint(WARNING, dark_palette())
+            assert tint == want, f"{tint.name(QColor.HexArgb)}, not {want.name(QColor.HexArgb)}"
+    finally:
+        QApplication.setPalette(light)
