@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
+from shiboken6 import isValid
 
 _PROPERTY = "voipdeskFollowsScheme"
 
@@ -43,7 +44,8 @@ class _SchemeFollower(QObject):
         if sheet:
             app.setStyleSheet(sheet)  # re-parsed; every widget repolished on the new palette
         for widget in app.allWidgets():  # the app's own colours follow what each one now has
-            QCoreApplication.sendEvent(widget, QEvent(QEvent.Type.PaletteChange))
+            if isValid(widget):  # (one's handler may have deleted another)
+                QCoreApplication.sendEvent(widget, QEvent(QEvent.Type.PaletteChange))
 
 
 def follow_color_scheme(app: QApplication) -> None:
