@@ -29,8 +29,22 @@ class _SchemeFollower(QObject):
         super().__init__(app)
         self._app = app
         self._pending = False
+        # The palette the style hands out when the desktop gives none (Fusion's, say).
+        self._standard = app.style().standardPalette()
         app.paletteChanged.connect(self._schedule)  # setPalette and the desktop's switch
-        app.styleHints().colorSchemeChanged.connect(self._schedule)
+        app.styleHints().colorSchemeChanged.connect(self._scheme_changed)
+
+    def _scheme_changed(self, *_args: object) -> None:
+        # A desktop that says only "dark" or "light" (the XDG portal, no palette of its own):
+        # Qt 6.11 changes the scheme but keeps the palette it started with, the style's default
+        # for the old scheme. Then the style's default for the new one is put in its place. A
+        # palette the desktop (or the person) chose is left alone.
+        app = self._app
+        standard = app.style().standardPalette()
+        if app.palette() == self._standard and standard != self._standard:
+            QApplication.setPalette(standard)
+        self._standard = standard
+        self._schedule()
 
     def _schedule(self, *_args: object) -> None:
         if not self._pending:  # one repolish for a burst (palette and scheme arrive together)
