@@ -11,6 +11,7 @@ from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
 from voipdesk.paths import resource
+from voipdesk.ui.live_scheme import follow_color_scheme
 
 if TYPE_CHECKING:
     from voipdesk.ui.main_window import MainWindow
@@ -27,6 +28,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     style = resource("style.qss")
     if style.exists():
         app.setStyleSheet(style.read_text("utf-8"))
+    follow_color_scheme(app)  # light/dark switches at run time reach every widget
     return app  # type: ignore[return-value]
 
 

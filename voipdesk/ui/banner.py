@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QPushButton, QWidget
 
 from voipdesk.ui import theme
 from voipdesk.ui.labels import plain_label
@@ -22,9 +23,14 @@ class Banner(QWidget):
         layout.addWidget(self.button)
         self.hide()
 
+    def scheme(self) -> QPalette:
+        """The palette the tint is worked out for: the app's, not this band's own, whose window
+        colour is the tint already (as read back, an amber or red tint passes for "light")."""
+        return QApplication.palette(self)
+
     def apply_colors(self) -> None:
         palette = self.palette()
-        palette.setColor(self.backgroundRole(), theme.tinted(theme.error_text(palette), 0.16))
+        palette.setColor(self.backgroundRole(), theme.tinted(theme.error_text(self.scheme()), 0.16))
         self.setPalette(palette)
 
     def show_text(self, text: str, button: str) -> None:

@@ -61,7 +61,7 @@ class OfflineBanner(Banner):
         # A warning, not an error (nothing is lost, voipdesk keeps trying), and a band of its
         # own: not the blue of the demo notice that may sit right under it.
         palette = self.palette()
-        palette.setColor(self.backgroundRole(), level_tint(WARNING, palette))
+        palette.setColor(self.backgroundRole(), level_tint(WARNING, self.scheme()))
         self.setPalette(palette)
 
     def set_state(self, state: SendingState) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QPointF, QSize, Qt
+from PySide6.QtCore import QEvent, QPointF, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QToolButton, QWidget
 
@@ -33,14 +33,28 @@ def clock_icon(color: QColor, size: int = 20) -> QIcon:
     return icon
 
 
+class _LaterButton(QToolButton):
+    """Its clock is drawn in the text colour, again when light and dark switch."""
+
+    def draw_icon(self) -> None:
+        # (the active colour even while disabled: Qt greys the disabled icon from it)
+        active = QPalette.ColorGroup.Active
+        self.setIcon(clock_icon(self.palette().color(active, QPalette.ColorRole.ButtonText)))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self.draw_icon()
+
+
 def later_button(parent: QWidget | None = None) -> QToolButton:
     """The button beside Send that opens the Send later dialog."""
-    button = QToolButton(parent)
+    button = _LaterButton(parent)
     button.setAccessibleName("Send later")
     button.setToolTip("Send later: pick a date and time")
     button.setAutoRaise(True)
     button.setIconSize(QSize(20, 20))
-    button.setIcon(clock_icon(button.palette().color(QPalette.ColorRole.ButtonText)))
+    button.draw_icon()
     return button
 
 

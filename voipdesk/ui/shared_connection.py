@@ -37,7 +37,7 @@ class UnreachableLine(Banner):
 
     def apply_colors(self) -> None:
         palette = self.palette()
-        palette.setColor(self.backgroundRole(), level_tint(WARNING, palette))
+        palette.setColor(self.backgroundRole(), level_tint(WARNING, self.scheme()))
         self.setPalette(palette)
 
 
