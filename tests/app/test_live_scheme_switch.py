@@ -16,7 +16,7 @@ from PySide6.QtCore import QPoint, QRect
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
-from tests.ui.palettes import dark_palette
+from tests.ui.palettes import contrast, dark_palette
 from tests.ui.thread_support import open_conversation
 from voipdesk import demo
 from voipdesk.core.models import Direction
@@ -28,23 +28,6 @@ from voipdesk.ui.settings import SettingsDialog
 from voipdesk.ui.thread.model import MessageRole
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
-
-
-def luminance(color: QColor) -> float:
-    def channel(value: float) -> float:
-        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
-
-    return (
-        0.2126 * channel(color.redF())
-        + 0.7152 * channel(color.greenF())
-        + 0.0722 * channel(color.blueF())
-    )
-
-
-def contrast(a: QColor, b: QColor) -> float:
-    """The WCAG contrast ratio of two colours (1 to 21)."""
-    high, low = sorted((luminance(a), luminance(b)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
 
 
 def crop(top: QWidget, widget: QWidget) -> QImage:

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QWidget
 from tests.app.test_shared_desk import desk, desk_env, last_seen, minutes_near, sandbox, shown  # noqa: F401 (fixtures)
 from tests.pg_support import database_name
 from tests.store.conftest import inbound
-from tests.ui.palettes import dark_palette
+from tests.ui.palettes import contrast, dark_palette, luminance
 from voipdesk.store import open_store
 from voipdesk.store.pg import PgStore
 from voipdesk.ui import theme
@@ -149,19 +149,6 @@ def test_the_connection_dialog_shows_the_server_and_the_database_and_nothing_emp
     finally:
         aio(app.shutdown())
         server.close()
-
-
-def luminance(color: QColor) -> float:
-    def channel(c: float) -> float:
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(c) for c in color.getRgbF()[:3])
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def contrast(a: QColor, b: QColor) -> float:
-    high, low = sorted((luminance(a), luminance(b)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
 
 
 def dot_color(pixmap) -> QColor:

@@ -44,3 +44,22 @@ def dark_palette() -> QPalette:
     ):
         p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6f7378"))
     return p
+
+
+def luminance(color: QColor) -> float:
+    """A colour's relative luminance (WCAG), 0 to 1."""
+
+    def channel(value: float) -> float:
+        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+
+    return (
+        0.2126 * channel(color.redF())
+        + 0.7152 * channel(color.greenF())
+        + 0.0722 * channel(color.blueF())
+    )
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    """The WCAG contrast ratio of two colours (1 to 21)."""
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)

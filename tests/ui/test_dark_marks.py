@@ -3,9 +3,9 @@ divider's line, the search match's fill, the unchecked radio circles (painted, t
 as WCAG contrast against what is behind them)."""
 
 import pytest
-from palettes import dark_palette
+from palettes import contrast, dark_palette, luminance
 from PySide6.QtCore import QRect
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette
+from PySide6.QtGui import QFont, QImage, QPainter, QPalette
 
 from voipdesk.ui.send_later import SendLaterDialog
 from voipdesk.ui.thread.marks import match_formats, paint_unread_divider
@@ -13,19 +13,6 @@ from voipdesk.ui.thread.marks import match_formats, paint_unread_divider
 pytestmark = pytest.mark.qt_log_ignore(
     r"^This plugin does not support (propagateSizeHints|raise|grabbing)"
 )
-
-
-def luminance(color: QColor) -> float:
-    def channel(c: float) -> float:
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(c) for c in color.getRgbF()[:3])
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def contrast(a: QColor, b: QColor) -> float:
-    high, low = sorted((luminance(a), luminance(b)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
 
 
 def palette(scheme: str) -> QPalette:

@@ -4,7 +4,7 @@ have their own icon and colour, readable on light and dark palettes."""
 from __future__ import annotations
 
 import pytest
-from palettes import dark_palette
+from palettes import contrast, dark_palette
 from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QMainWindow
 
@@ -22,17 +22,6 @@ def palette(request, qapp):
         QApplication.setPalette(dark_palette())
     yield request.param
     QApplication.setPalette(original)
-
-
-def contrast(a, b) -> float:
-    def lum(c) -> float:
-        def ch(v: float) -> float:
-            return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
-
-        return 0.2126 * ch(c.redF()) + 0.7152 * ch(c.greenF()) + 0.0722 * ch(c.blueF())
-
-    hi, lo = sorted((lum(a), lum(b)), reverse=True)
-    return (hi + 0.05) / (lo + 0.05)
 
 
 def test_the_levels_are_the_services_levels():
