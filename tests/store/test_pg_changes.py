@@ -83,8 +83,44 @@ def test_notify_carries_only_the_change_number(shared, pg_url):
         conn.execute(f"LISTEN {CHANNEL}")
         shared.add_inbound(inbound("hi"))
         payloads = [n.payload for n in conn.notifies(timeout=2, stop_after=2)]
-    assert payloads == ["1", "2"]
+    # A webhook batch (the message, its conversation) is numbered 1 and 2 and announced once,
+    # with its newest number: a desk reads every change after the last it saw.
+    assert payloads == ["2"]
+    assert [(c.number, c.kind) for c in shared.changes_after(0)] == [
+        (1, "message"), (2, "conversation")
+    ]  # fmt: skip
 
+
+
+def test_a_batch_of_webhooks_is_logged_whole_and_announced_once(shared, pg_url):
+    """Texts to two conversations in one batch, one of them a repeat of a stored one: each
+    new message and each conversation it moved is a change, numbered in order, under one
+    NOTIFY; the repeat is no change."""
+    shared.add_inbound(inbound("before", mdr_id="m0"))
+    first = shared.last_change()
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f"LISTEN {CHANNEL}")
+        stored = shared.record_webhooks(
+            [
+                inbound("one", mdr_id="m1"),
+                inbound("again", mdr_id="m0"),
+                inbound("two", frm=PEER2, mdr_id="m2"),
+                inbound("STOP", mdr_id="m3"),
+            ]
+        )
+        payloads = [n.payload for n in conn.notifies(timeout=2, stop_after=3)]
+    assert [changed for _, changed in stored] == [True, False, True, True]
+    one, _, two, stop = (m for m, _ in stored)
+    changes = shared.changes_after(first)
+    assert payloads == [str(first + 5)] == [str(changes[-1].number)]
+    assert [c.number for c in changes] == list(range(first + 1, first + 6))
+    assert [(c.kind, c.message_id) for c in changes[:3]] == [
+        ("message", one.id), ("message", two.id), ("message", stop.id)
+    ]  # fmt: skip
+    assert {(c.kind, c.conversation_id) for c in changes[3:]} == {
+        ("conversation", one.conversation_id), ("conversation", two.conversation_id)
+    }  # fmt: skip
+    assert shared.conversation(one.conversation_id).opted_out
 
 def test_two_writers_get_gap_free_numbers_in_commit_order_and_a_listener_misses_nothing(pg_url):
     """Two writers commit as fast as they can; a reader LISTENs, and on each notification reads

@@ -114,6 +114,23 @@ class Connection(PidOwner):
         return "?", [float(self._clock())]
 
     @staticmethod
+    def _returning_each(conn: sqlite3.Connection, sql: str, rows: list[tuple]) -> list:
+        """Run `sql` (… RETURNING one column) once for each of `rows`: what each returned
+        (None: no row)."""
+        found = [conn.execute(sql, args).fetchone() for args in rows]
+        return [row[0] if row else None for row in found]
+
+    def _log_own_changes(self, conn: sqlite3.Connection) -> None:
+        """This transaction logs its changes itself (_record_own_changes, last before the
+        commit): the shared store's change log, a batch at a time. Nothing to log here."""
+
+    def _record_own_changes(
+        self, conn: sqlite3.Connection, messages: list[tuple[int, int]], conversations: list[int]
+    ) -> None:
+        """Log messages added ((conversation id, message id)) and conversations changed by a
+        transaction that said _log_own_changes: nothing here (no change log)."""
+
+    @staticmethod
     def _search_column(body: str) -> tuple[str, str, list]:
         """What _insert adds to index a body for search: nothing here (triggers fill the FTS5
         table: store/schema.py)."""

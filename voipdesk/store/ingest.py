@@ -24,12 +24,14 @@ class _InboundBatch:
         self.known = known
         self.conversations: dict[tuple[str, str], int] = {}
         self._received: dict[int, tuple[int, int]] = {}  # cid -> (newest id, count)
+        self.added: list[tuple[int, int]] = []  # (cid, message id) stored by this batch
         # Blocked numbers' texts are stored, and count as read (store/flags.py).
         self.blocked = {r[0] for r in conn.execute("SELECT number FROM blocked_numbers")}
 
     def received(self, cid: int, mid: int, *, unread: bool = True) -> None:
         newest, count = self._received.get(cid, (0, 0))
         self._received[cid] = (max(newest, mid), count + unread)
+        self.added.append((cid, mid))
 
     def touch_conversations(self, now: float) -> None:
         """One update per conversation: its newest message, time and unread count."""
@@ -55,7 +57,13 @@ class IngestMixin(SharedMixin):
         (stored or affected message, whether anything changed)."""
         items = [item_without_nul(i) for i in items]  # as PostgreSQL must (store/text.py)
 
+        # Only texts in: the batch logs its own changes (what it adds, the conversations it
+        # touches), not a change-log entry and a NOTIFY per row at the commit (shared store).
+        own_log = all(isinstance(i, InboundMessage) for i in items)
+
         def tx(conn: sqlite3.Connection) -> list[tuple[Message | int | None, bool]]:
+            if own_log:
+                self._log_own_changes(conn)  # type: ignore[attr-defined]
             mdr_ids = [i.mdr_id for i in items if isinstance(i, InboundMessage)]
             known: dict[str, Message | int] = {}
             for where, args in self._in_list("provider_id", mdr_ids):
@@ -78,12 +86,17 @@ class IngestMixin(SharedMixin):
                 batch.conversations[key] = self._conversation_id(conn, *key)  # type: ignore[attr-defined]
             now = self._now(conn)  # (after its turn; the shared store's: the database's clock)
             out: list[tuple[Message | int | None, bool]] = []
-            for item in items:
+            if own_log:  # only texts: their rows inserted together (_insert_many)
+                out = self._ingest_all(conn, items, now, batch)  # type: ignore[arg-type]
+            for item in items if not own_log else ():
                 if isinstance(item, InboundMessage):
                     out.append(self._ingest(conn, item, now, batch))
                 else:
                     out.append(self._report(conn, item))  # type: ignore[attr-defined]
             batch.touch_conversations(now)
+            if own_log:
+                touched = sorted({cid for cid, _ in batch.added})
+                self._record_own_changes(conn, batch.added, touched)  # type: ignore[attr-defined]
             return out
 
         results: list[tuple[Message | int | None, bool]] = self._write(tx)  # type: ignore[assignment]
@@ -93,30 +106,73 @@ class IngestMixin(SharedMixin):
         read = {m.id: m for m in self.messages_by_id(wanted)} if wanted else {}  # type: ignore[attr-defined]
         return [(read.get(r) if isinstance(r, int) else r, changed) for r, changed in results]
 
+    def _ingest_all(
+        self,
+        conn: sqlite3.Connection,
+        items: Sequence[InboundMessage],
+        now: float,
+        batch: _InboundBatch,
+    ) -> list[tuple[Message | int, bool]]:
+        """_ingest for every item of a batch of texts, their new rows inserted at once."""
+        new: dict[str, tuple[InboundMessage, int, str | None]] = {}  # by mdr_id, in order
+        for item in items:
+            if item.mdr_id not in batch.known and item.mdr_id not in new:
+                new[item.mdr_id] = (item, *self._place(conn, item, batch))
+        rows = [self._row(item, cid, attachments, now) for item, cid, attachments in new.values()]
+        ids = self._insert_many(conn, rows) if rows else []  # type: ignore[attr-defined]
+        for (item, cid, attachments), mid in zip(new.values(), ids, strict=True):
+            self._ingested(conn, item, cid, attachments, mid, now, batch)
+        # Each new one stored as it came (True) the first time its mdr_id is in the batch.
+        out: list[tuple[Message | int, bool]] = []
+        for item in items:
+            first = new.pop(item.mdr_id, None) is not None
+            known = batch.known[item.mdr_id]
+            out.append((known, first and isinstance(known, Message)))
+        return out
+
     def _ingest(
         self, conn: sqlite3.Connection, item: InboundMessage, now: float, batch: _InboundBatch
     ) -> tuple[Message | int, bool]:
         known = batch.known.get(item.mdr_id)
         if known is not None:  # stored before, or earlier in this batch
             return known, False
+        cid, attachments = self._place(conn, item, batch)
+        row = self._row(item, cid, attachments, now)
+        mid = self._insert_many(conn, [row])[0]  # type: ignore[attr-defined]
+        return self._ingested(conn, item, cid, attachments, mid, now, batch)
+
+    def _place(
+        self, conn: sqlite3.Connection, item: InboundMessage, batch: _InboundBatch
+    ) -> tuple[int, str | None]:
+        """A new text's conversation id and its attachments' column."""
         key = (item.to_number, item.from_number)
         cid = batch.conversations.get(key)
         if cid is None:
             cid = batch.conversations[key] = self._conversation_id(conn, *key)  # type: ignore[attr-defined]
-        attachments = json.dumps(list(item.attachments)) if item.attachments else None
-        mid = self._insert(  # type: ignore[attr-defined]
-            conn,
-            cid,
-            Direction.IN,
-            item.body,
-            item.type,
-            Status.RECEIVED,
-            now,
-            provider_id=item.mdr_id,
-            provider_ts=item.provider_ts,
-            raw=item.raw,
-            attachments=attachments,
-        )
+        return cid, json.dumps(list(item.attachments)) if item.attachments else None
+
+    @staticmethod
+    def _row(item: InboundMessage, cid: int, attachments: str | None, now: float) -> tuple:
+        """A new text's row, as _insert_many takes it."""
+        extra = {
+            "provider_id": item.mdr_id,
+            "provider_ts": item.provider_ts,
+            "raw": item.raw,
+            "attachments": attachments,
+        }
+        return (cid, Direction.IN, item.body, item.type, Status.RECEIVED, now, extra)
+
+    def _ingested(
+        self,
+        conn: sqlite3.Connection,
+        item: InboundMessage,
+        cid: int,
+        attachments: str | None,
+        mid: int | None,
+        now: float,
+        batch: _InboundBatch,
+    ) -> tuple[Message | int, bool]:
+        """What a new text's INSERT gave (`mid`; None: already stored by another writer)."""
         if mid is None:  # another writer of the shared store stored it a moment ago
             row = conn.execute(
                 "SELECT id FROM messages WHERE direction = 'in' AND provider_id = ?",

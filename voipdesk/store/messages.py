@@ -102,29 +102,38 @@ class MessagesMixin(SharedMixin):
         now: float,
         **extra: object,
     ) -> int | None:
-        """INSERT one message row (the only place that does, for both directions); its id, or
-        None for an inbound message whose mdr_id another writer stored (the shared store).
-        Making it its conversation's newest (TOUCH_CONVERSATION) is the caller's: an inbound
-        batch does that once per conversation."""
-        cols = ["conversation_id", "direction", "body", "type", "status", "created_at"]
-        vals: list[object] = [conversation_id, direction.value, body, kind, status.value, now]
+        """INSERT one message row (the only place that does, with _insert_many, for both
+        directions); its id, or None for an inbound message whose mdr_id another writer stored
+        (the shared store). Making it its conversation's newest (TOUCH_CONVERSATION) is the
+        caller's: an inbound batch does that once per conversation."""
+        row = (conversation_id, direction, body, kind, status, now, extra)
+        return self._insert_many(conn, [row])[0]
+
+    def _insert_many(self, conn: sqlite3.Connection, rows: Sequence[tuple]) -> list[int | None]:
+        """_insert for each of `rows` ((conversation id, direction, body, kind, status, now,
+        extra columns), all with the same extra columns and direction), their ids in order:
+        on the shared store in one round trip (a webhook batch), not one each."""
         import uuid  # (here: it loads the platform module, in the GUI start before its paint)
 
-        extra.setdefault("uid", uuid.uuid4().hex)  # a stable id, kept by copies (migrate)
-        for key, value in extra.items():
-            cols.append(key)
-            vals.append(value)
-        search_col, search_mark, search_args = self._search_column(body)
-        marks = ", ".join("?" * len(vals))
+        first = rows[0]
+        keys = [*first[6], *(() if "uid" in first[6] else ("uid",))]
+        cols = ["conversation_id", "direction", "body", "type", "status", "created_at", *keys]
+        search_col, search_mark, _ = self._search_column("")
         conflict = ""
-        if direction is Direction.IN:
+        if first[1] is Direction.IN:
             conflict = " ON CONFLICT (provider_id) WHERE direction = 'in' DO NOTHING"
-        row = conn.execute(
+        sql = (
             f"INSERT INTO messages ({', '.join(cols)}{search_col})"
-            f" VALUES ({marks}{search_mark}){conflict} RETURNING id",
-            (*vals, *search_args),
-        ).fetchone()
-        return row[0] if row else None
+            f" VALUES ({', '.join('?' * len(cols))}{search_mark}){conflict} RETURNING id"
+        )
+        args = []
+        for cid, direction, body, kind, status, now, extra in rows:
+            # a stable id, kept by copies (migrate)
+            extra = {"uid": uuid.uuid4().hex, **extra}
+            assert direction is first[1] and extra.keys() == set(keys), "one kind of row"
+            vals = [cid, direction.value, body, kind, status.value, now]
+            args.append((*vals, *(extra[k] for k in keys), *self._search_column(body)[2]))
+        return self._returning_each(conn, sql, args)
 
     @staticmethod
     def _touch(conn: sqlite3.Connection, cid: int, mid: int, now: float, unread: int) -> None:

@@ -77,6 +77,17 @@ def record_changes(t: Tx, messages: list[tuple[int, int]], conversations: list[i
 class PgChangesMixin(PgConnection):
     """The change log: read what changed after a number; listen for new numbers."""
 
+    def _log_own_changes(self, conn: Tx) -> None:  # type: ignore[override]
+        """(store/connection.py) A webhook batch logs its changes itself: one counter update,
+        one insert and one NOTIFY for the batch instead of the per-row trigger's each per row
+        (all at its commit, under the change lock)."""
+        log_changes_here(conn)
+
+    def _record_own_changes(  # type: ignore[override]
+        self, conn: Tx, messages: list[tuple[int, int]], conversations: list[int]
+    ) -> None:
+        record_changes(conn, sorted(messages, key=lambda m: m[1]), sorted(conversations))
+
     def changes_after(self, number: int, *, limit: int = 1000) -> list[Change]:
         """The changes numbered after `number`, oldest first (at most `limit`)."""
         rows = self._read(

@@ -180,6 +180,21 @@ class PgConnection(TokenOwner):
         if values:
             yield f"{column} = ANY(?)", [list(values)]
 
+    @staticmethod
+    def _returning_each(conn: Tx, sql: str, rows: list[tuple]) -> list:
+        """(store/connection.py) All of `rows` sent at once (psycopg pipelines an
+        executemany), then each one's answer read: a webhook batch's messages in one round
+        trip instead of one each."""
+        found = []
+        with conn.conn.cursor() as cur:
+            cur.executemany(placeholders(sql), [clean_args(r) for r in rows], returning=True)
+            while True:
+                row = cur.fetchone()
+                found.append(row[0] if row else None)
+                if not cur.nextset():
+                    break
+        return found
+
     def _now(self, conn: Tx) -> float:
         """The time that orders what a write stores (a message's created_at, its
         conversation's last time): the database's clock, the one clock every desk and server
