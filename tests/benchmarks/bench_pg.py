@@ -147,6 +147,8 @@ async def _latency(
     from voipdesk.settings import Settings
 
     os.environ.update(_credentials(sandbox))
+    # Its start-at-login entry (voipdesk/autostart.py) in the run's own folder, never the user's.
+    os.environ["XDG_CONFIG_HOME"] = str(folder / "config")
     settings = Settings.load(folder)
     settings.numbers = [OWN]
     settings.api_url = sandbox.send_url
