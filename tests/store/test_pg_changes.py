@@ -91,7 +91,6 @@ def test_notify_carries_only_the_change_number(shared, pg_url):
     ]  # fmt: skip
 
 
-
 def test_a_batch_of_webhooks_is_logged_whole_and_announced_once(shared, pg_url):
     """Texts to two conversations in one batch, one of them a repeat of a stored one: each
     new message and each conversation it moved is a change, numbered in order, under one
@@ -121,6 +120,7 @@ def test_a_batch_of_webhooks_is_logged_whole_and_announced_once(shared, pg_url):
         ("conversation", one.conversation_id), ("conversation", two.conversation_id)
     }  # fmt: skip
     assert shared.conversation(one.conversation_id).opted_out
+
 
 def test_two_writers_get_gap_free_numbers_in_commit_order_and_a_listener_misses_nothing(pg_url):
     """Two writers commit as fast as they can; a reader LISTENs, and on each notification reads
