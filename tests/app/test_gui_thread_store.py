@@ -18,7 +18,7 @@ from voipdesk.app import Controller, make_application
 from voipdesk.settings import Settings
 from voipdesk.ui.conversations import ConversationRole
 from voipdesk.ui.new_message import NewMessageDialog
-from voipdesk.ui.send_later import SendLaterDialog
+from voipdesk.ui.send_later_dialog import SendLaterDialog
 
 from .test_block_mute import STRANGER, answer, header_action, list_action, listed, row
 

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from tests.ui.thread_support import open_conversation
 from voipdesk.core.models import Status
-from voipdesk.ui.send_later import SendLaterDialog
+from voipdesk.ui.send_later_dialog import SendLaterDialog
 from voipdesk.ui.thread import MessageRole
 
 from .test_e2e import open_sam, sent_bodies, set_token, thread_message, type_and_send

@@ -7,7 +7,7 @@ from palettes import contrast, dark_palette, luminance
 from PySide6.QtCore import QRect
 from PySide6.QtGui import QFont, QImage, QPainter, QPalette
 
-from voipdesk.ui.send_later import SendLaterDialog
+from voipdesk.ui.send_later_dialog import SendLaterDialog
 from voipdesk.ui.thread.marks import match_formats, paint_unread_divider
 
 pytestmark = pytest.mark.qt_log_ignore(

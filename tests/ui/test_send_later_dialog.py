@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QDateTime
 
 from voipdesk.core.scheduled import local_zone_name
-from voipdesk.ui.send_later import SendLaterDialog
+from voipdesk.ui.send_later_dialog import SendLaterDialog
 
 pytestmark = pytest.mark.qt_log_ignore(
     r"^This plugin does not support (propagateSizeHints|raise|grabbing)"

@@ -21,7 +21,8 @@ from voipdesk.core.phone import InvalidNumber, display, normalize
 from voipdesk.ui import theme
 from voipdesk.ui.compose import MessageEdit, length_text
 from voipdesk.ui.labels import plain_label
-from voipdesk.ui.send_later import SendLaterDialog, later_button
+from voipdesk.ui.send_later import later_button
+from voipdesk.ui.send_later_dialog import SendLaterDialog
 
 
 class NewMessageDialog(QDialog):

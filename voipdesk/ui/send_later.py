@@ -4,8 +4,6 @@ opened: the button is in the first window, the dialog is not."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import QEvent, QPointF, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QToolButton, QWidget
@@ -56,14 +54,3 @@ def later_button(parent: QWidget | None = None) -> QToolButton:
     button.setIconSize(QSize(20, 20))
     button.draw_icon()
     return button
-
-
-_IN_THE_DIALOG = ("SendLaterDialog", "presets", "readable_radio", "MORNING")
-
-
-def __getattr__(name: str) -> Any:  # the dialog's names: loaded when first asked for
-    if name not in _IN_THE_DIALOG:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from voipdesk.ui import send_later_dialog
-
-    return getattr(send_later_dialog, name)
