@@ -85,14 +85,14 @@ class IngestMixin(SharedMixin):
             for key in sorted(receiving):
                 batch.conversations[key] = self._conversation_id(conn, *key)  # type: ignore[attr-defined]
             now = self._now(conn)  # (after its turn; the shared store's: the database's clock)
-            out: list[tuple[Message | int | None, bool]] = []
-            if own_log:  # only texts: their rows inserted together (_insert_many)
-                out = self._ingest_all(conn, items, now, batch)  # type: ignore[arg-type]
-            for item in items if not own_log else ():
-                if isinstance(item, InboundMessage):
-                    out.append(self._ingest(conn, item, now, batch))
-                else:
-                    out.append(self._report(conn, item))  # type: ignore[attr-defined]
+            # The texts' rows inserted together (_insert_many); status reports (about messages
+            # sent, never these) each on its own, their results put back in the items' order.
+            texts = [i for i in items if isinstance(i, InboundMessage)]
+            stored = iter(self._ingest_all(conn, texts, now, batch))
+            out: list[tuple[Message | int | None, bool]] = [
+                next(stored) if isinstance(item, InboundMessage) else self._report(conn, item)  # type: ignore[attr-defined]
+                for item in items
+            ]
             batch.touch_conversations(now)
             if own_log:
                 touched = sorted({cid for cid, _ in batch.added})
@@ -129,17 +129,6 @@ class IngestMixin(SharedMixin):
             known = batch.known[item.mdr_id]
             out.append((known, first and isinstance(known, Message)))
         return out
-
-    def _ingest(
-        self, conn: sqlite3.Connection, item: InboundMessage, now: float, batch: _InboundBatch
-    ) -> tuple[Message | int, bool]:
-        known = batch.known.get(item.mdr_id)
-        if known is not None:  # stored before, or earlier in this batch
-            return known, False
-        cid, attachments = self._place(conn, item, batch)
-        row = self._row(item, cid, attachments, now)
-        mid = self._insert_many(conn, [row])[0]  # type: ignore[attr-defined]
-        return self._ingested(conn, item, cid, attachments, mid, now, batch)
 
     def _place(
         self, conn: sqlite3.Connection, item: InboundMessage, batch: _InboundBatch
