@@ -95,7 +95,7 @@ class IngestMixin(SharedMixin):
             ]
             batch.touch_conversations(now)
             if own_log:
-                touched = sorted({cid for cid, _ in batch.added})
+                touched = list({cid for cid, _ in batch.added})  # (put in order there)
                 self._record_own_changes(conn, batch.added, touched)  # type: ignore[attr-defined]
             return out
 
