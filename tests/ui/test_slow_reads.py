@@ -12,6 +12,7 @@ import pytest
 from PySide6.QtCore import QEvent, QObject, QTimer
 
 from tests.ui.conftest import Seeder
+from tests.ui.conversations_support import make_list
 from voipdesk.services.reads import Reads
 from voipdesk.store.store import Store
 from voipdesk.ui.search import SearchResultsModel
@@ -186,6 +187,33 @@ def test_a_search_answer_that_comes_after_the_next_query_is_dropped(aio, qtbot, 
         "alpha beta",
         "beta only",
     ]
+
+
+def test_the_results_pane_says_no_messages_match_only_once_the_answer_says_so(
+    aio, qtbot, seed, slow_store
+):
+    """While a query is read on the worker the pane stays an empty list: it does not flash
+    "No messages match." before the matches arrive (nor before an answer that has none)."""
+    seed.inbound(ALICE, "alpha beta")
+    panel = make_list(qtbot, slow_store)
+    panel.search_model.reads = Reads()
+    slow_store.slow()
+    qtbot.keyClicks(panel.search_box, "alpha")
+    qtbot.waitUntil(lambda: [c[0] for c in slow_store.calls] == ["search"])  # being read
+    qtbot.wait(50)
+    assert panel.is_searching() and not panel.no_results.isVisible()
+    slow_store.answer()
+    qtbot.waitUntil(lambda: panel.search_model.rowCount() == 1)
+    assert panel.results_view.isVisible() and not panel.no_results.isVisible()
+
+    slow_store.slow()
+    panel.search_box.setText("zzz")
+    qtbot.waitUntil(lambda: [c[0] for c in slow_store.calls] == ["search"])
+    qtbot.wait(50)
+    assert not panel.no_results.isVisible()
+    slow_store.answer()
+    qtbot.waitUntil(lambda: panel.no_results.isVisible())
+    assert not panel.results_view.isVisible()
 
 
 def test_searches_typed_over_while_the_store_is_slow_do_not_hold_up_the_thread(

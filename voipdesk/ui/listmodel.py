@@ -3,14 +3,24 @@ rows of one height that repaints only the rows that changed."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from enum import IntEnum
 from typing import ClassVar
 
-from PySide6.QtCore import QAbstractListModel, QByteArray, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QByteArray,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtWidgets import QAbstractItemView, QListView
 
 from voipdesk.ui.reading import AT_ONCE, Latest, Reader
+
+log = logging.getLogger(__name__)
 
 ROLE_BASE = int(Qt.ItemDataRole.UserRole) + 1
 DISPLAY = int(Qt.ItemDataRole.DisplayRole)
@@ -27,6 +37,8 @@ class PagedListModel(QAbstractListModel):
     data() against foreign or stale indexes."""
 
     ROLES: ClassVar[type[IntEnum]]
+    # A page's answer came (with rows or none) or its read failed: nothing is on its way now.
+    settled = Signal()
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -74,7 +86,11 @@ class PagedListModel(QAbstractListModel):
     def fetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> None:
         if not self.canFetchMore(parent):
             return
-        self._paging.ask(self.reads, self._page_read(), self._put_page)
+        self._paging.ask(self.reads, self._page_read(), self._put_page, self._page_failed)
+
+    def _page_failed(self, exc: Exception) -> None:
+        log.warning("a page for the window could not be read: %s", exc)
+        self.settled.emit()
 
     def _put_page(self, result: object) -> None:
         self._fetching = True
@@ -87,6 +103,7 @@ class PagedListModel(QAbstractListModel):
                 self.endInsertRows()
         finally:
             self._fetching = False
+        self.settled.emit()
 
 
 class UniformListView(QListView):

@@ -153,7 +153,7 @@ class ConversationList(QWidget):
         model.modelAboutToBeReset.connect(self._quiet)
         model.rowsRemoved.connect(self._loud)
         model.modelReset.connect(self._loud)
-        for signal in (self.search_model.rowsInserted, self.search_model.rowsRemoved):
+        for signal in (self.search_model.rowsInserted, self.search_model.settled):
             signal.connect(self._update_results)
         self._select_when_loaded: int | None = None
         model.rowsInserted.connect(
@@ -245,7 +245,9 @@ class ConversationList(QWidget):
             self.pages.setCurrentWidget(self.view)
 
     def _update_results(self, *_args: object) -> None:
-        empty = self.search_model.rowCount() == 0
+        # While a query's answer is on its way the list stays (empty) rather than saying "No
+        # messages match." for the moment the worker reads: only an answer says there are none.
+        empty = self.search_model.rowCount() == 0 and not self.search_model.fetching
         self.no_results.setVisible(empty)
         self.results_view.setVisible(not empty)
 
