@@ -330,6 +330,14 @@ class _MessageList(QListView):
         super().changeEvent(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        # No row paints near the sides (bubbles keep THREAD_SIDE_MARGIN, a selected one's halo
+        # 4 px of it). Qt asks for a 1 px sliver at the left edge whenever the search box beside
+        # the thread repaints (twice a search): that is the background alone, filled before
+        # this runs, not a paint of every row.
+        edge = theme.THREAD_SIDE_MARGIN - 6
+        area = event.rect()
+        if area.right() < edge or area.left() >= self.viewport().width() - edge:
+            return
         super().paintEvent(event)
         model = self.model()
         if model is not None and model.rowCount() == 0 and self._owner.conversation_id:
