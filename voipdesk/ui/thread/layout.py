@@ -4,7 +4,7 @@ size and layout caches the delegate keeps."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QPointF, QSize, Qt, QUrl
@@ -68,7 +68,7 @@ def lay_out(
     text: str,
     font: QFont,
     width: float,
-    underline: Iterable[tuple[int, int]] = (),
+    underline: Sequence[tuple[int, int]] = (),
     align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft,
 ) -> Text:
     """Lay out `text` in lines of `width`, underlining the (start, length) ranges given in
@@ -77,9 +77,8 @@ def lay_out(
     option = QTextOption(align)
     option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
     layout.setTextOption(option)
-    formats = underline_formats(text, underline)
-    if formats:
-        layout.setFormats(formats)
+    if underline:  # (most bubbles have no link: no format, no scan of the text for it)
+        layout.setFormats(underline_formats(text, underline))
     layout.setCacheEnabled(True)
     layout.beginLayout()
     y = 0.0
