@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from voipdesk.app_runs import AppRuns
+from voipdesk.core import phone, phone_memo
 from voipdesk.settings import Settings
 from voipdesk.store import StoreDamaged, open_store
 from voipdesk.ui import single_instance
@@ -211,6 +212,8 @@ class Controller(AppRuns, QObject):
         # then what takes a while and is not in it: the listener (aiohttp), the tunnel, the
         # outbox, the keyring.
         await services.start()
+        # The numbers this start showed, for the next start's first paint (core/phone_memo.py).
+        await asyncio.to_thread(phone_memo.keep, self.data_dir, list(phone.asked))
         if self.sandbox is not None:
             await self._point_sandbox_at_listener(settings.numbers)
         self._show_settings_problems(settings)
@@ -374,6 +377,7 @@ def _run_owned(
     database: str | None = None,
 ) -> int:
     controller = Controller(app, data_dir, demo=demo, hidden=hidden, database=database)
+    phone_memo.recall(data_dir)  # the numbers as the last run showed them, if it can
     try:
         if not demo:  # (the demo starts its sandbox and seeds its data first, off the GUI thread)
             controller.show_first()

@@ -179,3 +179,28 @@ FIRST_USE = ("voipdesk.ui.thread.media", "voipdesk.ui.thread.media_blocks",
 def test_what_a_first_screen_of_texts_does_not_use_loads_after_the_paint(tmp_path):
     shown = _first_paint(tmp_path, _data_dir(tmp_path), FIRST_USE)
     assert shown["thread_rows"] >= 5 and shown["list_rows"] == 2  # the texts are there
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="ends the process with SIGTERM")
+def test_a_second_start_shows_the_numbers_formatted_without_loading_phonenumbers(tmp_path):
+    """A start keeps the numbers it showed (core/phone_memo.py); the next one paints them as
+    people read them before phonenumbers (15-20 ms to import) is loaded."""
+    data = _data_dir(tmp_path)
+    first = subprocess.Popen(
+        [sys.executable, "-m", "voipdesk", "--data-dir", str(data)],
+        env=_env(tmp_path),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not (data / "numbers-shown.json").exists() and time.monotonic() < deadline:
+            assert first.poll() is None, "the first start ended"
+            time.sleep(0.05)
+    finally:
+        first.terminate()
+        first.wait(timeout=10)
+    shown = _first_paint(tmp_path, data, ("phonenumbers",))
+    assert "07700 900200" in shown["header"]
+    assert shown["list_rows"] == 2

@@ -1,10 +1,21 @@
-"""Phone numbers: parse what people type into E.164, and show E.164 the way people read it."""
+"""Phone numbers: parse what people type into E.164, and show E.164 the way people read it.
+
+phonenumbers is imported when first needed: importing it (its metadata of some 250 regions)
+takes 15-20 ms, as long as building the window. At start the window shows the numbers as
+phonenumbers showed them in the last run (core/phone_memo.py), so a start whose numbers it
+remembers paints without it."""
 
 from __future__ import annotations
 
 import functools
 
-import phonenumbers
+# As phonenumbers answered in the last run, when the same phonenumbers is installed
+# (phone_memo.recall): (E.164, country) -> the number shown, and the regions it knows.
+remembered: dict[tuple[str, str], str] = {}
+remembered_regions: frozenset[str] = frozenset()
+# What the window asked to show since the start (up to ASKED_LIMIT), for the next start.
+asked: set[tuple[str, str]] = set()
+ASKED_LIMIT = 400
 
 
 class InvalidNumber(ValueError):
@@ -13,6 +24,8 @@ class InvalidNumber(ValueError):
 
 def normalize(text: str, default_country: str = "GB") -> str:
     """E.164 for a number typed in international or national format for default_country."""
+    import phonenumbers
+
     raw = (text or "").strip()
     if not raw:
         raise InvalidNumber("Enter a phone number.")
@@ -42,14 +55,36 @@ def normalize(text: str, default_country: str = "GB") -> str:
 @functools.lru_cache(maxsize=8192)  # painted rows call it several times per row and frame
 def display(e164: str, default_country: str = "GB") -> str:
     """A stored number formatted for people: national within default_country, else international."""
+    key = (e164, (default_country or "").upper())
+    if len(asked) < ASKED_LIMIT:
+        asked.add(key)
+    shown = remembered.get(key)
+    if shown is not None:
+        return shown
+    return formatted(*key)
+
+
+def formatted(e164: str, country: str) -> str:
+    """display() as phonenumbers answers it (country: upper case, or empty)."""
+    import phonenumbers
+
     try:
         parsed = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
         return e164
-    home = phonenumbers.country_code_for_region((default_country or "").upper())
+    home = phonenumbers.country_code_for_region(country)
     fmt = (
         phonenumbers.PhoneNumberFormat.NATIONAL
         if parsed.country_code == home
         else phonenumbers.PhoneNumberFormat.INTERNATIONAL
     )
     return phonenumbers.format_number(parsed, fmt)
+
+
+def supported_region(code: str) -> bool:
+    """Whether phonenumbers knows the region `code` (upper case), e.g. GB or US."""
+    if remembered_regions:
+        return code in remembered_regions
+    import phonenumbers
+
+    return code in phonenumbers.SUPPORTED_REGIONS

@@ -10,8 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import phonenumbers
-
+from voipdesk.core.phone import supported_region
 from voipdesk.settings.database import HOLDS_PASSWORD, database_problem
 from voipdesk.settings.secrets import SECRET_NAMES
 
@@ -49,7 +48,7 @@ def _country(value: object) -> str | None:
         return None
     if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{2}", value.strip()):
         raise Ignored("is not a two-letter country code like GB or US")
-    if value.strip().upper() not in phonenumbers.SUPPORTED_REGIONS:
+    if not supported_region(value.strip().upper()):
         raise Ignored("is not a country code voipdesk knows (two letters, like GB or US)")
     return value.strip().upper()
 

@@ -12,10 +12,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import phonenumbers
 import platformdirs
 
-from voipdesk.core.phone import InvalidNumber, normalize
+from voipdesk.core.phone import InvalidNumber, normalize, supported_region
 from voipdesk.private import private_dir, replace_private, tighten, write_private
 from voipdesk.settings.database import database_problem
 from voipdesk.settings.fields import (
@@ -278,7 +277,7 @@ class Settings:
     def validate(self) -> dict[str, str]:
         """Field name -> a sentence saying what is wrong with it (empty when all is well)."""
         errors: dict[str, str] = {}
-        if self.default_country.upper() not in phonenumbers.SUPPORTED_REGIONS:
+        if not supported_region(self.default_country.upper()):
             errors["default_country"] = (
                 f"“{self.default_country}” is not a country code; use two letters like GB or US."
             )
