@@ -7,9 +7,10 @@ answer comes."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 log = logging.getLogger("voipdesk.app")
@@ -25,7 +26,6 @@ class Reads:
     their rows are built in over more of the C library's per-thread heaps."""
 
     def __init__(self) -> None:
-        self._tasks: set[asyncio.Task] = set()
         self._closed = False
         self._worker: ThreadPoolExecutor | None = None  # made on the first read off the loop
 
@@ -46,23 +46,31 @@ class Reads:
         if loop is None:
             self._answer(read, arrived, failed)
             return
-        task = loop.create_task(self._run(read, arrived, failed))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _run(self, read, arrived, failed) -> None:
         if self._worker is None:
             self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reads")
-        try:
-            result = await asyncio.get_running_loop().run_in_executor(self._worker, read)
-        except Exception as exc:
-            if not self._closed:
-                self._fail(failed, exc)
+        # Handed to the worker at once and answered in one turn of the loop: no task between
+        # (each step of one is a turn of the loop, a few of them a read).
+        self._worker.submit(read).add_done_callback(
+            lambda done: self._back(loop, done, arrived, failed)
+        )
+
+    def _back(self, loop, done: Future, arrived, failed) -> None:
+        """On the worker (or wherever the read ended): its answer goes to the loop."""
+        if self._closed or done.cancelled():
             return
+        with contextlib.suppress(RuntimeError):  # the loop has closed: nobody to answer
+            loop.call_soon_threadsafe(self._deliver, done, arrived, failed)
+
+    def _deliver(self, done: Future, arrived, failed) -> None:
         if self._closed:
             return
+        exc = done.exception()
+        if exc is not None:
+            if isinstance(exc, Exception):
+                self._fail(failed, exc)
+            return
         try:
-            arrived(result)
+            arrived(done.result())
         except Exception:
             log.exception("applying a read failed")
 
@@ -84,7 +92,5 @@ class Reads:
     def close(self) -> None:
         """No more answers (the store is about to close): reads on their way are dropped."""
         self._closed = True
-        for task in list(self._tasks):
-            task.cancel()
         if self._worker is not None:
             self._worker.shutdown(wait=False, cancel_futures=True)
