@@ -20,6 +20,9 @@ def test_own_numbers_are_those_with_messages_sorted(store):
     store.add_inbound(inbound("to two", to=OWN2))
     store.add_outgoing(OWN, PEER, "from one")
     assert store.own_numbers() == [OWN, OWN2]
+    for own in ("+447700900000", "+447700900555", "+447799999999"):  # first, between, last
+        store.conversation_for(own, PEER)  # a conversation on it, nothing in it
+    assert store.own_numbers() == [OWN, OWN2]
 
 
 def test_a_healthy_store_passes_its_check_and_interrupt_is_harmless(store):

