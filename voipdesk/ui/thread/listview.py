@@ -23,6 +23,7 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QPalette,
+    QResizeEvent,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -329,14 +330,21 @@ class _MessageList(QListView):
                 delegate.clear_cache()
         super().changeEvent(event)
 
+    _width = 0  # the viewport's, as its last resize said
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # (the viewport's resize)
+        self._width = event.size().width()
+        super().resizeEvent(event)
+
     def paintEvent(self, event: QPaintEvent) -> None:
         # No row paints near the sides (bubbles keep THREAD_SIDE_MARGIN, a selected one's halo
         # 4 px of it). Qt asks for a 1 px sliver at the left edge whenever the search box beside
         # the thread repaints (twice a search): that is the background alone, filled before
         # this runs, not a paint of every row.
-        edge = theme.THREAD_SIDE_MARGIN - 6
-        area = event.rect()
-        if area.right() < edge or area.left() >= self.viewport().width() - edge:
+        # (The width from resizeEvent: the first call of viewport() costs PySide ~9 ms, which
+        # the first paint would wait for.)
+        edge, area = theme.THREAD_SIDE_MARGIN - 6, event.rect()
+        if area.right() < edge or (self._width and area.left() >= self._width - edge):
             return
         super().paintEvent(event)
         model = self.model()
