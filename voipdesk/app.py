@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from voipdesk.app_runs import AppRuns
-from voipdesk.core import phone, phone_memo
+from voipdesk.core import phone_memo
 from voipdesk.settings import Settings
 from voipdesk.store import StoreDamaged, open_store
 from voipdesk.ui import single_instance
@@ -212,16 +212,14 @@ class Controller(AppRuns, QObject):
         # then what takes a while and is not in it: the listener (aiohttp), the tunnel, the
         # outbox, the keyring.
         await services.start()
-        # The numbers this start showed, for the next start's first paint (core/phone_memo.py).
-        await asyncio.to_thread(phone_memo.keep, self.data_dir, list(phone.asked))
         if self.sandbox is not None:
             await self._point_sandbox_at_listener(settings.numbers)
         self._show_settings_problems(settings)
         if self.tray_link is not None:
             self.tray_link.update_unread()
-        # What start-up built lives as long as the app: keep it out of the collector's full
-        # passes, which would walk all of it in the middle of a scroll or a paint.
-        gc.freeze()
+        from voipdesk.started import settle
+
+        await settle(self.data_dir)  # what a start keeps for the next; memory for the run
 
     def _show_settings_problems(self, settings: Settings) -> None:
         """What could not be used from settings.json, said once at start (not blocking)."""

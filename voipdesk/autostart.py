@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import plistlib
 import subprocess
 import sys
 from pathlib import Path
@@ -80,6 +79,8 @@ def enable(data_dir: Path) -> None:
     path = _entry_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     if sys.platform == "darwin":
+        import plistlib  # (macOS alone: elsewhere it would load an XML parser for nothing)
+
         data = plistlib.dumps({"Label": MAC_LABEL, "ProgramArguments": args, "RunAtLoad": True})
         path.write_bytes(data)
         return
