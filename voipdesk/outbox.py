@@ -94,10 +94,18 @@ class Outbox:
         return min(cap, base * 2 ** max(0, attempts - 1)) * random.uniform(0.8, 1.0)
 
     # -- user actions ------------------------------------------------------------------------
-    async def send(self, own: str, peer: str, body: str) -> Message:
-        """Store a new message (SENDING), then send it; returns it in its new state."""
+    async def send(self, own: str, peer: str, body: str, *, clear_draft: bool = False) -> Message:
+        """Store a new message (SENDING), then send it; returns it in its new state.
+        `clear_draft`: it was its conversation's draft (cleared in the same write)."""
         message = self._emit(
-            await self._db(self.store.add_outgoing, own, peer, body, sent_by=self.sent_by or None)
+            await self._db(
+                self.store.add_outgoing,
+                own,
+                peer,
+                body,
+                sent_by=self.sent_by or None,
+                clear_draft=clear_draft,
+            )
         )
         if self.paused is not None:
             return await self._hold(message, self.paused)

@@ -45,6 +45,7 @@ def test_an_unsent_draft_shows_in_the_list_and_goes_once_sent(demo_app, qtbot):
     assert window.compose.draft() == "see you at"
     qtbot.keyClick(window.compose.editor, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: row_said(window, sam.id).endswith(": You: see you at"), timeout=3000)
+    assert window.services.store.draft(sam.id) == ""  # gone with the message's own write
 
 
 def test_the_draft_marker_is_painted_and_survives_a_restart(aio, tmp_path, monkeypatch, qtbot):

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 from voipdesk.store import Store
+from voipdesk.store.local_drafts import LocalDrafts
 
 from .conftest import BEHAVIOUR, OWN, OWN2, PEER, PEER2, inbound
 
@@ -23,6 +24,23 @@ def test_own_numbers_are_those_with_messages_sorted(store):
     for own in ("+447700900000", "+447700900555", "+447799999999"):  # first, between, last
         store.conversation_for(own, PEER)  # a conversation on it, nothing in it
     assert store.own_numbers() == [OWN, OWN2]
+
+
+def test_a_message_sent_from_the_draft_clears_it_in_the_same_write(store):
+    conversation = store.conversation_for(OWN, PEER)
+    store.set_draft(conversation.id, "on my way")
+    store.add_outgoing(OWN, PEER, "not from the draft")
+    assert store.draft(conversation.id) == "on my way"
+    sent = store.add_outgoing(OWN, PEER, "on my way", clear_draft=True)
+    assert store.draft(conversation.id) == "" and sent.body == "on my way"
+
+
+def test_a_desks_own_draft_goes_with_the_message_sent_from_it(store, tmp_path):
+    store.local_drafts = LocalDrafts(tmp_path)  # a desk on the shared inbox keeps its own
+    conversation = store.conversation_for(OWN, PEER)
+    store.set_draft(conversation.id, "see you")
+    store.add_outgoing(OWN, PEER, "see you", clear_draft=True)
+    assert LocalDrafts(tmp_path).get(conversation.id) == ""
 
 
 def test_a_healthy_store_passes_its_check_and_interrupt_is_harmless(store):

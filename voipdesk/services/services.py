@@ -318,13 +318,14 @@ class Services(DamageWatch):
         self.receiver.set(url_changed=False)
 
     # -- actions --------------------------------------------------------------------------------
-    def send(self, own: str, peer: str, body: str) -> asyncio.Task:
-        """Store and send a message; its states arrive through messages_changed."""
-        return self.spawn(self._send(own, peer, body))
+    def send(self, own: str, peer: str, body: str, *, clear_draft: bool = False) -> asyncio.Task:
+        """Store and send a message; its states arrive through messages_changed. `clear_draft`:
+        it was its conversation's draft, cleared in the same write as the message."""
+        return self.spawn(self._send(own, peer, body, clear_draft))
 
-    async def _send(self, own: str, peer: str, body: str) -> Message | None:
+    async def _send(self, own: str, peer: str, body: str, clear_draft=False) -> Message | None:
         try:
-            message = await self.outbox.send(own, peer, body)
+            message = await self.outbox.send(own, peer, body, clear_draft=clear_draft)
         except StoreUnavailable as exc:  # said in a sentence; its text stays in the box
             self.send_refused.emit(send_refused(own, peer, body, exc, shared=self.shared))
             return None

@@ -23,11 +23,20 @@ class OutboxRowsMixin(SharedMixin):
     """Outgoing message rows: added as sending, claimed, updated, retried and recovered."""
 
     def add_outgoing(
-        self, own: str, peer: str, body: str, *, kind: str = "sms", sent_by: str | None = None
+        self,
+        own: str,
+        peer: str,
+        body: str,
+        *,
+        kind: str = "sms",
+        sent_by: str | None = None,
+        clear_draft: bool = False,
     ) -> Message:
         """Store a new outgoing message as SENDING, claimed by this process (attempt 1);
-        `sent_by`: who sent it, by name (the shared inbox's "Sent by")."""
+        `sent_by`: who sent it, by name (the shared inbox's "Sent by"); `clear_draft`: it was
+        the conversation's draft, which goes in the same write (never both kept, nor both lost)."""
         owner = self._attempt_owner()
+        local = self.local_drafts  # type: ignore[attr-defined]
 
         def tx(conn: sqlite3.Connection) -> int:
             cid = self._conversation_id(conn, own, peer)  # type: ignore[attr-defined]
@@ -45,9 +54,14 @@ class OutboxRowsMixin(SharedMixin):
                 **({"sent_by": without_nul(sent_by)} if sent_by else {}),
             )
             self._touch(conn, cid, mid, now, 0)  # type: ignore[attr-defined]
+            if clear_draft and local is None:
+                conn.execute("UPDATE conversations SET draft = '' WHERE id = ?", (cid,))
             return mid
 
-        return self.message(self._write(tx))  # type: ignore[attr-defined,return-value]
+        message = self.message(self._write(tx))  # type: ignore[attr-defined]
+        if clear_draft and local is not None and message is not None:
+            local.set(message.conversation_id, "")  # (a desk's drafts are its own file)
+        return message  # type: ignore[return-value]
 
     def update_outgoing(self, message_id: int, **fields: object) -> Message:
         """Set columns of an outgoing message (status given as Status) and return it."""

@@ -93,9 +93,13 @@ class WindowOpening:
             return
         if self.controls.ask_before_sending(conversation, conversation.own_number, text):
             return  # they texted STOP: sent only if the person says so
-        self._save_draft(conversation.id, "")
-        # Always from the thread's own number: nothing in the thread changes it.
-        self.services.send(conversation.own_number, conversation.peer_number, text)
+        self.conversation_model.set_draft(conversation.id, "")  # (the list: no "Draft: …")
+        # Always from the thread's own number: nothing in the thread changes it. The stored
+        # draft goes in the same write as the message: one write before the request leaves,
+        # and a crash between two writes cannot lose the text.
+        self.services.send(
+            conversation.own_number, conversation.peer_number, text, clear_draft=True
+        )
 
     def _draft_changed(self, text: str) -> None:
         if self.conversation_id is not None:
