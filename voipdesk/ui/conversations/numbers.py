@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import QModelIndex, QRect, Qt
+from PySide6.QtCore import QModelIndex, QRect, Qt, QTimer
 from PySide6.QtGui import QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QListView, QWidget
 
@@ -75,8 +75,15 @@ class NumberFilter(QWidget):
         layout.addStretch(1)
         self.combo.currentIndexChanged.connect(self._apply)
         model.rowsInserted.connect(self._rows_inserted)
+        # Counted once a turn of the loop, after whatever changed the list in it: a burst of
+        # texts is one count over the loaded rows, not one each, and never in the way of the
+        # open thread taking the same texts in.
+        self._recount = QTimer(self)
+        self._recount.setSingleShot(True)
+        self._recount.setInterval(0)
+        self._recount.timeout.connect(self._count_unread)
         for signal in (model.dataChanged, model.rowsInserted, model.rowsRemoved):
-            signal.connect(self._count_unread)
+            signal.connect(self._recount.start)
         model.modelReset.connect(self.refresh)
         model.ownNumbersChanged.connect(self.refresh)
         view.selectionModel().currentChanged.connect(self._current_changed)
