@@ -319,11 +319,10 @@ class Services(DamageWatch):
 
     # -- actions --------------------------------------------------------------------------------
     def send(self, own: str, peer: str, body: str, *, clear_draft: bool = False) -> asyncio.Task:
-        """Store and send a message; its states arrive through messages_changed. `clear_draft`:
-        it was its conversation's draft, cleared in the same write as the message."""
+        """Store and send a message (`clear_draft`: see Outbox.send); states: messages_changed."""
         return self.spawn(self._send(own, peer, body, clear_draft))
 
-    async def _send(self, own: str, peer: str, body: str, clear_draft=False) -> Message | None:
+    async def _send(self, own: str, peer: str, body: str, clear_draft: bool) -> Message | None:
         try:
             message = await self.outbox.send(own, peer, body, clear_draft=clear_draft)
         except StoreUnavailable as exc:  # said in a sentence; its text stays in the box
