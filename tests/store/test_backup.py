@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from voipdesk.store import Store, database_path
+from voipdesk.store import backup as backup_module
 from voipdesk.store.backup import (
     DAY,
     KEEP,
@@ -191,8 +192,10 @@ def test_a_backup_that_would_fill_the_disk_is_not_made(tmp_path):
 
 
 @pytest.mark.parametrize("after_checks", [1, 6])  # while copying (4 steps); while checking
-def test_a_backup_stopped_midway_leaves_nothing_behind(tmp_path, after_checks):
+def test_a_backup_stopped_midway_leaves_nothing_behind(tmp_path, after_checks, monkeypatch):
     fill_large(database_path(tmp_path), 10_000)  # 14 MB: 4 steps, then the check
+    # (a check this small may end before its first ask: ask often enough to stop it midway)
+    monkeypatch.setattr(backup_module, "CHECK_ASK_EVERY", 10_000)
     asked = []
 
     def quitting() -> bool:

@@ -35,6 +35,10 @@ RETRY = 3600.0  # after a failed backup, the next try
 # after) a copy is written, so a backup that would take the disk's last megabytes is not made.
 RESERVE = 32 * 1024 * 1024
 STEP_PAGES = 1024  # pages copied per step (4 MiB at SQLite's default page size)
+# While checking the copy, "stop?" is asked every this many SQLite instructions (~40 ms at a
+# million messages here). Each ask takes Python's lock from the GUI's thread for a moment, so
+# not much more often than that.
+CHECK_ASK_EVERY = 1_000_000
 FOLDER = "backups"
 _NAME = re.compile(r"^voipdesk-(\d{8})-(\d{6})(?:-(\d+))?\.sqlite3$")
 _PARTIAL = ".partial"  # a backup being written (or one a crash interrupted) ends so
@@ -165,7 +169,7 @@ def check_file(path: str | Path, cancelled: Callable[[], bool] = lambda: False) 
     conn = sqlite3.connect(f"{Path(path).absolute().as_uri()}?mode=ro", uri=True)
     try:
         # A large database takes seconds to check: a quitting voipdesk does not wait for it.
-        conn.set_progress_handler(lambda: 1 if cancelled() else 0, 100_000)
+        conn.set_progress_handler(lambda: 1 if cancelled() else 0, CHECK_ASK_EVERY)
         try:
             rows = conn.execute("PRAGMA integrity_check").fetchall()
         except sqlite3.OperationalError:
