@@ -21,6 +21,7 @@ MEASURES = (
     "Scroll a",
     "Search",
     "Resident memory",
+    "Send while",  # (before "Send", which it starts with)
     "Send",
 )
 TINY = ("--messages", "2000", "--conversations", "40", "--big-size", "400")

@@ -28,7 +28,7 @@ from tests.benchmarks.generate import read_manifest
 from tests.benchmarks.probe_start import rss_kb
 
 BENCH_TOKEN = "bench-token"
-MEASURES = ("open", "inbound", "send", "scroll", "memory", "search")
+MEASURES = ("open", "inbound", "send", "scroll", "memory", "search", "send-backup")
 # Realistic things to look for: whole words, phrases, a word start, an accent-free "café".
 SEARCHES = (
     "coffee",
@@ -203,6 +203,8 @@ class Session:
         results["send"]["baseline"] = self._send_baseline(rounds)
         results["search"] = self.measure_search()
         results["scroll"]["baseline"] = self._scroll_baseline(results["scroll"]["frames"])
+        # Last: the backup it starts writes a copy of the whole database.
+        results["send-backup"] = self.measure_send_during_backup(rounds, results["send"]["figure"])
         return results
 
     def run_one(self, only: str, rounds: int) -> dict:
@@ -219,6 +221,9 @@ class Session:
             return {"figure": self.measure_send(rounds), "baseline": self._send_baseline(rounds)}
         if only == "search":
             return self.measure_search()
+        if only == "send-backup":
+            self.open(self.big[0]["id"])
+            return self.measure_send_during_backup(rounds, self.measure_send(rounds))
         # As run() gets there: the thread opened by a click (not the one shown at start-up, read
         # before the services ran) and still open after searches typed and cleared.
         self.open(self.big[-1]["id"])
@@ -373,6 +378,24 @@ class Session:
             if i:
                 times.append(arrived - start)
         return statistics.median(times)
+
+    def measure_send_during_backup(self, rounds: int, without: float) -> dict:
+        """The same sends while the daily backup runs, as on the first start of a day: its
+        backups are deleted and a backup started the way the app's schedule starts one."""
+        import shutil
+
+        from voipdesk.services.backups import back_up_daily
+        from voipdesk.store.backup import DailyBackup, backup_dir, backups
+
+        shutil.rmtree(backup_dir(self.data), ignore_errors=True)
+        daily = DailyBackup(self.data)
+        task = self.controller.services.spawn(back_up_daily(daily, lambda _problem: None))
+        self.until(lambda: any(backup_dir(self.data).glob(".voipdesk-*")), timeout=10)
+        figure = self.measure_send(rounds)
+        result = {"figure": figure, "baseline": without, "ran_through": not backups(self.data)}
+        self.until(lambda: bool(backups(self.data)), timeout=600)  # done before what follows
+        task.cancel()
+        return result
 
     def _send_baseline(self, rounds: int) -> float:
         """The same request through a bare httpx client in this process."""
