@@ -8,6 +8,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from voipdesk.core.priority import background_priority
+
 log = logging.getLogger("voipdesk.receiver")
 
 # The first commit waits this long (s) at most for the full check of the database that starts
@@ -18,8 +20,9 @@ CHECK_WAIT = 2.0
 
 class StoreCheck:
     """Reads every page of the store once per listener start, on a connection and a daemon
-    thread of its own (store.damage says why); `damaged` is the StoreDamaged once found (by the
-    check or by a commit), `checked` is set once the check has ended or could not run."""
+    thread of its own at background priority (store.damage says why); `damaged` is the
+    StoreDamaged once found (by the check or by a commit), `checked` is set once the check has
+    ended or could not run."""
 
     def __init__(self, open_store: Callable[[], Any]) -> None:
         self._open_store = open_store
@@ -57,6 +60,9 @@ class StoreCheck:
     def _run(self) -> None:
         from voipdesk.store import StoreDamaged
 
+        # Seconds of reading (6 s for 388 MB) beside the listener's first answers, often a
+        # burst of webhooks the provider held while voipdesk was away: they go first.
+        background_priority()
         try:
             with self._open_store() as self._checker:
                 if not self._cancelled:

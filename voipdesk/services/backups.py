@@ -4,36 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
 import logging
-import os
-import sys
-import threading
 from collections.abc import Callable
 
+from voipdesk.core.priority import background_priority
 from voipdesk.store.backup import RETRY, DailyBackup
 
 log = logging.getLogger("voipdesk.backup")
-
-_PRIO_DARWIN_THREAD, _PRIO_DARWIN_BG = 3, 0x1000  # macOS setpriority(2): this thread, background
-_THREAD_MODE_BACKGROUND_BEGIN = 0x00010000  # Windows SetThreadPriority
-
-
-def background_priority() -> None:
-    """Lower the calling thread's CPU (and, where the OS ties them, disk) priority to the
-    lowest there is: it then runs on what the rest of the machine leaves. Best effort: where
-    the OS refuses, the thread runs as before. Once lowered it cannot be raised again (an
-    unprivileged process may not), so call it only on a thread of its own."""
-    with contextlib.suppress(Exception):
-        if sys.platform.startswith("linux"):
-            os.sched_setscheduler(threading.get_native_id(), os.SCHED_IDLE, os.sched_param(0))
-        elif sys.platform == "darwin":
-            os.setpriority(_PRIO_DARWIN_THREAD, 0, _PRIO_DARWIN_BG)
-        elif sys.platform == "win32":
-            import ctypes
-
-            kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
-            kernel32.SetThreadPriority(kernel32.GetCurrentThread(), _THREAD_MODE_BACKGROUND_BEGIN)
 
 
 async def back_up_daily(backups: DailyBackup, say: Callable[[str], None]) -> None:
