@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import time
 
 import psycopg
 
@@ -37,6 +38,25 @@ def test_each_message_gets_its_own_uid_in_either_store(pg_url, tmp_path):
             found = uids(store)
         assert len(found) == len(set(found)) == 3
         assert all(UID.fullmatch(u) for u in found)
+
+
+def test_new_uids_go_at_the_end_of_the_uid_index_in_either_store(pg_url, tmp_path):
+    """Time first (milliseconds), then random: a new message's uid sorts after those stored
+    before it, so storing one touches the last page of the uid index, not a random one (at a
+    million messages a random uid made each stored message ~15 % dearer)."""
+    for location in (tmp_path, pg_url):
+        with open_store(location) as store:
+            for n in range(3):
+                store.record_webhooks(
+                    [inbound(f"in {n}.{i}", mdr_id=f"m{n}.{i}") for i in range(5)]
+                )
+                time.sleep(0.002)  # (within one millisecond the random part orders them)
+                store.add_outgoing(OWN, PEER, f"out {n}")
+                time.sleep(0.002)
+            found = uids(store)
+        assert len(found) == len(set(found)) == 18 and all(UID.fullmatch(u) for u in found)
+        stamps = [u[:12] for u in found]  # in id order: the order they were stored in
+        assert stamps == sorted(stamps) and len(set(stamps)) >= 6, found
 
 
 def test_a_local_file_from_before_uids_gives_its_messages_one_each(tmp_path, monkeypatch):

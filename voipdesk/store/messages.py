@@ -3,7 +3,9 @@ this mixin: store/shared.py)."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 
 from voipdesk.core.models import Direction, Message, Status
@@ -25,6 +27,15 @@ TOUCH_CONVERSATION = (
 )
 
 _NEWEST = 2**62  # above every message id
+
+
+def new_uid() -> str:
+    """A message's stable id (messages.uid, kept by its copies: `voipdesk migrate`): 32 hex
+    digits, the time in milliseconds then 80 random bits, as a UUIDv7 orders them. Each new one
+    then goes at the end of the uid index, not onto a random page of it (a random id costs a
+    stored message ~15 % more at a million messages, and a page read when that page is not
+    cached)."""
+    return f"{time.time_ns() // 1_000_000:012x}{os.urandom(10).hex()}"
 
 
 def touch_args(cid: int, mid: int, now: float, unread: int) -> tuple:
@@ -113,8 +124,6 @@ class MessagesMixin(SharedMixin):
         """_insert for each of `rows` ((conversation id, direction, body, kind, status, now,
         extra columns), all with the same extra columns and direction), their ids in order:
         on the shared store in one round trip (a webhook batch), not one each."""
-        import uuid  # (here: it loads the platform module, in the GUI start before its paint)
-
         first = rows[0]
         keys = [*first[6], *(() if "uid" in first[6] else ("uid",))]
         cols = ["conversation_id", "direction", "body", "type", "status", "created_at", *keys]
@@ -128,8 +137,7 @@ class MessagesMixin(SharedMixin):
         )
         args = []
         for cid, direction, body, kind, status, now, extra in rows:
-            # a stable id, kept by copies (migrate)
-            extra = {"uid": uuid.uuid4().hex, **extra}
+            extra = {"uid": new_uid(), **extra}
             assert direction is first[1] and extra.keys() == set(keys), "one kind of row"
             vals = [cid, direction.value, body, kind, status.value, now]
             args.append((*vals, *(extra[k] for k in keys), *self._search_column(body)[2]))
