@@ -114,11 +114,15 @@ class Connection(PidOwner):
         return "?", [float(self._clock())]
 
     @staticmethod
-    def _returning_each(conn: sqlite3.Connection, sql: str, rows: list[tuple]) -> list:
-        """Run `sql` (… RETURNING one column) once for each of `rows`: what each returned
-        (None: no row)."""
-        found = [conn.execute(sql, args).fetchone() for args in rows]
-        return [row[0] if row else None for row in found]
+    def _insert_each(conn: sqlite3.Connection, sql: str, rows: list[tuple]) -> list[int | None]:
+        """Run the INSERT `sql` once for each of `rows`: each new row's id (None: it inserted
+        nothing, a conflict it was told to ignore). Here its rowid, without a RETURNING clause
+        (which costs SQLite ~5 % of a webhook's store)."""
+        ids = []
+        for args in rows:
+            cursor = conn.execute(sql, args)
+            ids.append(cursor.lastrowid if cursor.rowcount == 1 else None)
+        return ids
 
     def _log_own_changes(self, conn: sqlite3.Connection) -> None:
         """This transaction logs its changes itself (_record_own_changes, last before the

@@ -133,7 +133,7 @@ class MessagesMixin(SharedMixin):
             conflict = " ON CONFLICT (provider_id) WHERE direction = 'in' DO NOTHING"
         sql = (
             f"INSERT INTO messages ({', '.join(cols)}{search_col})"
-            f" VALUES ({', '.join('?' * len(cols))}{search_mark}){conflict} RETURNING id"
+            f" VALUES ({', '.join('?' * len(cols))}{search_mark}){conflict}"
         )
         args = []
         for cid, direction, body, kind, status, now, extra in rows:
@@ -141,7 +141,7 @@ class MessagesMixin(SharedMixin):
             assert direction is first[1] and extra.keys() == set(keys), "one kind of row"
             vals = [cid, direction.value, body, kind, status.value, now]
             args.append((*vals, *(extra[k] for k in keys), *self._search_column(body)[2]))
-        return self._returning_each(conn, sql, args)
+        return self._insert_each(conn, sql, args)
 
     @staticmethod
     def _touch(conn: sqlite3.Connection, cid: int, mid: int, now: float, unread: int) -> None:

@@ -181,13 +181,15 @@ class PgConnection(TokenOwner):
             yield f"{column} = ANY(?)", [list(values)]
 
     @staticmethod
-    def _returning_each(conn: Tx, sql: str, rows: list[tuple]) -> list:
+    def _insert_each(conn: Tx, sql: str, rows: list[tuple]) -> list[int | None]:
         """(store/connection.py) All of `rows` sent at once (psycopg pipelines an
-        executemany), then each one's answer read: a webhook batch's messages in one round
-        trip instead of one each."""
+        executemany), then each one's new id read (RETURNING id): a webhook batch's messages in
+        one round trip instead of one each."""
         found = []
         with conn.conn.cursor() as cur:
-            cur.executemany(placeholders(sql), [clean_args(r) for r in rows], returning=True)
+            cur.executemany(
+                placeholders(sql + " RETURNING id"), [clean_args(r) for r in rows], returning=True
+            )
             while True:
                 row = cur.fetchone()
                 found.append(row[0] if row else None)
