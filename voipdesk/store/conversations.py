@@ -9,6 +9,9 @@ from voipdesk.store.flags import NOT_BLOCKED
 from voipdesk.store.rows import CONVERSATION_SELECT, LISTED, conversation_from_row
 from voipdesk.store.shared import SharedMixin
 
+# A conversation's stored draft: (text, conversation id). Also written with a sent message.
+SET_DRAFT = "UPDATE conversations SET draft = ? WHERE id = ?"
+
 
 class ConversationsMixin(SharedMixin):
     """Conversations between an own number and a peer, their unread counts and drafts."""
@@ -135,11 +138,7 @@ class ConversationsMixin(SharedMixin):
     def set_draft(self, conversation_id: int, text: str) -> None:
         if self.local_drafts is not None:
             return self.local_drafts.set(conversation_id, text)
-        self._write(
-            lambda c: c.execute(
-                "UPDATE conversations SET draft = ? WHERE id = ?", (text, conversation_id)
-            )
-        )
+        self._write(lambda c: c.execute(SET_DRAFT, (text, conversation_id)))
 
     def drafts(self) -> dict[int, str]:
         """Every conversation's unsent draft (conversation id -> text), those that have one."""

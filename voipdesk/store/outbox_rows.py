@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from voipdesk.core.models import Direction, Message, Status
+from voipdesk.store.conversations import SET_DRAFT
 from voipdesk.store.rows import MESSAGE_COLUMNS, MESSAGE_FROM, message_from_row
 from voipdesk.store.schema import IN_OUTBOX
 from voipdesk.store.shared import SharedMixin
@@ -55,12 +56,12 @@ class OutboxRowsMixin(SharedMixin):
             )
             self._touch(conn, cid, mid, now, 0)  # type: ignore[attr-defined]
             if clear_draft and local is None:
-                conn.execute("UPDATE conversations SET draft = '' WHERE id = ?", (cid,))
+                conn.execute(SET_DRAFT, ("", cid))
             return mid
 
         message = self.message(self._write(tx))  # type: ignore[attr-defined]
-        if clear_draft and local is not None and message is not None:
-            local.set(message.conversation_id, "")  # (a desk's drafts are its own file)
+        if clear_draft and local is not None and message is not None:  # (a desk's own file)
+            self.set_draft(message.conversation_id, "")  # type: ignore[attr-defined]
         return message  # type: ignore[return-value]
 
     def update_outgoing(self, message_id: int, **fields: object) -> Message:
