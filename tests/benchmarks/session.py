@@ -13,6 +13,7 @@ import json
 import math
 import os
 import queue
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -382,8 +383,6 @@ class Session:
     def measure_send_during_backup(self, rounds: int, without: float) -> dict:
         """The same sends while the daily backup runs, as on the first start of a day: its
         backups are deleted and a backup started the way the app's schedule starts one."""
-        import shutil
-
         from voipdesk.services.backups import back_up_daily
         from voipdesk.store.backup import DailyBackup, backup_dir, backups
 

@@ -47,35 +47,31 @@ async def until(condition, timeout: float = 10.0) -> None:
         await asyncio.sleep(0.01)
 
 
-def test_the_backup_runs_on_a_thread_of_its_own(tmp_path):
-    a_database(tmp_path)
-    daily = Watched(tmp_path)
+def back_up_once(data_dir) -> Watched:
+    """The schedule started on a real database, until its first backup is made; then stopped."""
+    a_database(data_dir)
+    daily = Watched(data_dir)
 
     async def run() -> None:
         task = asyncio.create_task(back_up_daily(daily, print))
-        await until(lambda: len(backups(tmp_path)) == 1)
+        await until(lambda: len(backups(data_dir)) == 1)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
 
     asyncio.run(run())
+    return daily
+
+
+def test_the_backup_runs_on_a_thread_of_its_own(tmp_path):
+    daily = back_up_once(tmp_path)
     ((name, _policy),) = daily.ran_on
     assert name.startswith("voipdesk-backup")  # not a worker that stores sends or reads pages
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SCHED_IDLE is Linux's")
 def test_the_backup_thread_runs_at_the_lowest_priority(tmp_path):
-    a_database(tmp_path)
-    daily = Watched(tmp_path)
-
-    async def run() -> None:
-        task = asyncio.create_task(back_up_daily(daily, print))
-        await until(lambda: len(backups(tmp_path)) == 1)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-
-    asyncio.run(run())
+    daily = back_up_once(tmp_path)
     assert [policy for _name, policy in daily.ran_on] == [os.SCHED_IDLE]
     assert os.sched_getscheduler(0) != os.SCHED_IDLE  # (the caller's own thread untouched)
 
