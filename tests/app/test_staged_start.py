@@ -181,6 +181,52 @@ def test_what_a_first_screen_of_texts_does_not_use_loads_after_the_paint(tmp_pat
     assert shown["thread_rows"] >= 5 and shown["list_rows"] == 2  # the texts are there
 
 
+# The real start again, with no MMS anywhere: once the services are attached, what the first
+# MMS picture in view would import (its shelf, the fetcher, the first request's anyio backend)
+# is imported off the window's thread, before any picture is shown; it prints what is missing
+# after WAIT_S.
+MMS_READY = """
+import json, os, sys, time
+from PySide6.QtCore import QTimer
+from voipdesk import app
+from voipdesk.cli import main
+
+WANTED = json.loads(sys.argv[2])
+
+class Reported(app.MainWindow):
+    def attach(self, services, bridge):
+        super().attach(services, bridge)
+        deadline = time.monotonic() + 20
+
+        def check():
+            missing = [m for m in WANTED if m not in sys.modules]
+            if not missing or time.monotonic() > deadline:
+                print(json.dumps({"missing": missing}), flush=True)
+                os._exit(0)
+
+        self._check = QTimer(self, interval=50, timeout=check)
+        self._check.start()
+
+app.MainWindow = Reported
+main(["--data-dir", sys.argv[1]])
+"""
+MMS_MODULES = ("voipdesk.ui.thread.media", "voipdesk.services.media", "anyio._backends._asyncio")
+
+
+def test_after_the_services_start_the_first_mms_picture_has_nothing_left_to_import(tmp_path):
+    run = subprocess.run(
+        [sys.executable, "-c", MMS_READY, str(_data_dir(tmp_path)), json.dumps(MMS_MODULES)],
+        env=_env(tmp_path),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    lines = [line for line in run.stdout.splitlines() if line.startswith("{")]
+    assert lines, run.stderr[-2000:]
+    assert json.loads(lines[0])["missing"] == []
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="ends the process with SIGTERM")
 def test_a_second_start_shows_the_numbers_formatted_without_loading_phonenumbers(tmp_path):
     """A start keeps the numbers it showed (core/phone_memo.py); the next one paints them as

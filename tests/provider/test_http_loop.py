@@ -67,3 +67,43 @@ def test_cancelling_the_caller_cancels_the_request_and_closing_ends_the_thread(s
 
     http = asyncio.run(go())
     assert not http._thread.is_alive()
+
+
+# A fresh process (in this one earlier tests have made requests already): an HttpThread once made
+# has imported what any client's first request would (anyio's asyncio backend, ~20 ms), so that
+# neither the first send nor the first picture fetched on the window's loop imports it.
+FIRST_REQUEST = """
+import asyncio, http.server, sys, threading
+import httpx
+from voipdesk.provider.http_loop import HttpThread
+
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+
+async def main():
+    http = HttpThread()
+    http._client.result(timeout=30)  # made (on its thread)
+    before = set(sys.modules)
+    async with httpx.AsyncClient() as client:  # a first request on this thread's own loop
+        answer = await client.get(f"http://127.0.0.1:{server.server_port}/")
+    assert answer.status_code == 200
+    print(sorted(m for m in set(sys.modules) - before if m.split(".")[0] in ("anyio", "httpcore")))
+    await http.aclose()
+
+asyncio.run(main())
+"""
+
+
+def test_once_made_the_client_thread_has_imported_what_a_first_request_imports(tmp_path):
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-c", FIRST_REQUEST],
+        cwd=tmp_path,  # (the server lists this empty folder)
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip() == "[]", f"imported by the first request: {run.stdout}"

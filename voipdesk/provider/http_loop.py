@@ -4,18 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
+import importlib
 import threading
 from collections.abc import Coroutine
 from typing import Any
 
 import httpx
 
+# What an httpx client imports at its first request on asyncio (httpcore's locks load anyio's
+# asyncio backend: ~20 ms here). Imported when the client is made, on its thread: the first
+# send does not wait for it, and the first picture an MMS shows (fetched on the window's loop,
+# services/media.py) does not import it in the frame that shows the bubble.
+FIRST_REQUEST_IMPORTS = ("anyio._backends._asyncio",)
+
 
 class HttpThread:
     """Runs an httpx.AsyncClient's requests on a loop in a daemon thread; awaitable from any
     other loop. On the GUI's loop a request would wait, between each of httpx's own awaits,
     for whatever the GUI does next (a relayout, a repaint): here it leaves at once. The client
-    (and its TLS context, tens of ms to build) is made on that thread too, off the caller's."""
+    (and its TLS context, tens of ms to build) is made on that thread too, off the caller's, and
+    the modules its first request would import are imported there with it."""
 
     def __init__(self, **client_options: Any) -> None:
         self._loop = asyncio.new_event_loop()
@@ -24,7 +33,11 @@ class HttpThread:
         self._thread.start()
 
         async def make() -> httpx.AsyncClient:
-            return httpx.AsyncClient(**client_options)
+            client = httpx.AsyncClient(**client_options)
+            for name in FIRST_REQUEST_IMPORTS:
+                with contextlib.suppress(ImportError):  # (another httpcore may not need it)
+                    importlib.import_module(name)
+            return client
 
         self._client: concurrent.futures.Future[httpx.AsyncClient] = self._submit(make())
         self._closed = False

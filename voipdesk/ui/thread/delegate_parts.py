@@ -4,6 +4,7 @@ QImage and its readers). The window's first paint waits for neither import."""
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,3 +42,11 @@ class DelegateParts:
         self._media_folder = folder
         if self._media is not None:
             self._media.set_folder(folder)
+
+
+def warm_up() -> None:
+    """Import what the first MMS in view needs (its pictures' shelf and blocks, the fetcher:
+    ~10 ms here), on the reads worker once the window has one, so that the frame that first
+    shows a picture does not import them. (The window's first paint still waits for neither.)"""
+    for name in ("voipdesk.services.media", "voipdesk.ui.thread.media"):
+        importlib.import_module(name)

@@ -36,6 +36,7 @@ from voipdesk.store.store import Store
 from voipdesk.ui import theme
 from voipdesk.ui.labels import plain_label
 from voipdesk.ui.reading import AT_ONCE, Latest, Reader
+from voipdesk.ui.thread import delegate_parts
 from voipdesk.ui.thread.delegate import BubbleDelegate
 from voipdesk.ui.thread.header_extras import NoteLine, note_for
 from voipdesk.ui.thread.listview import _MessageList, _ViewProxy
@@ -202,6 +203,7 @@ class ThreadView(ThreadOpening, QWidget):
             self._model.window.reader = reads
         if reads is not AT_ONCE:  # (at start-up, before the worker: not in the first paint)
             reads.request(warm_up, lambda _done: None)  # the link finder, before a link shows
+            reads.request(delegate_parts.warm_up, lambda _done: None)  # an MMS's pictures
 
     def row_for(self, message_id: int) -> int:
         return self._model.row_for(message_id) if self._model is not None else -1
