@@ -84,6 +84,8 @@ def known(path: str | Path) -> StoreDamaged | None:
 
 def refuse_if_damaged(path: str | Path) -> None:
     """Raise the file's StoreDamaged when it was found damaged: nothing more is written to it."""
+    if not _found:  # (nearly always: no file found damaged, and no path to resolve each write)
+        return
     damaged = _found.get(_key(path))
     if damaged is not None:
         raise damaged

@@ -135,12 +135,17 @@ class MessagesMixin(SharedMixin):
             f"INSERT INTO messages ({', '.join(cols)}{search_col})"
             f" VALUES ({', '.join('?' * len(cols))}{search_mark}){conflict}"
         )
+        given = keys if "uid" in first[6] else keys[:-1]  # the extra columns each row brings
+        search = self._search_column
         args = []
         for cid, direction, body, kind, status, now, extra in rows:
-            extra = {"uid": new_uid(), **extra}
-            assert direction is first[1] and extra.keys() == set(keys), "one kind of row"
-            vals = [cid, direction.value, body, kind, status.value, now]
-            args.append((*vals, *(extra[k] for k in keys), *self._search_column(body)[2]))
+            assert direction is first[1] and len(extra) == len(given), "one kind of row"
+            row = [cid, direction.value, body, kind, status.value, now]
+            row += [extra[k] for k in given]  # (a KeyError: not one kind of row)
+            if len(given) < len(keys):
+                row.append(new_uid())
+            row += search(body)[2]
+            args.append(row)
         return self._insert_each(conn, sql, args)
 
     @staticmethod
