@@ -6,8 +6,10 @@ and per-address limits cannot tell them apart. Three defences:
 
 - a header timeout: a request's headers must be complete within `Limits.headers` seconds of the
   connection opening (or of the first byte of the next request on a kept-alive connection);
-  aiohttp has none of its own. The body has `Limits.body` (the listener answers 408), and an idle
-  kept-alive connection is closed after `Limits.idle` (aiohttp's keepalive_timeout);
+  aiohttp has none of its own (one timer looks over the waiting connections every quarter of
+  it, at most a second, rather than a timer made and cancelled per webhook). The body has
+  `Limits.body` (the listener answers 408), and an idle kept-alive connection is closed after
+  `Limits.idle` (aiohttp's keepalive_timeout);
 - headroom below the open-file limit: `raise_open_file_limit` lifts the soft RLIMIT_NOFILE to the
   hard one (a desktop's default soft limit is often 1,024), and the listener keeps at most
   `connection_budget()` connections, well below what is left;
@@ -137,6 +139,8 @@ class GuardedServer(web.Server):
         # graceful close left half-closed (a write still pending to a client that went away):
         # left to the garbage collector after the loop ends, each is an unclosed socket.
         self._transports: weakref.WeakSet[asyncio.BaseTransport] = weakref.WeakSet()
+        self._sweep_every = min(1.0, limits.headers / 4)
+        self._sweeper: asyncio.TimerHandle | None = None  # while some header deadline is set
 
     def __call__(self) -> GuardedHandler:
         return GuardedHandler(self, loop=self._event_loop, **self._handler_kwargs)
@@ -190,7 +194,29 @@ class GuardedServer(web.Server):
                 self.budget,
             )
 
+    def _sweep(self) -> None:
+        """Close the waiting connections whose header deadline has passed; look again later
+        while any other still has one."""
+        self._sweeper = None
+        now = self._event_loop.time()
+        pending = False
+        for handler in list(self._waiting):
+            deadline = handler.deadline
+            if deadline is None:
+                continue
+            if deadline <= now:
+                handler.headers_late()
+            else:
+                pending = True
+        if pending:
+            self.watch_deadlines()
+
     # -- called by GuardedHandler ----------------------------------------------------------
+    def watch_deadlines(self) -> None:
+        """A handler set a header deadline: make sure the sweep runs."""
+        if self._sweeper is None:
+            self._sweeper = self._event_loop.call_later(self._sweep_every, self._sweep)
+
     def admit(self, handler: GuardedHandler) -> None:
         self.handler_waiting(handler)
         self.make_room()  # over budget (asyncio's own accept, or a burst): the oldest go
@@ -227,7 +253,7 @@ class GuardedHandler(RequestHandler):
         self.guard = manager
         self.guard_state = _WAITING
         self.guard_payload: Any = None
-        self._deadline: asyncio.TimerHandle | None = None
+        self.deadline: float | None = None  # (the loop's time) the headers must be in by
         self._started = False  # a byte of the next request has arrived
 
     @property
@@ -249,7 +275,7 @@ class GuardedHandler(RequestHandler):
     def data_received(self, data: bytes) -> None:
         if data and self.guard_state == _WAITING and not self._started:
             self._started = True
-            if self._deadline is None:  # a kept-alive connection's next request begins
+            if self.deadline is None:  # a kept-alive connection's next request begins
                 self._arm_deadline()
         super().data_received(data)
 
@@ -262,16 +288,14 @@ class GuardedHandler(RequestHandler):
         return result
 
     def cancel_deadline(self) -> None:
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
+        self.deadline = None
 
     def _arm_deadline(self) -> None:
-        self.cancel_deadline()
-        self._deadline = self._loop.call_later(self.guard.limits.headers, self._headers_late)
+        self.deadline = self._loop.time() + self.guard.limits.headers
+        self.guard.watch_deadlines()
 
-    def _headers_late(self) -> None:
-        self._deadline = None
+    def headers_late(self) -> None:
+        self.deadline = None
         if self.guard_state == _WAITING:
             # A client that began a request is told why; a silent one is just closed.
             self.guard.drop(self, _TIMED_OUT if self._started else b"")
