@@ -10,6 +10,7 @@ from voipdesk.core.models import InboundMessage, Status
 from voipdesk.sandbox import DEMO_ACCOUNT, Sandbox, SandboxThread
 from voipdesk.sandbox.picture import demo_png
 from voipdesk.sandbox.server import MEDIA_PATH
+from voipdesk.services.media import MediaCache
 from voipdesk.settings import Settings
 from voipdesk.store import open_store
 
@@ -61,7 +62,8 @@ def start_sandbox() -> SandboxThread:
 
 def seed(data_dir: Path, now: float | None = None, *, sandbox_url: str = "") -> None:
     """A few believable threads, only into an empty demo database. With the sandbox's URL,
-    Jordan has sent a picture (an MMS whose link the sandbox serves; kept in the media cache)."""
+    Jordan has sent a picture (an MMS whose link the sandbox serves), kept in the media folder
+    with the seed: the next start's sandbox listens on another port, where the link is not."""
     now = now or time.time()
     clock = [now]
     store = open_store(data_dir, clock=lambda: clock[0])
@@ -95,6 +97,7 @@ def seed(data_dir: Path, now: float | None = None, *, sandbox_url: str = "") -> 
                             peer, OWN, "", "mms", f"demo-seed-{i}", int(now - ago), "{}", picture
                         )
                     )
+                    MediaCache(data_dir / "media").keep(picture[0], demo_png(), "image/png")
             elif direction == "in":
                 store.add_inbound(
                     InboundMessage(peer, OWN, body, "sms", f"demo-seed-{i}", int(now - ago), "{}")

@@ -8,6 +8,7 @@ from tests.media_server import Route, png
 from tests.ui.thread_support import open_conversation
 from voipdesk import demo
 from voipdesk.app import Controller, make_application
+from voipdesk.services.media import MediaCache
 from voipdesk.ui.conversations import ConversationRole, preview_text
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
@@ -41,8 +42,10 @@ def test_an_mms_webhook_shows_its_picture_in_the_thread(demo_app, qtbot, media_s
     image = window.thread.delegate.media.image(blocks(window, 0)[0].url)
     assert round(image.deviceIndependentSize().width()) == 240
     assert round(image.deviceIndependentSize().height()) == 180
-    kept = list((demo_app.window.settings.data_dir / "media").glob("*.png"))
-    assert len(kept) == 1 and media_server.hits("/IMG_0042.png") == 1
+    # Kept in the data folder under its link's hash (beside the demo's own picture), fetched once.
+    folder = demo_app.window.settings.data_dir / "media"
+    assert (folder / f"{MediaCache.key(url)}.png").is_file()
+    assert media_server.hits("/IMG_0042.png") == 1
 
 
 def test_the_demo_shows_the_picture_its_sandbox_serves(demo_app, qtbot):
@@ -86,3 +89,27 @@ def test_after_a_restart_pictures_come_from_the_data_folder(
         finally:
             aio(controller.shutdown())
     assert media_server.hits("/IMG_0042.png") == 1
+
+
+def test_the_demos_picture_shows_on_a_second_start_though_the_first_never_showed_it(
+    aio, qtbot, tmp_path, monkeypatch
+):
+    """The seeded MMS links to the first start's sandbox; the next start's sandbox listens on
+    another port. The picture is the demo's own: kept with the seed, it shows on any start."""
+    monkeypatch.setenv("VOIPDESK_TUNNEL", "none")
+    for run in (1, 2):
+        controller = Controller(make_application(), tmp_path, demo=True, confirm_quit=False)
+        aio(controller.start())
+        try:
+            if run == 2:
+                window = controller.window
+                open_peer(window, "+14155550123", qtbot)  # Jordan (SF office)
+                model = window.thread.model
+                row = next(r for r in range(model.rowCount()) if model.message(r).attachments)
+                assert not model.message(row).attachments[0].startswith(controller.sandbox.url)
+                qtbot.waitUntil(
+                    lambda w=window, r=row: [b.kind for b in blocks(w, r)] == ["image"],
+                    timeout=8000,
+                )
+        finally:
+            aio(controller.shutdown())

@@ -193,6 +193,12 @@ class MediaCache:
                 chunks.append(chunk)
             return Media(url, IMAGE, name, size=total, content_type=kind), b"".join(chunks)
 
+    def keep(self, url: str, body: bytes, content_type: str) -> Media:
+        """Keep a picture the app already has (the demo's own) as the one at `url`: it shows
+        from the folder and is never fetched. A worker thread's call, like the folder's."""
+        media = Media(url, IMAGE, display_name(url), size=len(body), content_type=content_type)
+        return self._keep(media, body)
+
     # -- the folder (worker threads) -------------------------------------------------------------
     def _paths(self, url: str) -> tuple[Path, Path] | None:
         if self.folder is None:
