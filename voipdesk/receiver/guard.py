@@ -10,9 +10,9 @@ and per-address limits cannot tell them apart. Three defences:
   it, at most a second, rather than a timer made and cancelled per webhook). The body has
   `Limits.body` (the listener answers 408), and an idle kept-alive connection is closed after
   `Limits.idle` (aiohttp's keepalive_timeout);
-- headroom below the open-file limit: `raise_open_file_limit` lifts the soft RLIMIT_NOFILE to the
-  hard one (a desktop's default soft limit is often 1,024), and the listener keeps at most
-  `connection_budget()` connections, well below what is left;
+- headroom below the open-file limit (open_files.py): `raise_open_file_limit` lifts the soft
+  RLIMIT_NOFILE to the hard one (a desktop's default soft limit is often 1,024), and the
+  listener keeps at most `connection_budget()` connections, well below what is left;
 - when the budget is full, a new connection closes the oldest one that has not yet sent a whole
   request (idle or still sending headers first, then one still sending its body), so a
   legitimate webhook still gets in. A request being stored and answered is never closed.
@@ -29,9 +29,7 @@ import asyncio
 import contextlib
 import errno
 import logging
-import os
 import socket
-import sys
 import time
 import weakref
 from dataclasses import dataclass
@@ -40,14 +38,10 @@ from typing import Any
 from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 
+from voipdesk.receiver.open_files import ACCEPT_BATCH, connection_budget
+
 log = logging.getLogger("voipdesk.receiver")
 
-MAX_CONNECTIONS = 1000  # the tunnel agent uses a handful at once; a burst of webhooks, hundreds
-ACCEPT_BATCH = 32  # sockets accepted per wake-up of the listening socket
-# Open files kept free for the rest of voipdesk (SQLite and its journal, logs, the tunnel
-# agent's pipes, HTTPS to the provider, Qt), plus the accepted sockets whose evicted
-# counterparts are not closed yet (asyncio closes a socket one loop iteration later).
-RESERVE_FILES = 128 + 3 * ACCEPT_BATCH
 _PRESSURE_LOG_EVERY = 60.0  # seconds between "the listener is full" warnings
 _TIMED_OUT = b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
 
@@ -70,51 +64,6 @@ class Limits:
     body: float = 30.0
     idle: float = 75.0
     max_connections: int | None = None  # None: connection_budget() from the open-file limit
-
-
-# -- the open-file limit ------------------------------------------------------------------------
-def raise_open_file_limit() -> tuple[int, int] | None:
-    """Lift the soft RLIMIT_NOFILE to the hard limit; (before, after), or None where there is
-    none (Windows). Descriptors past 1,023 (which select() cannot watch) only exist where the old
-    limit would have refused them; asyncio uses epoll/kqueue and Qt poll()."""
-    try:
-        import resource
-    except ImportError:
-        return None
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    targets = [hard]
-    if sys.platform == "darwin" or hard == resource.RLIM_INFINITY:
-        targets.append(min(hard, 10240))  # macOS refuses more than OPEN_MAX (10,240)
-    for target in targets:
-        if target == soft or (target != resource.RLIM_INFINITY and target < soft):
-            return soft, soft
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-        except (ValueError, OSError):
-            continue
-        log.info("open-file limit raised from %d to %s", soft, target)
-        return soft, target
-    return soft, soft
-
-
-def connection_budget(cap: int = MAX_CONNECTIONS) -> int:
-    """How many connections the listener may keep: the cap, or fewer when the open-file limit
-    leaves less room beside the files already open and RESERVE_FILES."""
-    try:
-        import resource
-    except ImportError:
-        return cap
-    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-    if soft == resource.RLIM_INFINITY:
-        return cap
-    return max(8, min(cap, soft - _open_files() - RESERVE_FILES))
-
-
-def _open_files() -> int:
-    for folder in ("/proc/self/fd", "/dev/fd"):
-        with contextlib.suppress(OSError):
-            return len(os.listdir(folder))
-    return 64  # a guess for a platform with neither
 
 
 # -- connections --------------------------------------------------------------------------------

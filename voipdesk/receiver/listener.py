@@ -17,7 +17,8 @@ from aiohttp import web
 
 from voipdesk.core.models import Message
 from voipdesk.receiver.group_commit import GroupCommit
-from voipdesk.receiver.guard import Acceptor, GuardedServer, Limits, raise_open_file_limit
+from voipdesk.receiver.guard import Acceptor, GuardedServer, Limits
+from voipdesk.receiver.open_files import raise_open_file_limit
 from voipdesk.receiver.port import ListenerError, bind
 from voipdesk.receiver.routes import READY_TEXT, WEBHOOK_PREFIX, answer, text
 from voipdesk.receiver.store_check import CHECK_WAIT, StoreCheck
@@ -102,7 +103,7 @@ class Listener:
         with self._lifecycle:
             if self.running:
                 return
-            raise_open_file_limit()  # headroom for many connections (guard.py)
+            raise_open_file_limit()  # headroom for many connections (open_files.py)
             sock = bind(self.host, self._requested_port)
             self.port = sock.getsockname()[1]
             ready = threading.Event()
