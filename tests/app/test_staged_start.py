@@ -86,11 +86,11 @@ def _data_dir(tmp_path: Path, port: int | None = None) -> Path:
     return data
 
 
-def _first_paint(tmp_path: Path, data: Path, modules: tuple[str, ...]) -> dict:
-    """A real start in a process of its own, up to its first paint: what it showed then,
-    having checked that none of `modules` was imported by that moment."""
+def _report(tmp_path: Path, script: str, data: Path, modules: tuple[str, ...]) -> dict:
+    """Run `script` (a real start that prints one JSON line and exits) in a process of its own
+    on `data`, given `modules`; what it printed."""
     run = subprocess.run(
-        [sys.executable, "-c", FIRST_PAINT, str(data), json.dumps(modules)],
+        [sys.executable, "-c", script, str(data), json.dumps(modules)],
         env=_env(tmp_path),
         cwd=ROOT,
         capture_output=True,
@@ -99,7 +99,13 @@ def _first_paint(tmp_path: Path, data: Path, modules: tuple[str, ...]) -> dict:
     )
     lines = [line for line in run.stdout.splitlines() if line.startswith("{")]
     assert lines, run.stderr[-2000:]
-    shown = json.loads(lines[0])
+    return json.loads(lines[0])
+
+
+def _first_paint(tmp_path: Path, data: Path, modules: tuple[str, ...]) -> dict:
+    """A real start in a process of its own, up to its first paint: what it showed then,
+    having checked that none of `modules` was imported by that moment."""
+    shown = _report(tmp_path, FIRST_PAINT, data, modules)
     assert shown["loaded"] == [], f"imported before the first paint: {shown['loaded']}"
     return shown
 
@@ -214,17 +220,8 @@ MMS_MODULES = ("voipdesk.ui.thread.media", "voipdesk.services.media", "anyio._ba
 
 
 def test_after_the_services_start_the_first_mms_picture_has_nothing_left_to_import(tmp_path):
-    run = subprocess.run(
-        [sys.executable, "-c", MMS_READY, str(_data_dir(tmp_path)), json.dumps(MMS_MODULES)],
-        env=_env(tmp_path),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    lines = [line for line in run.stdout.splitlines() if line.startswith("{")]
-    assert lines, run.stderr[-2000:]
-    assert json.loads(lines[0])["missing"] == []
+    ready = _report(tmp_path, MMS_READY, _data_dir(tmp_path), MMS_MODULES)
+    assert ready["missing"] == []
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="ends the process with SIGTERM")
