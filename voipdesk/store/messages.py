@@ -125,7 +125,9 @@ class MessagesMixin(SharedMixin):
         extra columns), all with the same extra columns and direction), their ids in order:
         on the shared store in one round trip (a webhook batch), not one each."""
         first = rows[0]
-        keys = [*first[6], *(() if "uid" in first[6] else ("uid",))]
+        given = list(first[6])  # the extra columns each row brings
+        add_uid = "uid" not in given  # (else the row brings its own: a copy keeps it)
+        keys = [*given, "uid"] if add_uid else given
         cols = ["conversation_id", "direction", "body", "type", "status", "created_at", *keys]
         search_col, search_mark, _ = self._search_column("")
         conflict = ""
@@ -135,14 +137,13 @@ class MessagesMixin(SharedMixin):
             f"INSERT INTO messages ({', '.join(cols)}{search_col})"
             f" VALUES ({', '.join('?' * len(cols))}{search_mark}){conflict}"
         )
-        given = keys if "uid" in first[6] else keys[:-1]  # the extra columns each row brings
         search = self._search_column
         args = []
         for cid, direction, body, kind, status, now, extra in rows:
             assert direction is first[1] and len(extra) == len(given), "one kind of row"
             row = [cid, direction.value, body, kind, status.value, now]
             row += [extra[k] for k in given]  # (a KeyError: not one kind of row)
-            if len(given) < len(keys):
+            if add_uid:
                 row.append(new_uid())
             row += search(body)[2]
             args.append(row)
